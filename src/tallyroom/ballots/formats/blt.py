@@ -1,0 +1,357 @@
+"""BLT, the ballot format of ERS, OpenSTV, Droop and most STV software.
+
+The layout::
+
+    4 2                  candidates, seats
+    -2                   optional: withdrawn candidates, as negative numbers
+    [withdrawn 2]        optional Droop-style extension lines: [withdrawn ...],
+    [tie 3 2 1]          [tie ...] (an order for breaking ties), [nick a b c d],
+    1 4 1 3 2 0          weight, preferences (candidate numbers from 1), 0
+    1 2=4 1 0            equal rankings joined with '=' (Droop); '-' is a skipped rank
+    0                    end of ballots
+    "Amy"                one name per candidate, in number order
+    ...
+    "Title"              optional title
+
+Dialects taken, all found in real files: names quoted or not, with CSV-style doubled
+quotes (``"Lab ""Barney CROCKETT"" "``); ``#`` comments anywhere; names given only in
+``# ALTERNATIVE NAME n: ...`` comments (Glasgow 2007); every line ending in a comma;
+an optional ``(id)`` before the weight; decimal weights.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import BinaryIO, TextIO
+
+from tallyroom.ballots.model import (
+    BallotRules,
+    Candidate,
+    Election,
+    Preference,
+    Profile,
+    Weight,
+    clean_ranking,
+)
+from tallyroom.ballots.formats.textio import lines, open_binary, shown
+from tallyroom.errors import BallotFileError
+
+_TOKEN = re.compile(r"\S+")
+_ALT_NAME = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_INT = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
+
+
+def _strip_comment(text: str) -> tuple[str, str]:
+    """Split a line into its content and its ``#`` comment (a ``#`` inside quotes stays)."""
+    in_quote = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_quote = not in_quote
+        elif ch == "#" and not in_quote:
+            return text[:i], text[i:]
+    return text, ""
+
+
+def _unquote(text: str) -> str:
+    """A name as written: quoted (with doubled quotes inside) or bare."""
+    text = text.strip()
+    if not text.startswith('"'):
+        return text
+    out: list[str] = []
+    i = 1
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            if i + 1 < len(text) and text[i + 1] == '"':
+                out.append('"')
+                i += 2
+                continue
+            rest = text[i + 1 :].strip()
+            return ("".join(out) + (" " + rest if rest else "")).strip()
+        out.append(ch)
+        i += 1
+    return "".join(out).strip()  # unbalanced quote: take what is there
+
+
+class _Lines:
+    """Content lines of a BLT file with line numbers, comments kept aside."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self.name = name
+        self._it: Iterator[tuple[int, str]] = lines(stream, name)
+        self.alt_names: dict[int, str] = {}
+        self.comma_dialect = False
+        self.lineno = 0
+
+    def next(self) -> tuple[int, str] | None:
+        """The next line with content, or None at the end of the file."""
+        for lineno, text in self._it:
+            self.lineno = lineno
+            content, comment = _strip_comment(text)
+            if comment:
+                m = _ALT_NAME.match(comment)
+                if m:
+                    self.alt_names[int(m.group(1))] = m.group(2)
+            content = content.rstrip()
+            if self.comma_dialect and content.endswith(","):
+                content = content[:-1].rstrip()
+            if content.strip():
+                return lineno, content
+        return None
+
+
+def _tokens(content: str) -> list[tuple[int, str]]:
+    return [(m.start() + 1, m.group()) for m in _TOKEN.finditer(content)]
+
+
+def _parse_weight(tok: str, name: str, lineno: int, col: int) -> Weight:
+    if _INT.fullmatch(tok):
+        w: Weight = int(tok)
+    elif _DECIMAL.fullmatch(tok):
+        w = Fraction(tok)
+    else:
+        what = "a negative weight" if tok.startswith("-") else f"{shown(tok)}"
+        raise BallotFileError(
+            name, lineno, col, what, "a ballot weight (a positive number) at the start of the line"
+        )
+    if w == 0:
+        raise BallotFileError(name, lineno, col, "weight 0", "a positive ballot weight")
+    return w
+
+
+def read_blt(
+    path: str | os.PathLike[str] | BinaryIO,
+    rules: BallotRules = BallotRules(),
+    *,
+    source: str | None = None,
+) -> Profile:
+    """Read a BLT file into a profile, merging identical ballots as they are read."""
+    stream, name = open_binary(path)
+    try:
+        return _read(stream, source or name, rules)
+    finally:
+        if not hasattr(path, "read"):
+            stream.close()
+
+
+def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
+    src = _Lines(stream, name)
+    first = src.next()
+    if first is None:
+        raise BallotFileError(
+            name, None, None, "an empty file", "a BLT header line: number of candidates, number of seats"
+        )
+    lineno, header = first
+    if header.endswith(","):
+        src.comma_dialect = True
+        header = header[:-1]
+    toks = _tokens(header.replace(",", " "))
+    if len(toks) < 2 or not all(_INT.fullmatch(t) for _, t in toks[:2]):
+        found = shown(header.strip()) if header.strip() else "nothing"
+        raise BallotFileError(
+            name, lineno, toks[0][0] if toks else 1, found,
+            "a BLT header line: number of candidates, number of seats (two whole numbers)",
+        )
+    ncand, seats = int(toks[0][1]), int(toks[1][1])
+    extra = [t for t in toks[2:]]
+    if extra:
+        raise BallotFileError(
+            name, lineno, extra[0][0], shown(extra[0][1]), "only two numbers on the header line"
+        )
+    if ncand < 1:
+        raise BallotFileError(name, lineno, toks[0][0], "0 candidates", "at least one candidate")
+    if seats < 1:
+        raise BallotFileError(name, lineno, toks[1][0], "0 seats", "at least one seat")
+    if seats > ncand:
+        raise BallotFileError(
+            name, lineno, toks[1][0], f"{seats} seats for {ncand} candidates",
+            "no more seats than candidates",
+        )
+
+    withdrawn: set[int] = set()
+    tie_order: list[int] | None = None
+    nicks: dict[str, int] = {}
+    raw: dict[tuple, Weight] = {}
+
+    def candidate(tok: str, lineno: int, col: int) -> int:
+        if tok in nicks:
+            return nicks[tok]
+        if _INT.fullmatch(tok):
+            n = int(tok)
+            if 1 <= n <= ncand:
+                return n - 1
+            raise BallotFileError(
+                name, lineno, col, f"candidate number {n}",
+                f"a candidate number from 1 to {ncand}",
+            )
+        raise BallotFileError(
+            name, lineno, col, shown(tok), f"a candidate number from 1 to {ncand}"
+        )
+
+    while True:
+        item = src.next()
+        if item is None:
+            raise BallotFileError(
+                name, src.lineno + 1, None, "the end of the file",
+                "more ballots, then the end-of-ballots line '0' and the candidate names",
+            )
+        lineno, content = item
+        stripped = content.strip()
+        if stripped.startswith("["):
+            if not stripped.endswith("]"):
+                raise BallotFileError(
+                    name, lineno, len(content), shown(stripped), "an option line closed by ']'"
+                )
+            words = stripped[1:-1].split()
+            key = words[0].lower() if words else ""
+            args = words[1:]
+            if key == "nick":
+                if len(args) != ncand:
+                    raise BallotFileError(
+                        name, lineno, 1, f"{len(args)} nicknames", f"{ncand} nicknames, one per candidate"
+                    )
+                nicks = {a: i for i, a in enumerate(args)}
+            elif key in ("withdrawn", "tie"):
+                idx = [candidate(a, lineno, 1) for a in args]
+                if key == "withdrawn":
+                    withdrawn.update(idx)
+                else:
+                    tie_order = idx
+            # other options ([droop ...], [undeclared ...]) concern other programs
+            continue
+        toks = _tokens(content)
+        if stripped.startswith("-") and all(t.startswith("-") for _, t in toks):
+            for col, tok in toks:
+                if not _INT.fullmatch(tok[1:]):
+                    raise BallotFileError(
+                        name, lineno, col, shown(tok), "a withdrawn candidate as -number"
+                    )
+                withdrawn.add(candidate(tok[1:], lineno, col))
+            continue
+        if len(toks) == 1 and toks[0][1] == "0":
+            break
+        pos = 0
+        if toks[0][1].startswith("("):
+            pos = 1  # a ballot id, as OpenSTV writes
+            if len(toks) < 2:
+                raise BallotFileError(name, lineno, None, "a ballot id alone", "a ballot after its id")
+        col, tok = toks[pos]
+        weight = _parse_weight(tok, name, lineno, col)
+        if toks[-1][1] != "0" or len(toks) - pos < 2:
+            raise BallotFileError(
+                name, lineno, len(content) + 1, "the end of the line",
+                "0 to end the ballot (each ballot line is: weight, preferences, 0)",
+            )
+        marks: list[Preference | None] = []
+        for col, tok in toks[pos + 1 : -1]:
+            if tok == "-":
+                marks.append(None)
+            elif "=" in tok:
+                group = tuple(candidate(t, lineno, col) for t in tok.split("=") if t)
+                marks.append(group if len(group) > 1 else group[0])
+            else:
+                marks.append(candidate(tok, lineno, col))
+        key = tuple(marks)
+        raw[key] = raw.get(key, 0) + weight
+
+    # names, then title
+    name_lines: list[tuple[int, str]] = []
+    while (item := src.next()) is not None:
+        name_lines.append(item)
+    names: list[str]
+    title = ""
+    if len(name_lines) >= ncand:
+        names = [_unquote(t) for _, t in name_lines[:ncand]]
+        rest = name_lines[ncand:]
+        if rest:
+            title = _unquote(rest[0][1])
+        # lines after the title are free notes (Droop's test files describe themselves there)
+    elif len(src.alt_names) == ncand and sorted(src.alt_names) == list(range(1, ncand + 1)):
+        names = [src.alt_names[i] for i in range(1, ncand + 1)]
+        if name_lines:
+            title = _unquote(name_lines[0][1])
+    else:
+        raise BallotFileError(
+            name, src.lineno + 1, None,
+            f"{len(name_lines)} name line{'s' if len(name_lines) != 1 else ''} after the ballots",
+            f"{ncand} candidate names, one per line",
+        )
+    if src.comma_dialect:
+        names = [" ".join(n.replace(",", " ").split()) for n in names]
+        title = " ".join(title.replace(",", " ").split())
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise BallotFileError(
+            name, None, None, f"the candidate name {dup[0]!r} twice", "a different name for each candidate"
+        )
+
+    election = Election(
+        candidates=tuple(Candidate(n) for n in names),
+        seats=seats,
+        withdrawn=frozenset(withdrawn),
+        title=title,
+        tie_order=tuple(tie_order) if tie_order else None,
+    )
+    return _profile(election, raw, rules, name)
+
+
+def _profile(
+    election: Election, raw: dict[tuple, Weight], rules: BallotRules, name: str
+) -> Profile:
+    invalid: dict[str, Weight] = {}
+    cleaned: list[tuple[tuple, Weight]] = []
+    for marks, w in raw.items():
+        ballot, reason = clean_ranking(marks, rules, keep_equal=True)
+        if reason is None:
+            cleaned.append((ballot, w))
+        else:
+            invalid[reason] = invalid.get(reason, 0) + w
+    return Profile.build(election, cleaned, invalid=invalid, rules=rules, source=name)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_blt(profile: Profile, out: TextIO) -> None:
+    """Write a profile as standard BLT (quoted names, withdrawn as negative numbers).
+
+    Invalid papers are not ballots and are not written; a profile read back from this file
+    has the same valid ballots.
+    """
+    if profile.kind != "ranked":
+        raise ValueError("BLT holds ranked ballots only")
+    e = profile.election
+    out.write(f"{len(e.candidates)} {e.seats}\n")
+    if e.withdrawn:
+        out.write(" ".join(f"-{w + 1}" for w in sorted(e.withdrawn)) + "\n")
+    if e.tie_order:
+        out.write("[tie " + " ".join(str(c + 1) for c in e.tie_order) + "]\n")
+    for ballot, weight in zip(profile.ballots, profile.weights):
+        prefs = " ".join(
+            "=".join(str(c + 1) for c in p) if isinstance(p, tuple) else str(p + 1) for p in ballot
+        )
+        w = str(weight) if isinstance(weight, int) or weight.denominator == 1 else _fraction_text(weight)
+        out.write(f"{w} {prefs} 0\n" if prefs else f"{w} 0\n")
+    out.write("0\n")
+    for c in e.candidates:
+        out.write(_quote(c.name) + "\n")
+    out.write(_quote(e.title) + "\n")
+
+
+def _fraction_text(w: Fraction) -> str:
+    from tallyroom.numbers import format_decimal
+
+    d = w.denominator
+    places = 0
+    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
+        if 10**places % w.denominator == 0:
+            break
+        places += 1
+    if 10**places % w.denominator != 0:
+        raise ValueError(f"weight {w} has no exact decimal form for BLT")
+    return format_decimal(w, places)

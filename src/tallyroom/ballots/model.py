@@ -1,0 +1,289 @@
+"""The ballot model every counting rule reads: an :class:`Election` and a :class:`Profile`.
+
+A profile holds *unique* ballots with their weights (how many papers carry that ballot),
+merged as they are read.  Ballots are stored by candidate index (0-based, in file order).
+
+* ranked ballots: a tuple of preferences, first preference first.  A preference is a
+  candidate index, or a tuple of indices for candidates ranked equal (where a format
+  allows it).
+* approval ballots ("X" ballots, vote for up to k): a sorted tuple of candidate indices.
+
+Every paper read is accounted for: ``ballots_read == valid + sum(invalid.values())``.
+Profiles are immutable once built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Literal, Union
+
+from tallyroom.errors import ElectionError
+
+Weight = Union[int, Fraction]
+Preference = Union[int, tuple[int, ...]]
+RankedBallot = tuple[Preference, ...]
+
+#: Reasons a paper is not valid.  Readers may add their own, always with a plain name.
+BLANK = "blank"  # no preference for any candidate
+OVERVOTE_FIRST = "overvote at first preference"
+WITHDRAWN_ONLY = "only withdrawn candidates"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate, with optional attributes such as gender, slate, party or region."""
+
+    name: str
+    attributes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attributes, MappingProxyType):
+            object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+
+@dataclass(frozen=True)
+class BallotRules:
+    """How marks on a paper are read, recorded with the profile.
+
+    * ``overvote``: a preference shared by two or more candidates (an overvote, or an
+      equal ranking): ``exhaust`` the paper there, or ``skip`` that preference.
+    * ``skipped_ranks``: how many consecutive skipped ranks a paper may have before it is
+      treated as exhausted (``None``: any number are passed over).
+    * ``duplicates``: a candidate ranked again later on the same paper: ``skip`` the repeat,
+      or ``exhaust`` the paper there.
+    """
+
+    overvote: Literal["exhaust", "skip"] = "exhaust"
+    skipped_ranks: int | None = None
+    duplicates: Literal["skip", "exhaust"] = "skip"
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "overvote": self.overvote,
+            "skipped_ranks": self.skipped_ranks,
+            "duplicates": self.duplicates,
+        }
+
+
+@dataclass(frozen=True)
+class Election:
+    """Who stands, for how many seats."""
+
+    candidates: tuple[Candidate, ...]
+    seats: int
+    withdrawn: frozenset[int] = frozenset()
+    title: str = ""
+    #: an order given in the file for breaking ties by lot (Droop's ``[tie ...]``), first = favoured
+    tie_order: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.candidates]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise ElectionError(f"candidate names must be unique; repeated: {', '.join(dup)}")
+        if self.seats < 1:
+            raise ElectionError(f"an election needs at least one seat, not {self.seats}")
+        for w in self.withdrawn:
+            if not 0 <= w < len(self.candidates):
+                raise ElectionError(f"withdrawn candidate number {w + 1} is out of range")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.candidates)
+
+    def index(self, name: str) -> int:
+        """The index of a candidate by name (exact, then case-insensitive)."""
+        names = self.names
+        if name in names:
+            return names.index(name)
+        folded = [n.casefold() for n in names]
+        if name.casefold() in folded and folded.count(name.casefold()) == 1:
+            return folded.index(name.casefold())
+        raise ElectionError(f"no candidate named {name!r}; candidates are: {', '.join(names)}")
+
+    def with_changes(
+        self,
+        *,
+        seats: int | None = None,
+        withdrawn: Iterable[int] | None = None,
+        candidates: tuple[Candidate, ...] | None = None,
+    ) -> Election:
+        return Election(
+            candidates=self.candidates if candidates is None else candidates,
+            seats=self.seats if seats is None else seats,
+            withdrawn=self.withdrawn if withdrawn is None else frozenset(withdrawn),
+            title=self.title,
+            tie_order=self.tie_order,
+        )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Unique ballots x weights for one election, with the accounting of every paper."""
+
+    election: Election
+    ballots: tuple[tuple, ...]
+    weights: tuple[Weight, ...]
+    kind: Literal["ranked", "approval"] = "ranked"
+    invalid: Mapping[str, Weight] = field(default_factory=lambda: MappingProxyType({}))
+    rules: BallotRules = BallotRules()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.ballots) != len(self.weights):
+            raise ValueError("ballots and weights differ in length")
+        if not isinstance(self.invalid, MappingProxyType):
+            object.__setattr__(self, "invalid", MappingProxyType(dict(self.invalid)))
+
+    # -- accounting -------------------------------------------------------------------
+    @property
+    def valid(self) -> Weight:
+        """Valid papers (the valid poll)."""
+        return sum(self.weights, 0)
+
+    @property
+    def ballots_read(self) -> Weight:
+        return self.valid + sum(self.invalid.values(), 0)
+
+    @property
+    def unique(self) -> int:
+        return len(self.ballots)
+
+    @property
+    def is_strict(self) -> bool:
+        """True when no ranked ballot has an equal ranking."""
+        if self.kind != "ranked":
+            return True
+        return all(isinstance(p, int) for b in self.ballots for p in b)
+
+    def first_preferences(self) -> dict[str, Weight]:
+        """Papers per candidate at first preference (equal first preferences not counted)."""
+        counts: list[Weight] = [0] * len(self.election.candidates)
+        for b, w in zip(self.ballots, self.weights):
+            if self.kind == "approval":
+                for c in b:
+                    counts[c] += w
+            elif b and isinstance(b[0], int):
+                counts[b[0]] += w
+        return dict(zip(self.election.names, counts))
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        election: Election,
+        ballots: Iterable[tuple[Sequence, Weight]],
+        *,
+        kind: Literal["ranked", "approval"] = "ranked",
+        invalid: Mapping[str, Weight] | None = None,
+        rules: BallotRules = BallotRules(),
+        source: str = "",
+    ) -> Profile:
+        """Merge identical ballots (keeping first-seen order) into a profile."""
+        merged: dict[tuple, Weight] = {}
+        for b, w in ballots:
+            key = tuple(b)
+            merged[key] = merged.get(key, 0) + w
+        return cls(
+            election=election,
+            ballots=tuple(merged),
+            weights=tuple(merged.values()),
+            kind=kind,
+            invalid=dict(invalid or {}),
+            rules=rules,
+            source=source,
+        )
+
+    def strict(self) -> Profile:
+        """This profile with equal rankings resolved by the overvote rule.
+
+        A paper whose first preference is an equal ranking under ``overvote=exhaust`` is
+        counted as invalid (reason :data:`OVERVOTE_FIRST`), never dropped.
+        """
+        if self.is_strict:
+            return self
+        invalid = dict(self.invalid)
+        out: list[tuple[tuple, Weight]] = []
+        for b, w in zip(self.ballots, self.weights):
+            clean, reason = clean_ranking(b, self.rules)
+            if reason is None:
+                out.append((clean, w))
+            else:
+                invalid[reason] = invalid.get(reason, 0) + w
+        return Profile.build(
+            self.election, out, invalid=invalid, rules=self.rules, source=self.source
+        )
+
+    def with_election(self, election: Election) -> Profile:
+        return Profile(
+            election=election,
+            ballots=self.ballots,
+            weights=self.weights,
+            kind=self.kind,
+            invalid=self.invalid,
+            rules=self.rules,
+            source=self.source,
+        )
+
+    def same_as(self, other: Profile) -> bool:
+        """Same election and the same multiset of ballots (order of unique ballots aside)."""
+        if self.election.names != other.election.names:
+            return False
+        if self.election.seats != other.election.seats:
+            return False
+        if self.election.withdrawn != other.election.withdrawn:
+            return False
+        return dict(zip(self.ballots, self.weights)) == dict(zip(other.ballots, other.weights))
+
+
+def clean_ranking(
+    marks: Sequence[Preference | None],
+    rules: BallotRules,
+    keep_equal: bool = False,
+) -> tuple[RankedBallot, str | None]:
+    """Apply the ballot rules to a paper's marks, rank by rank.
+
+    ``marks`` holds, per rank, a candidate index, a tuple (overvote or equal ranking), or
+    ``None`` for a skipped rank.  With ``keep_equal`` (formats in which an equal ranking is
+    a voter's real statement, such as BLT ``a=b``) equal rankings are kept in the profile
+    and the overvote rule is applied by :meth:`Profile.strict` when a rule needs a strict
+    order.  Returns the cleaned ballot and, when the paper is not valid, the reason.
+    """
+    out: list[Preference] = []
+    seen: set[int] = set()
+    skipped = 0
+    for m in marks:
+        if m is None:
+            skipped += 1
+            if rules.skipped_ranks is not None and skipped > rules.skipped_ranks:
+                break
+            continue
+        skipped = 0
+        if isinstance(m, tuple):
+            group = tuple(c for c in dict.fromkeys(m) if c not in seen)
+            if len(group) == 1:
+                m = group[0]
+            elif len(group) == 0:
+                continue
+            elif keep_equal:
+                seen.update(group)
+                out.append(group)
+                continue
+            elif rules.overvote == "exhaust":
+                if not out:
+                    return (), OVERVOTE_FIRST
+                break
+            else:
+                continue
+        if m in seen:
+            if rules.duplicates == "exhaust":
+                break
+            continue
+        seen.add(m)
+        out.append(m)
+    if not out:
+        return (), BLANK
+    return tuple(out), None
