@@ -1,0 +1,137 @@
+"""The count record: what happened at each stage of a count, and why.
+
+Every counting rule returns a :class:`CountRecord`; every report reads only the record.
+Values are exact :class:`fractions.Fraction` (a fixed-point count's values are exact at its
+places); ``places`` says how many decimals the rule's arithmetic works in, for display.
+
+A stage of an STV count is one operation: the first preferences, the transfer of one
+surplus, the exclusion of one candidate (or of several together in bulk), or a sub-stage
+of an exclusion where a rule transfers papers parcel by parcel.  Other rules use stages for
+their rounds (IRV), their steps (sequential committees), or a single stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any
+
+from tallyroom.errors import CountError
+
+Number = Fraction
+
+
+def _frozen(m: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(m or {}))
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """A tie and how it was broken.
+
+    ``purpose`` says what was being decided ("exclusion", "order of surpluses",
+    "order of election", "last seat", ...), ``method`` how ("earlier stages",
+    "by lot", "given order", "returning officer's decision"), ``evidence`` the figures
+    or seed that decided it, in plain words.
+    """
+
+    stage: int
+    purpose: str
+    tied: tuple[str, ...]
+    chosen: str
+    method: str
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a candidate at a stage."""
+
+    kind: str  # elected, excluded, withdrawn, deferred, guarded, doomed, ...
+    candidate: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a count.
+
+    ``totals`` are each candidate's votes at the end of the stage; ``transfers`` the change
+    this stage made to them.  ``exhausted`` (votes) and ``exhausted_papers`` are
+    cumulative, as is ``loss`` (votes lost to rounding; negative when rounding gained).
+    """
+
+    number: int
+    action: str  # "first preferences", "surplus", "exclusion", "round", ...
+    subjects: tuple[str, ...] = ()
+    description: str = ""
+    transfer_value: Number | None = None
+    totals: Mapping[str, Number] = field(default_factory=dict)
+    transfers: Mapping[str, Number] = field(default_factory=dict)
+    exhausted: Number = Fraction(0)
+    exhausted_papers: Number = Fraction(0)
+    loss: Number = Fraction(0)
+    quota: Number | None = None
+    elected: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "totals", _frozen(self.totals))
+        object.__setattr__(self, "transfers", _frozen(self.transfers))
+        object.__setattr__(self, "extra", _frozen(self.extra))
+
+
+@dataclass(frozen=True)
+class CountRecord:
+    """The complete, immutable record of one count."""
+
+    method: str  # registered id, e.g. "scottish-stv"
+    title: str  # the rule's name in words
+    rule_text: str  # the statute or rule book it follows
+    candidates: tuple[str, ...]
+    seats: int
+    elected: tuple[str, ...]
+    stages: tuple[Stage, ...]
+    ties: tuple[TieBreak, ...] = ()
+    quota: Number | None = None
+    places: int | None = 5  # decimals the arithmetic works in (None: exact rationals)
+    source: str = ""
+    ballots_read: Number = Fraction(0)
+    valid: Number = Fraction(0)
+    invalid: Mapping[str, Number] = field(default_factory=dict)
+    withdrawn: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    ballot_rules: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "invalid", _frozen(self.invalid))
+        object.__setattr__(self, "options", _frozen(self.options))
+        object.__setattr__(self, "ballot_rules", _frozen(self.ballot_rules))
+        object.__setattr__(self, "extra", _frozen(self.extra))
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        return tuple(n for s in self.stages for n in s.excluded)
+
+    @property
+    def display_places(self) -> int:
+        return 5 if self.places is None else self.places
+
+    def check_balance(self) -> None:
+        """Candidate totals + exhausted + loss = valid poll at every stage (else CountError)."""
+        for s in self.stages:
+            if not s.totals:
+                continue
+            total = sum(s.totals.values(), Fraction(0)) + s.exhausted + s.loss
+            if total != self.valid:
+                raise CountError(
+                    f"{self.method}: the books do not balance at stage {s.number}: "
+                    f"candidates {sum(s.totals.values(), Fraction(0))} + exhausted {s.exhausted}"
+                    f" + loss {s.loss} = {total}, valid poll {self.valid}"
+                )

@@ -1,0 +1,113 @@
+"""Breaking ties: by earlier stages, then by lot, a given order, or the returning officer.
+
+Ties are data.  A count by lot is replayable: the seed is an input and is recorded with
+every tie it decided.  A returning officer's decision is passed in as a list of names
+(``decisions``), consumed in order, one per tie that reaches the final fallback; a tie with
+no decision left is an error, never a prompt inside the engine.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from tallyroom.errors import RuleError
+from tallyroom.record import TieBreak
+
+FALLBACKS = ("lot", "order", "decision")
+
+
+@dataclass
+class TieBreaker:
+    """Final fallback for ties that the rule's own criteria leave unbroken."""
+
+    fallback: str = "lot"  # lot | order | decision
+    seed: int = 1
+    order: Sequence[str] = ()  # for "order": earlier in the list is favoured
+    decisions: Sequence[str] = ()  # for "decision": the returning officer's choices
+    log: list[TieBreak] = field(default_factory=list)
+    _rng: random.Random | None = None
+    _next_decision: int = 0
+
+    def __post_init__(self) -> None:
+        if self.fallback not in FALLBACKS:
+            raise RuleError(f"unknown tie fallback {self.fallback!r}; use one of {', '.join(FALLBACKS)}")
+        self._rng = random.Random(self.seed)
+
+    def last_resort(self, tied: Sequence[str], stage: int, purpose: str, want: str) -> str:
+        """Choose among ``tied`` when nothing in the count separates them.
+
+        ``want`` is "highest" or "lowest": what the choice stands for (e.g. the candidate
+        to exclude stands for the lowest).
+        """
+        tied = sorted(tied)  # a stable starting order, independent of file order
+        if self.fallback == "decision":
+            if self._next_decision >= len(self.decisions):
+                raise RuleError(
+                    f"stage {stage}: a tie for {purpose} between {', '.join(tied)} needs the "
+                    "returning officer's decision; pass it with --decision NAME"
+                )
+            choice = self.decisions[self._next_decision]
+            self._next_decision += 1
+            if choice not in tied:
+                raise RuleError(
+                    f"stage {stage}: the decision {choice!r} is not one of the tied candidates "
+                    f"({', '.join(tied)})"
+                )
+            self._record(stage, purpose, tied, choice, "returning officer's decision", "")
+            return choice
+        if self.fallback == "order":
+            ranked = [n for n in self.order if n in tied]
+            if len(ranked) != len(tied):
+                raise RuleError(f"the tie order does not name all of {', '.join(tied)}")
+            # the given order runs from most favoured to least favoured
+            choice = ranked[0] if want == "highest" else ranked[-1]
+            self._record(stage, purpose, tied, choice, "given order", " > ".join(ranked))
+            return choice
+        assert self._rng is not None
+        choice = self._rng.choice(tied)
+        self._record(
+            stage, purpose, tied, choice, "by lot",
+            f"drawn by a seeded random choice (seed {self.seed}) among {', '.join(tied)}",
+        )
+        return choice
+
+    def _record(
+        self, stage: int, purpose: str, tied: Sequence[str], chosen: str, method: str, evidence: str
+    ) -> None:
+        self.log.append(TieBreak(stage, purpose, tuple(tied), chosen, method, evidence))
+
+    def note(self, tie: TieBreak) -> None:
+        self.log.append(tie)
+
+
+def break_by_history(
+    tied: Sequence[str],
+    history: Sequence[dict[str, Fraction]],
+    *,
+    want: str,
+    direction: str,
+) -> tuple[str | None, int | None, list[str]]:
+    """Separate tied candidates by their votes at earlier stages.
+
+    ``history`` holds the totals at the end of each earlier stage, oldest first.
+    ``direction`` "backward" looks at the most recent stage at which they differed
+    (Scottish rules 49(2), 51(2)); "forward" at the earliest (ERS97).  The candidate chosen
+    has the highest (``want="highest"``) or lowest votes there; if several still share that
+    value at the deciding stage, the search goes on among them.  Returns the chosen name,
+    the stage number that decided, and the candidates still tied (all of them chosen or
+    not): (None, None, still_tied) when no stage separates them.
+    """
+    order = range(len(history)) if direction == "forward" else range(len(history) - 1, -1, -1)
+    pick: Callable[..., Fraction] = max if want == "highest" else min
+    remaining = list(tied)
+    for i in order:
+        vals = {n: history[i].get(n, Fraction(0)) for n in remaining}
+        if len(set(vals.values())) > 1:
+            best = pick(vals.values())
+            remaining = [n for n in remaining if vals[n] == best]
+            if len(remaining) == 1:
+                return remaining[0], i + 1, remaining
+    return None, None, remaining
