@@ -21,12 +21,12 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol, Union
+from typing import Protocol
 
-Value = Union[int, Fraction]
+Value = int | Fraction
 
 
-class Rounding(str, enum.Enum):
+class Rounding(enum.StrEnum):
     """How a division that does not come out exactly is rounded."""
 
     DOWN = "down"  # towards zero: "any remainder being ignored" (values here are >= 0)

@@ -18,12 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal, Union
+from typing import Literal
 
 from tallyroom.errors import ElectionError
 
-Weight = Union[int, Fraction]
-Preference = Union[int, tuple[int, ...]]
+Weight = int | Fraction
+Preference = int | tuple[int, ...]
 RankedBallot = tuple[Preference, ...]
 
 #: Reasons a paper is not valid.  Readers may add their own, always with a plain name.

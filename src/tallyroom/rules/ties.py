@@ -33,7 +33,9 @@ class TieBreaker:
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
-            raise RuleError(f"unknown tie fallback {self.fallback!r}; use one of {', '.join(FALLBACKS)}")
+            raise RuleError(
+                f"unknown tie fallback {self.fallback!r}; use one of {', '.join(FALLBACKS)}"
+            )
         self._rng = random.Random(self.seed)
 
     def last_resort(self, tied: Sequence[str], stage: int, purpose: str, want: str) -> str:
@@ -69,7 +71,11 @@ class TieBreaker:
         assert self._rng is not None
         choice = self._rng.choice(tied)
         self._record(
-            stage, purpose, tied, choice, "by lot",
+            stage,
+            purpose,
+            tied,
+            choice,
+            "by lot",
             f"drawn by a seeded random choice (seed {self.seed}) among {', '.join(tied)}",
         )
         return choice

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import BinaryIO, TextIO
 
+from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -36,7 +37,6 @@ from tallyroom.ballots.model import (
     Weight,
     clean_ranking,
 )
-from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.errors import BallotFileError
 
 _TOKEN = re.compile(r"\S+")
@@ -143,7 +143,11 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
     first = src.next()
     if first is None:
         raise BallotFileError(
-            name, None, None, "an empty file", "a BLT header line: number of candidates, number of seats"
+            name,
+            None,
+            None,
+            "an empty file",
+            "a BLT header line: number of candidates, number of seats",
         )
     lineno, header = first
     if header.endswith(","):
@@ -153,7 +157,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
     if len(toks) < 2 or not all(_INT.fullmatch(t) for _, t in toks[:2]):
         found = shown(header.strip()) if header.strip() else "nothing"
         raise BallotFileError(
-            name, lineno, toks[0][0] if toks else 1, found,
+            name,
+            lineno,
+            toks[0][0] if toks else 1,
+            found,
             "a BLT header line: number of candidates, number of seats (two whole numbers)",
         )
     ncand, seats = int(toks[0][1]), int(toks[1][1])
@@ -168,7 +175,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
         raise BallotFileError(name, lineno, toks[1][0], "0 seats", "at least one seat")
     if seats > ncand:
         raise BallotFileError(
-            name, lineno, toks[1][0], f"{seats} seats for {ncand} candidates",
+            name,
+            lineno,
+            toks[1][0],
+            f"{seats} seats for {ncand} candidates",
             "no more seats than candidates",
         )
 
@@ -185,7 +195,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             if 1 <= n <= ncand:
                 return n - 1
             raise BallotFileError(
-                name, lineno, col, f"candidate number {n}",
+                name,
+                lineno,
+                col,
+                f"candidate number {n}",
                 f"a candidate number from 1 to {ncand}",
             )
         raise BallotFileError(
@@ -196,7 +209,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
         item = src.next()
         if item is None:
             raise BallotFileError(
-                name, src.lineno + 1, None, "the end of the file",
+                name,
+                src.lineno + 1,
+                None,
+                "the end of the file",
                 "more ballots, then the end-of-ballots line '0' and the candidate names",
             )
         lineno, content = item
@@ -212,7 +228,11 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             if key == "nick":
                 if len(args) != ncand:
                     raise BallotFileError(
-                        name, lineno, 1, f"{len(args)} nicknames", f"{ncand} nicknames, one per candidate"
+                        name,
+                        lineno,
+                        1,
+                        f"{len(args)} nicknames",
+                        f"{ncand} nicknames, one per candidate",
                     )
                 nicks = {a: i for i, a in enumerate(args)}
             elif key in ("withdrawn", "tie"):
@@ -238,12 +258,17 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
         if toks[0][1].startswith("("):
             pos = 1  # a ballot id, as OpenSTV writes
             if len(toks) < 2:
-                raise BallotFileError(name, lineno, None, "a ballot id alone", "a ballot after its id")
+                raise BallotFileError(
+                    name, lineno, None, "a ballot id alone", "a ballot after its id"
+                )
         col, tok = toks[pos]
         weight = _parse_weight(tok, name, lineno, col)
         if toks[-1][1] != "0" or len(toks) - pos < 2:
             raise BallotFileError(
-                name, lineno, len(content) + 1, "the end of the line",
+                name,
+                lineno,
+                len(content) + 1,
+                "the end of the line",
                 "0 to end the ballot (each ballot line is: weight, preferences, 0)",
             )
         marks: list[Preference | None] = []
@@ -276,7 +301,9 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             title = _unquote(name_lines[0][1])
     else:
         raise BallotFileError(
-            name, src.lineno + 1, None,
+            name,
+            src.lineno + 1,
+            None,
             f"{len(name_lines)} name line{'s' if len(name_lines) != 1 else ''} after the ballots",
             f"{ncand} candidate names, one per line",
         )
@@ -286,7 +313,11 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise BallotFileError(
-            name, None, None, f"the candidate name {dup[0]!r} twice", "a different name for each candidate"
+            name,
+            None,
+            None,
+            f"the candidate name {dup[0]!r} twice",
+            "a different name for each candidate",
         )
 
     election = Election(
@@ -335,7 +366,11 @@ def write_blt(profile: Profile, out: TextIO) -> None:
         prefs = " ".join(
             "=".join(str(c + 1) for c in p) if isinstance(p, tuple) else str(p + 1) for p in ballot
         )
-        w = str(weight) if isinstance(weight, int) or weight.denominator == 1 else _fraction_text(weight)
+        w = (
+            str(weight)
+            if isinstance(weight, int) or weight.denominator == 1
+            else _fraction_text(weight)
+        )
         out.write(f"{w} {prefs} 0\n" if prefs else f"{w} 0\n")
     out.write("0\n")
     for c in e.candidates:

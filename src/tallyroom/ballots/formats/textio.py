@@ -16,7 +16,13 @@ from tallyroom.errors import BallotFileError
 
 MAX_LINE = 1 << 20  # 1 MiB: no real ballot line comes near it
 
-_CONTROL = bytes(range(0, 32)).replace(b"\t", b"").replace(b"\n", b"").replace(b"\r", b"").replace(b"\x0c", b"")
+_CONTROL = (
+    bytes(range(0, 32))
+    .replace(b"\t", b"")
+    .replace(b"\n", b"")
+    .replace(b"\r", b"")
+    .replace(b"\x0c", b"")
+)
 _CONTROL_TABLE = bytes.maketrans(b"", b"")
 
 
@@ -33,7 +39,9 @@ def open_binary(path: str | os.PathLike[str] | BinaryIO) -> tuple[BinaryIO, str]
     except IsADirectoryError:
         raise BallotFileError(name, None, None, "a directory", "a ballot file") from None
     except PermissionError:
-        raise BallotFileError(name, None, None, "no permission to read", "a readable ballot file") from None
+        raise BallotFileError(
+            name, None, None, "no permission to read", "a readable ballot file"
+        ) from None
 
 
 def decode_line(raw: bytes, name: str, lineno: int) -> str:

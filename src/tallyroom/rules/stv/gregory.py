@@ -101,7 +101,9 @@ class GregorySTV:
         tie_breaker: TieBreaker | None = None,
     ) -> None:
         if profile.kind != "ranked":
-            raise RuleError(f"{method} counts ranked ballots; this profile holds {profile.kind} ballots")
+            raise RuleError(
+                f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
+            )
         self.profile = profile.strict()
         self.options = options
         self.method = method
@@ -151,7 +153,9 @@ class GregorySTV:
     def _reaches(self, votes: Any, quota: Any) -> bool:
         return votes >= quota if self.options.elect_on == ">=" else votes > quota
 
-    def _advance(self, idx: np.ndarray, pos: np.ndarray, cont: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _advance(
+        self, idx: np.ndarray, pos: np.ndarray, cont: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each paper, the position and candidate of its next continuing preference
         after ``pos`` (candidate -1: the paper is exhausted)."""
         prefs = self.arrays.prefs
@@ -272,7 +276,10 @@ class GregorySTV:
 
                 self.ties.note(
                     TieBreak(
-                        stage, purpose, tuple(names), chosen,
+                        stage,
+                        purpose,
+                        tuple(names),
+                        chosen,
                         f"votes at an earlier stage ({self.options.tie_history})",
                         f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}",
                     )
@@ -309,22 +316,36 @@ class GregorySTV:
             exhausted_papers=0,
             loss=self.arith.of(0),
         )
-        self.valid = self.arith.of(Fraction(self.profile.valid)) if not isinstance(self.profile.valid, int) else self.arith.of(self.profile.valid)
+        self.valid = (
+            self.arith.of(Fraction(self.profile.valid))
+            if not isinstance(self.profile.valid, int)
+            else self.arith.of(self.profile.valid)
+        )
         quota = self._quota(self.valid)
         self.quota = quota
 
         # Stage 1: first preferences (papers for withdrawn candidates go to the next)
         nb = len(self.arrays.weights)
-        everyone = Parcel(np.arange(nb), np.full(nb, -1, dtype=np.int64), self.profile.valid, self._one(), 1)
+        everyone = Parcel(
+            np.arange(nb), np.full(nb, -1, dtype=np.int64), self.profile.valid, self._one(), 1
+        )
         _, ex_v, ex_p = self._distribute(st, [(everyone, self._one())], stage=1)
         st.exhausted += ex_v
         st.exhausted_papers += ex_p
-        events = [Event("withdrawn", names[i], "withdrawn before the count") for i in sorted(e.withdrawn)]
+        events = [
+            Event("withdrawn", names[i], "withdrawn before the count") for i in sorted(e.withdrawn)
+        ]
         number = 1
         new = self._elect(st, quota, number)
         self._close_stage(
-            st, number=1, action="first preferences", subjects=(), description="First preferences",
-            quota=quota, events=events + self._elect_events(st, new, quota), elected=new,
+            st,
+            number=1,
+            action="first preferences",
+            subjects=(),
+            description="First preferences",
+            quota=quota,
+            events=events + self._elect_events(st, new, quota),
+            elected=new,
         )
 
         while True:
@@ -364,7 +385,12 @@ class GregorySTV:
             valid=Fraction(self.profile.valid),
             invalid={k: Fraction(v) for k, v in self.profile.invalid.items()},
             withdrawn=tuple(names[i] for i in sorted(e.withdrawn)),
-            options=o.describe() | {"seed": self.ties.seed, "arithmetic": self.arith.describe()},
+            options=o.describe()
+            | {
+                "seed": self.ties.seed,
+                "tie_fallback": self.ties.fallback,
+                "arithmetic_description": self.arith.describe(),
+            },
             ballot_rules=self.profile.rules.describe(),
             notes=tuple(self._notes(st)),
         )
@@ -372,14 +398,16 @@ class GregorySTV:
     def _notes(self, st: _State) -> list[str]:
         notes = []
         if len(st.elected) < self.seats:
-            notes.append(
-                f"only {len(st.elected)} of {self.seats} seats filled: candidates ran out"
-            )
+            notes.append(f"only {len(st.elected)} of {self.seats} seats filled: candidates ran out")
         return notes
 
     def _elect(self, st: _State, quota: Any, stage: int) -> list[int]:
         """Elect every continuing candidate who has reached the quota, highest first."""
-        reached = [i for i, s in enumerate(st.status) if s == CONTINUING and self._reaches(st.votes[i], quota)]
+        reached = [
+            i
+            for i, s in enumerate(st.status)
+            if s == CONTINUING and self._reaches(st.votes[i], quota)
+        ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
         room = self.seats - len(st.elected)
         ordered = ordered[:room] if room >= 0 else []
@@ -405,7 +433,9 @@ class GregorySTV:
                     "elected": last.elected + tuple(st.names[i] for i in ordered),
                     "events": last.events
                     + tuple(
-                        Event("elected", st.names[i], "continuing candidates equal the vacancies left")
+                        Event(
+                            "elected", st.names[i], "continuing candidates equal the vacancies left"
+                        )
                         for i in ordered
                     ),
                 }
@@ -417,9 +447,7 @@ class GregorySTV:
         if not self.options.defer_surpluses:
             return False
         total_surplus = sum((st.votes[i] - quota for i in pending), self.arith.of(0))
-        cont = sorted(
-            (st.votes[i] for i in range(len(st.names)) if st.status[i] == CONTINUING)
-        )
+        cont = sorted(st.votes[i] for i in range(len(st.names)) if st.status[i] == CONTINUING)
         if len(cont) < 2:
             return False
         # the surpluses cannot lift the lowest candidate above the next lowest
@@ -446,7 +474,9 @@ class GregorySTV:
                 moving.append((p, a.mul_div(surplus, p.value, total, o.tv_rounding)))
             kept: list[Parcel] = []
             values = {v for _, v in moving}
-            tv_shown = a.div(surplus, total, o.tv_rounding) if len(values) != 1 else next(iter(values))
+            tv_shown = (
+                a.div(surplus, total, o.tv_rounding) if len(values) != 1 else next(iter(values))
+            )
         elif o.surplus in ("uigm", "last-parcel"):
             if o.surplus == "last-parcel":
                 last = max(p.stage for p in parcels)
@@ -466,7 +496,9 @@ class GregorySTV:
             if o.tv_divisor == "votes":
                 divisor_value = sum((self._times(p.papers, p.value) for p in chosen), a.of(0))
             else:
-                divisor_value = a.of(divisor) if isinstance(divisor, int) else a.of(Fraction(divisor))
+                divisor_value = (
+                    a.of(divisor) if isinstance(divisor, int) else a.of(Fraction(divisor))
+                )
             if divisor == 0 or divisor_value == 0:
                 tv = a.of(0)
             else:
@@ -494,9 +526,15 @@ class GregorySTV:
         st.parcels[c] = kept
         new = self._elect(st, quota, number)
         self._close_stage(
-            st, number=number, action="surplus", subjects=[c],
-            description=f"Surplus of {st.names[c]}", quota=quota, transfer_value=tv_shown,
-            events=self._elect_events(st, new, quota), elected=new,
+            st,
+            number=number,
+            action="surplus",
+            subjects=[c],
+            description=f"Surplus of {st.names[c]}",
+            quota=quota,
+            transfer_value=tv_shown,
+            events=self._elect_events(st, new, quota),
+            elected=new,
             extra={"surplus": self._fr(surplus)},
         )
         return number
@@ -561,10 +599,16 @@ class GregorySTV:
             if value is not None:
                 label += f" (papers at value {_plain(self.arith.fraction(value))})"
             self._close_stage(
-                st, number=number, action="exclusion", subjects=group, description=label,
-                quota=quota, transfer_value=value,
+                st,
+                number=number,
+                action="exclusion",
+                subjects=group,
+                description=label,
+                quota=quota,
+                transfer_value=value,
                 events=(events if k == 0 else []) + self._elect_events(st, new, quota),
-                elected=new, excluded=group if k == 0 else (),
+                elected=new,
+                excluded=group if k == 0 else (),
             )
         for i in group:
             if st.votes[i] != 0 and len(st.elected) < self.seats:

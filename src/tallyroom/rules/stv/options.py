@@ -23,7 +23,9 @@ class STVOptions:
     #:   exact           q itself, unrounded (elect on ">" to make it a Droop quota)
     #:   round-up        q rounded up at the arithmetic's places
     #:   places-plus-unit  q truncated at the places, plus one unit of the last place (NZ Meek)
-    quota_form: Literal["whole-plus-one", "exact", "round-up", "places-plus-unit"] = "whole-plus-one"
+    quota_form: Literal["whole-plus-one", "exact", "round-up", "places-plus-unit"] = (
+        "whole-plus-one"
+    )
     #: recompute the quota from the votes still in the count (Meek; some local rules)
     quota_recompute: bool = False
     #: a candidate is elected on reaching the quota (">=") or only on exceeding it (">")
@@ -81,7 +83,9 @@ class STVOptions:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise RuleError(f"unknown STV option(s): {', '.join(unknown)}; options are: {', '.join(sorted(known))}")
+            raise RuleError(
+                f"unknown STV option(s): {', '.join(unknown)}; options are: {', '.join(sorted(known))}"
+            )
         if "tv_rounding" in changes and isinstance(changes["tv_rounding"], str):
             changes["tv_rounding"] = Rounding(changes["tv_rounding"])
         return replace(self, **changes)

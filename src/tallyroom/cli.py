@@ -1,0 +1,349 @@
+"""The ``tallyroom`` command: thin, it parses arguments, calls the library and prints.
+
+Errors the user can fix are printed on one line (file, line, column, what was found and
+what was expected) with exit status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from tallyroom import __version__
+from tallyroom.errors import TallyroomError
+
+BALLOT_OPTIONS = [
+    click.option(
+        "--overvote",
+        type=click.Choice(["exhaust", "skip"]),
+        default="exhaust",
+        show_default=True,
+        help="A preference shared by several candidates: exhaust the paper there, or skip that preference.",
+    ),
+    click.option(
+        "--skipped-ranks",
+        type=click.IntRange(min=0),
+        default=None,
+        help="How many consecutive skipped ranks a paper may have before it exhausts (default: any).",
+    ),
+    click.option(
+        "--duplicates",
+        type=click.Choice(["skip", "exhaust"]),
+        default="skip",
+        show_default=True,
+        help="A candidate ranked again on the same paper: skip the repeat, or exhaust the paper.",
+    ),
+    click.option(
+        "--input-format",
+        "input_format",
+        default=None,
+        help="Ballot file format (default: from the extension or content).",
+    ),
+    click.option(
+        "--seats",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Seats to fill (overrides the file).",
+    ),
+]
+
+
+def ballot_options(f):  # type: ignore[no-untyped-def]
+    for opt in reversed(BALLOT_OPTIONS):
+        f = opt(f)
+    return f
+
+
+def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: ignore[no-untyped-def]
+    from tallyroom.ballots.model import BallotRules
+
+    return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
+
+
+def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: ignore[no-untyped-def]
+    from tallyroom.ballots.formats import read
+
+    return read(path, fmt, rules=rules, seats=seats)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tallyroom")
+def cli() -> None:
+    """Count elections exactly, under the rule your rule book names."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl"]),
+    default="text",
+    show_default=True,
+)
+@ballot_options
+def inspect(
+    files: Sequence[str],
+    fmt: str,
+    overvote: str,
+    skipped_ranks: int | None,
+    duplicates: str,
+    input_format: str | None,
+    seats: int | None,
+) -> None:
+    """What a ballot file holds: candidates, seats, papers valid and invalid, first preferences."""
+    from tallyroom.ballots.inspect import summary, summary_text
+
+    rules = _rules(overvote, skipped_ranks, duplicates)
+    summaries = []
+    for path in files:
+        profile = _read(path, input_format, rules, seats)
+        summaries.append(summary(profile, source=path))
+    if fmt == "jsonl":
+        for s in summaries:
+            click.echo(json.dumps(s, ensure_ascii=False))
+    elif fmt == "json":
+        click.echo(
+            json.dumps(
+                summaries[0] if len(summaries) == 1 else summaries, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        click.echo("\n".join(summary_text(s) for s in summaries), nl=False)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--method", "-m", "method", required=True, help="Counting rule id (see `tallyroom methods`)."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed for ties broken by lot (recorded in the result).",
+)
+@click.option(
+    "--withdraw",
+    multiple=True,
+    metavar="NAME",
+    help="Withdraw a candidate before the count (repeatable).",
+)
+@click.option(
+    "--countback",
+    metavar="NAME",
+    default=None,
+    help="Fill the vacancy left by NAME by re-running the count without them.",
+)
+@click.option(
+    "--tie-break",
+    "tie_fallback",
+    type=click.Choice(["lot", "order", "decision"]),
+    default=None,
+    help="Last resort for ties (default: the rule's own).",
+)
+@click.option(
+    "--tie-order",
+    default=None,
+    metavar="A,B,...",
+    help="Candidate order for --tie-break order, most favoured first.",
+)
+@click.option(
+    "--decision",
+    "decisions",
+    multiple=True,
+    metavar="NAME",
+    help="The returning officer's choice for each tie decided by --tie-break decision, in order.",
+)
+@click.option(
+    "--option",
+    "rule_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change one of the rule's options (advanced; recorded in the result).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of standard output.",
+)
+@ballot_options
+def count(
+    files: Sequence[str],
+    method: str,
+    seed: int,
+    withdraw: Sequence[str],
+    countback: str | None,
+    tie_fallback: str | None,
+    tie_order: str | None,
+    decisions: Sequence[str],
+    rule_options: Sequence[str],
+    fmt: str,
+    output: str | None,
+    overvote: str,
+    skipped_ranks: int | None,
+    duplicates: str,
+    input_format: str | None,
+    seats: int | None,
+) -> None:
+    """Count one or more ballot files under a rule; one result per file."""
+    from tallyroom.reports import render
+    from tallyroom.rules import count as run
+    from tallyroom.rules import get
+
+    rule = get(method)
+    rules = _rules(overvote, skipped_ranks, duplicates)
+    options: dict[str, Any] = {"seed": seed}
+    if tie_fallback:
+        options["tie_fallback"] = tie_fallback
+    if tie_order:
+        options["tie_order"] = [n.strip() for n in tie_order.split(",")]
+    if decisions:
+        options["decisions"] = list(decisions)
+    options.update(_parse_rule_options(rule_options))
+    records = []
+    for path in files:
+        profile = _read(path, input_format, rules, seats)
+        if withdraw:
+            e = profile.election
+            gone = e.withdrawn | {e.index(n) for n in withdraw}
+            profile = profile.with_election(e.with_changes(withdrawn=gone))
+        if countback:
+            from tallyroom.rules.stv.countback import countback as run_countback
+
+            records.append(run_countback(profile, rule.id, countback, **options))
+        else:
+            records.append(run(profile, rule.id, **options))
+    if fmt == "json" and len(records) > 1:
+        fmt = "jsonl"
+    _emit(render(records, fmt), output)
+
+
+def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--option")
+        key, value = item.split("=", 1)
+        key = key.strip().replace("-", "_")
+        v: Any = value.strip()
+        if v.lower() in ("true", "false"):
+            v = v.lower() == "true"
+        elif v.isdigit():
+            v = int(v)
+        out[key] = v
+    return out
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option(
+    "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
+)
+@ballot_options
+def convert(
+    source: str,
+    target: str,
+    to_format: str | None,
+    overvote: str,
+    skipped_ranks: int | None,
+    duplicates: str,
+    input_format: str | None,
+    seats: int | None,
+) -> None:
+    """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
+    from tallyroom.ballots.formats import write
+
+    profile = _read(source, input_format, _rules(overvote, skipped_ranks, duplicates), seats)
+    write(profile, target, to_format)
+    click.echo(
+        f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
+    )
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def methods(fmt: str) -> None:
+    """List every counting rule with a one-line description."""
+    from tallyroom.rules import rules
+
+    found = rules()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "family": r.family,
+                        "title": r.title,
+                        "description": r.description,
+                        "rule_text": r.rule_text,
+                    }
+                    for r in found
+                ],
+                indent=2,
+            )
+        )
+        return
+    width = max(len(r.id) for r in found)
+    family = None
+    for r in found:
+        if r.family != family:
+            family = r.family
+            click.echo(f"{family}:")
+        click.echo(f"  {r.id.ljust(width)}  {r.description}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="tallyroom",
+            standalone_mode=False,
+        )
+    except TallyroomError as e:
+        click.echo(f"tallyroom: error: {e}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("tallyroom: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except OSError as e:
+        click.echo(f"tallyroom: error: {e.filename or ''}: {e.strerror}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Reports: pure functions of a :class:`~tallyroom.record.CountRecord`.
+
+``render(record, fmt)`` returns the text of a report in one of :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from tallyroom.record import CountRecord
+
+FORMATS = ("text", "json", "jsonl", "csv")
+
+
+def render(records: Sequence[CountRecord], fmt: str) -> str:
+    """Render one or more records (several for ``jsonl``, or sheets one after another)."""
+    from tallyroom.reports import csv as csv_report
+    from tallyroom.reports import json as json_report
+    from tallyroom.reports import text as text_report
+
+    if fmt == "json":
+        if len(records) == 1:
+            return json_report.dumps(records[0], indent=2) + "\n"
+        return "[\n" + ",\n".join(json_report.dumps(r, indent=2) for r in records) + "\n]\n"
+    if fmt == "jsonl":
+        return "".join(json_report.dumps(r) + "\n" for r in records)
+    writers: dict[str, Callable[[CountRecord], str]] = {
+        "text": text_report.sheet,
+        "csv": csv_report.rows,
+    }
+    if fmt not in writers:
+        raise ValueError(f"unknown report format {fmt!r}")
+    if fmt == "csv":
+        return "".join(csv_report.rows(r, header=(i == 0)) for i, r in enumerate(records))
+    return "\n".join(writers[fmt](r) for r in records)
