@@ -347,3 +347,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register_extra_commands() -> None:
+    """Commands that live beside the modules they drive (analysis: compare, simulate, demo)."""
+    try:
+        from tallyroom.analysis import commands
+    except ImportError:
+        return
+    for command in commands.COMMANDS:
+        cli.add_command(command)
+
+
+_register_extra_commands()

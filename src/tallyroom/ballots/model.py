@@ -30,6 +30,9 @@ RankedBallot = tuple[Preference, ...]
 BLANK = "blank"  # no preference for any candidate
 OVERVOTE_FIRST = "overvote at first preference"
 WITHDRAWN_ONLY = "only withdrawn candidates"
+#: the mark for an overvote whose candidates a file does not name
+OVERVOTE: tuple[int, ...] = ()
+NO_VALID_PREFERENCE = "no valid preference"  # marks, but none that counts for a candidate
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,8 @@ def clean_ranking(
 ) -> tuple[RankedBallot, str | None]:
     """Apply the ballot rules to a paper's marks, rank by rank.
 
-    ``marks`` holds, per rank, a candidate index, a tuple (overvote or equal ranking), or
+    ``marks`` holds, per rank, a candidate index, a tuple (overvote or equal ranking; the
+    empty tuple :data:`OVERVOTE` for an overvote whose candidates are not named), or
     ``None`` for a skipped rank.  With ``keep_equal`` (formats in which an equal ranking is
     a voter's real statement, such as BLT ``a=b``) equal rankings are kept in the profile
     and the overvote rule is applied by :meth:`Profile.strict` when a rule needs a strict
@@ -262,6 +266,13 @@ def clean_ranking(
                 break
             continue
         skipped = 0
+        if m == OVERVOTE:
+            # an overvote whose candidates the file does not name ($OVERVOTE, "overvote")
+            if rules.overvote == "exhaust":
+                if not out:
+                    return (), OVERVOTE_FIRST
+                break
+            continue
         if isinstance(m, tuple):
             group = tuple(c for c in dict.fromkeys(m) if c not in seen)
             if len(group) == 1:
@@ -285,5 +296,6 @@ def clean_ranking(
         seen.add(m)
         out.append(m)
     if not out:
-        return (), BLANK
+        marked = any(m is not None for m in marks)
+        return (), NO_VALID_PREFERENCE if marked else BLANK
     return tuple(out), None
