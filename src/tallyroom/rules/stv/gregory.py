@@ -14,7 +14,7 @@ stage: candidate totals + exhausted + loss = valid poll.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -39,6 +39,12 @@ class Parcel:
     papers: Weight  # number of papers (sum of ballot weights)
     value: Any  # value of each paper, in the count's arithmetic
     stage: int  # the stage at which they arrived
+    #: papers per ballot when only part of a ballot's weight is here (a Dáil sample);
+    #: None: the ballot's whole weight
+    w: np.ndarray | None = None
+
+    def weights(self, arrays: BallotArrays) -> np.ndarray:
+        return arrays.weights[self.idx] if self.w is None else self.w
 
 
 @dataclass
@@ -68,9 +74,12 @@ class BallotArrays:
         return cls(prefs, weights, integral)
 
     def papers(self, idx: np.ndarray) -> Weight:
+        return self.total(self.weights[idx])
+
+    def total(self, w: np.ndarray) -> Weight:
         if self.integral:
-            return int(self.weights[idx].sum())
-        return sum(self.weights[idx], Fraction(0))
+            return int(w.sum())
+        return sum(w, Fraction(0))
 
 
 @dataclass
@@ -199,17 +208,19 @@ class GregorySTV:
             sorted_c = cand[order]
             starts = np.flatnonzero(np.r_[True, sorted_c[1:] != sorted_c[:-1]])
             ends = np.r_[starts[1:], len(sorted_c)]
+            pw = parcel.w
             for s, e in zip(starts, ends):
                 r = int(sorted_c[s])
                 sel = order[s:e]
                 idx = parcel.idx[sel]
-                papers = self.arrays.papers(idx)
+                wsel = None if pw is None else pw[sel]
+                papers = self.arrays.papers(idx) if wsel is None else self.arrays.total(wsel)
                 votes = self._times(papers, value)
                 if r < 0:
                     ex_value += votes
                     ex_papers += papers
                     continue
-                st.parcels[r].append(Parcel(idx, pos[sel], papers, value, stage))
+                st.parcels[r].append(Parcel(idx, pos[sel], papers, value, stage, wsel))
                 st.votes[r] += votes
                 credited[r] = credited.get(r, self.arith.of(0)) + votes
         return credited, ex_value, ex_papers
@@ -225,7 +236,6 @@ class GregorySTV:
         action: str,
         subjects: Sequence[int],
         description: str,
-        quota: Any,
         transfer_value: Any = None,
         events: Sequence[Event] = (),
         elected: Sequence[int] = (),
@@ -247,7 +257,7 @@ class GregorySTV:
             exhausted=fr(st.exhausted),
             exhausted_papers=Fraction(st.exhausted_papers),
             loss=fr(st.loss),
-            quota=fr(quota),
+            quota=fr(self.quota),
             elected=tuple(st.names[i] for i in elected),
             excluded=tuple(st.names[i] for i in excluded),
             events=tuple(events),
@@ -316,13 +326,12 @@ class GregorySTV:
             exhausted_papers=0,
             loss=self.arith.of(0),
         )
-        self.valid = (
-            self.arith.of(Fraction(self.profile.valid))
-            if not isinstance(self.profile.valid, int)
-            else self.arith.of(self.profile.valid)
+        self.valid = self.arith.of(
+            self.profile.valid
+            if isinstance(self.profile.valid, int)
+            else Fraction(self.profile.valid)
         )
-        quota = self._quota(self.valid)
-        self.quota = quota
+        self.quota = self._quota(self.valid)
 
         # Stage 1: first preferences (papers for withdrawn candidates go to the next)
         nb = len(self.arrays.weights)
@@ -332,53 +341,68 @@ class GregorySTV:
         _, ex_v, ex_p = self._distribute(st, [(everyone, self._one())], stage=1)
         st.exhausted += ex_v
         st.exhausted_papers += ex_p
+        if o.quota_base == "first-stage-active":
+            self.quota = self._quota(self.valid - st.exhausted)
         events = [
             Event("withdrawn", names[i], "withdrawn before the count") for i in sorted(e.withdrawn)
         ]
         number = 1
-        new = self._elect(st, quota, number)
+        new = self._elect(st, number)
         self._close_stage(
             st,
             number=1,
             action="first preferences",
             subjects=(),
             description="First preferences",
-            quota=quota,
-            events=events + self._elect_events(st, new, quota),
+            events=events + self._elect_events(st, new),
             elected=new,
         )
 
         while True:
             if len(st.elected) >= self.seats:
+                number = self._final_surpluses(st, number)
                 break
             continuing = [i for i in range(n) if st.status[i] == CONTINUING]
             vacancies = self.seats - len(st.elected)
             if len(continuing) <= vacancies:
-                # Scottish r.52, ERS97 5.4.x: the last vacancies are filled by the continuing
-                # candidates, with no further transfer
-                self._elect_remaining(st, continuing, quota, number)
+                # Scottish r.52(1), ERS97 5.5.1, Dáil s.124(1): the continuing candidates fill
+                # the last vacancies, with no further transfer (Scottish r.52(2))
+                self._elect_remaining(
+                    st, continuing, number, "continuing candidates equal the vacancies left"
+                )
+                number = self._final_surpluses(st, number)
                 break
-            pending = [i for i in st.pending if st.votes[i] > quota]
-            st.pending = pending
-            if pending and not self._defer(st, pending, quota):
+            st.pending = [i for i in st.pending if self._has_surplus(st, i)]
+            if st.pending and not self._defer(st):
                 number += 1
-                number = self._transfer_surplus(st, pending, quota, number)
+                number = self._transfer_surplus(st, number)
                 continue
+            if o.last_exclusion == "elect-without-transfer" and len(continuing) - 1 == vacancies:
+                # ERS97 5.5.1: the proposed exclusion would leave as many continuing candidates
+                # as places: they are elected without transferring the excluded papers
+                low = self._lowest(st, number + 1, single=True)[0]
+                rest = [i for i in continuing if i != low]
+                self._elect_remaining(
+                    st,
+                    rest,
+                    number,
+                    "the lowest candidate's exclusion would leave as many candidates as places",
+                )
+                number = self._final_surpluses(st, number)
+                break
             number += 1
-            number = self._exclude(st, quota, number)
+            number = self._exclude(st, number)
 
-        elected_names = tuple(names[i] for i in st.elected)
-        self.stages_final = self.stages
         return CountRecord(
             method=self.method,
             title=self.title,
             rule_text=self.rule_text,
             candidates=names,
             seats=self.seats,
-            elected=elected_names,
+            elected=tuple(names[i] for i in st.elected),
             stages=tuple(self.stages),
             ties=tuple(self.ties.log),
-            quota=self._fr(quota),
+            quota=self._fr(self.quota),
             places=self.arith.places,
             source=self.profile.source,
             ballots_read=Fraction(self.profile.ballots_read),
@@ -401,12 +425,54 @@ class GregorySTV:
             notes.append(f"only {len(st.elected)} of {self.seats} seats filled: candidates ran out")
         return notes
 
-    def _elect(self, st: _State, quota: Any, stage: int) -> list[int]:
+    def _has_surplus(self, st: _State, i: int) -> bool:
+        if st.votes[i] > self.quota:
+            return True
+        return self.options.zero_surplus_stage and st.votes[i] == self.quota
+
+    def _final_surpluses(self, st: _State, number: int) -> int:
+        """Surpluses still pending when the seats are filled: transferred only where the rule's
+        reports show them (RCTab); statutory rules stop (Scottish r.52(2), ERS97 5.5.2)."""
+        if not self.options.transfer_final_surplus:
+            return number
+        st.pending = [i for i in st.pending if self._has_surplus(st, i)]
+        while st.pending:
+            number += 1
+            number = self._transfer_surplus(st, number)
+        return number
+
+    # -- quota and election --------------------------------------------------------------
+    def _recompute_quota(self, st: _State) -> None:
+        """ERS97 5.4.8: while nobody is elected, the quota is worked from the valid poll less
+        the non-transferable votes."""
+        mode = self.options.quota_recompute
+        if mode == "always" or (mode == "until-first-election" and not st.elected):
+            self.quota = self._quota(self.valid - st.exhausted)
+
+    def _active_threshold_met(self, st: _State, i: int) -> bool:
+        """ERS97 5.1.7(b): votes >= total active vote / (places unfilled + 1), where the total
+        active vote is the continuing candidates' votes plus surpluses awaiting transfer."""
+        vacancies = self.seats - len(st.elected)
+        active = sum(
+            (st.votes[j] for j, s in enumerate(st.status) if s == CONTINUING), self.arith.of(0)
+        )
+        active += sum(
+            (st.votes[j] - self.quota for j in st.pending if st.votes[j] > self.quota),
+            self.arith.of(0),
+        )
+        return bool(st.votes[i] * (vacancies + 1) >= active) and st.votes[i] > 0
+
+    def _elect(self, st: _State, stage: int) -> list[int]:
         """Elect every continuing candidate who has reached the quota, highest first."""
+        self._recompute_quota(st)
         reached = [
             i
             for i, s in enumerate(st.status)
-            if s == CONTINUING and self._reaches(st.votes[i], quota)
+            if s == CONTINUING
+            and (
+                self._reaches(st.votes[i], self.quota)
+                or (self.options.elect_on_active_threshold and self._active_threshold_met(st, i))
+            )
         ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
         room = self.seats - len(st.elected)
@@ -417,158 +483,258 @@ class GregorySTV:
             st.pending.append(i)
         return ordered
 
-    def _elect_events(self, st: _State, new: Sequence[int], quota: Any) -> list[Event]:
+    def _elect_events(self, st: _State, new: Sequence[int]) -> list[Event]:
         return [Event("elected", st.names[i], "reached the quota") for i in new]
 
-    def _elect_remaining(self, st: _State, continuing: list[int], quota: Any, number: int) -> None:
-        ordered = self._order_by_votes(st, continuing, number, "order of election")
+    def _elect_remaining(self, st: _State, cands: list[int], number: int, reason: str) -> None:
+        ordered = self._order_by_votes(st, cands, number, "order of election")
         for i in ordered:
             st.status[i] = ELECTED
             st.elected.append(i)
         if ordered and self.stages:
             last = self.stages[-1]
-            self.stages[-1] = Stage(
-                **{
-                    **{f: getattr(last, f) for f in last.__dataclass_fields__},
-                    "elected": last.elected + tuple(st.names[i] for i in ordered),
-                    "events": last.events
-                    + tuple(
-                        Event(
-                            "elected", st.names[i], "continuing candidates equal the vacancies left"
-                        )
-                        for i in ordered
-                    ),
-                }
+            self.stages[-1] = replace(
+                last,
+                elected=last.elected + tuple(st.names[i] for i in ordered),
+                events=last.events + tuple(Event("elected", st.names[i], reason) for i in ordered),
             )
+        for i, s in enumerate(st.status):
+            if s == CONTINUING:
+                st.status[i] = EXCLUDED
 
     # -- surpluses -----------------------------------------------------------------------
-    def _defer(self, st: _State, pending: list[int], quota: Any) -> bool:
-        """Whether the pending surpluses may be deferred (ERS97 5.2.5)."""
-        if not self.options.defer_surpluses:
+    def _defer(self, st: _State) -> bool:
+        """Whether the pending surpluses may be deferred (ERS97 5.2.2; Dáil s.121)."""
+        mode = self.options.defer_surpluses
+        if mode == "no":
             return False
-        total_surplus = sum((st.votes[i] - quota for i in pending), self.arith.of(0))
-        cont = sorted(st.votes[i] for i in range(len(st.names)) if st.status[i] == CONTINUING)
+        total = sum((st.votes[i] - self.quota for i in st.pending), self.arith.of(0))
+        cont = sorted(
+            (i for i, s in enumerate(st.status) if s == CONTINUING), key=lambda i: st.votes[i]
+        )
         if len(cont) < 2:
             return False
-        # the surpluses cannot lift the lowest candidate above the next lowest
-        return bool(total_surplus < cont[1] - cont[0])
+        gap = st.votes[cont[1]] - st.votes[cont[0]]
+        if mode == "ers97":
+            # 5.2.2: "does not exceed" (a) the gap between the two lowest, or (b) the gap between
+            # the group that could be excluded together (5.2.5) and the next candidate up
+            if total <= gap:
+                return True
+            group = self._bulk_group(st, cont, with_pending=False)
+            if len(group) >= 2:
+                above = cont[len(group)]
+                return bool(
+                    total <= st.votes[above] - sum((st.votes[i] for i in group), self.arith.of(0))
+                )
+            return False
+        # Dáil s.121: the surpluses together are less than the gap between the two lowest and
+        # cannot bring any continuing candidate to the quota
+        top = st.votes[cont[-1]]
+        return bool(total < gap and top + total < self.quota)
 
-    def _transfer_surplus(self, st: _State, pending: list[int], quota: Any, number: int) -> int:
+    def _pick_surplus(self, st: _State, number: int) -> int:
+        if self.options.surplus_order == "largest":
+            surplus = {i: st.votes[i] - self.quota for i in st.pending}
+            top = max(surplus.values())
+            tied = [i for i in st.pending if surplus[i] == top]
+            return self._choose(
+                st, tied, want="highest", purpose="order of surpluses", stage=number
+            )
+        return st.pending[0]
+
+    def _transfer_surplus(self, st: _State, number: int) -> int:
         o = self.options
-        if o.surplus_order == "largest":
-            top = max(st.votes[i] for i in pending)
-            tied = [i for i in pending if st.votes[i] == top]
-            c = self._choose(st, tied, want="highest", purpose="order of surpluses", stage=number)
-        else:
-            c = pending[0]
+        a = self.arith
+        c = self._pick_surplus(st, number)
         st.pending.remove(c)
         total = st.votes[c]
-        surplus = total - quota
-        a = self.arith
+        surplus = total - self.quota
         parcels = st.parcels[c]
-        moving: list[tuple[Parcel, Any]] = []
+        kept: list[Parcel] = []
         tv_shown: Any = None
+        extra: dict[str, Any] = {"surplus": self._fr(surplus)}
         if o.surplus == "wigm":
-            # each paper at surplus x its value / total votes (Scottish r.48(3))
-            for p in parcels:
-                moving.append((p, a.mul_div(surplus, p.value, total, o.tv_rounding)))
-            kept: list[Parcel] = []
-            values = {v for _, v in moving}
-            tv_shown = (
-                a.div(surplus, total, o.tv_rounding) if len(values) != 1 else next(iter(values))
-            )
-        elif o.surplus in ("uigm", "last-parcel"):
-            if o.surplus == "last-parcel":
-                last = max(p.stage for p in parcels)
-                chosen = [p for p in parcels if p.stage == last]
-                kept = [p for p in parcels if p.stage != last]
+            moving: list[tuple[Parcel, Any]] = []
+            if o.tv_compose == "direct":
+                # Scottish r.48(3): each paper at (surplus x its value) / total, rounded once
+                for p in parcels:
+                    moving.append((p, a.mul_div(surplus, p.value, total, o.tv_rounding)))
+                tv_shown = a.div(surplus, total, o.tv_rounding)
             else:
-                chosen, kept = list(parcels), []
+                # Minneapolis 167.70 / RCTab: fraction = surplus / total, rounded; each paper's
+                # new value = its value x fraction, rounded
+                fraction = a.div(surplus, total, o.tv_rounding) if total else a.of(0)
+                for p in parcels:
+                    moving.append((p, a.mul_div(p.value, fraction, a.of(1), o.tv_rounding)))
+                tv_shown = fraction
+            credited, ex_v, ex_p = self._distribute(st, moving, number)
+            transferred = sum(credited.values(), a.of(0))
+            loss = surplus - transferred - ex_v
+        elif o.surplus in ("uigm", "last-parcel"):
+            chosen, kept = self._examined(parcels, o.surplus == "last-parcel")
             cont = self._cont_mask(st)
             papers: Weight = 0
             transferable: Weight = 0
+            transferable_value = a.of(0)
             received = max((p.value for p in chosen), default=a.of(1))
             for p in chosen:
                 papers += p.papers
                 _, cand = self._advance(p.idx, p.pos.copy(), cont)
-                transferable += self.arrays.papers(p.idx[cand >= 0])
-            divisor = transferable if o.tv_divisor == "transferable-papers" else papers
+                t = self.arrays.total(p.weights(self.arrays)[cand >= 0])
+                transferable += t
+                transferable_value += self._times(t, p.value)
             if o.tv_divisor == "votes":
-                divisor_value = sum((self._times(p.papers, p.value) for p in chosen), a.of(0))
+                divisor = sum((self._times(p.papers, p.value) for p in chosen), a.of(0))
+            elif o.tv_divisor == "papers":
+                divisor = a.of(papers if isinstance(papers, int) else Fraction(papers))
             else:
-                divisor_value = (
-                    a.of(divisor) if isinstance(divisor, int) else a.of(Fraction(divisor))
+                divisor = a.of(
+                    transferable if isinstance(transferable, int) else Fraction(transferable)
                 )
-            if divisor == 0 or divisor_value == 0:
+            if o.tv_cap and transferable_value <= surplus:
+                # ERS97 5.3.7: when the transferable papers are worth no more than the surplus,
+                # each goes at its present value
+                tv = received
+            elif divisor == 0:
                 tv = a.of(0)
             else:
-                tv = a.div(surplus, divisor_value, o.tv_rounding)
-            if o.tv_cap and tv > received:
-                tv = received
+                tv = a.div(surplus, divisor, o.tv_rounding)
             tv_shown = tv
-            moving = [(p, tv) for p in chosen]
+            credited, ex_v, ex_p = self._distribute(st, [(p, tv) for p in chosen], number)
+            transferred = sum(credited.values(), a.of(0))
+            if o.tv_divisor == "transferable-papers":
+                # ERS97 5.3.9: what is not transferred (papers with no next preference, and the
+                # remainder dropped from the transfer value) is non-transferable
+                ex_v = surplus - transferred
+                loss = a.of(0)
+            else:
+                loss = surplus - transferred - ex_v
+        elif o.surplus == "sample":
+            transferred, ex_v, ex_p, kept, sample = self._sample_surplus(st, c, surplus, number)
+            loss = a.of(0)
+            extra["sample"] = sample
         else:
             raise RuleError(f"unknown surplus method {o.surplus!r}")
-        credited, ex_v, ex_p = self._distribute(st, moving, number)
-        transferred = sum(credited.values(), a.of(0))
-        if o.surplus != "wigm" and o.tv_divisor == "transferable-papers":
-            # papers with no next preference were not counted in the divisor: the part of the
-            # surplus they would have carried is non-transferable
-            ex_v = surplus - transferred if ex_p else ex_v
-            ex_v = max(ex_v, a.of(0))
-            loss = surplus - transferred - ex_v
-        else:
-            loss = surplus - transferred - ex_v
         st.exhausted += ex_v
         st.exhausted_papers += ex_p
         st.loss += loss
-        st.votes[c] = quota
+        st.votes[c] = self.quota
         st.parcels[c] = kept
-        new = self._elect(st, quota, number)
+        new = self._elect(st, number)
         self._close_stage(
             st,
             number=number,
             action="surplus",
             subjects=[c],
             description=f"Surplus of {st.names[c]}",
-            quota=quota,
             transfer_value=tv_shown,
-            events=self._elect_events(st, new, quota),
+            events=self._elect_events(st, new),
             elected=new,
-            extra={"surplus": self._fr(surplus)},
+            extra=extra,
         )
         return number
 
+    @staticmethod
+    def _examined(parcels: list[Parcel], last_only: bool) -> tuple[list[Parcel], list[Parcel]]:
+        """The papers examined for a surplus: all, or the last received (ERS97 5.3.1-2)."""
+        if not last_only or not parcels:
+            return list(parcels), []
+        last = max(p.stage for p in parcels)
+        return [p for p in parcels if p.stage == last], [p for p in parcels if p.stage != last]
+
+    def _sample_surplus(
+        self, st: _State, c: int, surplus: Any, number: int
+    ) -> tuple[Any, Any, Weight, list[Parcel], dict[str, Any]]:
+        """Dáil s.121: whole papers.  From the last parcel, each sub-parcel (by next preference)
+        gives floor(size x surplus / transferable) papers, the shortfall going one each to the
+        largest remainders; which papers go is drawn at random with the count's seed."""
+        a = self.arith
+        if not self.arrays.integral:
+            raise RuleError(
+                "a Dáil count transfers whole papers: ballot weights must be whole numbers"
+            )
+        chosen, kept = self._examined(st.parcels[c], True)
+        cont = self._cont_mask(st)
+        groups: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for p in chosen:
+            pos, cand = self._advance(p.idx, p.pos.copy(), cont)
+            w = p.weights(self.arrays)
+            for r in np.unique(cand):
+                sel = cand == r
+                groups.setdefault(int(r), []).append((p.idx[sel], pos[sel], w[sel]))
+        size = {r: sum(int(w.sum()) for _, _, w in g) for r, g in groups.items() if r >= 0}
+        transferable = sum(size.values())
+        whole = int(a.fraction(surplus))
+        if transferable <= whole:
+            take = dict(size)
+        else:
+            take = {r: n * whole // transferable for r, n in size.items()}
+            short = whole - sum(take.values())
+            rema = {r: Fraction(n * whole, transferable) - take[r] for r, n in size.items()}
+            order = sorted(size, key=lambda r: (-rema[r], -size[r], st.names[r]))
+            for r in order[:short]:
+                take[r] += 1
+        rng = np.random.default_rng(self.ties.seed + 1000003 * number)
+        credited = a.of(0)
+        for r, k in take.items():
+            if k == 0:
+                continue
+            idx = np.concatenate([i for i, _, _ in groups[r]])
+            pos = np.concatenate([q for _, q, _ in groups[r]])
+            w = np.concatenate([x for _, _, x in groups[r]]).astype(np.int64)
+            picked = rng.multivariate_hypergeometric(w, k) if k < int(w.sum()) else w
+            keep = picked > 0
+            st.parcels[r].append(Parcel(idx[keep], pos[keep], k, a.of(1), number, picked[keep]))
+            st.votes[r] += a.of(k)
+            credited += a.of(k)
+        ex_papers = 0
+        ex_v = surplus - credited  # the part of the surplus no paper carries on
+        sample = {
+            "seed": self.ties.seed,
+            "transferable_papers": transferable,
+            "papers_drawn": {st.names[r]: k for r, k in take.items() if k},
+        }
+        return credited, ex_v, ex_papers, kept, sample
+
     # -- exclusions ----------------------------------------------------------------------
-    def _lowest(self, st: _State, number: int) -> list[int]:
+    def _lowest(self, st: _State, number: int, single: bool = False) -> list[int]:
         o = self.options
         cont = [i for i, s in enumerate(st.status) if s == CONTINUING]
-        if o.exclusion == "bulk":
-            group = self._bulk_group(st, cont)
+        first = [i for i in cont if st.names[i] in o.exclude_first]
+        if first:
+            return [self._choose(st, first, want="lowest", purpose="exclusion", stage=number)]
+        if o.exclusion == "bulk" and not single:
+            group = self._bulk_group(st, sorted(cont, key=lambda i: st.votes[i]))
             if len(group) > 1:
                 return group
         low = min(st.votes[i] for i in cont)
         tied = [i for i in cont if st.votes[i] == low]
         return [self._choose(st, tied, want="lowest", purpose="exclusion", stage=number)]
 
-    def _bulk_group(self, st: _State, cont: list[int]) -> list[int]:
-        """The largest set of lowest candidates whose votes together (with any surpluses
-        pending) are fewer than the votes of the next candidate up, leaving enough
-        candidates to fill the vacancies (ERS97 5.2.6)."""
+    def _bulk_group(self, st: _State, ranked: list[int], with_pending: bool = True) -> list[int]:
+        """The largest group of lowest candidates whose votes together, with any surpluses
+        not yet transferred, do not exceed (ERS97 5.2.5) / are less than (Dáil) the votes of
+        the next candidate up, leaving enough candidates to fill the vacancies."""
         vacancies = self.seats - len(st.elected)
-        ranked = sorted(cont, key=lambda i: st.votes[i])
-        pending = sum((st.votes[i] - self.quota for i in st.pending), self.arith.of(0))
+        pending = a0 = self.arith.of(0)
+        if with_pending:
+            pending = sum(
+                (st.votes[i] - self.quota for i in st.pending if st.votes[i] > self.quota), a0
+            )
         best: list[int] = []
         running = pending
+        strict = self.options.bulk_margin == "<"
         for k in range(len(ranked) - 1):
             running += st.votes[ranked[k]]
             if len(ranked) - (k + 1) < vacancies:
                 break
-            if running < st.votes[ranked[k + 1]]:
-                best = ranked[: k + 1]
+            nxt = st.votes[ranked[k + 1]]
+            if (running < nxt) if strict else (running <= nxt):
+                if st.votes[ranked[k]] < nxt:  # never split candidates with equal votes
+                    best = ranked[: k + 1]
         return best
 
-    def _exclude(self, st: _State, quota: Any, number: int) -> int:
+    def _exclude(self, st: _State, number: int) -> int:
         o = self.options
         group = self._lowest(st, number)
         for i in group:
@@ -579,34 +745,35 @@ class GregorySTV:
         description = "Exclusion of " + ", ".join(st.names[i] for i in group)
         events = [Event("excluded", st.names[i], "lowest votes") for i in group]
         if o.exclusion_transfers == "one-stage":
-            batches = [(None, owned)]
+            batches: list[tuple[Any, list[tuple[int, Parcel]]]] = [(None, owned)]
         else:
-            # ERS97 5.2.7, Dáil: papers in sub-parcels by value, highest value first
+            # ERS97 5.4.1, 5.4.11: batches by transfer value, highest value first
             values = sorted({p.value for _, p in owned}, reverse=True)
             batches = [(v, [(i, p) for i, p in owned if p.value == v]) for v in values]
+            if not batches:
+                batches = [(None, [])]
         for k, (value, batch) in enumerate(batches):
             if k > 0:
                 if len(st.elected) >= self.seats:
-                    break
+                    break  # ERS97 5.5.2: all places filled, no further transfer
                 number += 1
             for i, p in batch:
                 st.votes[i] -= self._times(p.papers, p.value)
             _, ex_v, ex_p = self._distribute(st, [(p, p.value) for _, p in batch], number)
             st.exhausted += ex_v
             st.exhausted_papers += ex_p
-            new = self._elect(st, quota, number)
+            new = self._elect(st, number)
             label = description
-            if value is not None:
-                label += f" (papers at value {_plain(self.arith.fraction(value))})"
+            if value is not None and len(batches) > 1:
+                label += f" (batch {k + 1} of {len(batches)}: papers at value {_plain(self.arith.fraction(value))})"
             self._close_stage(
                 st,
                 number=number,
                 action="exclusion",
                 subjects=group,
                 description=label,
-                quota=quota,
                 transfer_value=value,
-                events=(events if k == 0 else []) + self._elect_events(st, new, quota),
+                events=(events if k == 0 else []) + self._elect_events(st, new),
                 elected=new,
                 excluded=group if k == 0 else (),
             )

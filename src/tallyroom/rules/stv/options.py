@@ -7,7 +7,7 @@ its rule text that fixes it (see ``presets.py``).  Nothing else changes between 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from tallyroom.errors import RuleError
 from tallyroom.numbers import Rounding
@@ -26,39 +26,64 @@ class STVOptions:
     quota_form: Literal["whole-plus-one", "exact", "round-up", "places-plus-unit"] = (
         "whole-plus-one"
     )
-    #: recompute the quota from the votes still in the count (Meek; some local rules)
-    quota_recompute: bool = False
+    #: recompute the quota from the valid poll less non-transferable votes:
+    #: never; until the first candidate is elected (ERS97 5.4.8); or at every stage
+    quota_recompute: Literal["never", "until-first-election", "always"] = "never"
+    #: the total the quota is worked from: all valid papers, or the votes active at the first
+    #: stage (Minneapolis / RCTab: ballots that count for a candidate in round 1)
+    quota_base: Literal["valid", "first-stage-active"] = "valid"
     #: a candidate is elected on reaching the quota (">=") or only on exceeding it (">")
     elect_on: Literal[">=", ">"] = ">="
+    #: also elect on reaching total active vote / (vacancies + 1) when that is lower than the
+    #: quota (ERS97 5.1.7(b), 5.3.13, 5.4.9)
+    elect_on_active_threshold: bool = False
 
     # -- surpluses -------------------------------------------------------------------
     #: wigm: every paper of the candidate, each at (surplus x its value / total votes)
     #: uigm: every paper, each at (surplus / number of papers)
     #: last-parcel: only the papers received last, at (surplus / those papers), capped at the
-    #:   value they arrived with (ERS97 5.3, Dáil)
-    surplus: Literal["wigm", "uigm", "last-parcel"] = "wigm"
+    #:   value they arrived with (ERS97 5.3)
+    #: sample: whole papers from the last parcel, as many from each sub-parcel as its share of
+    #:   the surplus, drawn at random with a recorded seed (Dáil, Electoral Act 1992 s.121)
+    surplus: Literal["wigm", "uigm", "last-parcel", "sample"] = "wigm"
+    #: wigm: each paper's new value is surplus x value / total in one division (Scottish
+    #: r.48(3)), or value x (surplus / total), each rounded (Minneapolis 167.70, RCTab)
+    tv_compose: Literal["direct", "via-fraction"] = "direct"
+    #: a candidate elected with exactly the quota gets a (zero) surplus stage (RCTab)
+    zero_surplus_stage: bool = False
     #: the transfer value's divisor in last-parcel/uigm: all papers, or transferable papers only
     tv_divisor: Literal["papers", "transferable-papers", "votes"] = "votes"
     #: whether the transfer value may exceed the value the papers were received at
     tv_cap: bool = False
     #: which surplus goes first: the largest, or in order of election
     surplus_order: Literal["largest", "election"] = "largest"
-    #: defer surpluses that cannot change which candidate is excluded next (ERS97 5.2.5)
-    defer_surpluses: bool = False
+    #: defer surpluses that cannot change which candidate is excluded next:
+    #: "no"; "ers97" (5.2.2: total surpluses do not exceed the gap between the two lowest, or
+    #: between the bulk-excludable group and the next candidate up); "dail" (s.121: less than
+    #: the gap between the two lowest, and unable to elect anyone)
+    defer_surpluses: Literal["no", "ers97", "dail"] = "no"
     #: how values are rounded
     tv_rounding: Rounding = Rounding.DOWN
-    #: credit each parcel as papers x transfer value (per parcel), rounded down
-    credit: Literal["per-parcel", "per-candidate"] = "per-parcel"
 
     # -- exclusions ------------------------------------------------------------------
     #: one candidate at a time, or every candidate who cannot catch up, together (bulk)
     exclusion: Literal["single", "bulk"] = "single"
+    #: bulk exclusion: the group's votes plus pending surpluses must be "<=" (ERS97 5.2.5,
+    #: "does not exceed") or "<" (Dáil s.122) the votes of the next candidate up
+    bulk_margin: Literal["<=", "<"] = "<="
+    #: when excluding the lowest would leave as many continuing candidates as vacancies:
+    #: transfer the excluded papers first, then elect the rest (Scottish r.50, r.52), or elect
+    #: the rest at once without the transfer (ERS97 5.5.1)
+    last_exclusion: Literal["transfer", "elect-without-transfer"] = "transfer"
     #: transfer an excluded candidate's papers in one stage, or in sub-stages by the value
     #: the papers carry (highest first), checking for elections after each
     exclusion_transfers: Literal["one-stage", "by-value"] = "one-stage"
     #: after a sub-stage elects someone, the rest of the exclusion still goes ahead
     #: ("continue"), or the count turns to the new surplus first ("surplus-first")
     after_election_in_exclusion: Literal["continue", "surplus-first"] = "continue"
+
+    #: candidates excluded before any other (RCTab: undeclared write-ins)
+    exclude_first: tuple[str, ...] = ()
 
     # -- arithmetic ------------------------------------------------------------------
     arithmetic: Literal["fixed", "exact"] = "fixed"
@@ -71,10 +96,18 @@ class STVOptions:
     tie_fallback: Literal["lot", "order", "decision"] = "lot"
 
     # -- the end ---------------------------------------------------------------------
-    #: transfer a surplus even when it can no longer change the result
+    #: transfer surpluses still pending when the last seat is filled (RCTab reports do)
     transfer_final_surplus: bool = False
 
     def __post_init__(self) -> None:
+        hints = get_type_hints(STVOptions)
+        for f in fields(self):
+            allowed = get_args(hints[f.name]) if get_origin(hints[f.name]) is Literal else None
+            if allowed and getattr(self, f.name) not in allowed:
+                raise RuleError(
+                    f"STV option {f.name} cannot be {getattr(self, f.name)!r}; "
+                    f"choose one of: {', '.join(map(str, allowed))}"
+                )
         if self.places < 0 or self.places > 30:
             raise RuleError(f"places must be between 0 and 30, not {self.places}")
 
@@ -88,9 +121,12 @@ class STVOptions:
             )
         if "tv_rounding" in changes and isinstance(changes["tv_rounding"], str):
             changes["tv_rounding"] = Rounding(changes["tv_rounding"])
+        if "exclude_first" in changes and not isinstance(changes["exclude_first"], tuple):
+            changes["exclude_first"] = tuple(changes["exclude_first"])
         return replace(self, **changes)
 
     def describe(self) -> dict[str, Any]:
         d = asdict(self)
         d["tv_rounding"] = self.tv_rounding.value
+        d["exclude_first"] = list(self.exclude_first)
         return d

@@ -24,13 +24,74 @@ SCOTTISH = STVOptions(
     elect_on=">=",  # r.47(1): equals or exceeds the quota
     surplus="wigm",  # r.48(1)-(3): all papers of the candidate, each at A/B
     surplus_order="largest",  # r.49(1): highest surplus first
-    defer_surpluses=False,  # r.50(1): exclusion only once all surpluses are transferred
+    defer_surpluses="no",  # r.50(1): exclusion only once all surpluses are transferred
     exclusion="single",  # r.50(1): "the candidate with the then lowest number of votes"
     exclusion_transfers="one-stage",  # r.50(3)-(4): each paper at the value it was received
     arithmetic="fixed",
     places=5,  # r.48(3): "to five decimal places (any remainder being ignored)"
     tie_history="backward",  # r.49(2), r.51(2)(a): most recent stage at which unequal
     tie_fallback="lot",  # r.49(3), r.51(2)(b): by lot
+)
+
+# Electoral Reform Society, "How to conduct an election by the Single Transferable Vote",
+# 3rd edition (1997), section 5 -- the rules most UK organisations' returning officers use.
+ERS97 = STVOptions(
+    quota="droop",  # 5.1.6: total valid vote / (places + 1)
+    quota_form="round-up",  # 5.1.6: to 2 decimals; if not exact, the remainder dropped and 0.01 added
+    quota_recompute="until-first-election",  # 5.4.8: valid less non-transferable, before any election
+    elect_on=">=",  # 5.1.7(a): equals or exceeds the quota
+    elect_on_active_threshold=True,  # 5.1.7(b): or total active vote / (places unfilled + 1)
+    surplus="last-parcel",  # 5.3.1-5.3.2: all papers at stage 1, else the last received batch
+    tv_divisor="transferable-papers",  # 5.3.7: surplus / number of transferable papers
+    tv_cap=True,  # 5.3.7: papers worth no more than the surplus go at their present value
+    surplus_order="largest",  # 5.2.3
+    defer_surpluses="ers97",  # 5.2.2
+    exclusion="bulk",  # 5.2.5: as many together as possible
+    bulk_margin="<=",  # 5.2.5: "does not exceed"
+    exclusion_transfers="by-value",  # 5.4.1, 5.4.11: batches by transfer value, highest first
+    last_exclusion="elect-without-transfer",  # 5.5.1
+    arithmetic="fixed",
+    places=2,  # 5.1.6, 5.3.7: two decimal places, remainders ignored
+    tie_history="forward",  # 5.2.3, 5.2.5: first stage, then earliest point of difference
+    tie_fallback="lot",  # 5.2.3, 5.2.5: by lot
+)
+
+# Minneapolis Code of Ordinances ch. 167 (multiple-seat elections, 167.70), as counted for the
+# 2013 Park Board at-large seats; round structure as RCTab (Universal RCV Tabulator) reports.
+MINNEAPOLIS = STVOptions(
+    quota="droop",
+    quota_form="whole-plus-one",  # 167.20 "threshold": floor(votes / (seats + 1)) + 1
+    quota_base="first-stage-active",  # the votes counting for a candidate in the first round
+    elect_on=">=",
+    surplus="wigm",  # 167.70(1)(a): every ballot of the elected candidate
+    tv_compose="via-fraction",  # surplus fraction, then each ballot's value x fraction
+    zero_surplus_stage=True,  # RCTab transfers a zero surplus in a round of its own
+    surplus_order="largest",
+    exclusion="single",
+    exclusion_transfers="one-stage",
+    exclude_first=("Undeclared Write-ins",),  # RCTab: undeclared write-ins go first
+    arithmetic="fixed",
+    places=4,  # 167.70: "to four decimal places", truncated
+    tie_history="none",
+    tie_fallback="lot",  # 167.70(1)(e): by lot
+    transfer_final_surplus=True,  # RCTab reports the final surplus round
+)
+
+# Irish Dáil elections: Electoral Act 1992 Part XIX, ss. 118-124.
+DAIL = STVOptions(
+    quota="droop",
+    quota_form="whole-plus-one",  # s.120(1)
+    elect_on=">=",  # s.120(2)
+    surplus="sample",  # s.121: the last parcel, whole papers drawn in proportion
+    surplus_order="largest",  # s.121
+    defer_surpluses="dail",  # s.121: not transferred when it cannot change the outcome
+    exclusion="bulk",  # s.122: two or more lowest together when they cannot overtake
+    bulk_margin="<",
+    exclusion_transfers="one-stage",  # s.122: every paper worth one vote, in one count
+    arithmetic="fixed",
+    places=0,  # whole papers and whole votes throughout
+    tie_history="forward",  # s.121, s.122: the earliest count at which they differed
+    tie_fallback="lot",  # s.118 "determine by lot"
 )
 
 # Weighted Inclusive Gregory Method, generic: Droop quota as a fraction, elected on
@@ -95,6 +156,29 @@ _stv(
     "Scottish Local Government Elections Order 2007 (SSI 2007/42) Sch. 1 rr. 45-52, "
     "as amended 2011 (SSI 2011/399)",
     SCOTTISH,
+)
+_stv(
+    "ers97-stv",
+    "ERS97 STV",
+    "Electoral Reform Society 1997 rules: 2 decimals, last parcel, deferred surpluses, bulk exclusion",
+    "Electoral Reform Society, How to conduct an election by the Single Transferable Vote, "
+    "3rd edition (1997), section 5",
+    ERS97,
+)
+_stv(
+    "minneapolis-stv",
+    "Minneapolis multi-seat STV",
+    "Minneapolis fractional multi-seat STV (Park Board): 4 decimals, RCTab round structure",
+    "Minneapolis Code of Ordinances, Title 8.5, ch. 167 (167.20, 167.70), as tabulated by "
+    "the Universal RCV Tabulator for the 2013 Park Board at-large election",
+    MINNEAPOLIS,
+)
+_stv(
+    "dail-stv",
+    "Dáil STV",
+    "Irish Dáil rules: whole papers, last parcel sampled at random with a recorded seed",
+    "Electoral Act 1992 (Ireland), Part XIX, ss. 118-124, as amended 2001",
+    DAIL,
 )
 _stv(
     "wigm-stv",

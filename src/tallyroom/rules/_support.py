@@ -1,0 +1,189 @@
+"""Shared plumbing for the non-STV rules: ballot checks, tie breaking, the count record.
+
+Every rule here takes ``count(profile, *, seed=1, tie_fallback=None, tie_order=(),
+decisions=(), **rule_options)`` like the STV presets, and returns a
+:class:`~tallyroom.record.CountRecord`.  Totals that are *papers* (one per valid ballot:
+first preferences, IRV rounds, SAV shares) go in :attr:`Stage.totals` so that the books
+balance; totals that are *votes* or *points* (block vote, approval, Borda) go in
+``Stage.extra["scores"]``, because a paper carries several of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from tallyroom.ballots.model import Profile
+from tallyroom.errors import ElectionError, RuleError
+from tallyroom.record import CountRecord, Stage
+from tallyroom.rules.ties import TieBreaker
+
+Score = int | Fraction
+
+
+def tiebreaker(
+    profile: Profile,
+    *,
+    seed: int = 1,
+    tie_fallback: str | None = None,
+    tie_order: Sequence[str] = (),
+    decisions: Sequence[str] = (),
+    default: str = "lot",
+) -> TieBreaker:
+    """The final fallback for ties, as the STV presets build it."""
+    order = tuple(tie_order) or tuple(
+        profile.election.names[i] for i in (profile.election.tie_order or ())
+    )
+    fallback = tie_fallback or ("order" if order else default)
+    return TieBreaker(fallback=fallback, seed=seed, order=order, decisions=tuple(decisions))
+
+
+def no_options(rule_id: str, options: Mapping[str, Any], known: Iterable[str] = ()) -> None:
+    extra = sorted(set(options) - set(known))
+    if extra:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise RuleError(f"{rule_id}: unknown option(s) {', '.join(extra)}; options: {allowed}")
+
+
+def check_seats(profile: Profile, rule_id: str, *, single: bool = False) -> list[int]:
+    """The continuing (not withdrawn) candidates; refuse an impossible election."""
+    e = profile.election
+    standing = [i for i in range(len(e.candidates)) if i not in e.withdrawn]
+    if single and e.seats != 1:
+        raise ElectionError(f"{rule_id} fills one seat; this election has {e.seats}")
+    if e.seats > len(standing):
+        raise ElectionError(
+            f"{rule_id}: {e.seats} seats but only {len(standing)} candidates standing"
+        )
+    return standing
+
+
+def ranked_ballots(
+    profile: Profile, rule_id: str
+) -> tuple[Profile, list[tuple[tuple[int, ...], Score]]]:
+    """Strict ranked ballots without withdrawn candidates (RuleError for approval ballots)."""
+    if profile.kind != "ranked":
+        raise RuleError(
+            f"{rule_id} counts ranked ballots; this profile holds {profile.kind} ballots"
+        )
+    strict = profile.strict()
+    gone = strict.election.withdrawn
+    out: list[tuple[tuple[int, ...], Score]] = []
+    for b, w in zip(strict.ballots, strict.weights):
+        out.append((tuple(c for c in b if c not in gone), w))
+    return strict, out
+
+
+def approval_ballots(
+    profile: Profile, rule_id: str, *, top: int | None = None
+) -> list[tuple[frozenset[int], Score]]:
+    """Approval sets without withdrawn candidates.
+
+    Approval ballots are taken as they are; ranked ballots only when ``top`` is given
+    (block vote: the first ``top`` preferences are the X marks).  An equal ranking inside
+    the top ``top`` places is read as marks for all of the candidates in it as long as the
+    marks stay within ``top``; a paper with more than ``top`` marks is cut by the
+    profile's overvote rule (via :meth:`Profile.strict`).
+    """
+    gone = profile.election.withdrawn
+    if profile.kind == "approval":
+        return [(frozenset(b) - gone, w) for b, w in zip(profile.ballots, profile.weights)]
+    if top is None:
+        raise RuleError(
+            f"{rule_id} counts approval (X) ballots; this profile holds ranked ballots "
+            "(block-vote style rules take the top k of a ranking)"
+        )
+    out: list[tuple[frozenset[int], Score]] = []
+    strict = profile.strict()
+    for b, w in zip(strict.ballots, strict.weights):
+        live = [c for c in b if c not in gone]
+        out.append((frozenset(live[:top]), w))
+    return out
+
+
+def pick(
+    ties: TieBreaker,
+    names: Sequence[str],
+    scores: Mapping[str, Score],
+    *,
+    want: str,
+    stage: int,
+    purpose: str,
+    among: Iterable[str] | None = None,
+) -> str:
+    """The candidate with the highest (or lowest) score; a tie goes to the tie breaker."""
+    pool = list(among) if among is not None else list(names)
+    if not pool:
+        raise RuleError(f"stage {stage}: no candidate left to choose for {purpose}")
+    best = (max if want == "highest" else min)(scores[n] for n in pool)
+    tied = [n for n in pool if scores[n] == best]
+    if len(tied) == 1:
+        return tied[0]
+    return ties.last_resort(tied, stage, purpose, want)
+
+
+def top_n(
+    ties: TieBreaker,
+    names: Sequence[str],
+    scores: Mapping[str, Score],
+    n: int,
+    *,
+    stage: int,
+    purpose: str = "last seat",
+) -> list[str]:
+    """The ``n`` highest scores in order; ties at the margin go to the tie breaker."""
+    pool = list(names)
+    chosen: list[str] = []
+    while len(chosen) < n and pool:
+        c = pick(ties, pool, scores, want="highest", stage=stage, purpose=purpose)
+        chosen.append(c)
+        pool.remove(c)
+    return chosen
+
+
+def record(
+    profile: Profile,
+    *,
+    method: str,
+    title: str,
+    rule_text: str,
+    elected: Sequence[str],
+    stages: Sequence[Stage],
+    ties: TieBreaker,
+    seats: int | None = None,
+    quota: Fraction | None = None,
+    options: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    valid: Score | None = None,
+    invalid: Mapping[str, Score] | None = None,
+) -> CountRecord:
+    e = profile.election
+    inv = dict(profile.invalid if invalid is None else invalid)
+    v = profile.valid if valid is None else valid
+    return CountRecord(
+        method=method,
+        title=title,
+        rule_text=rule_text,
+        candidates=e.names,
+        seats=e.seats if seats is None else seats,
+        elected=tuple(elected),
+        stages=tuple(stages),
+        ties=tuple(ties.log),
+        quota=quota,
+        places=None,
+        source=profile.source,
+        ballots_read=Fraction(v + sum(inv.values(), 0)),
+        valid=Fraction(v),
+        invalid={k: Fraction(x) for k, x in inv.items()},
+        withdrawn=tuple(e.names[i] for i in sorted(e.withdrawn)),
+        options=dict(options or {}),
+        ballot_rules=profile.rules.describe(),
+        notes=tuple(notes),
+        extra=dict(extra or {}),
+    )
+
+
+def fractions(scores: Mapping[str, Score]) -> dict[str, Fraction]:
+    return {k: Fraction(v) for k, v in scores.items()}
