@@ -77,7 +77,7 @@ def ranked_ballots(
 
 def approval_ballots(
     profile: Profile, rule_id: str, *, top: int | None = None
-) -> list[tuple[frozenset[int], Score]]:
+) -> tuple[Profile, list[tuple[frozenset[int], Score]]]:
     """Approval sets without withdrawn candidates.
 
     Approval ballots are taken as they are; ranked ballots only when ``top`` is given
@@ -88,7 +88,9 @@ def approval_ballots(
     """
     gone = profile.election.withdrawn
     if profile.kind == "approval":
-        return [(frozenset(b) - gone, w) for b, w in zip(profile.ballots, profile.weights)]
+        return profile, [
+            (frozenset(b) - gone, w) for b, w in zip(profile.ballots, profile.weights)
+        ]
     if top is None:
         raise RuleError(
             f"{rule_id} counts approval (X) ballots; this profile holds ranked ballots "
@@ -99,7 +101,7 @@ def approval_ballots(
     for b, w in zip(strict.ballots, strict.weights):
         live = [c for c in b if c not in gone]
         out.append((frozenset(live[:top]), w))
-    return out
+    return strict, out
 
 
 def pick(

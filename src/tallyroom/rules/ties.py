@@ -25,7 +25,7 @@ class TieBreaker:
 
     fallback: str = "lot"  # lot | order | decision
     seed: int = 1
-    order: Sequence[str] = ()  # for "order": earlier in the list is favoured
+    order: Sequence[str] = ()  # for "order": the decision falls on the earliest in the list
     decisions: Sequence[str] = ()  # for "decision": the returning officer's choices
     log: list[TieBreak] = field(default_factory=list)
     _rng: random.Random | None = None
@@ -61,12 +61,15 @@ class TieBreaker:
             self._record(stage, purpose, tied, choice, "returning officer's decision", "")
             return choice
         if self.fallback == "order":
+            # an order drawn by lot in advance: the decision falls on the candidate earliest in
+            # it -- excluded first, elected first, surplus transferred first (Electoral Act
+            # 1992 s.118 "determine by lot"; Droop's [tie] line)
             ranked = [n for n in self.order if n in tied]
             if len(ranked) != len(tied):
-                raise RuleError(f"the tie order does not name all of {', '.join(tied)}")
-            # the given order runs from most favoured to least favoured
-            choice = ranked[0] if want == "highest" else ranked[-1]
-            self._record(stage, purpose, tied, choice, "given order", " > ".join(ranked))
+                missing = sorted(set(tied) - set(ranked))
+                raise RuleError(f"the tie order does not name {', '.join(missing)}")
+            choice = ranked[0]
+            self._record(stage, purpose, tied, choice, "given order", "order: " + ", ".join(ranked))
             return choice
         assert self._rng is not None
         choice = self._rng.choice(tied)

@@ -13,6 +13,7 @@ from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 from tallyroom.rules import Rule, register
 from tallyroom.rules.stv.gregory import GregorySTV
+from tallyroom.rules.stv.meek import MeekOptions, make_counter
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import TieBreaker
 
@@ -187,4 +188,92 @@ _stv(
     "Weighted Inclusive Gregory Method as described by Droop's 'wigm' rule "
     "(J. Lundell) and by Hill, 'Voting Matters' 2 (1994); exact arithmetic",
     WIGM,
+)
+
+
+# New Zealand: Local Electoral Regulations 2001 (SR 2001/145), Schedule 1A, the Meek method
+# (I. D. Hill, "Implementing STV by Meek's method", Voting matters 22 (2006)).
+MEEK_NZ = MeekOptions(
+    variant="meek",
+    arithmetic="fixed",
+    places=9,  # cl.5, cl.10, cl.17: nine decimal places
+    keep_rounding="up",  # cl.10: the value kept rounded up
+    pass_on="complement",  # cl.10: the value passed on, value x (1 - kf), also rounded up
+    quota_form="places-plus-unit",  # cl.5: (v - vnt)/(n + 1) truncated, plus 0.000000001
+    omega_places=4,  # cl.13: iterate while the total surplus is 0.0001 or more
+    omega_test="<",
+    defeat_batch="none",  # cl.14-16: one exclusion at a time
+    tie_within_surplus=False,
+    tie_history="forward",  # cl.19, cl.34: ahead at the first difference
+    tie_fallback="lot",  # cl.40-48 prescribe a pseudo-random generator; ours is seeded and recorded
+)
+
+# Hill, Wichmann and Woodall, "Algorithm 123: Single Transferable Vote by Meek's method",
+# The Computer Journal 30(3) (1987): Droop quota on the votes in use, recomputed; keep factors
+# kf x q / v; one exclusion at a time.  Counted here in exact rationals (the algorithm's
+# arithmetic is as precise as the machine allows; exact arithmetic is its limit).
+MEEK_1987 = MeekOptions(
+    variant="meek",
+    arithmetic="exact",
+    quota_form="exact",
+    omega_places=10,
+    omega_test="<=",
+    defeat_batch="none",
+    tie_within_surplus=False,
+    tie_history="none",
+    tie_fallback="lot",
+)
+
+# Warren's method (C. H. E. Warren, "Counting in STV elections", Voting matters 1 (1994)):
+# as Meek, but a candidate keeps a fixed amount (the keep factor) of each ballot's value.
+# Options as Droop's reference implementation (J. Lundell): exact arithmetic, omega 10^-10,
+# sure losers excluded together.
+WARREN = MeekOptions(
+    variant="warren",
+    arithmetic="exact",
+    quota_form="exact",
+    omega_places=10,
+    omega_test="<=",
+    defeat_batch="safe",
+    tie_within_surplus=True,
+    tie_history="none",
+    tie_fallback="lot",
+)
+
+
+def _meek(rule_id: str, title: str, description: str, rule_text: str, options: MeekOptions) -> None:
+    register(
+        Rule(
+            id=rule_id,
+            title=title,
+            description=description,
+            rule_text=rule_text,
+            family="stv",
+            count=make_counter(options, rule_id, title, rule_text),
+            options=options.describe(),
+        )
+    )
+
+
+_meek(
+    "meek-stv",
+    "Meek STV (New Zealand)",
+    "New Zealand Meek STV: 9 decimals, keep factors rounded up, surplus limit 0.0001",
+    "Local Electoral Regulations 2001 (NZ), Schedule 1A (inserted 2004)",
+    MEEK_NZ,
+)
+_meek(
+    "meek-1987",
+    "Meek STV (Algorithm 123)",
+    "Meek STV as Hill, Wichmann and Woodall's Algorithm 123 (1987), exact arithmetic",
+    "I. D. Hill, B. A. Wichmann, D. R. Woodall, Algorithm 123: Single Transferable Vote by "
+    "Meek's method, The Computer Journal 30(3), 1987",
+    MEEK_1987,
+)
+_meek(
+    "warren-stv",
+    "Warren STV",
+    "Warren's variant of Meek: candidates keep a fixed amount of each ballot, exact arithmetic",
+    "C. H. E. Warren, Counting in STV elections, Voting matters 1 (1994); options as Droop",
+    WARREN,
 )

@@ -1,0 +1,195 @@
+"""Audit data: hashes, and a bundle with everything needed to re-run a count elsewhere.
+
+The bundle (``tallyroom count FILE --method ID --audit DIR``) holds:
+
+``ballots.blt``
+    the normalised ballots: the valid papers after the ballot rules (overvote, skipped
+    ranks, duplicates) were applied, identical papers merged, withdrawn candidates kept.
+``count.json``
+    the rule id, the options given to it (with the seed for ties broken by lot), the
+    options the rule resolved them to, the ballot accounting (read, valid, invalid by
+    reason, which the BLT cannot hold), the source file's name and SHA-256, and the
+    tallyroom version.
+``result.json``
+    the result in the ``tallyroom.result/1`` contract.
+``SHA256SUMS``
+    the SHA-256 of each file above, in the format ``sha256sum -c SHA256SUMS`` checks.
+
+:func:`rerun` counts ``ballots.blt`` again under ``count.json`` and returns the record,
+so a bundle can be checked with tallyroom itself as well as with another program.
+Nothing here reads the clock: a bundle written twice from the same count is the same,
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from tallyroom.ballots.model import Profile
+from tallyroom.record import CountRecord
+
+BUNDLE_FORMAT = "tallyroom.audit/1"
+BALLOTS = "ballots.blt"
+COUNT = "count.json"
+RESULT = "result.json"
+SUMS = "SHA256SUMS"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file, read in blocks (ballot files can be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def source_sha256(source: str) -> str | None:
+    """The SHA-256 of a count's source file, or None when ``source`` names no readable file."""
+    if not source:
+        return None
+    try:
+        if not os.path.isfile(source):
+            return None
+        return sha256_file(source)
+    except OSError:
+        return None
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready copy of an options value: exact numbers as strings, never floats."""
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return v
+
+
+def count_settings(
+    profile: Profile, record: CountRecord, given: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What ``count.json`` holds: how to re-run the count, and what the source was."""
+    from tallyroom import __version__
+
+    def whole(x: Fraction | int) -> str:
+        f = Fraction(x)
+        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+    given_options = dict(given or {})
+    given_options.setdefault("seed", record.options.get("seed", 1))
+    return {
+        "format": BUNDLE_FORMAT,
+        "tallyroom_version": __version__,
+        "method": record.method,
+        "options": _plain(given_options),
+        "resolved_options": _plain(dict(record.options)),
+        "ballot_rules": _plain(dict(record.ballot_rules)),
+        "seats": record.seats,
+        "withdrawn": list(record.withdrawn),
+        "source": {
+            "name": record.source or profile.source,
+            "sha256": source_sha256(record.source or profile.source),
+        },
+        "ballots": {
+            "read": whole(record.ballots_read),
+            "valid": whole(record.valid),
+            "invalid": {k: whole(v) for k, v in record.invalid.items()},
+        },
+        "ballots_file": BALLOTS,
+        "rerun": f"tallyroom count {BALLOTS} --method {record.method}"
+        + "".join(_cli_flag(k, v) for k, v in given_options.items()),
+    }
+
+
+def _cli_flag(key: str, value: Any) -> str:
+    if key == "seed":
+        return f" --seed {value}"
+    if key == "tie_fallback":
+        return f" --tie-break {value}"
+    if key == "tie_order":
+        return " --tie-order " + _shell_quote(",".join(value))
+    if key == "decisions":
+        return "".join(" --decision " + _shell_quote(d) for d in value)
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return f" --option {key}={_shell_quote(str(value))}"
+
+
+def _shell_quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def write_bundle(
+    directory: str | os.PathLike[str],
+    profile: Profile,
+    record: CountRecord,
+    given: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the audit bundle for one count into ``directory`` (created if missing).
+
+    ``given`` are the options passed to the rule (seed, tie fallback, rule options);
+    returns the path of ``SHA256SUMS``.
+    """
+    import io
+
+    from tallyroom.ballots.formats.blt import write_blt
+    from tallyroom.reports.json import dumps
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    blt = io.StringIO()
+    write_blt(profile, blt)
+    files = {
+        BALLOTS: blt.getvalue().encode("utf-8"),
+        COUNT: (
+            json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False)
+            + "\n"
+        ).encode("utf-8"),
+        RESULT: (dumps(record, indent=2) + "\n").encode("utf-8"),
+    }
+    lines = []
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        lines.append(f"{sha256_bytes(data)}  {name}\n")
+    sums = out / SUMS
+    sums.write_text("".join(lines), encoding="utf-8")
+    return sums
+
+
+def verify_bundle(directory: str | os.PathLike[str]) -> list[str]:
+    """Check each file against ``SHA256SUMS``; returns the problems found (empty: all good)."""
+    d = Path(directory)
+    problems = []
+    for line in (d / SUMS).read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = d / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"{name}: SHA-256 differs from {SUMS}")
+    return problems
+
+
+def rerun(directory: str | os.PathLike[str]) -> CountRecord:
+    """Count a bundle's ballots again under its recorded rule and options."""
+    from tallyroom.ballots.formats.blt import read_blt
+    from tallyroom.rules import count
+
+    d = Path(directory)
+    settings = json.loads((d / COUNT).read_text(encoding="utf-8"))
+    profile = read_blt(d / settings.get("ballots_file", BALLOTS))
+    return count(profile, settings["method"], **settings["options"])

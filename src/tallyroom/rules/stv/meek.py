@@ -1,0 +1,408 @@
+"""Meek and Warren STV: iterated keep factors.
+
+Every ballot is passed down its preferences at every iteration: each elected or hopeful
+candidate keeps a share of the ballot's remaining value (Meek: value x keep factor;
+Warren: the keep factor itself, or what is left), and passes the rest on.  Keep factors of
+elected candidates are lowered until each holds about a quota; then the lowest hopeful is
+excluded (keep factor 0) and the iteration begins again.
+
+The iteration is vectorised over unique ballots: with fixed decimals every value is a
+scaled integer in an int64 array (9 places fit: 10^9 x 10^9 < 2^63); exact rational counts
+run the same steps on Fractions.
+
+A stage here is a round: the iteration to convergence, then the election(s) or the
+exclusion it led to.  Totals are the votes when the round ended; keep factors are in
+``Stage.extra``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+
+from tallyroom.ballots.model import Profile
+from tallyroom.errors import CountError, ElectionError, RuleError
+from tallyroom.numbers import divide
+from tallyroom.record import CountRecord, Event, Stage, TieBreak
+from tallyroom.rules.stv.gregory import BallotArrays
+from tallyroom.rules.ties import TieBreaker, break_by_history
+
+CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
+
+
+@dataclass(frozen=True)
+class MeekOptions:
+    #: meek: a candidate keeps value x keep factor; warren: keeps min(keep factor, value)
+    variant: Literal["meek", "warren"] = "meek"
+    arithmetic: Literal["fixed", "exact"] = "fixed"
+    places: int = 9
+    #: the amount a candidate keeps from a ballot, rounded up or down (fixed arithmetic)
+    keep_rounding: Literal["up", "down"] = "up"
+    #: what passes on: the remainder (value - kept), or value x (1 - kf) rounded as keep
+    #: is (NZ Schedule 1A cl.10 reads both parts rounded up)
+    pass_on: Literal["remainder", "complement"] = "remainder"
+    #: quota = total votes / (seats + 1): truncated at the places plus one unit, elected on
+    #: reaching it (NZ cl.5; PRF B.2.b); or exact, elected on exceeding it
+    quota_form: Literal["places-plus-unit", "exact"] = "places-plus-unit"
+    #: iteration ends when the total surplus is below omega = 10^-omega_places
+    omega_places: int = 6
+    omega_test: Literal["<", "<="] = "<"
+    #: exclude every sure loser at once (Droop's "safe" batch), or one at a time
+    defeat_batch: Literal["none", "safe"] = "none"
+    #: candidates whose votes are within the total surplus of the lowest are tied (PRF B.3)
+    tie_within_surplus: bool = True
+    tie_history: Literal["forward", "backward", "none"] = "none"
+    tie_fallback: Literal["lot", "order", "decision"] = "lot"
+    max_iterations: int = 100_000
+
+    def with_options(self, **changes: Any) -> MeekOptions:
+        known = set(asdict(self))
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise RuleError(f"unknown Meek option(s): {', '.join(unknown)}; options are: {', '.join(sorted(known))}")
+        d = asdict(self) | changes
+        return MeekOptions(**d)
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MeekSTV:
+    def __init__(
+        self,
+        profile: Profile,
+        options: MeekOptions,
+        *,
+        method: str,
+        title: str,
+        rule_text: str,
+        tie_breaker: TieBreaker,
+    ) -> None:
+        if profile.kind != "ranked":
+            raise RuleError(f"{method} counts ranked ballots; this profile holds {profile.kind} ballots")
+        self.profile = profile.strict()
+        self.o = options
+        self.method, self.title, self.rule_text = method, title, rule_text
+        self.ties = tie_breaker
+        e = self.profile.election
+        self.names = e.names
+        self.seats = e.seats
+        standing = len(e.candidates) - len(e.withdrawn)
+        if self.seats > standing:
+            raise ElectionError(f"{self.seats} seats but only {standing} candidates standing")
+        self.arrays = BallotArrays.of(self.profile)
+        self.exact = options.arithmetic == "exact"
+        self.scale = 1 if self.exact else 10**options.places
+        if not self.exact and not self.arrays.integral:
+            raise RuleError(f"{method} in fixed arithmetic needs whole-number ballot weights")
+
+    # -- arithmetic on values (scaled ints, or Fractions) --------------------------------
+    def _fr(self, v: Any) -> Fraction:
+        return Fraction(v) if self.exact else Fraction(int(v), self.scale)
+
+    def _quota(self, total: Any) -> Any:
+        s1 = self.seats + 1
+        if self.o.quota_form == "exact":
+            return Fraction(total) / s1 if self.exact else divide(int(total), s1, _DOWN)
+        if self.exact:
+            raise RuleError("quota_form places-plus-unit needs fixed arithmetic")
+        return int(total) // s1 + 1
+
+    def _elected_by(self, votes: Any, quota: Any) -> bool:
+        return votes > quota if self.o.quota_form == "exact" else votes >= quota
+
+    # -- one distribution of every ballot -------------------------------------------------
+    def _distribute(self, kf: list[Any]) -> tuple[list[Any], Any]:
+        """Votes per candidate, and the value no candidate kept (exhausted)."""
+        if self.exact:
+            return self._distribute_exact(kf)
+        prefs = self.arrays.prefs
+        mult = self.arrays.weights
+        n, width = prefs.shape
+        ncand = len(self.names)
+        S = self.scale
+        kfa = np.zeros(ncand + 1, dtype=np.int64)
+        kfa[:ncand] = [int(k) for k in kf]
+        w = np.full(n, S, dtype=np.int64)
+        votes = np.zeros(ncand + 1, dtype=np.int64)
+        up = self.o.keep_rounding == "up"
+        for j in range(width):
+            c = prefs[:, j]
+            live = (c >= 0) & (w > 0)
+            if not live.any():
+                break
+            k = kfa[c]
+            if self.o.variant == "warren":
+                keep = np.minimum(k, w)
+                rest = w - keep
+            else:
+                prod = w * k
+                keep = (prod + (S - 1)) // S if up else prod // S
+                if self.o.pass_on == "complement":
+                    prod2 = w * (S - k)
+                    rest = (prod2 + (S - 1)) // S if up else prod2 // S
+                else:
+                    rest = w - keep
+            keep = np.where(live, keep, 0)
+            rest = np.where(live, rest, w)
+            np.add.at(votes, np.where(live, c, ncand), keep * mult)
+            w = rest
+        exhausted = int((w * mult).sum())
+        return [int(v) for v in votes[:ncand]], exhausted
+
+    def _distribute_exact(self, kf: list[Any]) -> tuple[list[Any], Any]:
+        votes = [Fraction(0)] * len(self.names)
+        exhausted = Fraction(0)
+        warren = self.o.variant == "warren"
+        for ballot, m in zip(self.profile.ballots, self.profile.weights):
+            w = Fraction(1)
+            for c in ballot:
+                k = kf[c]
+                if k == 0:
+                    continue
+                keep = min(k, w) if warren else w * k
+                votes[c] += keep * m
+                w -= keep
+                if w <= 0:
+                    break
+            exhausted += w * m
+        return votes, exhausted
+
+    def _update_kf(self, kf: Any, quota: Any, votes: Any) -> Any:
+        """kf x quota / votes; rounded up at each step in fixed arithmetic (NZ cl.17, PRF B.2.f)."""
+        if self.exact:
+            return Fraction(kf) * Fraction(quota) / Fraction(votes)
+        S = self.scale
+        step = divide(int(kf) * int(quota), S, _UP)
+        return divide(step * S, int(votes), _UP)
+
+    # -- ties ----------------------------------------------------------------------------------
+    def _choose(self, tied: list[int], history: list[dict[str, Any]], *, want: str, purpose: str, stage: int) -> int:
+        if len(tied) == 1:
+            return tied[0]
+        names = [self.names[i] for i in tied]
+        if self.o.tie_history != "none" and history:
+            chosen, at, still = break_by_history(names, history, want=want, direction=self.o.tie_history)
+            if chosen is not None:
+                self.ties.note(
+                    TieBreak(stage, purpose, tuple(names), chosen, f"votes at an earlier stage ({self.o.tie_history})",
+                             f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}")
+                )
+                return self.names.index(chosen)
+            names = still
+        return self.names.index(self.ties.last_resort(names, stage, purpose, want))
+
+    # -- the count ---------------------------------------------------------------------------
+    def count(self) -> CountRecord:
+        o = self.o
+        e = self.profile.election
+        n = len(self.names)
+        one = Fraction(1) if self.exact else self.scale
+        zero = Fraction(0) if self.exact else 0
+        status = [WITHDRAWN if i in e.withdrawn else CONTINUING for i in range(n)]
+        kf: list[Any] = [zero if s == WITHDRAWN else one for s in status]
+        valid = Fraction(self.profile.valid) if self.exact else int(self.profile.valid) * self.scale
+        omega = Fraction(1, 10**o.omega_places) if self.exact else max(self.scale // 10**o.omega_places, 1)
+        elected: list[int] = []
+        stages: list[Stage] = []
+        history: list[dict[str, Any]] = []
+        prev_totals = {nm: zero for nm in self.names}
+        number = 0
+        quota = self._quota(valid)
+
+        def seats_left() -> int:
+            return self.seats - len(elected)
+
+        def hopeful() -> list[int]:
+            return [i for i in range(n) if status[i] == CONTINUING]
+
+        votes, exhausted = self._distribute(kf)
+        while seats_left() > 0 and len(hopeful()) > seats_left():
+            number += 1
+            iterations = 0
+            last_surplus = None
+            outcome = ""
+            batch: list[int] = []
+            new: list[int] = []
+            while True:
+                iterations += 1
+                if iterations > o.max_iterations:
+                    raise CountError(f"{self.method}: no convergence after {o.max_iterations} iterations")
+                if iterations > 1:
+                    votes, exhausted = self._distribute(kf)
+                total = sum((votes[i] for i in range(n) if status[i] in (CONTINUING, ELECTED)), zero)
+                quota = self._quota(total)
+                reached = [i for i in hopeful() if self._elected_by(votes[i], quota)]
+                if reached:
+                    ordered = sorted(reached, key=lambda i: (-votes[i], i))
+                    ordered = ordered[: seats_left()]
+                    for i in ordered:
+                        status[i] = ELECTED
+                        elected.append(i)
+                    new = ordered
+                    outcome = "elected"
+                    break
+                surplus = sum((votes[i] - quota for i in elected), zero)
+                if surplus < 0:
+                    surplus = zero
+                if (surplus < omega) if o.omega_test == "<" else (surplus <= omega):
+                    outcome = "omega"
+                    break
+                if last_surplus is not None and surplus >= last_surplus:
+                    outcome = "stable"
+                    break
+                if o.defeat_batch == "safe":
+                    batch = self._sure_losers(hopeful(), votes, surplus, seats_left())
+                    if batch:
+                        outcome = "batch"
+                        break
+                last_surplus = surplus
+                for i in elected:
+                    kf[i] = self._update_kf(kf[i], quota, votes[i])
+
+            surplus = sum((votes[i] - quota for i in elected), zero)
+            totals = {self.names[i]: votes[i] if status[i] != WITHDRAWN else zero for i in range(n)}
+            excluded: list[int] = []
+            events: list[Event] = []
+            if outcome == "elected":
+                events = [Event("elected", self.names[i], "reached the quota") for i in new]
+            else:
+                if outcome == "batch":
+                    excluded = batch
+                else:
+                    hop = hopeful()
+                    low = min(votes[i] for i in hop)
+                    margin = surplus if o.tie_within_surplus else zero
+                    tied = [i for i in hop if votes[i] <= low + margin]
+                    excluded = [self._choose(tied, history, want="lowest", purpose="exclusion", stage=number)]
+                for i in excluded:
+                    status[i] = EXCLUDED
+                    kf[i] = zero
+                why = {"omega": "surplus below omega", "stable": "surplus no longer falling", "batch": "sure loser"}[outcome]
+                events = [Event("excluded", self.names[i], f"lowest votes ({why})") for i in excluded]
+            history.append(dict(totals))
+            fr_tot = {k: self._fr(v) for k, v in totals.items()}
+            ex_fr = self._fr(exhausted)
+            loss = Fraction(self.profile.valid) - sum(fr_tot.values(), Fraction(0)) - ex_fr
+            action = "first preferences" if number == 1 and iterations == 1 else ("election" if new else "exclusion")
+            stages.append(
+                Stage(
+                    number=number,
+                    action=action,
+                    subjects=tuple(self.names[i] for i in (new or excluded)),
+                    description=(
+                        ("Elected: " if new else "Excluded: ") + ", ".join(self.names[i] for i in (new or excluded))
+                    ),
+                    totals=fr_tot,
+                    transfers={k: fr_tot[k] - self._fr(prev_totals[k]) for k in fr_tot},
+                    exhausted=ex_fr,
+                    loss=loss,
+                    quota=self._fr(quota),
+                    elected=tuple(self.names[i] for i in new),
+                    excluded=tuple(self.names[i] for i in excluded),
+                    events=tuple(events),
+                    extra={
+                        "keep_factors": {self.names[i]: self._fr(kf[i]) for i in range(n) if status[i] == ELECTED},
+                        "iterations": iterations,
+                        "surplus": self._fr(surplus),
+                        "ended_by": outcome,
+                    },
+                )
+            )
+            prev_totals = totals
+            if outcome != "elected":
+                votes, exhausted = self._distribute(kf)
+
+        # the last vacancies: hopefuls fill them (NZ cl.3; PRF C.1)
+        rest = hopeful()
+        if rest and seats_left() > 0:
+            ordered = sorted(rest, key=lambda i: (-votes[i], i))[: seats_left()]
+            for i in ordered:
+                status[i] = ELECTED
+                elected.append(i)
+            if stages:
+                last = stages[-1]
+                from dataclasses import replace
+
+                stages[-1] = replace(
+                    last,
+                    elected=last.elected + tuple(self.names[i] for i in ordered),
+                    events=last.events
+                    + tuple(Event("elected", self.names[i], "hopeful candidates equal the vacancies left") for i in ordered),
+                )
+        notes = []
+        if len(elected) < self.seats:
+            notes.append(f"only {len(elected)} of {self.seats} seats filled: candidates ran out")
+        return CountRecord(
+            method=self.method,
+            title=self.title,
+            rule_text=self.rule_text,
+            candidates=self.names,
+            seats=self.seats,
+            elected=tuple(self.names[i] for i in elected),
+            stages=tuple(stages),
+            ties=tuple(self.ties.log),
+            quota=self._fr(quota),
+            places=None if self.exact else o.places,
+            source=self.profile.source,
+            ballots_read=Fraction(self.profile.ballots_read),
+            valid=Fraction(self.profile.valid),
+            invalid={k: Fraction(v) for k, v in self.profile.invalid.items()},
+            withdrawn=tuple(self.names[i] for i in sorted(e.withdrawn)),
+            options=o.describe() | {"seed": self.ties.seed, "tie_fallback": self.ties.fallback},
+            ballot_rules=self.profile.rules.describe(),
+            notes=tuple(notes),
+        )
+
+    def _sure_losers(self, hop: list[int], votes: list[Any], surplus: Any, left: int) -> list[int]:
+        """The largest group of lowest hopefuls who cannot catch the next one up even with the
+        whole surplus, never splitting candidates within the surplus of each other, leaving
+        enough hopefuls to fill the seats (Droop's 'safe' batch defeat)."""
+        ranked = sorted(hop, key=lambda i: votes[i])
+        groups: list[list[int]] = []
+        for i in ranked:
+            if groups and votes[groups[-1][0]] + surplus >= votes[i]:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        most = len(hop) - left
+        total = 0
+        count = 0
+        chosen = -1
+        for g in range(len(groups) - 1):
+            count += len(groups[g])
+            if count > most:
+                break
+            total += sum(votes[i] for i in groups[g])
+            if total + surplus < votes[groups[g + 1][0]]:
+                chosen = g
+        return [i for g in groups[: chosen + 1] for i in g]
+
+
+from tallyroom.numbers import Rounding as _R  # noqa: E402
+
+_UP = _R.UP
+_DOWN = _R.DOWN
+
+
+def make_counter(options: MeekOptions, rule_id: str, title: str, rule_text: str):  # type: ignore[no-untyped-def]
+    def count(
+        profile: Profile,
+        *,
+        seed: int = 1,
+        tie_fallback: str | None = None,
+        tie_order: Sequence[str] = (),
+        decisions: Sequence[str] = (),
+        **changes: Any,
+    ) -> CountRecord:
+        opts = options.with_options(**changes) if changes else options
+        order = tuple(tie_order) or tuple(profile.election.names[i] for i in (profile.election.tie_order or ()))
+        fallback = tie_fallback or ("order" if order else opts.tie_fallback)
+        ties = TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
+        return MeekSTV(profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties).count()
+
+    return count
