@@ -9,11 +9,19 @@ from collections.abc import Callable, Sequence
 
 from tallyroom.record import CountRecord
 
-FORMATS = ("text", "json", "jsonl", "csv")
+FORMATS = ("text", "json", "jsonl", "csv", "html")
 
 
 def render(records: Sequence[CountRecord], fmt: str) -> str:
-    """Render one or more records (several for ``jsonl``, or sheets one after another)."""
+    """Render one or more records (several for ``jsonl``, or sheets one after another).
+
+    ``html`` makes one self-contained page holding every count (plotly is imported only
+    for it).
+    """
+    if fmt == "html":
+        from tallyroom.reports import html as html_report
+
+        return html_report.page(records)
     from tallyroom.reports import csv as csv_report
     from tallyroom.reports import json as json_report
     from tallyroom.reports import text as text_report

@@ -6,10 +6,11 @@ Wide counts are split into blocks of stages so that the sheet reads at 80 column
 
 from __future__ import annotations
 
+import textwrap
 from fractions import Fraction
 
 from tallyroom.numbers import format_decimal
-from tallyroom.record import CountRecord
+from tallyroom.record import CountRecord, TieBreak
 
 WIDTH = 80
 
@@ -31,20 +32,84 @@ def _papers(x: Fraction) -> str:
     return str(x.numerator) if Fraction(x).denominator == 1 else format_decimal(x, 5)
 
 
+def _wrap(label: str, text: str, width: int, indent: int = 14) -> list[str]:
+    """``label`` then ``text``, wrapped to ``width`` with continuation lines indented."""
+    first = label.ljust(indent) if label else " " * indent
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=first,
+        subsequent_indent=" " * indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+_PURPOSE = {
+    "exclusion": ("for exclusion, with the fewest votes", "{chosen} was excluded"),
+    "order of surpluses": (
+        "with equal surpluses, so the order of their transfer had to be decided",
+        "{chosen}'s surplus was transferred first",
+    ),
+    "order of election": (
+        "with equal votes, so the order of their election had to be decided",
+        "{chosen} was taken as elected first",
+    ),
+    "last seat": ("for the last seat", "{chosen} took the last seat"),
+}
+
+
+def _how(method: str) -> str:
+    m = method.strip()
+    if m.startswith("votes at an earlier stage"):
+        if "forward" in m:
+            return "by their votes at the first stage at which they differed"
+        return "by their votes at the latest earlier stage at which they differed"
+    plain = {
+        "by lot": "by lot",
+        "lot": "by lot",
+        "given order": "by the order of candidates given before the count",
+        "returning officer's decision": "by the returning officer's decision",
+    }
+    if m in plain:
+        return plain[m]
+    return m if m.startswith("by ") else f"by {m}"
+
+
+def _names(names: tuple[str, ...] | list[str]) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def tie_in_words(t: TieBreak) -> str:
+    """A tie and how it was broken, in plain words (shared by the text and HTML reports)."""
+    tied_as, outcome = _PURPOSE.get(t.purpose, (f"for {t.purpose}", "{chosen} was chosen"))
+    sentence = (
+        f"At stage {t.stage}, {_names(t.tied)} were tied {tied_as}. "
+        f"{outcome.format(chosen=t.chosen)}, decided {_how(t.method)}"
+    )
+    if t.evidence:
+        sentence += f": {t.evidence}"
+    return sentence + "."
+
+
 def sheet(record: CountRecord, width: int = WIDTH) -> str:
     places = record.display_places
     out: list[str] = []
     title = f"{record.title} — {record.source}" if record.source else record.title
-    out.append(title)
-    out.append("=" * min(len(title), width))
-    out.append(f"Rule:         {record.method} ({record.rule_text})")
+    title_lines = textwrap.wrap(title, width=width, break_on_hyphens=False) or [title]
+    out.extend(title_lines)
+    out.append("=" * min(max(len(t) for t in title_lines), width))
+    out.extend(_wrap("Rule:", f"{record.method} ({record.rule_text})", width))
     out.append(f"Seats:        {record.seats}")
     out.append(f"Ballots read: {_papers(record.ballots_read)}")
     out.append(f"Valid poll:   {_papers(record.valid)}")
     for reason, n in record.invalid.items():
-        out.append(f"Invalid:      {_papers(n)} ({reason})")
+        out.extend(_wrap("Invalid:", f"{_papers(n)} ({reason})", width))
     if record.withdrawn:
-        out.append(f"Withdrawn:    {', '.join(record.withdrawn)}")
+        out.extend(_wrap("Withdrawn:", ", ".join(record.withdrawn), width))
     if record.quota is not None:
         out.append(f"Quota:        {_fmt(record.quota, places)}")
     out.append("")
@@ -57,19 +122,14 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     stage_of = {n: s.number for s in stages for n in s.elected}
     for k, name in enumerate(record.elected, 1):
         at = f" (stage {stage_of[name]})" if name in stage_of else ""
-        out.append(f"  {k}. {name}{at}")
+        out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
     if record.ties:
         out.append("")
         out.append("Ties:")
         for t in record.ties:
-            out.append(
-                f"  Stage {t.stage}: {', '.join(t.tied)} were tied for {t.purpose}; "
-                f"{t.chosen} was chosen {t.method}"
-                + (f" — {t.evidence}" if t.evidence else "")
-                + "."
-            )
+            out.extend(_wrap("  -", tie_in_words(t), width, indent=4))
     for note in record.notes:
-        out.append(f"Note: {note}")
+        out.extend(_wrap("Note:", note, width, indent=6))
     return "\n".join(out) + "\n"
 
 
@@ -104,7 +164,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
         tv = ""
         if s.transfer_value is not None and s.action == "surplus":
             tv = f" (transfer value {format_decimal(s.transfer_value, places)})"
-        out.append(f"  {s.number}. {s.description or s.action}{tv}")
+        out.extend(_wrap(f"  {s.number}.", f"{s.description or s.action}{tv}", width, indent=6))
     for block in blocks:
         out.append("")
         head = "".ljust(label_w) + "".join(

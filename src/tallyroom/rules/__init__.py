@@ -43,6 +43,8 @@ def register(rule: Rule) -> Rule:
 def _load() -> None:
     # importing the modules registers their rules
     from tallyroom.rules.stv import presets  # noqa: F401
+    from tallyroom.rules import plurality  # noqa: F401
+    from tallyroom.rules import majority  # noqa: F401
 
 
 def rules() -> list[Rule]:

@@ -1,0 +1,498 @@
+"""Ballot files: one module per format, one registry to read and write them all.
+
+::
+
+    from tallyroom.ballots.formats import read, write, FORMATS
+
+    profile = read("ward1.blt")                 # format from the extension, else the content
+    profile = read("votes.csv", seats=3)        # seats override the file's (CSV has none)
+    write(profile, "ward1.json")                # format from the extension
+    write(profile, sys.stdout, "preflib")
+    FORMATS                                     # {"blt": "BLT (ERS, OpenSTV, ...)", ...}
+
+Every reader returns a :class:`~tallyroom.ballots.model.Profile` (identical ballots merged,
+every paper valid or invalid with a reason) and refuses a bad file with a
+:class:`~tallyroom.errors.BallotFileError` naming the file, line, column, what was found and
+what was expected.
+
+A new format -- a US cast-vote-record reader, say -- is one module with a reader taking
+``(path or binary stream, rules, seats)`` and one :func:`register` call at the bottom of
+this file, with its extensions and, if its content can be recognised, a ``sniff`` test on
+the first bytes of a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import BinaryIO, TextIO
+
+from tallyroom.ballots.formats import csv as csv_format
+from tallyroom.ballots.formats.blt import read_blt, write_blt
+from tallyroom.ballots.formats.json_format import read_json, write_json
+from tallyroom.ballots.formats.preflib import read_preflib, write_preflib
+from tallyroom.ballots.formats.stv import read_stv
+from tallyroom.ballots.model import BallotRules, Profile
+from tallyroom.errors import BallotFileError, ElectionError
+
+Source = str | os.PathLike[str] | BinaryIO
+#: ``reader(path or binary stream, rules or None, seats or None) -> Profile``.  ``rules``
+#: None means the file's own (JSON records them) or the defaults; ``seats`` None means the
+#: file's own, or 1 for formats that have none.
+Reader = Callable[[Source, BallotRules | None, int | None], Profile]
+#: ``writer(profile, text stream)``; raises ValueError for what the format cannot hold.
+Writer = Callable[[Profile, TextIO], None]
+
+SNIFF_BYTES = 64 << 10
+
+
+@dataclass(frozen=True)
+class Format:
+    """A ballot file format in the registry."""
+
+    name: str
+    description: str
+    extensions: tuple[str, ...] = ()
+    reader: Reader | None = None
+    writer: Writer | None = None
+    #: True when the first bytes of a file show it is in this format
+    sniff: Callable[[bytes], bool] | None = None
+    #: readers of binary containers (Excel) need a path, not a stream
+    needs_path: bool = False
+
+
+_REGISTRY: dict[str, Format] = {}
+_DESCRIPTIONS: dict[str, str] = {}
+#: Every registered format: name -> one-line description.
+FORMATS: Mapping[str, str] = MappingProxyType(_DESCRIPTIONS)
+
+
+def register(fmt: Format) -> Format:
+    """Add a format to the registry (names are unique; later ones are sniffed later)."""
+    if fmt.name in _REGISTRY:
+        raise ValueError(f"a ballot format named {fmt.name!r} is already registered")
+    _REGISTRY[fmt.name] = fmt
+    _DESCRIPTIONS[fmt.name] = fmt.description
+    return fmt
+
+
+def get(name: str) -> Format:
+    """A registered format by name (KeyError if there is none)."""
+    return _REGISTRY[name]
+
+
+def formats() -> tuple[Format, ...]:
+    """All registered formats, in registration order."""
+    return tuple(_REGISTRY.values())
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _display(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+class _Replay(io.RawIOBase):
+    """A stream that gives back the bytes already read from an unseekable stream first."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+        self.name = getattr(rest, "name", "<stream>")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(b).cast("B")
+        if self._head:
+            n = min(len(view), len(self._head))
+            view[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+def _binary(source: Source) -> Source:
+    """A text stream becomes a binary one; paths and binary streams pass through."""
+    if isinstance(source, io.TextIOBase):
+        buffer = getattr(source, "buffer", None)
+        if buffer is not None:
+            return buffer  # type: ignore[no-any-return]
+        return io.BytesIO(source.read().encode("utf-8"))
+    return source
+
+
+def _head(source: Source) -> tuple[bytes, Source]:
+    """The first bytes of a file, and a source that still starts at the beginning."""
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        try:
+            with open(name, "rb") as f:
+                return f.read(SNIFF_BYTES), source
+        except FileNotFoundError:
+            raise BallotFileError(
+                name, None, None, "no such file", "a readable ballot file"
+            ) from None
+        except IsADirectoryError:
+            raise BallotFileError(name, None, None, "a directory", "a ballot file") from None
+        except PermissionError:
+            raise BallotFileError(
+                name, None, None, "no permission to read", "a readable ballot file"
+            ) from None
+    stream = source
+    try:
+        seekable = stream.seekable()
+    except (AttributeError, ValueError):
+        seekable = False
+    if seekable:
+        pos = stream.tell()
+        head = stream.read(SNIFF_BYTES)
+        stream.seek(pos)
+        return head, stream
+    head = stream.read(SNIFF_BYTES)
+    return head, io.BufferedReader(_Replay(head, stream))
+
+
+def detect(source: Source) -> tuple[Format, Source]:
+    """The format of a file (by extension, then by content) and a source to read it from."""
+    source = _binary(source)
+    name = _display(source)
+    if isinstance(source, (str, os.PathLike)):
+        ext = os.path.splitext(os.fspath(source))[1].lower().lstrip(".")
+        for fmt in _REGISTRY.values():
+            if ext and ext in fmt.extensions and fmt.reader is not None:
+                return fmt, source
+    head, source = _head(source)
+    for fmt in _REGISTRY.values():
+        if fmt.reader is not None and fmt.sniff is not None and fmt.sniff(head):
+            return fmt, source
+    readable = ", ".join(f.name for f in _REGISTRY.values() if f.reader is not None)
+    if not head.strip():
+        raise BallotFileError(name, None, None, "an empty file", f"a ballot file ({readable})")
+    line = head.count(b"\n", 0, _first_binary(head)) + 1 if _first_binary(head) >= 0 else None
+    if line is not None:
+        at = _first_binary(head)
+        col = at - (head.rfind(b"\n", 0, at) + 1) + 1
+        raise BallotFileError(
+            name, line, col, f"binary data (byte 0x{head[at]:02x})", f"a ballot file ({readable})"
+        )
+    raise BallotFileError(
+        name,
+        1,
+        None,
+        "a file in no ballot format known here",
+        f"one of: {readable} (or name the format)",
+    )
+
+
+def _first_binary(head: bytes) -> int:
+    for i, b in enumerate(head):
+        if b < 32 and b not in (9, 10, 12, 13):
+            return i
+    return -1
+
+
+def read(
+    path: Source,
+    format: str | None = None,
+    *,
+    rules: BallotRules | None = None,
+    seats: int | None = None,
+) -> Profile:
+    """Read a ballot file into a profile.
+
+    ``format`` names a registered format (see :data:`FORMATS`); without it the extension
+    decides, then the content.  ``rules`` are the ballot rules applied as papers are read
+    (None: the file's own where it records them, else the defaults).  ``seats`` overrides
+    the file's seat count (formats without one default to 1); more seats than candidates
+    is an :class:`~tallyroom.errors.ElectionError`.
+    """
+    if seats is not None and seats < 1:
+        raise ElectionError(f"an election needs at least one seat, not {seats}")
+    if format is None:
+        fmt, source = detect(path)
+    else:
+        key = format.lower()
+        fmt = _REGISTRY.get(key) or next(
+            (f for f in _REGISTRY.values() if key in f.extensions), None
+        )  # type: ignore[assignment]
+        if fmt is None or fmt.reader is None:
+            readable = ", ".join(f.name for f in _REGISTRY.values() if f.reader is not None)
+            raise BallotFileError(
+                _display(path), None, None, f"the format name {format!r}", f"one of: {readable}"
+            )
+        source = _binary(path)
+    if fmt.needs_path and not isinstance(source, (str, os.PathLike)):
+        raise BallotFileError(
+            _display(source), None, None, f"a {fmt.name} file as a stream", "a path to the file"
+        )
+    assert fmt.reader is not None
+    profile = fmt.reader(source, rules, seats)
+    e = profile.election
+    if seats is not None and e.seats != seats:
+        if seats > len(e.candidates):
+            raise ElectionError(
+                f"{profile.source or _display(path)}: {seats} seats for {len(e.candidates)} "
+                "candidates; there cannot be more seats than candidates"
+            )
+        profile = profile.with_election(e.with_changes(seats=seats))
+    if profile.election.seats > len(profile.election.candidates):
+        raise ElectionError(
+            f"{profile.source or _display(path)}: {profile.election.seats} seats for "
+            f"{len(profile.election.candidates)} candidates; there cannot be more seats than candidates"
+        )
+    return profile
+
+
+# -- writing ---------------------------------------------------------------------------------
+def write(
+    profile: Profile, target: str | os.PathLike[str] | TextIO | BinaryIO, format: str | None = None
+) -> None:
+    """Write a profile to a path or an open stream in a registered format.
+
+    Without ``format`` the target's extension decides.  A profile the format cannot hold
+    (equal rankings in a wide CSV, fractional weights in PrefLib) is refused with a
+    :class:`~tallyroom.errors.BallotFileError` naming the target, and no file is written.
+    """
+    name = _display(target)  # type: ignore[arg-type]
+    writable = ", ".join(f.name for f in _REGISTRY.values() if f.writer is not None)
+    fmt: Format | None
+    if format is None:
+        if not isinstance(target, (str, os.PathLike)):
+            raise BallotFileError(
+                name, None, None, "a stream and no format", f"a format: {writable}"
+            )
+        ext = os.path.splitext(os.fspath(target))[1].lower().lstrip(".")
+        fmt = next((f for f in _REGISTRY.values() if ext in f.extensions and f.writer), None)
+        if fmt is None:
+            raise BallotFileError(
+                name,
+                None,
+                None,
+                f"the extension {('.' + ext) if ext else '(none)'}",
+                f"an extension or format naming one of: {writable}",
+            )
+    else:
+        key = format.lower()
+        fmt = _REGISTRY.get(key) or next(
+            (f for f in _REGISTRY.values() if key in f.extensions), None
+        )
+        if fmt is None or fmt.writer is None:
+            raise BallotFileError(
+                name, None, None, f"the output format {format!r}", f"one of: {writable}"
+            )
+    buffer = io.StringIO()
+    try:
+        fmt.writer(profile, buffer)  # type: ignore[misc]
+    except ValueError as e:
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"a profile {fmt.name} cannot hold ({e})",
+            f"another format ({writable})",
+        ) from None
+    text = buffer.getvalue()
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    elif isinstance(target, io.TextIOBase) or not isinstance(
+        target, (io.RawIOBase, io.BufferedIOBase)
+    ):
+        target.write(text)  # type: ignore[arg-type]
+    else:
+        target.write(text.encode("utf-8"))
+
+
+# -- the formats -------------------------------------------------------------------------------
+def _first_content_line(head: bytes) -> str:
+    for raw in head.split(b"\n")[:200]:
+        text = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+        if text and not text.startswith("#"):
+            return text
+    return ""
+
+
+_BLT_HEADER = re.compile(r"[0-9]+[\s,]+[0-9]+\s*,?\s*(#.*)?")
+_PREFLIB_DATA = re.compile(r"[0-9]+\s*:")
+_STV_KEY = re.compile(r"[A-Za-z_]+\s*=")
+
+
+def _sniff_blt(head: bytes) -> bool:
+    return bool(_BLT_HEADER.fullmatch(_first_content_line(head)))
+
+
+def _sniff_preflib(head: bytes) -> bool:
+    if re.search(rb"^#\s*(NUMBER ALTERNATIVES|DATA TYPE)\s*:", head, re.MULTILINE):
+        return True
+    lines = [ln.strip() for ln in head.split(b"\n")[:3]]
+    # legacy layout: the number of alternatives alone, then "1,<name>"
+    return len(lines) >= 2 and lines[0].isdigit() and lines[1].startswith(b"1,")
+
+
+def _sniff_stv(head: bytes) -> bool:
+    return bool(_STV_KEY.match(_first_content_line(head)))
+
+
+def _sniff_json(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def _sniff_csv(head: bytes) -> bool:
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return _first_binary(head) < 0 and any(d in first for d in (b",", b";", b"\t"))
+
+
+def _sniff_votekit(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf").startswith(b"VoteKit RankProfile")
+
+
+def _sniff_xlsx(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
+def _read_blt(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
+    profile = read_blt(src, rules or BallotRules())  # type: ignore[arg-type]
+    return profile  # seats override applied by read()
+
+
+def _csv_reader(kind: csv_format.CsvKind | None) -> Reader:
+    def reader(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
+        return csv_format.read_csv(src, rules or BallotRules(), seats=seats or 1, kind=kind)
+
+    return reader
+
+
+def _write_csv(profile: Profile, out: TextIO) -> None:
+    if profile.kind == "approval":
+        csv_format.write_approval_csv(profile, out)
+    else:
+        csv_format.write_wide_csv(profile, out)
+
+
+def _read_ess(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
+    from tallyroom.ballots.formats.ess import read_ess  # openpyxl only when needed
+
+    return read_ess(src, rules or BallotRules(), seats=seats or 1)  # type: ignore[arg-type]
+
+
+register(
+    Format(
+        "json",
+        "tallyroom's own JSON (tallyroom.ballots/1): everything in a profile, exact weights",
+        ("json",),
+        lambda s, r, n: read_json(s, r, seats=n),
+        write_json,
+        _sniff_json,
+    )
+)
+register(
+    Format(
+        "blt",
+        "BLT (ERS, OpenSTV, Droop, eSTV): weighted ranked ballots, seats, withdrawn candidates",
+        ("blt",),
+        _read_blt,
+        write_blt,
+        _sniff_blt,
+    )
+)
+register(
+    Format(
+        "preflib",
+        "PrefLib ordinal data (.soi .soc .toi .toc): counted orders, ties in braces; no seats",
+        ("soi", "soc", "toi", "toc"),
+        lambda s, r, n: read_preflib(s, r or BallotRules(), seats=n or 1),
+        write_preflib,
+        _sniff_preflib,
+    )
+)
+register(
+    Format(
+        "stv",
+        "STV.pm .stv files (votelib): candidate codes, 3X counts, ordered or embedded BLT; read only",
+        ("stv",),
+        lambda s, r, n: read_stv(s, r or BallotRules(), seats=n),
+        None,
+        _sniff_stv,
+    )
+)
+register(
+    Format(
+        "votekit-csv",
+        "VoteKit rank profile CSV (PreferenceProfile.to_csv): ranks as sets of prefixes",
+        (),
+        _csv_reader("votekit"),
+        None,
+        _sniff_votekit,
+    )
+)
+register(
+    Format(
+        "csv",
+        "CSV, layout from the header row: wide (a column per rank), long, approval or VoteKit",
+        ("csv", "tsv"),
+        _csv_reader(None),
+        _write_csv,
+        _sniff_csv,
+    )
+)
+register(
+    Format(
+        "csv-wide",
+        "CSV with a header row and a column per rank (Rank 1, Rank 2 ...), optional Weight",
+        (),
+        _csv_reader("wide"),
+        csv_format.write_wide_csv,
+    )
+)
+register(
+    Format(
+        "csv-long",
+        "CSV with one row per mark: ballot_id,rank,choice ($UNDERVOTE, $OVERVOTE)",
+        (),
+        _csv_reader("long"),
+        csv_format.write_long_csv,
+    )
+)
+register(
+    Format(
+        "csv-approval",
+        "CSV with a column per candidate and 1/X marks: approval ballots",
+        (),
+        _csv_reader("approval"),
+        csv_format.write_approval_csv,
+    )
+)
+register(
+    Format(
+        "ess",
+        "ES&S cast-vote records (.xlsx) as RCTab reads them; read only",
+        ("xlsx",),
+        _read_ess,
+        None,
+        _sniff_xlsx,
+        needs_path=True,
+    )
+)
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Reader",
+    "Source",
+    "Writer",
+    "detect",
+    "formats",
+    "get",
+    "read",
+    "register",
+    "write",
+]

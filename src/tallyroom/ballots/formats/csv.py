@@ -69,12 +69,37 @@ WEIGHT_COLUMNS = frozenset(
     {"weight", "count", "votes", "ballots", "n", "number", "multiplicity", "frequency"}
 )
 ID_COLUMNS = frozenset(
-    {"id", "ballot", "ballot_id", "ballot id", "ballotid", "voter", "voter_id", "voter id",
-     "voterid", "cvr_id", "record_id", "row", "rownumber", "row_number"}
+    {
+        "id",
+        "ballot",
+        "ballot_id",
+        "ballot id",
+        "ballotid",
+        "voter",
+        "voter_id",
+        "voter id",
+        "voterid",
+        "cvr_id",
+        "record_id",
+        "row",
+        "rownumber",
+        "row_number",
+    }
 )
 _LONG_BALLOT = frozenset(
-    {"ballot_id", "ballot", "ballot id", "ballotid", "id", "voter", "voter_id", "voter id",
-     "voterid", "cvr_id", "record_id"}
+    {
+        "ballot_id",
+        "ballot",
+        "ballot id",
+        "ballotid",
+        "id",
+        "voter",
+        "voter_id",
+        "voter id",
+        "voterid",
+        "cvr_id",
+        "record_id",
+    }
 )
 _LONG_RANK = frozenset({"rank", "ranking", "preference", "pref", "rank_number", "choice_number"})
 _LONG_CHOICE = frozenset({"choice", "candidate", "cand", "selection", "name"})
@@ -164,7 +189,9 @@ def _weight(cell: str, name: str, line: int, col: int | None, column: str) -> in
     if _WHOLE.fullmatch(t):
         n = int(t.split(".")[0])
         if n == 0:
-            raise BallotFileError(name, line, col, f"weight 0 in column {column!r}", "a weight of at least 1")
+            raise BallotFileError(
+                name, line, col, f"weight 0 in column {column!r}", "a weight of at least 1"
+            )
         return n
     if t.startswith("-"):
         found = f"a negative weight {shown(t)}"
@@ -198,7 +225,10 @@ class _Candidates:
             return i
         if self.fixed:
             raise BallotFileError(
-                self.name, line, col, f"the name {shown(text)}",
+                self.name,
+                line,
+                col,
+                f"the name {shown(text)}",
                 "one of the candidates given: " + ", ".join(self.names),
             )
         self.index[text] = len(self.names)
@@ -227,7 +257,9 @@ def _finish(
     title: str = "",
 ) -> Profile:
     if not names:
-        raise BallotFileError(name, None, None, "no candidate in the file", "at least one candidate")
+        raise BallotFileError(
+            name, None, None, "no candidate in the file", "at least one candidate"
+        )
     _check_seats(name, seats, len(names))
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats, title=title)
     invalid: dict[str, Weight] = {}
@@ -351,7 +383,10 @@ def _weight_column(header: _Record, name: str) -> int | None:
     found = [i for i, h in enumerate(header.cells) if _norm(h) in WEIGHT_COLUMNS]
     if len(found) > 1:
         raise BallotFileError(
-            name, header.line, header.col(found[1]), f"a second weight column {header.cells[found[1]]!r}",
+            name,
+            header.line,
+            header.col(found[1]),
+            f"a second weight column {header.cells[found[1]]!r}",
             "at most one weight column",
         )
     return found[0] if found else None
@@ -372,13 +407,19 @@ def _read_wide(
             n = int(m.group(1) or m.group(2))
             if n in ranks:
                 raise BallotFileError(
-                    name, header.line, header.col(i), f"a second column for rank {n} ({h!r})",
+                    name,
+                    header.line,
+                    header.col(i),
+                    f"a second column for rank {n} ({h!r})",
                     "one column per rank",
                 )
             ranks[n] = i
     if not ranks:
         raise BallotFileError(
-            name, header.line, 1, f"the header {shown(','.join(header.cells), 60)}",
+            name,
+            header.line,
+            1,
+            f"the header {shown(','.join(header.cells), 60)}",
             "rank columns such as 'Rank 1,Rank 2,Rank 3' (a wide CSV ballot file)",
         )
     rank_cols = [ranks[n] for n in sorted(ranks)]
@@ -391,7 +432,10 @@ def _read_wide(
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             extra = next(i for i in range(width, len(cells)) if cells[i].strip())
             raise BallotFileError(
-                name, rec.line, rec.col(extra), f"{len(cells)} fields",
+                name,
+                rec.line,
+                rec.col(extra),
+                f"{len(cells)} fields",
                 f"at most {width}, as in the header row",
             )
         marks = tuple(
@@ -400,8 +444,13 @@ def _read_wide(
         )
         w: Weight = 1
         if wcol is not None:
-            w = _weight(cells[wcol] if wcol < len(cells) else "", name, rec.line, rec.col(wcol),
-                        header.cells[wcol])
+            w = _weight(
+                cells[wcol] if wcol < len(cells) else "",
+                name,
+                rec.line,
+                rec.col(wcol),
+                header.cells[wcol],
+            )
         raw[marks] = raw.get(marks, 0) + w
     return _finish(name, raw, cands.names, rules, seats)
 
@@ -422,7 +471,10 @@ def _read_long(
             if c in names:
                 return i
         raise BallotFileError(
-            name, header.line, 1, f"the header {shown(','.join(header.cells), 60)}",
+            name,
+            header.line,
+            1,
+            f"the header {shown(','.join(header.cells), 60)}",
             f"a {what} column: the header ballot_id,rank,choice",
         )
 
@@ -462,16 +514,24 @@ def _read_long(
         cells = rec.cells
         if len(cells) <= need:
             raise BallotFileError(
-                name, rec.line, None, f"{len(cells)} field{'s' if len(cells) != 1 else ''}",
+                name,
+                rec.line,
+                None,
+                f"{len(cells)} field{'s' if len(cells) != 1 else ''}",
                 f"{len(header.cells)} fields, as in the header row",
             )
         bid = cells[bcol].strip()
         if not bid:
-            raise BallotFileError(name, rec.line, rec.col(bcol), "an empty ballot id", "a ballot id")
+            raise BallotFileError(
+                name, rec.line, rec.col(bcol), "an empty ballot id", "a ballot id"
+            )
         rank_text = cells[rcol].strip()
         if not rank_text.isdigit() or int(rank_text) < 1:
             raise BallotFileError(
-                name, rec.line, rec.col(rcol), shown(rank_text) if rank_text else "an empty rank",
+                name,
+                rec.line,
+                rec.col(rcol),
+                shown(rank_text) if rank_text else "an empty rank",
                 "a rank number (1, 2, 3 ...)",
             )
         rank = int(rank_text)
@@ -483,20 +543,36 @@ def _read_long(
             finish()
             if bid in done:
                 raise BallotFileError(
-                    name, rec.line, rec.col(bcol), f"ballot {shown(bid)} again, after other ballots",
+                    name,
+                    rec.line,
+                    rec.col(bcol),
+                    f"ballot {shown(bid)} again, after other ballots",
                     "all the rows of a ballot together",
                 )
             current, current_line, ranks = bid, rec.line, {}
             weight = 1
             if wcol is not None:
-                weight = _weight(cells[wcol] if wcol < len(cells) else "", name, rec.line,
-                                 rec.col(wcol), header.cells[wcol])
+                weight = _weight(
+                    cells[wcol] if wcol < len(cells) else "",
+                    name,
+                    rec.line,
+                    rec.col(wcol),
+                    header.cells[wcol],
+                )
         elif wcol is not None:
-            w = _weight(cells[wcol] if wcol < len(cells) else "", name, rec.line, rec.col(wcol),
-                        header.cells[wcol])
+            w = _weight(
+                cells[wcol] if wcol < len(cells) else "",
+                name,
+                rec.line,
+                rec.col(wcol),
+                header.cells[wcol],
+            )
             if w != weight:
                 raise BallotFileError(
-                    name, rec.line, rec.col(wcol), f"weight {w} for ballot {shown(bid)}",
+                    name,
+                    rec.line,
+                    rec.col(wcol),
+                    f"weight {w} for ballot {shown(bid)}",
                     f"the weight {weight} given on line {current_line} for the same ballot",
                 )
         ranks.setdefault(rank, []).append(_mark(cells[ccol], cands, rec.line, rec.col(ccol)))
@@ -518,14 +594,20 @@ def _read_approval(
         nm = h.strip()
         if nm in names:
             raise BallotFileError(
-                name, header.line, header.col(i), f"the candidate {nm!r} a second time",
+                name,
+                header.line,
+                header.col(i),
+                f"the candidate {nm!r} a second time",
                 "one column per candidate",
             )
         names.append(nm)
         cand_cols.append(i)
     if not names:
         raise BallotFileError(
-            name, header.line, 1, "no candidate column in the header",
+            name,
+            header.line,
+            1,
+            "no candidate column in the header",
             "a header row naming the candidates (an approval CSV)",
         )
     width = len(header.cells)
@@ -535,7 +617,10 @@ def _read_approval(
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             extra = next(i for i in range(width, len(cells)) if cells[i].strip())
             raise BallotFileError(
-                name, rec.line, rec.col(extra), f"{len(cells)} fields",
+                name,
+                rec.line,
+                rec.col(extra),
+                f"{len(cells)} fields",
                 f"at most {width}, as in the header row",
             )
         approved: list[int] = []
@@ -546,13 +631,21 @@ def _read_approval(
                 approved.append(c)
             elif low not in NOT_APPROVED_MARKS:
                 raise BallotFileError(
-                    name, rec.line, rec.col(i), f"{shown(t)} in the column of {names[c]!r}",
+                    name,
+                    rec.line,
+                    rec.col(i),
+                    f"{shown(t)} in the column of {names[c]!r}",
                     "1 or X for an approved candidate, blank or 0 for one not approved",
                 )
         w: Weight = 1
         if wcol is not None:
-            w = _weight(cells[wcol] if wcol < len(cells) else "", name, rec.line, rec.col(wcol),
-                        header.cells[wcol])
+            w = _weight(
+                cells[wcol] if wcol < len(cells) else "",
+                name,
+                rec.line,
+                rec.col(wcol),
+                header.cells[wcol],
+            )
         key = tuple(approved)
         raw[key] = raw.get(key, 0) + w
     _check_seats(name, seats, len(names))
@@ -574,8 +667,14 @@ def _read_votekit(
     first: _Record, records: Iterator[_Record], name: str, rules: BallotRules, seats: int
 ) -> Profile:
     expected_rows = [
-        "VoteKit RankProfile", "Candidates", None, "Max Ranking Length", None,
-        "Includes Voter Set", None, None,
+        "VoteKit RankProfile",
+        "Candidates",
+        None,
+        "Max Ranking Length",
+        None,
+        "Includes Voter Set",
+        None,
+        None,
     ]
     head: list[_Record] = [first]
     for rec in records:
@@ -584,13 +683,20 @@ def _read_votekit(
             break
     if len(head) < len(expected_rows) + 1:
         raise BallotFileError(
-            name, head[-1].line + 1, None, "the end of the file",
+            name,
+            head[-1].line + 1,
+            None,
+            "the end of the file",
             "the VoteKit header rows and the column names row",
         )
     for rec, want in zip(head, expected_rows):
         if want is not None and [c.strip() for c in rec.cells] != [want]:
             raise BallotFileError(
-                name, rec.line, 1, shown(",".join(rec.cells)), f"{want!r} (a VoteKit rank profile CSV)"
+                name,
+                rec.line,
+                1,
+                shown(",".join(rec.cells)),
+                f"{want!r} (a VoteKit rank profile CSV)",
             )
     # candidates: (NAME:PREFIX)
     cand_rec = head[2]
@@ -605,7 +711,10 @@ def _read_votekit(
         nm, prefix = m.group(1), m.group(2)
         if nm in names or prefix in prefixes:
             raise BallotFileError(
-                name, cand_rec.line, cand_rec.col(i), f"the candidate {cell!r} a second time",
+                name,
+                cand_rec.line,
+                cand_rec.col(i),
+                f"the candidate {cell!r} a second time",
                 "a different name and prefix for each candidate",
             )
         prefixes[prefix] = len(names)
@@ -614,7 +723,11 @@ def _read_votekit(
     length_text = length_rec.cells[0].strip()
     if not length_text.isdigit():
         raise BallotFileError(
-            name, length_rec.line, 1, shown(length_text), "the maximum ranking length (a whole number)"
+            name,
+            length_rec.line,
+            1,
+            shown(length_text),
+            "the maximum ranking length (a whole number)",
         )
     length = int(length_text)
     voter_set = head[6].cells[0].strip()
@@ -626,7 +739,10 @@ def _read_votekit(
         want_cols.append("Voter Set")
     if [c.strip() for c in cols.cells] != want_cols:
         raise BallotFileError(
-            name, cols.line, 1, shown(",".join(cols.cells), 60),
+            name,
+            cols.line,
+            1,
+            shown(",".join(cols.cells), 60),
             "the column names " + ",".join(want_cols),
         )
 
@@ -643,14 +759,19 @@ def _read_votekit(
                 value = ast.literal_eval(t) if len(t) < 10_000 else None
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 value = None
-            if not isinstance(value, (set, frozenset)) or not all(isinstance(v, str) for v in value):
+            if not isinstance(value, (set, frozenset)) or not all(
+                isinstance(v, str) for v in value
+            ):
                 raise BallotFileError(
                     name, line, col, shown(t), "a set of candidate prefixes such as {'JOH'}"
                 )
             unknown = [v for v in value if v not in prefixes]
             if unknown:
                 raise BallotFileError(
-                    name, line, col, f"the prefix {unknown[0]!r}",
+                    name,
+                    line,
+                    col,
+                    f"the prefix {unknown[0]!r}",
                     "one of the prefixes in the Candidates row: " + ", ".join(prefixes),
                 )
             group = tuple(sorted(prefixes[v] for v in value))
@@ -661,9 +782,16 @@ def _read_votekit(
     raw: dict[tuple, Weight] = {}
     for rec in records:
         cells = rec.cells
-        if len(cells) < length + 3 or cells[length].strip() != "&" or cells[length + 2].strip() != "&":
+        if (
+            len(cells) < length + 3
+            or cells[length].strip() != "&"
+            or cells[length + 2].strip() != "&"
+        ):
             raise BallotFileError(
-                name, rec.line, None, shown(",".join(cells), 60),
+                name,
+                rec.line,
+                None,
+                shown(",".join(cells), 60),
                 f"{length} ranking cells, '&', the weight, '&'",
             )
         marks = tuple(rank_cell(cells[i], rec.line, rec.col(i)) for i in range(length))

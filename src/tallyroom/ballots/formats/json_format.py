@@ -59,8 +59,16 @@ _DECODER = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
 _WEIGHT = re.compile(r"[0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+")
 _KEYS = {
-    "format", "title", "seats", "candidates", "withdrawn", "tie_order", "kind", "ballots",
-    "invalid", "rules",
+    "format",
+    "title",
+    "seats",
+    "candidates",
+    "withdrawn",
+    "tie_order",
+    "kind",
+    "ballots",
+    "invalid",
+    "rules",
 }
 
 
@@ -94,7 +102,10 @@ def _read_text(stream: BinaryIO, name: str) -> str:
         size = None
     if size is not None and size > MAX_BYTES:
         raise BallotFileError(
-            name, None, None, f"a file of {size:,} bytes",
+            name,
+            None,
+            None,
+            f"a file of {size:,} bytes",
             f"a JSON ballot file of at most {MAX_BYTES >> 20} MiB",
         )
     chunks: list[bytes] = []
@@ -110,7 +121,10 @@ def _read_text(stream: BinaryIO, name: str) -> str:
                 if nul >= 0 or any(b < 32 and b not in (9, 10, 13) for b in body[:1]):
                     raise BallotFileError(name, 1, 1, "binary data", "a JSON text file")
                 raise BallotFileError(
-                    name, 1, 1, shown(body[:20].decode("utf-8", "replace")),
+                    name,
+                    1,
+                    1,
+                    shown(body[:20].decode("utf-8", "replace")),
                     "a JSON object '{' (a tallyroom.ballots/1 file)",
                 )
         nul = chunk.find(b"\x00")
@@ -122,7 +136,10 @@ def _read_text(stream: BinaryIO, name: str) -> str:
         total += len(chunk)
         if total > MAX_BYTES:
             raise BallotFileError(
-                name, None, None, f"more than {MAX_BYTES >> 20} MiB",
+                name,
+                None,
+                None,
+                f"more than {MAX_BYTES >> 20} MiB",
                 f"a JSON ballot file of at most {MAX_BYTES >> 20} MiB",
             )
         chunks.append(chunk)
@@ -193,7 +210,11 @@ class _Reader:
             while True:
                 pos = self._skip(pos)
                 if not text.startswith('"', pos):
-                    raise self.fail(pos, shown(text[pos : pos + 20]) if pos < len(text) else "the end of the file", "a key in double quotes")
+                    raise self.fail(
+                        pos,
+                        shown(text[pos : pos + 20]) if pos < len(text) else "the end of the file",
+                        "a key in double quotes",
+                    )
                 key_at = pos
                 key, pos = self._decode(pos)
                 pos = self._expect(pos, ":", "':' after the key")
@@ -238,15 +259,21 @@ class _Reader:
 
     def _weight(self, value: Any, pos: int | None, what: str) -> Weight:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            kind = "a JSON number with a fraction" if isinstance(value, float) else shown(json.dumps(value))
-            raise self.fail(pos, f"{what} {kind}", f"{what} as a string such as \"3\" or \"2.5\"")
+            kind = (
+                "a JSON number with a fraction"
+                if isinstance(value, float)
+                else shown(json.dumps(value))
+            )
+            raise self.fail(pos, f"{what} {kind}", f'{what} as a string such as "3" or "2.5"')
         if isinstance(value, int):
             w: Weight = value
         else:
             t = value.strip()
             if not _WEIGHT.fullmatch(t):
                 found = f"a negative {what}" if t.startswith("-") else f"{what} {shown(value)}"
-                raise self.fail(pos, found, f"{what}: a whole number, a decimal or a ratio, as a string")
+                raise self.fail(
+                    pos, found, f"{what}: a whole number, a decimal or a ratio, as a string"
+                )
             f = Fraction(t)
             w = int(f) if f.denominator == 1 else f
         if w < 0:
@@ -258,13 +285,16 @@ class _Reader:
         fmt = v.get("format")
         if fmt != FORMAT_ID:
             raise self.fail(
-                self._at("format"), f"format {json.dumps(fmt)}" if "format" in v else "no \"format\" key",
+                self._at("format"),
+                f"format {json.dumps(fmt)}" if "format" in v else 'no "format" key',
                 f'"format": "{FORMAT_ID}"',
             )
         unknown = sorted(set(self.where) - _KEYS)
         if unknown:
             raise self.fail(
-                self._at(unknown[0]), f"the key {unknown[0]!r}", "only the keys: " + ", ".join(sorted(_KEYS))
+                self._at(unknown[0]),
+                f"the key {unknown[0]!r}",
+                "only the keys: " + ", ".join(sorted(_KEYS)),
             )
         title = v.get("title", "")
         if not isinstance(title, str):
@@ -273,7 +303,8 @@ class _Reader:
         cands = v.get("candidates")
         if not isinstance(cands, list) or not cands:
             raise self.fail(
-                self._at("candidates"), "no list of candidates" if cands is None else "candidates that are not a list",
+                self._at("candidates"),
+                "no list of candidates" if cands is None else "candidates that are not a list",
                 'a list "candidates": [{"name": ...}, ...] with at least one candidate',
             )
         candidates: list[Candidate] = []
@@ -282,18 +313,29 @@ class _Reader:
             if isinstance(c, str):
                 c = {"name": c}
             if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
-                raise self.fail(self._at("candidates"), f"candidate {i + 1} without a name", '{"name": "...", "attributes": {...}}')
+                raise self.fail(
+                    self._at("candidates"),
+                    f"candidate {i + 1} without a name",
+                    '{"name": "...", "attributes": {...}}',
+                )
             attrs = c.get("attributes", {})
             extra = set(c) - {"name", "attributes"}
-            if extra or not isinstance(attrs, dict) or not all(
-                isinstance(k, str) and isinstance(x, str) for k, x in attrs.items()
+            if (
+                extra
+                or not isinstance(attrs, dict)
+                or not all(isinstance(k, str) and isinstance(x, str) for k, x in attrs.items())
             ):
                 raise self.fail(
-                    self._at("candidates"), f"candidate {c['name']!r} with {'key ' + repr(sorted(extra)[0]) if extra else 'attributes that are not strings'}",
+                    self._at("candidates"),
+                    f"candidate {c['name']!r} with {'key ' + repr(sorted(extra)[0]) if extra else 'attributes that are not strings'}",
                     'a candidate as {"name": "...", "attributes": {"key": "value"}}',
                 )
             if c["name"] in index:
-                raise self.fail(self._at("candidates"), f"the candidate {c['name']!r} twice", "a different name for each candidate")
+                raise self.fail(
+                    self._at("candidates"),
+                    f"the candidate {c['name']!r} twice",
+                    "a different name for each candidate",
+                )
             index[c["name"]] = i
             candidates.append(Candidate(c["name"], attrs))
 
@@ -302,7 +344,9 @@ class _Reader:
             if value is None:
                 return []
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-                raise self.fail(self._at(key), f"{key} that is not a list of names", f'"{key}": ["name", ...]')
+                raise self.fail(
+                    self._at(key), f"{key} that is not a list of names", f'"{key}": ["name", ...]'
+                )
             out = []
             for x in value:
                 if x not in index:
@@ -315,9 +359,17 @@ class _Reader:
         # seats
         seats = v.get("seats", None)
         if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-            raise self.fail(self._at("seats"), f"seats {json.dumps(seats)}" if "seats" in v else 'no "seats"', "a whole number of seats, at least 1")
+            raise self.fail(
+                self._at("seats"),
+                f"seats {json.dumps(seats)}" if "seats" in v else 'no "seats"',
+                "a whole number of seats, at least 1",
+            )
         if seats > len(candidates):
-            raise self.fail(self._at("seats"), f"{seats} seats for {len(candidates)} candidates", "no more seats than candidates")
+            raise self.fail(
+                self._at("seats"),
+                f"{seats} seats for {len(candidates)} candidates",
+                "no more seats than candidates",
+            )
         if seats_override is not None:
             if seats_override > len(candidates):
                 raise ElectionError(
@@ -335,7 +387,11 @@ class _Reader:
         invalid: dict[str, Weight] = {}
         inv = v.get("invalid", {})
         if not isinstance(inv, dict):
-            raise self.fail(self._at("invalid"), "invalid counts that are not an object", '{"reason": "count", ...}')
+            raise self.fail(
+                self._at("invalid"),
+                "invalid counts that are not an object",
+                '{"reason": "count", ...}',
+            )
         for reason, count in inv.items():
             w = self._weight(count, self._at("invalid"), "invalid count")
             if w:
@@ -359,10 +415,16 @@ class _Reader:
             return BallotRules()
         pos = self._at("rules")
         if not isinstance(value, dict):
-            raise self.fail(pos, "rules that are not an object", '{"overvote": ..., "skipped_ranks": ..., "duplicates": ...}')
+            raise self.fail(
+                pos,
+                "rules that are not an object",
+                '{"overvote": ..., "skipped_ranks": ..., "duplicates": ...}',
+            )
         extra = set(value) - {"overvote", "skipped_ranks", "duplicates"}
         if extra:
-            raise self.fail(pos, f"the rule {sorted(extra)[0]!r}", "overvote, skipped_ranks, duplicates")
+            raise self.fail(
+                pos, f"the rule {sorted(extra)[0]!r}", "overvote, skipped_ranks, duplicates"
+            )
         overvote = value.get("overvote", "exhaust")
         skipped = value.get("skipped_ranks", None)
         duplicates = value.get("duplicates", "skip")
@@ -370,7 +432,9 @@ class _Reader:
             raise self.fail(pos, f"overvote {json.dumps(overvote)}", '"exhaust" or "skip"')
         if duplicates not in ("exhaust", "skip"):
             raise self.fail(pos, f"duplicates {json.dumps(duplicates)}", '"exhaust" or "skip"')
-        if skipped is not None and (isinstance(skipped, bool) or not isinstance(skipped, int) or skipped < 0):
+        if skipped is not None and (
+            isinstance(skipped, bool) or not isinstance(skipped, int) or skipped < 0
+        ):
             raise self.fail(pos, f"skipped_ranks {json.dumps(skipped)}", "null or a whole number")
         return BallotRules(overvote=overvote, skipped_ranks=skipped, duplicates=duplicates)
 
@@ -382,7 +446,9 @@ class _Reader:
         for pos in self.ballots_at:
             b, _ = self._decode(pos)
             if not isinstance(b, dict) or key not in b or set(b) - {key, "weight"}:
-                raise self.fail(pos, shown(json.dumps(b), 60), f'a ballot {{"{key}": [...], "weight": "1"}}')
+                raise self.fail(
+                    pos, shown(json.dumps(b), 60), f'a ballot {{"{key}": [...], "weight": "1"}}'
+                )
             w = self._weight(b.get("weight", "1"), pos, "weight")
             if w == 0:
                 raise self.fail(pos, "weight 0", "a positive weight")
@@ -395,7 +461,11 @@ class _Reader:
                     if isinstance(place, str):
                         place = [place]
                     if not isinstance(place, list) or not all(isinstance(x, str) for x in place):
-                        raise self.fail(pos, shown(json.dumps(place)), 'a place as a list of names, ["Amy"] or ["Bob", "Chuck"]')
+                        raise self.fail(
+                            pos,
+                            shown(json.dumps(place)),
+                            'a place as a list of names, ["Amy"] or ["Bob", "Chuck"]',
+                        )
                     group = tuple(self._candidate(x, index, pos) for x in place)
                     marks.append(None if not group else group[0] if len(group) == 1 else group)
                 k = tuple(marks)

@@ -190,7 +190,10 @@ class _Reader:
             break
         if first_data is None and not self.meta:
             raise BallotFileError(
-                name, None, None, "an empty file",
+                name,
+                None,
+                None,
+                "an empty file",
                 "a PrefLib file: '# ' metadata lines, then 'count: order' lines",
             )
         if "NUMBER ALTERNATIVES" not in self.meta and first_data is not None:
@@ -223,7 +226,10 @@ class _Reader:
             i = int(rest)
             if i in self.names:
                 raise BallotFileError(
-                    self.name, lineno, 1, f"a second name for alternative {i}",
+                    self.name,
+                    lineno,
+                    1,
+                    f"a second name for alternative {i}",
                     f"one name per alternative (the first is on line {self.names[i][0]})",
                 )
             self.names[i] = (lineno, value)
@@ -233,7 +239,9 @@ class _Reader:
     def _number_of_alternatives(self) -> int:
         if "NUMBER ALTERNATIVES" not in self.meta:
             raise BallotFileError(
-                self.name, self.last_line or None, None,
+                self.name,
+                self.last_line or None,
+                None,
                 "no '# NUMBER ALTERNATIVES' line before the data",
                 "the PrefLib header: '# NUMBER ALTERNATIVES: n' and one '# ALTERNATIVE NAME i: ...' "
                 "line per alternative",
@@ -249,7 +257,10 @@ class _Reader:
         m = _DATA.match(text)
         if m is None:
             raise BallotFileError(
-                self.name, lineno, 1, shown(text.strip()),
+                self.name,
+                lineno,
+                1,
+                shown(text.strip()),
                 "a data line 'count: order', such as '12: 3,1,{2,4}'",
             )
         count_tok = m.group(1)
@@ -272,7 +283,9 @@ class _Reader:
                 raise BallotFileError(self.name, lineno, None, shown(value), "a whole number")
             if int(value) != have:
                 raise BallotFileError(
-                    self.name, lineno, None,
+                    self.name,
+                    lineno,
+                    None,
                     f"{have} {what} in the file",
                     f"{int(value)} as this header line says (is the file cut short?)",
                 )
@@ -281,14 +294,20 @@ class _Reader:
         for i, (lineno, _) in sorted(self.names.items()):
             if not 1 <= i <= n:
                 raise BallotFileError(
-                    self.name, lineno, None, f"a name for alternative {i}",
+                    self.name,
+                    lineno,
+                    None,
+                    f"a name for alternative {i}",
                     f"names for alternatives 1 to {n} only (# NUMBER ALTERNATIVES: {n})",
                 )
         missing = [i for i in range(1, n + 1) if i not in self.names]
         if missing:
             lineno = self.meta["NUMBER ALTERNATIVES"][0]
             raise BallotFileError(
-                self.name, lineno, None, f"no name for alternative {missing[0]}",
+                self.name,
+                lineno,
+                None,
+                f"no name for alternative {missing[0]}",
                 f"a line '# ALTERNATIVE NAME {missing[0]}: <name>' for each of the {n} alternatives",
             )
         names = [self.names[i][1] for i in range(1, n + 1)]
@@ -300,7 +319,10 @@ class _Reader:
         for nm, lineno in zip(names, linenos):
             if nm in seen:
                 raise BallotFileError(
-                    self.name, lineno, None, f"the name {nm!r} a second time",
+                    self.name,
+                    lineno,
+                    None,
+                    f"the name {nm!r} a second time",
                     f"a different name for each alternative (also on line {seen[nm]})",
                 )
             seen[nm] = lineno
@@ -343,7 +365,10 @@ class _Reader:
                 number, _, nm = stripped.partition(",")
                 if not _INT.fullmatch(number.strip()) or int(number) != len(names) + 1 or not _:
                     raise BallotFileError(
-                        name, lineno, 1, shown(stripped),
+                        name,
+                        lineno,
+                        1,
+                        shown(stripped),
                         f"'{len(names) + 1},<name>' (legacy PrefLib: one line per alternative)",
                     )
                 names.append(nm.strip())
@@ -354,7 +379,10 @@ class _Reader:
                 parts = [p.strip() for p in stripped.split(",")]
                 if len(parts) != 3 or not all(_INT.fullmatch(p) for p in parts):
                     raise BallotFileError(
-                        name, lineno, 1, shown(stripped),
+                        name,
+                        lineno,
+                        1,
+                        shown(stripped),
                         "'voters,sum of counts,unique orders' (legacy PrefLib)",
                     )
                 totals = (int(parts[0]), int(parts[1]), int(parts[2]))
@@ -370,13 +398,18 @@ class _Reader:
                 self.data_lines += 1
         if stage != "data":
             raise BallotFileError(
-                name, self.last_line + 1, None, "the end of the file",
+                name,
+                self.last_line + 1,
+                None,
+                "the end of the file",
                 f"{n} alternative names and the 'voters,sum of counts,unique orders' line",
             )
         assert totals is not None
         if totals[1] != self.voters or totals[2] != self.data_lines:
             raise BallotFileError(
-                name, totals_line, None,
+                name,
+                totals_line,
+                None,
                 f"{self.voters} voters on {self.data_lines} data lines in the file",
                 f"{totals[1]} voters on {totals[2]} lines as this line says (is the file cut short?)",
             )

@@ -113,7 +113,10 @@ class _Reader:
             m = _KEY.match(content)
             if m is None:
                 raise self.fail(
-                    lineno, 1, shown(content), "a header line key=value (title=, seats=, candidate=, ballots=)"
+                    lineno,
+                    1,
+                    shown(content),
+                    "a header line key=value (title=, seats=, candidate=, ballots=)",
                 )
             key, value = m.group(1).lower(), m.group(2).strip()
             col = m.start(2) + 1 + (len(text) - len(text.lstrip()))
@@ -132,10 +135,20 @@ class _Reader:
                     withdrawn.add(codes[code])
                     continue
                 if code in codes:
-                    raise self.fail(lineno, col, f"the code {code!r} a second time", "a different code for each candidate")
+                    raise self.fail(
+                        lineno,
+                        col,
+                        f"the code {code!r} a second time",
+                        "a different code for each candidate",
+                    )
                 nm = parts[1].strip() if len(parts) > 1 else code
                 if nm in names:
-                    raise self.fail(lineno, col, f"the name {nm!r} a second time", "a different name for each candidate")
+                    raise self.fail(
+                        lineno,
+                        col,
+                        f"the name {nm!r} a second time",
+                        "a different name for each candidate",
+                    )
                 codes[code] = len(names)
                 names.append(nm)
                 if key == "withdrawn":
@@ -144,7 +157,12 @@ class _Reader:
                 order = []
                 for tm in _TOKEN.finditer(value):
                     if tm.group() not in codes:
-                        raise self.fail(lineno, col + tm.start(), f"the code {tm.group()!r}", "a code from the candidate= lines")
+                        raise self.fail(
+                            lineno,
+                            col + tm.start(),
+                            f"the code {tm.group()!r}",
+                            "a code from the candidate= lines",
+                        )
                     order.append(codes[tm.group()])
                 if len(set(order)) != len(order):
                     raise self.fail(lineno, col, "a code twice in order=", "each candidate once")
@@ -152,19 +170,38 @@ class _Reader:
                 if value.lower() == "blt":
                     return self._blt(lineno, title, seats_override)
                 if not _INT.fullmatch(value):
-                    raise self.fail(lineno, col, shown(value), "ballots=<number of ballot lines> or ballots=blt")
+                    raise self.fail(
+                        lineno, col, shown(value), "ballots=<number of ballot lines> or ballots=blt"
+                    )
                 declared, declared_line = int(value), lineno
                 break
             elif key in COUNT_OPTIONS:
                 continue  # how to count, not what was voted
             else:
-                raise self.fail(lineno, 1, f"the key {key!r}", "title, seats, candidate, withdrawn, order, ballots, method, quota or random")
+                raise self.fail(
+                    lineno,
+                    1,
+                    f"the key {key!r}",
+                    "title, seats, candidate, withdrawn, order, ballots, method, quota or random",
+                )
         if not seen_any:
-            raise self.fail(None, None, "an empty file", "an STV.pm ballot file (title=, candidate=, ballots=, end)")
+            raise self.fail(
+                None,
+                None,
+                "an empty file",
+                "an STV.pm ballot file (title=, candidate=, ballots=, end)",
+            )
         if declared is None:
-            raise self.fail(self.last + 1, None, "the end of the file", "a ballots= line and the ballots")
+            raise self.fail(
+                self.last + 1, None, "the end of the file", "a ballots= line and the ballots"
+            )
         if not names:
-            raise self.fail(declared_line, 1, "ballots before any candidate", "candidate=<code> <name> lines first")
+            raise self.fail(
+                declared_line,
+                1,
+                "ballots before any candidate",
+                "candidate=<code> <name> lines first",
+            )
         raw = self._ballots(codes, order, declared, declared_line, len(names))
         seats = seats_override if seats_override is not None else seats or 1
         if seats > len(names):
@@ -173,10 +210,17 @@ class _Reader:
                     f"{self.name}: {seats} seats for {len(names)} candidates; "
                     "there cannot be more seats than candidates"
                 )
-            raise self.fail(None, None, f"{seats} seats for {len(names)} candidates", "no more seats than candidates")
+            raise self.fail(
+                None,
+                None,
+                f"{seats} seats for {len(names)} candidates",
+                "no more seats than candidates",
+            )
         election = Election(
-            candidates=tuple(Candidate(n) for n in names), seats=seats,
-            withdrawn=frozenset(withdrawn), title=title,
+            candidates=tuple(Candidate(n) for n in names),
+            seats=seats,
+            withdrawn=frozenset(withdrawn),
+            title=title,
         )
         invalid: dict[str, Weight] = {}
         cleaned: list[tuple[tuple, Weight]] = []
@@ -190,7 +234,12 @@ class _Reader:
         return Profile.build(election, cleaned, invalid=invalid, rules=self.rules, source=self.name)
 
     def _ballots(
-        self, codes: dict[str, int], order: list[int] | None, declared: int, declared_line: int, n: int
+        self,
+        codes: dict[str, int],
+        order: list[int] | None,
+        declared: int,
+        declared_line: int,
+        n: int,
     ) -> dict[tuple, Weight]:
         raw: dict[tuple, Weight] = {}
         count = 0
@@ -202,7 +251,9 @@ class _Reader:
             if content.lower() == "end":
                 if count != declared:
                     raise self.fail(
-                        lineno, 1, f"'end' after {count} ballot line{'s' if count != 1 else ''}",
+                        lineno,
+                        1,
+                        f"'end' after {count} ballot line{'s' if count != 1 else ''}",
                         f"{declared} ballot lines, as ballots= on line {declared_line} says",
                     )
                 for lineno2, text2 in self.it:
@@ -215,7 +266,9 @@ class _Reader:
             if mm:
                 f = Fraction(mm.group(1))
                 if f == 0:
-                    raise self.fail(lineno, toks[0][0], "a count of 0", "a count of at least 1 before X")
+                    raise self.fail(
+                        lineno, toks[0][0], "a count of 0", "a count of at least 1 before X"
+                    )
                 weight = int(f) if f.denominator == 1 else f
                 toks = toks[1:]
             elif _BAD_MULTIPLIER.fullmatch(toks[0][1]) and toks[0][1] not in codes:
@@ -226,7 +279,9 @@ class _Reader:
                 marks: list[Preference | None] = []
                 for col, tok in toks:
                     if tok not in codes:
-                        raise self.fail(lineno, col, f"the code {tok!r}", "a candidate code: " + " ".join(codes))
+                        raise self.fail(
+                            lineno, col, f"the code {tok!r}", "a candidate code: " + " ".join(codes)
+                        )
                     marks.append(codes[tok])
             else:
                 marks = self._ordered(toks, order, lineno)
@@ -234,14 +289,20 @@ class _Reader:
             raw[key] = raw.get(key, 0) + weight
             count += 1
         raise self.fail(
-            self.last + 1, None, "the end of the file",
+            self.last + 1,
+            None,
+            "the end of the file",
             f"'end' after the {declared} ballot lines (is the file cut short?)",
         )
 
-    def _ordered(self, toks: list[tuple[int, str]], order: list[int], lineno: int) -> list[Preference | None]:
+    def _ordered(
+        self, toks: list[tuple[int, str]], order: list[int], lineno: int
+    ) -> list[Preference | None]:
         if len(toks) != len(order):
             raise self.fail(
-                lineno, toks[-1][0] if toks else 1, f"{len(toks)} columns",
+                lineno,
+                toks[-1][0] if toks else 1,
+                f"{len(toks)} columns",
                 f"{len(order)} columns, one per candidate in order=",
             )
         by_rank: dict[int, list[int]] = {}
@@ -267,7 +328,11 @@ class _Reader:
             profile = read_blt(self.stream, self.rules, source=self.name)
         except BallotFileError as e:
             raise BallotFileError(
-                e.path, e.line + lineno if e.line is not None else None, e.column, e.found, e.expected
+                e.path,
+                e.line + lineno if e.line is not None else None,
+                e.column,
+                e.found,
+                e.expected,
             ) from None
         e = profile.election
         if title and not e.title:

@@ -106,7 +106,7 @@ WIGM = STVOptions(
     exclusion="single",
     exclusion_transfers="one-stage",
     arithmetic="exact",
-    tie_history="backward",
+    tie_history="none",  # no rule text: ties go straight to the fallback (lot, or an order)
     tie_fallback="lot",
 )
 

@@ -1,0 +1,434 @@
+"""The majority family: instant-runoff (AV), supplementary vote, contingent vote,
+two-round system (from rankings), Coombs and Bucklin.
+
+All are single-seat rules counted from ranked ballots in exact arithmetic.  Round totals
+are papers, so each stage's books balance: continuing candidates + exhausted papers =
+valid poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from tallyroom.ballots.model import Profile
+from tallyroom.errors import RuleError
+from tallyroom.record import CountRecord, Event, Stage, TieBreak
+from tallyroom.rules import Rule, register
+from tallyroom.rules._support import (
+    Score,
+    check_seats,
+    fractions,
+    no_options,
+    pick,
+    ranked_ballots,
+    record,
+    tiebreaker,
+)
+from tallyroom.rules.ties import TieBreaker, break_by_history
+
+TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
+#: RCTab's name for undeclared write-ins (RCTab always eliminates them first)
+UWI = "Undeclared Write-ins"
+
+
+def _split(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: options.pop(k) for k in TIE_KEYS if k in options}
+
+
+def _tally(
+    ballots: Sequence[tuple[tuple[int, ...], Score]], continuing: set[int], n: int
+) -> tuple[list[Score], Score]:
+    """Papers per candidate at their first continuing preference, and exhausted papers."""
+    totals: list[Score] = [0] * n
+    exhausted: Score = 0
+    for b, w in ballots:
+        for c in b:
+            if c in continuing:
+                totals[c] += w
+                break
+        else:
+            exhausted += w
+    return totals, exhausted
+
+
+def _lowest(
+    ties: TieBreaker,
+    names: Sequence[str],
+    current: dict[str, Score],
+    history: list[dict[str, Fraction]],
+    *,
+    stage: int,
+    tie_history: str,
+    purpose: str = "exclusion",
+) -> str:
+    low = min(current.values())
+    tied = sorted(n for n, v in current.items() if v == low)
+    if len(tied) == 1:
+        return tied[0]
+    if tie_history in ("backward", "forward") and history:
+        chosen, at, still = break_by_history(tied, history, want="lowest", direction=tie_history)
+        if chosen is not None:
+            ties.note(
+                TieBreak(stage, purpose, tuple(tied), chosen, "earlier stages", f"fewest votes at stage {at}")
+            )
+            return chosen
+        tied = still
+    return ties.last_resort(tied, stage, purpose, "lowest")
+
+
+IRV_OPTIONS = ("batch", "rctab", "continue_until_two", "tie_history")
+
+
+def count_irv(profile: Profile, **options: Any) -> CountRecord:
+    """Instant-runoff voting (alternative vote).
+
+    Options: ``batch`` (eliminate at once the largest group of lowest candidates whose
+    combined votes are fewer than the next candidate's, RCTab ``batchElimination``);
+    ``rctab`` (RCTab conventions: the candidate "Undeclared Write-ins" is eliminated first,
+    on its own, and the winning threshold is reported as half the continuing votes, rounded
+    down, plus one); ``continue_until_two`` (eliminate until two remain even after a
+    majority); ``tie_history`` ("none", "backward", "forward": separate candidates tied
+    for exclusion by earlier rounds before the final fallback).
+    """
+    rule_id = "irv"
+    tie = _split(options)
+    batch = bool(options.pop("batch", False))
+    rctab = bool(options.pop("rctab", False))
+    until_two = bool(options.pop("continue_until_two", False))
+    tie_history = str(options.pop("tie_history", "none"))
+    no_options(rule_id, options, IRV_OPTIONS)
+    if tie_history not in ("none", "backward", "forward"):
+        raise RuleError(f"irv: tie_history must be none, backward or forward, not {tie_history!r}")
+    check_seats(profile, rule_id, single=True)
+    used, ballots = ranked_ballots(profile, rule_id)
+    names = used.election.names
+    n = len(names)
+    ties = tiebreaker(used, **tie)
+    continuing = {i for i in range(n) if i not in used.election.withdrawn}
+    stages: list[Stage] = []
+    history: list[dict[str, Fraction]] = []
+    previous: dict[str, Score] | None = None
+    elected: list[str] = []
+    number = 0
+    while continuing:
+        number += 1
+        totals, exhausted = _tally(ballots, continuing, n)
+        current = {names[c]: totals[c] for c in sorted(continuing)}
+        active = sum(current.values(), 0)
+        transfers: dict[str, Fraction] = {}
+        if previous is not None:
+            transfers = {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()}
+        threshold = Fraction(active // 2 + 1) if rctab and Fraction(active).denominator == 1 else None
+        leader = max(current.values())
+        winner: str | None = None
+        majority = 2 * leader > active
+        if len(continuing) == 1 or (majority and not (until_two and len(continuing) > 2)):
+            leaders = [k for k, v in current.items() if v == leader]
+            winner = leaders[0] if len(leaders) == 1 else ties.last_resort(leaders, number, "election", "highest")
+        excluded: list[str] = []
+        reason = ""
+        if winner is None:
+            uwi_live = rctab and UWI in current
+            if uwi_live:
+                excluded = [UWI]
+                reason = "undeclared write-ins are eliminated first (RCTab)"
+            elif batch:
+                order = sorted(current.items(), key=lambda kv: (kv[1], kv[0]))
+                running: Score = 0
+                cut = 0
+                for j in range(len(order) - 1):
+                    running += order[j][1]
+                    if running < order[j + 1][1]:
+                        cut = j + 1
+                if cut >= 2:
+                    excluded = [k for k, _ in order[:cut]]
+                    reason = "batch elimination: together fewer votes than the next candidate"
+            if not excluded:
+                excluded = [
+                    _lowest(ties, names, current, history, stage=number, tie_history=tie_history)
+                ]
+                reason = "fewest votes"
+        events = [Event("elected", winner, "majority of continuing votes" if majority else "last candidate")] if winner else []
+        events += [Event("excluded", x, reason) for x in excluded]
+        stages.append(
+            Stage(
+                number=number,
+                action="first preferences" if number == 1 else "round",
+                subjects=tuple(excluded),
+                description=f"round {number}",
+                totals=fractions(current),
+                transfers=transfers,
+                exhausted=Fraction(exhausted),
+                exhausted_papers=Fraction(exhausted),
+                quota=threshold if threshold is not None else Fraction(active, 2),
+                elected=(winner,) if winner else (),
+                excluded=tuple(excluded),
+                events=tuple(events),
+                extra={"continuing_votes": Fraction(active)},
+            )
+        )
+        history.append(fractions(current))
+        previous = dict(current)
+        if winner:
+            elected.append(winner)
+            break
+        for x in excluded:
+            continuing.discard(names.index(x))
+    return record(
+        used,
+        method=rule_id,
+        title="Instant-runoff voting",
+        rule_text=IRV_TEXT,
+        elected=elected,
+        stages=stages,
+        ties=ties,
+        options={"batch": batch, "rctab": rctab, "continue_until_two": until_two, "tie_history": tie_history},
+        notes=() if elected else ("no candidate could be elected",),
+    )
+
+
+def _top_two_count(
+    profile: Profile,
+    options: dict[str, Any],
+    *,
+    rule_id: str,
+    title: str,
+    rule_text: str,
+    max_preferences: int | None,
+    advance_default: int = 2,
+) -> CountRecord:
+    """First preferences; without a majority, all but the top ``advance`` are excluded
+    together and their papers go to the highest of the survivors among the paper's first
+    ``max_preferences`` preferences."""
+    tie = _split(options)
+    advance = int(options.pop("advance", advance_default)) if rule_id == "two-round" else advance_default
+    no_options(rule_id, options, ["advance"] if rule_id == "two-round" else [])
+    if advance < 2:
+        raise RuleError(f"{rule_id}: at least two candidates go to the second round, not {advance}")
+    check_seats(profile, rule_id, single=True)
+    used, ballots = ranked_ballots(profile, rule_id)
+    if max_preferences is not None:
+        ballots = [(b[:max_preferences], w) for b, w in ballots]
+    names = used.election.names
+    n = len(names)
+    ties = tiebreaker(used, **tie)
+    standing = {i for i in range(n) if i not in used.election.withdrawn}
+    totals, exhausted = _tally(ballots, standing, n)
+    first = {names[c]: totals[c] for c in sorted(standing)}
+    active = sum(first.values(), 0)
+    stages: list[Stage] = []
+    leader = max(first.values())
+    if 2 * leader > active or len(standing) == 1:
+        winner = pick(ties, list(first), first, want="highest", stage=1, purpose="election")
+        stages.append(
+            Stage(
+                number=1,
+                action="first preferences",
+                totals=fractions(first),
+                exhausted=Fraction(exhausted),
+                exhausted_papers=Fraction(exhausted),
+                quota=Fraction(active, 2),
+                elected=(winner,),
+                events=(Event("elected", winner, "more than half of the first preferences"),),
+            )
+        )
+        return record(used, method=rule_id, title=title, rule_text=rule_text, elected=[winner], stages=stages, ties=ties)
+    survivors: list[str] = []
+    pool = list(first)
+    while len(survivors) < min(advance, len(pool) + len(survivors)) and pool:
+        c = pick(ties, pool, first, want="highest", stage=1, purpose="second round")
+        survivors.append(c)
+        pool.remove(c)
+    out = [k for k in first if k not in survivors]
+    stages.append(
+        Stage(
+            number=1,
+            action="first preferences",
+            totals=fractions(first),
+            exhausted=Fraction(exhausted),
+            exhausted_papers=Fraction(exhausted),
+            quota=Fraction(active, 2),
+            excluded=tuple(out),
+            events=tuple(Event("excluded", x, f"not among the top {advance}") for x in out),
+        )
+    )
+    keep = {names.index(s) for s in survivors}
+    totals2, exhausted2 = _tally(ballots, keep, n)
+    second = {names[c]: totals2[c] for c in sorted(keep)}
+    winner = pick(ties, list(second), second, want="highest", stage=2, purpose="election")
+    stages.append(
+        Stage(
+            number=2,
+            action="second round",
+            subjects=tuple(out),
+            description="papers of the excluded candidates transferred",
+            totals=fractions(second),
+            transfers={k: Fraction(second.get(k, 0) - v) for k, v in first.items()},
+            exhausted=Fraction(exhausted2),
+            exhausted_papers=Fraction(exhausted2),
+            quota=Fraction(sum(second.values(), 0), 2),
+            elected=(winner,),
+            events=(Event("elected", winner, "most votes in the second round"),),
+        )
+    )
+    return record(
+        used,
+        method=rule_id,
+        title=title,
+        rule_text=rule_text,
+        elected=[winner],
+        stages=stages,
+        ties=ties,
+        options={"advance": advance, "max_preferences": max_preferences},
+    )
+
+
+def count_sv(profile: Profile, **options: Any) -> CountRecord:
+    return _top_two_count(profile, options, rule_id="supplementary-vote", title="Supplementary vote", rule_text=SV_TEXT, max_preferences=2)
+
+
+def count_contingent(profile: Profile, **options: Any) -> CountRecord:
+    return _top_two_count(profile, options, rule_id="contingent-vote", title="Contingent vote", rule_text=CONTINGENT_TEXT, max_preferences=None)
+
+
+def count_two_round(profile: Profile, **options: Any) -> CountRecord:
+    return _top_two_count(profile, options, rule_id="two-round", title="Two-round system (from rankings)", rule_text=TWO_ROUND_TEXT, max_preferences=None)
+
+
+def count_coombs(profile: Profile, **options: Any) -> CountRecord:
+    """Coombs: without a majority of first preferences, exclude the candidate ranked last
+    by most papers.  A paper that leaves continuing candidates unranked gives its last-place
+    vote to them in equal shares (they share its last place)."""
+    rule_id = "coombs"
+    tie = _split(options)
+    no_options(rule_id, options)
+    check_seats(profile, rule_id, single=True)
+    used, ballots = ranked_ballots(profile, rule_id)
+    names = used.election.names
+    n = len(names)
+    ties = tiebreaker(used, **tie)
+    continuing = {i for i in range(n) if i not in used.election.withdrawn}
+    stages: list[Stage] = []
+    previous: dict[str, Score] | None = None
+    number = 0
+    elected: list[str] = []
+    while continuing:
+        number += 1
+        totals, exhausted = _tally(ballots, continuing, n)
+        current = {names[c]: totals[c] for c in sorted(continuing)}
+        active = sum(current.values(), 0)
+        last: dict[str, Fraction] = {k: Fraction(0) for k in current}
+        for b, w in ballots:
+            ranked = [c for c in b if c in continuing]
+            unranked = [c for c in continuing if c not in ranked]
+            if unranked:
+                for c in unranked:
+                    last[names[c]] += Fraction(w) / len(unranked)
+            elif ranked:
+                last[names[ranked[-1]]] += w
+        leader = max(current.values())
+        winner = None
+        if len(continuing) == 1 or 2 * leader > active:
+            winner = pick(ties, list(current), current, want="highest", stage=number, purpose="election")
+        excluded: list[str] = []
+        if winner is None:
+            most = max(last.values())
+            tied = sorted(k for k, v in last.items() if v == most)
+            excluded = [tied[0] if len(tied) == 1 else ties.last_resort(tied, number, "exclusion", "lowest")]
+        stages.append(
+            Stage(
+                number=number,
+                action="first preferences" if number == 1 else "round",
+                totals=fractions(current),
+                transfers={} if previous is None else {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()},
+                exhausted=Fraction(exhausted),
+                exhausted_papers=Fraction(exhausted),
+                quota=Fraction(active, 2),
+                elected=(winner,) if winner else (),
+                excluded=tuple(excluded),
+                events=tuple(
+                    [Event("elected", winner, "majority of first preferences")] if winner else []
+                )
+                + tuple(Event("excluded", x, "ranked last by most papers") for x in excluded),
+                extra={"last_places": last},
+            )
+        )
+        previous = dict(current)
+        if winner:
+            elected.append(winner)
+            break
+        continuing.discard(names.index(excluded[0]))
+    return record(used, method=rule_id, title="Coombs' method", rule_text=COOMBS_TEXT, elected=elected, stages=stages, ties=ties)
+
+
+def count_bucklin(profile: Profile, **options: Any) -> CountRecord:
+    """Bucklin (Grand Junction): add each paper's next preference round by round until a
+    candidate has a majority of the papers; the highest total then wins."""
+    rule_id = "bucklin"
+    tie = _split(options)
+    no_options(rule_id, options)
+    check_seats(profile, rule_id, single=True)
+    used, ballots = ranked_ballots(profile, rule_id)
+    names = used.election.names
+    ties = tiebreaker(used, **tie)
+    standing = [i for i in range(len(names)) if i not in used.election.withdrawn]
+    valid = used.valid
+    depth = max((len(b) for b, _ in ballots), default=0)
+    stages: list[Stage] = []
+    scores: dict[str, Score] = {names[c]: 0 for c in standing}
+    winner: str | None = None
+    for r in range(1, max(depth, 1) + 1):
+        for b, w in ballots:
+            if len(b) >= r:
+                scores[names[b[r - 1]]] += w
+        top = max(scores.values())
+        if 2 * top > valid or r >= depth:
+            winner = pick(ties, list(scores), scores, want="highest", stage=r, purpose="election")
+        stages.append(
+            Stage(
+                number=r,
+                action="round",
+                description=f"preferences 1 to {r}",
+                elected=(winner,) if winner else (),
+                quota=Fraction(valid, 2),
+                events=(Event("elected", winner, "majority of the papers" if 2 * top > valid else "highest total when preferences ran out"),) if winner else (),
+                extra={"scores": fractions(scores)},
+            )
+        )
+        if winner:
+            break
+    return record(used, method=rule_id, title="Bucklin voting", rule_text=BUCKLIN_TEXT, elected=[winner] if winner else [], stages=stages, ties=ties)
+
+
+IRV_TEXT = (
+    "Instant-runoff / alternative vote: Burlington City Charter s. 5 (2005, repealed 2010); "
+    "Minneapolis Code of Ordinances ch. 167 (ss. 167.60, 167.70 batch elimination); RCTab "
+    "rules (config_file_documentation.txt)"
+)
+SV_TEXT = (
+    "Supplementary vote: Greater London Authority Act 1999, Sch. 2 para. 4 and the Local "
+    "Authorities (Mayoral Elections) (England and Wales) Regulations 2007, Sch. 1 r. 56"
+)
+CONTINGENT_TEXT = (
+    "Contingent vote: all but the two leading candidates excluded together, papers go to "
+    "whichever of the two is ranked higher (Queensland Electoral Act 1892-1942)"
+)
+TWO_ROUND_TEXT = (
+    "Two-round system simulated from rankings: a majority of first preferences wins, "
+    "otherwise the top two (option advance) meet in a second round decided by each paper's "
+    "higher-ranked survivor"
+)
+COOMBS_TEXT = "Coombs (1964), A Theory of Data; Grofman & Feld (2004), Electoral Studies 23:641-659"
+BUCKLIN_TEXT = "Bucklin (Grand Junction) system, Grand Junction City Charter 1909, s. 4"
+
+for _id, _title, _desc, _text, _fn in (
+    ("irv", "Instant-runoff voting", "Alternative vote: exclude the lowest until one has a majority of continuing papers (batch and RCTab options)", IRV_TEXT, count_irv),
+    ("supplementary-vote", "Supplementary vote", "First and second choices; without a majority the top two take the second choices (UK mayors to 2022)", SV_TEXT, count_sv),
+    ("contingent-vote", "Contingent vote", "Without a majority all but the top two are excluded at once; papers go to the higher-ranked of the two", CONTINGENT_TEXT, count_contingent),
+    ("two-round", "Two-round system", "Runoff between the top two (option advance) simulated from rankings", TWO_ROUND_TEXT, count_two_round),
+    ("coombs", "Coombs' method", "Without a majority, exclude the candidate ranked last by most papers", COOMBS_TEXT, count_coombs),
+    ("bucklin", "Bucklin voting", "Add lower preferences round by round until a candidate has a majority of the papers", BUCKLIN_TEXT, count_bucklin),
+):
+    register(Rule(id=_id, title=_title, description=_desc, rule_text=_text, family="majority", count=_fn))
