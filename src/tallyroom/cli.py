@@ -178,7 +178,7 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv"]),
+    type=click.Choice(["text", "json", "jsonl", "csv", "html"]),
     default="text",
     show_default=True,
 )
@@ -188,6 +188,15 @@ def inspect(
     default=None,
     type=click.Path(dir_okay=False),
     help="Write to a file instead of standard output.",
+)
+@click.option(
+    "--audit",
+    "audit_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write an audit bundle (normalised ballots as BLT, options and seed, result JSON, "
+    "SHA-256 of each file) to DIR; one subfolder per file when several are counted.",
 )
 @ballot_options
 def count(
@@ -202,6 +211,7 @@ def count(
     rule_options: Sequence[str],
     fmt: str,
     output: str | None,
+    audit_dir: str | None,
     overvote: str,
     skipped_ranks: int | None,
     duplicates: str,
@@ -236,6 +246,10 @@ def count(
             records.append(run_countback(profile, rule.id, countback, **options))
         else:
             records.append(run(profile, rule.id, **options))
+        if audit_dir:
+            from tallyroom.reports.audit import bundle_dir, write_bundle
+
+            write_bundle(bundle_dir(audit_dir, path, len(files)), profile, records[-1], options)
     if fmt == "json" and len(records) > 1:
         fmt = "jsonl"
     _emit(render(records, fmt), output)

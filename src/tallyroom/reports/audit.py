@@ -133,6 +133,14 @@ def _shell_quote(s: str) -> str:
     return shlex.quote(s)
 
 
+def bundle_dir(root: str | os.PathLike[str], source: str, files: int) -> Path:
+    """Where one count's bundle goes: ``root`` itself for a single file, else a subfolder
+    named after the ballot file (``root/ward1.blt/``), so that no two counts collide."""
+    if files <= 1:
+        return Path(root)
+    return Path(root) / Path(source).name
+
+
 def write_bundle(
     directory: str | os.PathLike[str],
     profile: Profile,
@@ -156,8 +164,7 @@ def write_bundle(
     files = {
         BALLOTS: blt.getvalue().encode("utf-8"),
         COUNT: (
-            json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False)
-            + "\n"
+            json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False) + "\n"
         ).encode("utf-8"),
         RESULT: (dumps(record, indent=2) + "\n").encode("utf-8"),
     }

@@ -53,6 +53,7 @@ CSP = (
 )
 
 NON_TRANSFERABLE = "Non-transferable"
+MAX_NAMED = 8  # recipients named in a stage's sentence before "and N others"
 LOSS = "Rounding loss"
 
 
@@ -60,8 +61,15 @@ LOSS = "Rounding loss"
 
 
 def figure_places(record: CountRecord) -> int:
-    """Decimals shown for votes: the rule's own, or the JSON contract's for exact counts."""
-    return record.places if record.places is not None else EXACT_PLACES
+    """Decimals shown for votes: the rule's own; for a count in exact rationals, none when
+    every figure is whole (papers, as in IRV rounds), else the JSON contract's places."""
+    if record.places is not None:
+        return record.places
+    values: list[Fraction | int] = [record.quota or 0]
+    for s in record.stages:
+        values += [*s.totals.values(), *s.transfers.values(), s.exhausted, s.loss]
+        values.append(s.quota or 0)
+    return 0 if all(Fraction(v).denominator == 1 for v in values) else EXACT_PLACES
 
 
 def fmt(x: Fraction | int, places: int) -> str:
@@ -151,25 +159,26 @@ def _join(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def stage_in_words(record: CountRecord, index: int, places: int) -> str:
-    """What happened at a stage, in a sentence or two."""
+def stage_in_words(record: CountRecord, index: int, places: int, detail: bool = True) -> str:
+    """What happened at a stage, in a sentence or two; ``detail`` names every recipient
+    (up to :data:`MAX_NAMED`), else only the candidates whose votes moved."""
     s = record.stages[index]
     parts = [f"Stage {s.number}: {s.description or s.action}."]
     changes = stage_changes(record, index)
     if s.transfer_value is not None and s.action == "surplus":
         parts.append(f"Transfer value {fmt(s.transfer_value, places)}.")
-    gains = [(n, v) for n, v in changes.items() if v > 0]
+    gains = sorted(((n, v) for n, v in changes.items() if v > 0), key=lambda x: -x[1])
     losses = [(n, v) for n, v in changes.items() if v < 0]
     if losses:
-        parts.append(
-            "Votes moved from "
-            + _join([f"{n} ({fmt(-v, places)})" for n, v in losses])
-            + (
-                " to " + _join([f"{n} (+{fmt(v, places)})" for n, v in gains]) + "."
-                if gains
-                else "."
-            )
-        )
+        moved = "Votes moved from " + _join([f"{n} ({fmt(-v, places)})" for n, v in losses])
+        if detail and gains:
+            named = [f"{n} (+{fmt(v, places)})" for n, v in gains[:MAX_NAMED]]
+            rest = gains[MAX_NAMED:]
+            if rest:
+                others = sum((v for _, v in rest), Fraction(0))
+                named.append(f"{len(rest)} others (+{fmt(others, places)} together)")
+            moved += " to " + _join(named)
+        parts.append(moved + ".")
     if index > 0:
         nt = Fraction(s.exhausted) - Fraction(record.stages[index - 1].exhausted)
         if nt:
@@ -179,10 +188,11 @@ def stage_in_words(record: CountRecord, index: int, places: int) -> str:
     if s.excluded and s.action != "exclusion":
         parts.append(f"Excluded: {_join(s.excluded)}.")
     for e in s.events:
-        if e.reason and e.kind in ("elected", "excluded") and e.candidate in s.elected + s.excluded:
-            continue
         if e.kind not in ("elected", "excluded"):
             parts.append(f"{e.candidate}: {e.kind}{' (' + e.reason + ')' if e.reason else ''}.")
+    for k, v in s.extra.items():
+        if not _rich(v):
+            parts.append(f"{_title(k)}: {_cell(v, places)}.")
     return " ".join(parts)
 
 
@@ -321,18 +331,18 @@ def sankey_figure(record: CountRecord, index: int, places: int) -> dict[str, Any
     val: list[float] = []
     text: list[str] = []
     if hub is None:
-        for j, (n, v) in enumerate(targets):
+        for j, (_n, v) in enumerate(targets):
             src.append(0)
             dst.append(first_target + j)
             val.append(_draw(v))
             text.append(fmt(v, places))
     else:
-        for i, (n, v) in enumerate(sources):
+        for i, (_n, v) in enumerate(sources):
             src.append(i)
             dst.append(hub)
             val.append(_draw(v))
             text.append(fmt(v, places))
-        for j, (n, v) in enumerate(targets):
+        for j, (_n, v) in enumerate(targets):
             src.append(hub)
             dst.append(first_target + j)
             val.append(_draw(v))
@@ -372,9 +382,8 @@ def sankey_figure(record: CountRecord, index: int, places: int) -> dict[str, Any
 
 def sankey_label(record: CountRecord, index: int, places: int) -> str:
     s = record.stages[index]
-    return (
-        f"Flow diagram of the transfer at stage {s.number}. "
-        + stage_in_words(record, index, places)
+    return f"Flow diagram of the transfer at stage {s.number}. " + stage_in_words(
+        record, index, places
     )
 
 
@@ -414,32 +423,24 @@ def journey_figure(record: CountRecord, places: int) -> dict[str, Any]:
         "legend": {"font": {"size": 11}},
         "font": {"size": 13},
     }
-    quota = record.quota
-    if quota is not None:
-        layout["shapes"] = [
+    quotas = [_quota_of(record, s) for s in stages]
+    if any(q is not None for q in quotas):
+        # the quota as a dashed line: it moves from stage to stage under some rules (the
+        # majority of continuing papers in IRV, a recomputed quota in Meek STV)
+        xs = [s.number for s, q in zip(stages, quotas) if q is not None]
+        qs = [q for q in quotas if q is not None]
+        traces.append(
             {
-                "type": "line",
-                "xref": "paper",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": _draw(quota),
-                "y1": _draw(quota),
+                "type": "scatter",
+                "mode": "lines",
+                "name": "quota",
+                "x": xs,
+                "y": [_draw(q) for q in qs],
+                "customdata": [fmt(q, places) for q in qs],
+                "hovertemplate": "quota at stage %{x}: %{customdata}<extra></extra>",
                 "line": {"color": "#000000", "width": 2, "dash": "dash"},
             }
-        ]
-        layout["annotations"] = [
-            {
-                "x": 0,
-                "y": _draw(quota),
-                "xref": "paper",
-                "yref": "y",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "text": _e(f"quota {fmt(quota, places)}"),
-                "showarrow": False,
-            }
-        ]
+        )
     return {"data": traces, "layout": layout}
 
 
@@ -469,9 +470,8 @@ def journeys_in_words(record: CountRecord, places: int) -> list[str]:
             sentence += f"; excluded at stage {excluded_at.number} with {fmt(at, places)}"
         else:
             last = seen[-1]
-            sentence += (
-                f"; {fmt(last.totals[n], places)} at the last stage ({last.number})"
-                + (", elected" if n in record.elected else ", not elected")
+            sentence += f"; {fmt(last.totals[n], places)} at the last stage ({last.number})" + (
+                ", elected" if n in record.elected else ", not elected"
             )
         out.append(sentence + ".")
     return out
@@ -531,7 +531,7 @@ def natural_view(
         rows = [str(k) for k in value]
         cols = list(dict.fromkeys(str(c) for v in value.values() for c in v))
         numeric = all(_is_number(x) for v in value.values() for x in v.values())
-        out = [f"<{h}>{_e(title)}</{h}>", _scroll_open(title)]
+        out = [_scroll_open(title)]
         out.append(f"<table><caption>{_e(title)}</caption><thead><tr><td></td>")
         out += [f'<th scope="col">{_e(c)}</th>' for c in cols]
         out.append("</tr></thead><tbody>")
@@ -578,16 +578,15 @@ def natural_view(
         return "\n".join(out)
     if isinstance(value, Mapping) and value:
         numeric = all(_is_number(v) for v in value.values())
-        out = [f"<{h}>{_e(title)}</{h}>", _scroll_open(title)]
+        elected = set(record.elected)
+        out = [_scroll_open(title)]
         out.append(
             f'<table><caption>{_e(title)}</caption><thead><tr><th scope="col">Name</th>'
             f'<th scope="col">Value</th></tr></thead><tbody>'
         )
         for k, v in value.items():
             cls = ' class="num"' if _is_number(v) else ""
-            out.append(
-                f'<tr><th scope="row">{_e(k)}</th><td{cls}>{_e(_cell(v, places))}</td></tr>'
-            )
+            out.append(f'<tr><th scope="row">{_e(k)}</th><td{cls}>{_e(_cell(v, places))}</td></tr>')
         out.append("</tbody></table></div>")
         if numeric and len(value) > 1:
             names = [str(k) for k in value]
@@ -599,11 +598,16 @@ def natural_view(
                         "orientation": "h",
                         "y": [_e(n) for n in names],
                         "x": [_draw(v) for v in vals],
-                        "text": [_cell(v, places) for v in vals],
+                        "text": [
+                            _cell(v, places) + (" elected" if n in elected else "")
+                            for n, v in zip(names, vals)
+                        ],
                         "textposition": "outside",
                         "cliponaxis": False,
                         "hovertemplate": "%{y}: %{text}<extra></extra>",
-                        "marker": {"color": CONTINUING},
+                        "marker": {
+                            "color": [ELECTED if n in elected else CONTINUING for n in names]
+                        },
                     }
                 ],
                 "layout": {
@@ -617,14 +621,18 @@ def natural_view(
                 charts.add(
                     fig,
                     f"Bar chart of {title.lower()}: "
-                    + "; ".join(f"{n} {_cell(v, places)}" for n, v in zip(names, vals)),
-                    f"{title}, as in the table above.",
+                    + "; ".join(
+                        f"{n} {_cell(v, places)}" + (" (elected)" if n in elected else "")
+                        for n, v in zip(names, vals)
+                    ),
+                    f"{title}, as in the table above"
+                    + ("; elected candidates in green, labelled 'elected'." if elected else "."),
                 )
             )
         return "\n".join(out)
     if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
         cols = list(dict.fromkeys(str(c) for v in value for c in v))
-        out = [f"<{h}>{_e(title)}</{h}>", _scroll_open(title)]
+        out = [_scroll_open(title)]
         out.append(f"<table><caption>{_e(title)}</caption><thead><tr>")
         out += [f'<th scope="col">{_e(_title(c))}</th>' for c in cols]
         out.append("</tr></thead><tbody>")
@@ -701,7 +709,7 @@ def stage_table(record: CountRecord, places: int, caption: str = "Stage by stage
     out.append("</tr>")
     if any(show_t):
         out.append("<tr>")
-        for s, t in zip(stages, show_t):
+        for t in show_t:
             if t:
                 out.append('<th scope="col">Transfer</th><th scope="col">Total</th>')
         out.append("</tr>")
@@ -858,7 +866,7 @@ def article(record: CountRecord, number: int, source_hash: str | None) -> tuple[
         )
         out.append("<ol class=stage-list>")
         for i in range(len(record.stages)):
-            out.append(f"<li>{_e(stage_in_words(record, i, places))}</li>")
+            out.append(f"<li>{_e(stage_in_words(record, i, places, detail=False))}</li>")
         out.append("</ol>")
         out.append(stage_table(record, places))
         out.append("</section>")
@@ -942,6 +950,10 @@ def article(record: CountRecord, number: int, source_hash: str | None) -> tuple[
         rich = {k: v for k, v in s.extra.items() if _rich(v)}
         if rich:
             views.append(f"<h4>Stage {s.number}: {_e(s.description or s.action)}</h4>")
+            if not s.totals:  # else the scalars are in the stage's sentence
+                for key, value in s.extra.items():
+                    if not _rich(value):
+                        views.append(natural_view(key, value, record, places, charts, 5))
             for key, value in rich.items():
                 views.append(natural_view(key, value, record, places, charts, 5))
     if views:
@@ -966,6 +978,8 @@ def _arith(record: CountRecord) -> str:
     if desc:
         return str(desc)
     if record.places is None:
+        if figure_places(record) == 0:
+            return "exact (every figure is a whole number)"
         return f"exact rationals (shown to {EXACT_PLACES} decimal places)"
     return f"{record.places} decimal places"
 

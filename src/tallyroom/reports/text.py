@@ -117,6 +117,7 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     stages = list(record.stages)
     if stages and stages[0].totals:
         out.extend(_stage_table(record, width))
+    out.extend(_extras(record, width))
     out.append("")
     out.append("Elected, in order:")
     stage_of = {n: s.number for s in stages for n in s.elected}
@@ -131,6 +132,48 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     for note in record.notes:
         out.extend(_wrap("Note:", note, width, indent=6))
     return "\n".join(out) + "\n"
+
+
+def _value(v: object, places: int) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int | Fraction):
+        f = Fraction(v)
+        return str(f.numerator) if f.denominator == 1 else format_decimal(f, places)
+    if isinstance(v, list | tuple):
+        return ", ".join(_value(x, places) for x in v)
+    return str(v)
+
+
+def _extras(record: CountRecord, width: int) -> list[str]:
+    """What a stage records beyond its totals (a block vote's scores, a committee's
+    steps): name-to-value tables and single values; a matrix is left to JSON and HTML."""
+    places = record.display_places
+    out: list[str] = []
+    for s in record.stages:
+        if s.totals:
+            continue
+        for key, value in s.extra.items():
+            title = key.replace("_", " ").capitalize()
+            if hasattr(value, "items") and all(not hasattr(v, "items") for v in value.values()):
+                rows = [(str(k), _value(v, places)) for k, v in value.items()]
+                if not rows:
+                    continue
+                vw = max(len(v) for _, v in rows)
+                lw = min(max(len(k) for k, _ in rows), max(10, width - vw - 4))
+                out.append("")
+                out.append(f"{title} (stage {s.number}):")
+                for k, v in rows:
+                    mark = " *" if k in record.elected else ""
+                    if len(k) > lw:
+                        out.extend("  " + line for line in textwrap.wrap(k, width - 2))
+                        k = ""
+                    out.append(f"  {k.ljust(lw)} {v.rjust(vw)}{mark}")
+                if any(k in record.elected for k, _ in rows):
+                    out.append("  * elected")
+            elif not hasattr(value, "items") and not isinstance(value, list | tuple):
+                out.extend(textwrap.wrap(f"{title}: {_value(value, places)}", width) or [""])
+    return out
 
 
 def _stage_table(record: CountRecord, width: int) -> list[str]:
@@ -170,20 +213,27 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
         head = "".ljust(label_w) + "".join(
             f"Stage {stages[i].number} ".rjust(widths[i]) for i in block
         )
+        head = head.rstrip()
         out.append(head)
         out.append("-" * len(head))
         for n in names:
-            label = n if len(n) <= label_w else n[: label_w - 1] + "…"
+            # a name too long for the label column gets a line of its own, never cut short
+            long_name = len(n) > label_w
+            if long_name:
+                out.extend(textwrap.wrap(n, width=width, break_on_hyphens=False))
+            label = "" if long_name else n
             line1 = label.ljust(label_w)
             line2 = "".ljust(label_w)
             has_transfer = False
             for i in block:
                 s = stages[i]
                 mark = "*" if n in s.elected else " "
-                t = _signed(s.transfers.get(n, Fraction(0)), places) if i > 0 else ""
+                moved = dict(s.transfers) != dict(s.totals)
+                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved else ""
                 has_transfer = has_transfer or bool(t)
                 line1 += (t + " ").rjust(widths[i])
-                line2 += (_fmt(s.totals.get(n, Fraction(0)), places) + mark).rjust(widths[i])
+                total = _fmt(s.totals[n], places) + mark if n in s.totals else " "
+                line2 += total.rjust(widths[i])
             if has_transfer:
                 out.append(line1.rstrip())
                 out.append(line2.rstrip())
@@ -196,8 +246,8 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
             (_fmt(stages[i].loss, places) + " ").rjust(widths[i]) for i in block
         )
         out.append("-" * len(head))
-        out.append(ex)
-        out.append(loss)
+        out.append(ex.rstrip())
+        out.append(loss.rstrip())
     out.append("")
     out.append("* elected at that stage")
     return out

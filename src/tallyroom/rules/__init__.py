@@ -45,6 +45,8 @@ def _load() -> None:
     from tallyroom.rules.stv import presets  # noqa: F401
     from tallyroom.rules import plurality  # noqa: F401
     from tallyroom.rules import majority  # noqa: F401
+    from tallyroom.rules import condorcet  # noqa: F401
+    from tallyroom.rules import approval  # noqa: F401
 
 
 def rules() -> list[Rule]:
