@@ -224,7 +224,9 @@ def test_albany_official_rounds() -> None:
     assert p.election.seats == 2
     assert p.ballots_read == p.valid == 7159
     expected = (DATA / "albany-2022" / "EXPECTED.md").read_text()
-    rows = re.findall(r"^\| (\d) \| ([^|]+)\| ([^|]+)\| ([^|]+)\| ([^|]+)\| ([^|]+)\|", expected, re.M)
+    rows = re.findall(
+        r"^\| (\d) \| ([^|]+)\| ([^|]+)\| ([^|]+)\| ([^|]+)\| ([^|]+)\|", expected, re.M
+    )
     header = re.search(r"^\| round \| (.+) \| event \|$", expected, re.M)
     assert header and len(rows) == 4
     names = [_norm(n) for n in header.group(1).split(" | ")]
@@ -319,7 +321,7 @@ def _rich_profile() -> Profile:
         candidates=(
             Candidate("Amy", {"gender": "f", "slate": "Left"}),
             Candidate("Bob"),
-            Candidate("Chuck ünicode \"quoted\""),
+            Candidate('Chuck ünicode "quoted"'),
             Candidate("Dee"),
         ),
         seats=2,
@@ -569,7 +571,10 @@ def _corpus_files() -> list[tuple[Path, object]]:
 
 @pytest.mark.parametrize("path,papers", _corpus_files(), ids=lambda x: getattr(x, "name", ""))
 def test_every_paper_is_accounted_for(path: Path, papers: object) -> None:
-    for rules in (BallotRules(), BallotRules(overvote="skip", skipped_ranks=0, duplicates="exhaust")):
+    for rules in (
+        BallotRules(),
+        BallotRules(overvote="skip", skipped_ranks=0, duplicates="exhaust"),
+    ):
         p = read(path, rules=rules)
         assert p.ballots_read == papers
         assert p.ballots_read == p.valid + sum(p.invalid.values())

@@ -62,18 +62,23 @@ LOSS = "Rounding loss"
 
 def figure_places(record: CountRecord) -> int:
     """Decimals shown for votes: the rule's own; for a count in exact rationals, none when
-    every figure is whole (papers, as in IRV rounds), else the JSON contract's places."""
+    every vote figure is whole (papers, as in IRV rounds), else the JSON contract's places."""
     if record.places is not None:
         return record.places
-    values: list[Fraction | int] = [record.quota or 0]
+    values: list[Fraction | int] = []
     for s in record.stages:
         values += [*s.totals.values(), *s.transfers.values(), s.exhausted, s.loss]
-        values.append(s.quota or 0)
     return 0 if all(Fraction(v).denominator == 1 for v in values) else EXACT_PLACES
 
 
 def fmt(x: Fraction | int, places: int) -> str:
-    return format_decimal(Fraction(x), places)
+    """A figure at ``places``; at 0 places (a count of whole papers) a value that is not
+    whole -- a threshold of half the papers -- keeps the decimals it needs, up to the
+    JSON contract's, so that nothing shown is rounded away."""
+    f = Fraction(x)
+    if places == 0 and f.denominator != 1:
+        return format_decimal(f, EXACT_PLACES).rstrip("0")
+    return format_decimal(f, places)
 
 
 def fmt_signed(x: Fraction | int, places: int) -> str:
@@ -586,7 +591,10 @@ def natural_view(
         )
         for k, v in value.items():
             cls = ' class="num"' if _is_number(v) else ""
-            out.append(f'<tr><th scope="row">{_e(k)}</th><td{cls}>{_e(_cell(v, places))}</td></tr>')
+            tag = '<span class="tag">elected</span>' if k in elected else ""
+            out.append(
+                f'<tr><th scope="row">{_e(k)}</th><td{cls}>{_e(_cell(v, places))}{tag}</td></tr>'
+            )
         out.append("</tbody></table></div>")
         if numeric and len(value) > 1:
             names = [str(k) for k in value]
@@ -703,8 +711,8 @@ def stage_table(record: CountRecord, places: int, caption: str = "Stage by stage
         title = _e(s.description or s.action)
         span = ' colspan="2"' if t else (' rowspan="2"' if any(show_t) else "")
         out.append(
-            f'<th scope="colgroup" id="st-{s.number}"{span} title="{title}">{_e(label)}'
-            f'<span class="sub">{title}</span></th>'
+            f'<th scope="colgroup"{span} abbr="{_e(label)}">{_e(label)}'
+            f'<span class="sub"> {title}</span></th>'
         )
     out.append("</tr>")
     if any(show_t):
@@ -760,8 +768,9 @@ def stage_table(record: CountRecord, places: int, caption: str = "Stage by stage
     for s, t in zip(stages, show_t):
         if t:
             cells.append(("", "", ""))
-        total = sum((Fraction(v) for v in s.totals.values()), Fraction(0))
-        cells.append((fmt(total + Fraction(s.exhausted) + Fraction(s.loss), places), "total", ""))
+        books = sum((Fraction(v) for v in s.totals.values()), Fraction(0))
+        books += Fraction(s.exhausted) + Fraction(s.loss)
+        cells.append((fmt(books, places), "total", ""))
     row("Total", cells, "sum")
     if any(s.quota is not None for s in stages):
         cells = []

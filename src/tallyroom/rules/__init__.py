@@ -47,6 +47,7 @@ def _load() -> None:
     from tallyroom.rules import majority  # noqa: F401
     from tallyroom.rules import condorcet  # noqa: F401
     from tallyroom.rules import approval  # noqa: F401
+    from tallyroom.rules import lists  # noqa: F401
 
 
 def rules() -> list[Rule]:

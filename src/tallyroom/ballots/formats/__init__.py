@@ -307,7 +307,7 @@ def write(
     elif isinstance(target, io.TextIOBase) or not isinstance(
         target, (io.RawIOBase, io.BufferedIOBase)
     ):
-        target.write(text)  # type: ignore[arg-type]
+        target.write(text)  # type: ignore[arg-type,call-overload]
     else:
         target.write(text.encode("utf-8"))
 

@@ -468,7 +468,7 @@ class _Reader:
                         )
                     group = tuple(self._candidate(x, index, pos) for x in place)
                     marks.append(None if not group else group[0] if len(group) == 1 else group)
-                k = tuple(marks)
+                k: tuple = tuple(marks)
             else:
                 if not all(isinstance(x, str) for x in value):
                     raise self.fail(pos, shown(json.dumps(value), 60), "a list of names")

@@ -71,7 +71,9 @@ def read_stv(
     stream, name = open_binary(path)
     name = source or name
     try:
-        buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)  # type: ignore[arg-type]
+        buffered: BinaryIO = (
+            stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)  # type: ignore[type-var,arg-type]
+        )
         return _Reader(buffered, name, rules).read(seats)
     finally:
         if not hasattr(path, "read"):
@@ -334,15 +336,15 @@ class _Reader:
                 e.found,
                 e.expected,
             ) from None
-        e = profile.election
-        if title and not e.title:
+        el = profile.election
+        if title and not el.title:
             profile = profile.with_election(
-                Election(e.candidates, e.seats, e.withdrawn, title, e.tie_order)
+                Election(el.candidates, el.seats, el.withdrawn, title, el.tie_order)
             )
         if seats_override is not None:
-            if seats_override > len(e.candidates):
+            if seats_override > len(el.candidates):
                 raise ElectionError(
-                    f"{self.name}: {seats_override} seats for {len(e.candidates)} candidates; "
+                    f"{self.name}: {seats_override} seats for {len(el.candidates)} candidates; "
                     "there cannot be more seats than candidates"
                 )
             profile = profile.with_election(profile.election.with_changes(seats=seats_override))

@@ -5,7 +5,8 @@
   var pending = [];
 
   function draw(el, fig) {
-    var p = Plotly.react(el, fig.data, fig.layout, CONFIG);
+    // newPlot, not react: a redrawn flow diagram must not animate from the last stage's
+    var p = Plotly.newPlot(el, fig.data, fig.layout, CONFIG);
     pending.push(p);
     return p;
   }
