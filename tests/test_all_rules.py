@@ -21,7 +21,13 @@ def profiles(draw: st.DrawFn, kind: str) -> Profile:
     withdrawn = draw(st.sets(st.integers(0, n - 1), max_size=max(0, n - seats - 1)))
     e = Election(tuple(Candidate(f"c{i}") for i in range(n)), seats, withdrawn=frozenset(withdrawn))
     if kind == "approval":
-        rows = draw(st.lists(st.tuples(st.sets(st.integers(0, n - 1)), st.integers(1, 20)), min_size=1, max_size=10))
+        rows = draw(
+            st.lists(
+                st.tuples(st.sets(st.integers(0, n - 1)), st.integers(1, 20)),
+                min_size=1,
+                max_size=10,
+            )
+        )
         return Profile.build(e, [(tuple(sorted(s)), w) for s, w in rows], kind="approval")
     rows = draw(
         st.lists(
@@ -47,10 +53,19 @@ def check(rule: Rule, p: Profile, r: CountRecord) -> None:
     assert r.ballots_read == r.valid + sum(r.invalid.values())
 
 
-CASES = [(rule, kind) for rule in ALL for kind in rule.kinds]
+#: rules known not to finish on some profile; each with a reproducer for its owner
+CASES = [
+    pytest.param(
+        rule,
+        kind,
+        id=f"{rule.id}-{kind}",
+    )
+    for rule in ALL
+    for kind in rule.kinds
+]
 
 
-@pytest.mark.parametrize("rule, kind", CASES, ids=[f"{r.id}-{k}" for r, k in CASES])
+@pytest.mark.parametrize("rule, kind", CASES)
 def test_rule_on_random_profiles(rule: Rule, kind: str) -> None:
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(profiles(kind))

@@ -73,7 +73,14 @@ def test_blt_truncated_mid_line(tmp_path: Path) -> None:
 
 def test_blt_missing_end_of_ballots_marker(tmp_path: Path) -> None:
     path = _file(tmp_path, "noend.blt", "3 1\n2 1 2 0\n1 3 0\n" + BLT_NAMES)
-    _refused(lambda: read(path), path, 4, 1, "'\"A\"'", "ballot weight")
+    _refused(
+        lambda: read(path),
+        path,
+        4,
+        1,
+        "'\"A\"'",
+        "the end-of-ballots line '0' before the candidate names",
+    )
 
 
 def test_blt_missing_names(tmp_path: Path) -> None:
@@ -552,9 +559,33 @@ def test_readers_let_no_raw_exception_escape(reader: Callable[..., object]) -> N
             pass
 
 
-@pytest.mark.xfail(
-    reason="blt.py: an '=' with no candidate numbers raises IndexError", strict=False
-)
 def test_blt_lone_equals_sign() -> None:
-    with pytest.raises(BallotFileError):
+    with pytest.raises(BallotFileError, match=r":2:3: found '='; expected candidates ranked equal"):
         read_blt(io.BytesIO(b'2 1\n1 = 0\n0\n"A"\n"B"\n'))
+
+
+def test_a_reader_bug_is_still_one_line_naming_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # read() turns any exception a reader lets slip into a BallotFileError naming the file
+    import tallyroom.ballots.formats as formats_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise IndexError("tuple index out of range")
+
+    monkeypatch.setattr(formats_module, "read_blt", broken)
+    blt = io.BytesIO(b'2 1\n1 1 0\n0\n"A"\n"B"\n')
+    blt.name = "eq.blt"  # type: ignore[attr-defined]
+    with pytest.raises(BallotFileError, match=r"^eq\.blt: found ") as info:
+        read(blt, "blt")
+    assert "\n" not in str(info.value)
+    monkeypatch.undo()
+    stv = io.BytesIO(b'ballots=blt\n2 1\n1 = 0\n0\n"A"\n"B"\n')
+    stv.name = "eq.stv"  # type: ignore[attr-defined]
+    with pytest.raises(BallotFileError, match=r"^eq\.stv"):
+        read_stv(stv)
+
+
+def test_ratio_over_zero(tmp_path: Path) -> None:
+    path = _file(tmp_path, "zero.json", JSON_OK.replace('"weight": "1"', '"weight": "1/0"'))
+    _refused(lambda: read(path), path, 7, 5, "weight '1/0'")
+    path2 = _file(tmp_path, "zero.stv", STV_HEAD + "ballots=1\n3/0X a\nend\n")
+    _refused(lambda: read(path2), path2, 6, 1, "a ratio over 0 '3/0X'")

@@ -62,7 +62,10 @@ def _minneapolis() -> CountRecord:
     from tallyroom.ballots.formats.ess import read_ess
     from tallyroom.ballots.model import BallotRules
 
-    files = glob.glob(MINNEAPOLIS)
+    # shared/ lies beside the clone (CI) or at /work/shared (a developer's machine)
+    files = glob.glob(MINNEAPOLIS) or glob.glob(
+        str(ROOT.parent / "shared" / MINNEAPOLIS.removeprefix("/work/shared/"))
+    )
     if not files:
         path = Path(__file__).parent / "data" / "rctab" / "2013_minneapolis_mayor_cvr.xlsx"
         if not path.exists():

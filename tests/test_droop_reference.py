@@ -39,7 +39,12 @@ REPORTS = DATA / "ref" / "report"
 RULES: dict[str, tuple[str, dict]] = {
     "meek-prf-o6-fixed-p9-d9": (
         "meek-stv",
-        {"pass_on": "remainder", "omega_places": 6, "tie_within_surplus": True, "tie_history": "none"},
+        {
+            "pass_on": "remainder",
+            "omega_places": 6,
+            "tie_within_surplus": True,
+            "tie_history": "none",
+        },
     ),
     "meek-o10-rational-d12": ("meek-1987", {"defeat_batch": "safe", "tie_within_surplus": True}),
     "warren-o10-rational-d12": ("warren-stv", {}),

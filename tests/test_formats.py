@@ -580,3 +580,20 @@ def test_every_paper_is_accounted_for(path: Path, papers: object) -> None:
         assert p.ballots_read == p.valid + sum(p.invalid.values())
         assert all(w > 0 for w in p.weights) and all(w > 0 for w in p.invalid.values())
         assert all(b for b in p.ballots)  # no empty ballot among the valid
+
+
+def test_blt_writes_decimal_weights_and_refuses_thirds() -> None:
+    import io as _io
+    from fractions import Fraction as _F
+
+    from tallyroom.ballots.formats.blt import read_blt, write_blt
+    from tallyroom.ballots.model import Candidate, Election, Profile
+
+    e = Election((Candidate("A"), Candidate("B")), 1)
+    p = Profile.build(e, [((0, 1), _F(1, 8)), ((1,), _F(7, 20))])
+    out = _io.StringIO()
+    write_blt(p, out)
+    assert "0.125 1 2 0" in out.getvalue() and "0.35 2 0" in out.getvalue()
+    assert read_blt(_io.BytesIO(out.getvalue().encode())).same_as(p)
+    with pytest.raises(ValueError, match="no exact decimal"):
+        write_blt(Profile.build(e, [((0,), _F(1, 3))]), _io.StringIO())

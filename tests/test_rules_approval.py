@@ -13,7 +13,9 @@ from tallyroom.ballots.model import Candidate, Election, Profile
 from tallyroom.errors import RuleError
 from tallyroom.rules import count
 
-INSTANCES = sorted((Path(__file__).parent / "data" / "abcvoting" / "test_instances").glob("*.abc.yaml"))
+INSTANCES = sorted(
+    (Path(__file__).parent / "data" / "abcvoting" / "test_instances").glob("*.abc.yaml")
+)
 
 # abcvoting rule id -> (tallyroom rule id, options)
 RULES = {
@@ -86,7 +88,9 @@ def test_abcvoting_instance(path: Path) -> None:
 def _approval(rows: list[tuple[str, int]], k: int) -> Profile:
     names = sorted({c for b, _ in rows for c in b})
     e = Election(tuple(Candidate(n) for n in names), k)
-    return Profile.build(e, [(tuple(sorted(names.index(c) for c in b)), w) for b, w in rows], kind="approval")
+    return Profile.build(
+        e, [(tuple(sorted(names.index(c) for c in b)), w) for b, w in rows], kind="approval"
+    )
 
 
 def test_lackner_skowron_example() -> None:

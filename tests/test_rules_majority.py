@@ -103,7 +103,9 @@ def _compare_rctab(record, expected: dict) -> None:  # noqa: ANN001
     results = expected["results"]
     assert len(record.stages) == len(results)
     for stage, want in zip(record.stages, results):
-        assert dict(stage.totals) == {k: Fraction(v) for k, v in want["tally"].items()}, stage.number
+        assert dict(stage.totals) == {k: Fraction(v) for k, v in want["tally"].items()}, (
+            stage.number
+        )
         assert stage.quota == Fraction(want["threshold"]), stage.number
         wanted_out = [t["eliminated"] for t in want["tallyResults"] if "eliminated" in t]
         assert sorted(stage.excluded) == sorted(wanted_out), stage.number
@@ -145,7 +147,9 @@ def test_rctab_ballot_rule_sets(name: str) -> None:
     cfg = json.loads((d / f"{name}_config.json").read_text())
     rules_cfg = cfg["rules"]
     rules = BallotRules(
-        overvote={"exhaustImmediately": "exhaust", "alwaysSkipToNextRank": "skip"}[rules_cfg["overvoteRule"]],
+        overvote={"exhaustImmediately": "exhaust", "alwaysSkipToNextRank": "skip"}[
+            rules_cfg["overvoteRule"]
+        ],
         skipped_ranks=int(rules_cfg["maxSkippedRanksAllowed"]),
         duplicates="exhaust" if rules_cfg["exhaustOnDuplicateCandidate"] else "skip",
     )

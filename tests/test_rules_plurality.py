@@ -53,7 +53,11 @@ def test_nec_2016_block_vote() -> None:
 def _profile(rows, seats=1, kind="ranked"):  # noqa: ANN001, ANN202
     names = sorted({c for b, _ in rows for c in b})
     e = Election(tuple(Candidate(n) for n in names), seats)
-    conv = (lambda b: tuple(sorted(names.index(c) for c in b))) if kind == "approval" else (lambda b: tuple(names.index(c) for c in b))
+    conv = (
+        (lambda b: tuple(sorted(names.index(c) for c in b)))
+        if kind == "approval"
+        else (lambda b: tuple(names.index(c) for c in b))
+    )
     return Profile.build(e, [(conv(b), w) for b, w in rows], kind=kind)
 
 

@@ -32,15 +32,21 @@ def totals(record, stage: int) -> dict[str, Fraction]:  # noqa: ANN001
 # -- Minneapolis 2013 Park Board: the official result, round by round -----------------------
 def test_minneapolis_park_board_2013_round_by_round() -> None:
     base = DATA / "rctab" / "test_data"
-    config = json.loads((base / "2013_minneapolis_park" / "2013_minneapolis_park_config.json").read_text())
+    config = json.loads(
+        (base / "2013_minneapolis_park" / "2013_minneapolis_park_config.json").read_text()
+    )
     rules = config["rules"]
     # the config's ballot rules: overvotes skipped to the next rank, at most 2 skipped ranks,
     # repeated candidates skipped
     assert rules["overvoteRule"] == "alwaysSkipToNextRank"
-    ballot_rules = BallotRules(overvote="skip", skipped_ranks=int(rules["maxSkippedRanksAllowed"]), duplicates="skip")
+    ballot_rules = BallotRules(
+        overvote="skip", skipped_ranks=int(rules["maxSkippedRanksAllowed"]), duplicates="skip"
+    )
     p = read_ess(base / "_shared" / "2013_minneapolis_park_cvr.xlsx", ballot_rules, seats=3)
     expected = json.loads(
-        (base / "2013_minneapolis_park" / "2013_minneapolis_park_expected_detailed_report.json").read_text()
+        (
+            base / "2013_minneapolis_park" / "2013_minneapolis_park_expected_detailed_report.json"
+        ).read_text()
     )
     record = count(p, "minneapolis-stv")
     assert record.elected == ("JOHN ERWIN", "ANNIE YOUNG", "MEG FORNEY")
@@ -53,7 +59,9 @@ def test_minneapolis_park_board_2013_round_by_round() -> None:
     # RCTab counts papers with marks but no valid ranking (67) as inactive in round 1; we
     # count them invalid ("no valid preference"), so the inactive figures differ by 67
     assert p.invalid["no valid preference"] == 67
-    assert record.stages[2].exhausted + 67 == Fraction(expected["results"][2]["inactiveBallots"]["exhaustedChoices"])
+    assert record.stages[2].exhausted + 67 == Fraction(
+        expected["results"][2]["inactiveBallots"]["exhaustedChoices"]
+    )
     # the final round's surplus: 177.5192 transferred (to nobody left), 0.4808 lost
     assert record.stages[-1].loss == Fraction("0.4808")
 
@@ -63,7 +71,10 @@ def test_dail_dublin_north_2002_official_winners() -> None:
     p = read_blt(DATA / "ireland" / "dublin_north_2002.blt")
     record = count(p, "dail-stv", seed=2002)
     official = {"Trevor Sargent", "Sean Ryan", "Jim Glennon", "G.V. Wright"}
-    assert {" ".join(n.split()[:-1]) if n.split()[-1] in ("G.P.", "Lab", "F.F.") else n for n in record.elected} == official
+    assert {
+        " ".join(n.split()[:-1]) if n.split()[-1] in ("G.P.", "Lab", "F.F.") else n
+        for n in record.elected
+    } == official
     # the sample is recorded with its seed and replays exactly
     samples = [s.extra["sample"] for s in record.stages if "sample" in s.extra]
     assert samples and all(s["seed"] == 2002 for s in samples)
@@ -76,7 +87,10 @@ def test_dail_dublin_north_2002_official_winners() -> None:
 @pytest.mark.parametrize("seed", [1, 7, 99])
 def test_dail_winners_do_not_depend_on_the_draw_here(seed: int) -> None:
     p = read_blt(DATA / "ireland" / "dublin_north_2002.blt")
-    assert len(set(count(p, "dail-stv", seed=seed).elected) & {"Trevor Sargent G.P.", "Sean Ryan Lab"}) == 2
+    assert (
+        len(set(count(p, "dail-stv", seed=seed).elected) & {"Trevor Sargent G.P.", "Sean Ryan Lab"})
+        == 2
+    )
 
 
 # -- ERS97: each clause that differs, worked by hand ------------------------------------------
@@ -258,5 +272,22 @@ def test_meek_stv_and_droop_prf_differ_on_a_true_tie() -> None:
     order = list(p.election.names)
     nz = count(p, "meek-stv", tie_order=order)
     assert nz.stages[1].excluded == ("Z",)
-    prf = count(p, "meek-stv", tie_order=order, pass_on="remainder", omega_places=6, tie_within_surplus=True, tie_history="none")
+    prf = count(
+        p,
+        "meek-stv",
+        tie_order=order,
+        pass_on="remainder",
+        omega_places=6,
+        tie_within_surplus=True,
+        tie_history="none",
+    )
     assert prf.stages[1].excluded == ("X",)
+
+
+def test_exact_meek_finishes_when_quota_shrinks_towards_zero() -> None:
+    # 6 candidates, 5 seats, one ballot C0 > C4 of weight 2: once both are elected every
+    # iteration lowers the quota and the keep factors together; exact keep factors used to
+    # grow without bound and the count never finished.
+    p = profile("ABCDEF", 5, [(2, "AE")])
+    r = count(p, "meek-1987")
+    assert r.elected[:2] == ("A", "E") and len(r.elected) == 5

@@ -23,7 +23,9 @@ def profiles(draw, max_candidates: int = 6, max_ballots: int = 12) -> Profile:  
     ballots = draw(
         st.lists(
             st.tuples(
-                st.permutations(range(n)).flatmap(lambda p: st.integers(1, len(p)).map(lambda k: tuple(p[:k]))),
+                st.permutations(range(n)).flatmap(
+                    lambda p: st.integers(1, len(p)).map(lambda k: tuple(p[:k]))
+                ),
                 st.integers(1, 40),
             ),
             min_size=1,
@@ -34,7 +36,11 @@ def profiles(draw, max_candidates: int = 6, max_ballots: int = 12) -> Profile:  
 
 
 settings.register_profile(
-    "stv", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    "stv",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("stv")
 
@@ -58,7 +64,11 @@ def test_an_excluded_candidate_is_never_elected(p: Profile, method: str) -> None
     assert not excluded & set(r.elected)
 
 
-@given(profiles(), st.sampled_from([m for m in ALL if m != "dail-stv"]), st.randoms(use_true_random=False))
+@given(
+    profiles(),
+    st.sampled_from([m for m in ALL if m != "dail-stv"]),
+    st.randoms(use_true_random=False),
+)
 def test_relabelling_does_not_change_winners_without_ties(p: Profile, method: str, rnd) -> None:  # noqa: ANN001
     # (dail-stv is left out: which papers its random sample draws depends on their order)
     r = count(p, method)

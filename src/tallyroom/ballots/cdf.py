@@ -44,16 +44,24 @@ def read_cdf_json(
             with open(name, encoding="utf-8") as f:
                 doc = json.load(f)
         except FileNotFoundError:
-            raise BallotFileError(name, None, None, "no such file", "a CDF JSON cast-vote record") from None
+            raise BallotFileError(
+                name, None, None, "no such file", "a CDF JSON cast-vote record"
+            ) from None
         except json.JSONDecodeError as e:
             raise BallotFileError(name, e.lineno, e.colno, e.msg, "valid JSON") from None
         if not isinstance(doc, dict) or "CVR" not in doc or "Election" not in doc:
-            raise BallotFileError(name, None, None, "no CVR or Election key", "a CDF CastVoteRecordReport")
-        cand_name = {c["@id"]: c.get("Name", c["@id"]) for e in doc["Election"] for c in e.get("Candidate", [])}
+            raise BallotFileError(
+                name, None, None, "no CVR or Election key", "a CDF CastVoteRecordReport"
+            )
+        cand_name = {
+            c["@id"]: c.get("Name", c["@id"])
+            for e in doc["Election"]
+            for c in e.get("Candidate", [])
+        }
         selection: dict[str, str] = {}
         contest_ids: list[str] = []
-        for e in doc["Election"]:
-            for ct in e.get("Contest", []):
+        for el in doc["Election"]:
+            for ct in el.get("Contest", []):
                 contest_ids.append(ct["@id"])
                 for cs in ct.get("ContestSelection", []):
                     ids = cs.get("CandidateIds") or []
@@ -66,7 +74,9 @@ def read_cdf_json(
         wanted = contest or (contest_ids[0] if contest_ids else None)
         for n, cvr in enumerate(doc["CVR"], 1):
             current = cvr.get("CurrentSnapshotId")
-            snaps = [s for s in cvr.get("CVRSnapshot", []) if current is None or s.get("@id") == current]
+            snaps = [
+                s for s in cvr.get("CVRSnapshot", []) if current is None or s.get("@id") == current
+            ]
             by_rank: dict[int, list[int]] = {}
             for snap in snaps:
                 for ct in snap.get("CVRContest", []):
@@ -75,7 +85,13 @@ def read_cdf_json(
                     for sel in ct.get("CVRContestSelection", []):
                         sid = sel.get("ContestSelectionId")
                         if sid not in selection:
-                            raise BallotFileError(name, None, None, f"CVR {n}: selection {sid!r}", "a selection of a named candidate")
+                            raise BallotFileError(
+                                name,
+                                None,
+                                None,
+                                f"CVR {n}: selection {sid!r}",
+                                "a selection of a named candidate",
+                            )
                         for pos in sel.get("SelectionPosition", []):
                             if pos.get("HasIndication", "yes") != "yes":
                                 continue
@@ -104,4 +120,10 @@ def read_cdf_json(
             cleaned.append((ballot, w))
         else:
             invalid[reason] = invalid.get(reason, 0) + w
-    return Profile.build(election, cleaned, invalid=invalid, rules=rules, source=", ".join(os.fspath(p) for p in files))
+    return Profile.build(
+        election,
+        cleaned,
+        invalid=invalid,
+        rules=rules,
+        source=", ".join(os.fspath(p) for p in files),
+    )

@@ -46,6 +46,9 @@ class Candidate:
         if not isinstance(self.attributes, MappingProxyType):
             object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
 
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.attributes.items()))))
+
 
 @dataclass(frozen=True)
 class BallotRules:

@@ -35,10 +35,14 @@ class VoteTable:
     source: str = ""
 
     def party_totals(self) -> dict[str, int]:
-        return {p: sum(self.votes.get((p, c), 0) for c in self.constituencies) for p in self.parties}
+        return {
+            p: sum(self.votes.get((p, c), 0) for c in self.constituencies) for p in self.parties
+        }
 
     def constituency_totals(self) -> dict[str, int]:
-        return {c: sum(self.votes.get((p, c), 0) for p in self.parties) for c in self.constituencies}
+        return {
+            c: sum(self.votes.get((p, c), 0) for p in self.parties) for c in self.constituencies
+        }
 
     def in_constituency(self, constituency: str) -> dict[str, int]:
         return {p: self.votes.get((p, constituency), 0) for p in self.parties}
@@ -80,18 +84,26 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
     except FileNotFoundError:
         raise BallotFileError(name, None, None, "no such file", "a vote table") from None
     except UnicodeDecodeError as e:
-        raise BallotFileError(name, None, None, f"bytes that are not UTF-8 ({e.reason})", "a UTF-8 text file") from None
+        raise BallotFileError(
+            name, None, None, f"bytes that are not UTF-8 ({e.reason})", "a UTF-8 text file"
+        ) from None
     if not rows:
         raise BallotFileError(name, None, None, "an empty file", "a vote table")
     first = rows[0]
     votes: dict[tuple[str, str], int] = {}
-    if len(first) >= 3 and first[1].strip().isdigit() and first[2].strip().replace(" ", "").isdigit():
+    if (
+        len(first) >= 3
+        and first[1].strip().isdigit()
+        and first[2].strip().replace(" ", "").isdigit()
+    ):
         parties: list[str] = []
         coalition: dict[str, int] = {}
         official: dict[str, int] = {}
         for ln, row in enumerate(rows, 1):
             if len(row) not in (3, 4):
-                raise BallotFileError(name, ln, None, f"{len(row)} fields", "party;coalition;votes[;seats]")
+                raise BallotFileError(
+                    name, ln, None, f"{len(row)} fields", "party;coalition;votes[;seats]"
+                )
             p = row[0].strip()
             parties.append(p)
             size = _int(row[1], name, ln, 2)
@@ -100,7 +112,14 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
             votes[(p, NATIONAL)] = _int(row[2], name, ln, 3)
             if len(row) == 4:
                 official[p] = _int(row[3], name, ln, 4)
-        return VoteTable(tuple(parties), (NATIONAL,), votes, MappingProxyType(coalition), MappingProxyType(official), name)
+        return VoteTable(
+            tuple(parties),
+            (NATIONAL,),
+            votes,
+            MappingProxyType(coalition),
+            MappingProxyType(official),
+            name,
+        )
     header = [h.strip() for h in first]
     body = rows[1:]
     if header[0].casefold() == "party":
@@ -108,7 +127,9 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
         parties = []
         for ln, row in enumerate(body, 2):
             if len(row) != len(header):
-                raise BallotFileError(name, ln, None, f"{len(row)} fields", f"{len(header)} fields as in the header")
+                raise BallotFileError(
+                    name, ln, None, f"{len(row)} fields", f"{len(header)} fields as in the header"
+                )
             p = row[0].strip()
             parties.append(p)
             for j, c in enumerate(consts, 1):
@@ -118,7 +139,9 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
     consts_l: list[str] = []
     for ln, row in enumerate(body, 2):
         if len(row) != len(header):
-            raise BallotFileError(name, ln, None, f"{len(row)} fields", f"{len(header)} fields as in the header")
+            raise BallotFileError(
+                name, ln, None, f"{len(row)} fields", f"{len(header)} fields as in the header"
+            )
         c = row[0].strip()
         consts_l.append(c)
         for j, p in enumerate(parties, 1):

@@ -42,12 +42,12 @@ def register(rule: Rule) -> Rule:
 
 def _load() -> None:
     # importing the modules registers their rules
+    import tallyroom.rules.approval  # noqa: F401
+    import tallyroom.rules.condorcet  # noqa: F401
+    import tallyroom.rules.lists  # noqa: F401
+    import tallyroom.rules.majority  # noqa: F401
+    import tallyroom.rules.plurality  # noqa: F401
     from tallyroom.rules.stv import presets  # noqa: F401
-    from tallyroom.rules import plurality  # noqa: F401
-    from tallyroom.rules import majority  # noqa: F401
-    from tallyroom.rules import condorcet  # noqa: F401
-    from tallyroom.rules import approval  # noqa: F401
-    from tallyroom.rules import lists  # noqa: F401
 
 
 def rules() -> list[Rule]:

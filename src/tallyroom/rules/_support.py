@@ -88,9 +88,7 @@ def approval_ballots(
     """
     gone = profile.election.withdrawn
     if profile.kind == "approval":
-        return profile, [
-            (frozenset(b) - gone, w) for b, w in zip(profile.ballots, profile.weights)
-        ]
+        return profile, [(frozenset(b) - gone, w) for b, w in zip(profile.ballots, profile.weights)]
     if top is None:
         raise RuleError(
             f"{rule_id} counts approval (X) ballots; this profile holds ranked ballots "

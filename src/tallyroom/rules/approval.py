@@ -46,7 +46,9 @@ def _harmonic(n: int) -> Fraction:
     return sum((Fraction(1, j) for j in range(1, n + 1)), Fraction(0))
 
 
-def _approval_scores(ballots: Sequence[tuple[frozenset[int], Score]], cands: Sequence[int]) -> dict[int, Score]:
+def _approval_scores(
+    ballots: Sequence[tuple[frozenset[int], Score]], cands: Sequence[int]
+) -> dict[int, Score]:
     s: dict[int, Score] = {c: 0 for c in cands}
     for a, w in ballots:
         for c in a:
@@ -54,7 +56,9 @@ def _approval_scores(ballots: Sequence[tuple[frozenset[int], Score]], cands: Seq
     return s
 
 
-def _av(names: Sequence[str], ballots: Any, cands: Sequence[int], k: int, ties: TieBreaker, sav: bool) -> tuple[list[str], dict[str, Any]]:
+def _av(
+    names: Sequence[str], ballots: Any, cands: Sequence[int], k: int, ties: TieBreaker, sav: bool
+) -> tuple[list[str], dict[str, Any]]:
     scores: dict[str, Fraction] = {names[c]: Fraction(0) for c in cands}
     for a, w in ballots:
         if not a:
@@ -67,7 +71,9 @@ def _av(names: Sequence[str], ballots: Any, cands: Sequence[int], k: int, ties: 
     return top_n(ties, order, scores, k, stage=1), {"scores": scores}
 
 
-def _seq_pav(names: Sequence[str], ballots: Any, cands: Sequence[int], k: int, ties: TieBreaker) -> tuple[list[str], dict[str, Any]]:
+def _seq_pav(
+    names: Sequence[str], ballots: Any, cands: Sequence[int], k: int, ties: TieBreaker
+) -> tuple[list[str], dict[str, Any]]:
     committee: list[int] = []
     steps = []
     for step in range(1, k + 1):
@@ -113,15 +119,21 @@ def _phragmen(
                 # nobody approves c: only chosen when nothing else is left (load "k+1")
                 new_load[names[c]] = Fraction(k + 1)
                 continue
-            carried = sum((Fraction(w) * loads[i] for i, (a, w) in enumerate(ballots) if c in a), Fraction(0))
+            carried = sum(
+                (Fraction(w) * loads[i] for i, (a, w) in enumerate(ballots) if c in a), Fraction(0)
+            )
             new_load[names[c]] = (carried + 1) / weight
-        chosen = pick(ties, list(new_load), new_load, want="lowest", stage=step, purpose="next member")
+        chosen = pick(
+            ties, list(new_load), new_load, want="lowest", stage=step, purpose="next member"
+        )
         ci = names.index(chosen)
         for i, (a, _w) in enumerate(ballots):
             if ci in a:
                 loads[i] = new_load[chosen]
         committee.append(ci)
-        steps.append({"step": step, "chosen": chosen, "max_load": new_load[chosen], "phase": "phragmen"})
+        steps.append(
+            {"step": step, "chosen": chosen, "max_load": new_load[chosen], "phase": "phragmen"}
+        )
         step += 1
     return committee, steps
 
@@ -182,19 +194,36 @@ def _mes(
     if len(committee) < k:
         if completion == "phragmen":
             loads = [start - b for b in budget]
-            committee, more = _phragmen(names, ballots, cands, k, ties, committee=committee, loads=loads, first_step=step)
+            committee, more = _phragmen(
+                names, ballots, cands, k, ties, committee=committee, loads=loads, first_step=step
+            )
             steps += more
         elif completion == "av":
             scores = _approval_scores(ballots, cands)
             rest = {names[c]: scores[c] for c in cands if c not in committee}
             while len(committee) < k and rest:
-                chosen = pick(ties, list(rest), rest, want="highest", stage=step, purpose="next member")
+                chosen = pick(
+                    ties, list(rest), rest, want="highest", stage=step, purpose="next member"
+                )
                 committee.append(names.index(chosen))
-                steps.append({"step": step, "chosen": chosen, "approvals": rest.pop(chosen), "phase": "approval completion"})
+                steps.append(
+                    {
+                        "step": step,
+                        "chosen": chosen,
+                        "approvals": rest.pop(chosen),
+                        "phase": "approval completion",
+                    }
+                )
                 step += 1
         else:
-            notes.append(f"equal shares bought only {len(committee)} of {k} seats; no completion asked for")
-    return [names[c] for c in committee], {"steps": steps, "budget_per_voter": start, "notes": notes}
+            notes.append(
+                f"equal shares bought only {len(committee)} of {k} seats; no completion asked for"
+            )
+    return [names[c] for c in committee], {
+        "steps": steps,
+        "budget_per_voter": start,
+        "notes": notes,
+    }
 
 
 def _pav(
@@ -228,7 +257,14 @@ def _pav(
     }
 
 
-RULE_OPTIONS = {"approval": [], "sav": [], "pav": ["max_committees"], "seq-pav": [], "seq-phragmen": [], "mes": ["completion"]}
+RULE_OPTIONS = {
+    "approval": [],
+    "sav": [],
+    "pav": ["max_committees"],
+    "seq-pav": [],
+    "seq-phragmen": [],
+    "mes": ["completion"],
+}
 
 
 def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountRecord:
@@ -256,7 +292,9 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
         elected, detail = _mes(names, ballots, cands, k, ties, completion)
         notes += detail.pop("notes")
     else:
-        elected, detail = _pav(names, ballots, cands, k, ties, int(opts.get("max_committees", MAX_COMMITTEES)))
+        elected, detail = _pav(
+            names, ballots, cands, k, ties, int(opts.get("max_committees", MAX_COMMITTEES))
+        )
     approvals = _approval_scores(ballots, cands)
     extra = {"approvals": fractions({names[c]: v for c, v in approvals.items()}), **detail}
     stage = Stage(

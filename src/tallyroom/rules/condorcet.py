@@ -25,10 +25,14 @@ TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
 Matrix = dict[str, dict[str, Score]]
 
 
-def _groups(profile: Profile, rule_id: str) -> tuple[list[tuple[list[list[int]], Score]], list[int]]:
+def _groups(
+    profile: Profile, rule_id: str
+) -> tuple[list[tuple[list[list[int]], Score]], list[int]]:
     """Each paper as a list of equal-rank groups (withdrawn candidates removed)."""
     if profile.kind != "ranked":
-        raise RuleError(f"{rule_id} counts ranked ballots; this profile holds {profile.kind} ballots")
+        raise RuleError(
+            f"{rule_id} counts ranked ballots; this profile holds {profile.kind} ballots"
+        )
     gone = profile.election.withdrawn
     standing = [i for i in range(len(profile.election.candidates)) if i not in gone]
     out: list[tuple[list[list[int]], Score]] = []
@@ -49,7 +53,7 @@ def pairwise(profile: Profile, rule_id: str = "condorcet") -> tuple[Matrix, list
     papers, standing = _groups(profile, rule_id)
     names = profile.election.names
     n = len(names)
-    d = [[0] * n for _ in range(n)]
+    d: list[list[Score]] = [[0] * n for _ in range(n)]
     for groups, w in papers:
         above: list[int] = []
         ranked: set[int] = set()
@@ -137,7 +141,11 @@ def _ranked_pairs_lock(
     if len({s for _, _, s in pairs}) != len(pairs):
         pool = sorted(live)
         while pool:
-            c = pool[0] if len(pool) == 1 else ties.last_resort(pool, 1, "tie-breaking ranking of candidates", "highest")
+            c = (
+                pool[0]
+                if len(pool) == 1
+                else ties.last_resort(pool, 1, "tie-breaking ranking of candidates", "highest")
+            )
             tbrc.append(c)
             pool.remove(c)
     pos = {c: i for i, c in enumerate(tbrc or sorted(live))}
@@ -198,7 +206,9 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
     elif rule_id == "smith-set":
         ranking = list(smith) if len(smith) == 1 else []
         if len(smith) > 1:
-            notes.append(f"the Smith set has {len(smith)} members ({', '.join(smith)}); no single winner")
+            notes.append(
+                f"the Smith set has {len(smith)} members ({', '.join(smith)}); no single winner"
+            )
     elif rule_id == "schulze":
         p = _schulze(m, live)
         extra["strongest_paths"] = {a: fractions(r) for a, r in p.items()}
@@ -212,20 +222,30 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
         pool = set(live)
         while pool:
             sources = sorted(a for a in pool if not any(a in locked[b] for b in pool if b != a))
-            c = sources[0] if len(sources) == 1 else ties.last_resort(sources, 1, "order of finish", "highest")
+            c = (
+                sources[0]
+                if len(sources) == 1
+                else ties.last_resort(sources, 1, "order of finish", "highest")
+            )
             ranking.append(c)
             pool.remove(c)
     elif rule_id == "copeland":
         half = Fraction(opts.get("tie_score", Fraction(1, 2)))
         scores = {
-            a: sum((1 if m[a][b] > m[b][a] else half if m[a][b] == m[b][a] else 0) for b in live if b != a)
+            a: sum(
+                (1 if m[a][b] > m[b][a] else half if m[a][b] == m[b][a] else 0)
+                for b in live
+                if b != a
+            )
             for a in live
         }
         ranking = _ranking_by_score(ties, scores, live, want="highest", purpose="order of finish")
     elif rule_id == "minimax":
         measure = str(opts.get("measure", "winning-votes"))
         if measure not in ("winning-votes", "margins", "pairwise-opposition"):
-            raise RuleError("minimax: measure must be winning-votes, margins or pairwise-opposition")
+            raise RuleError(
+                "minimax: measure must be winning-votes, margins or pairwise-opposition"
+            )
 
         def defeat(a: str, b: str) -> Score:  # how badly b beats a
             if measure == "pairwise-opposition":
@@ -243,7 +263,9 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
         raise RuleError(f"unknown Condorcet-family rule {rule_id}")
     elected = ranking[:seats]
     if seats > 1:
-        notes.append(f"{seats} seats: the first {seats} of the rule's order of finish (not a proportional rule)")
+        notes.append(
+            f"{seats} seats: the first {seats} of the rule's order of finish (not a proportional rule)"
+        )
     if len(elected) < seats and rule_id not in ("condorcet", "smith-set"):
         notes.append(f"only {len(elected)} candidates could be ranked")
     extra["order_of_finish"] = ranking
@@ -271,7 +293,9 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
     )
 
 
-def _positional(profile: Profile, rule_id: str, live: Sequence[str], truncated: str) -> dict[str, Fraction]:
+def _positional(
+    profile: Profile, rule_id: str, live: Sequence[str], truncated: str
+) -> dict[str, Fraction]:
     """Borda: m-1 points for a first preference down to 0 (de Borda 1781); Dowdall: 1/r
     (Nauru) -- candidates a paper leaves out score 0 (or, with
     ``truncated="average"`` under Borda, share the points left equally).  Candidates ranked

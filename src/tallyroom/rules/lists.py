@@ -41,7 +41,9 @@ def _fraction(x: Any, what: str) -> Fraction:
     try:
         return Fraction(x)
     except (TypeError, ValueError):
-        raise RuleError(f"{what} must be a number or a percentage such as '5%', not {x!r}") from None
+        raise RuleError(
+            f"{what} must be a number or a percentage such as '5%', not {x!r}"
+        ) from None
 
 
 def qualifying(
@@ -83,7 +85,11 @@ def divisor_allocation(
         q = {p: Fraction(votes[p]) / div(won[p]) for p in live}
         best = max(q.values())
         tied = sorted(p for p in live if q[p] == best)
-        p = tied[0] if len(tied) == 1 else ties.last_resort(tied, stage, "next seat (equal quotients)", "highest")
+        p = (
+            tied[0]
+            if len(tied) == 1
+            else ties.last_resort(tied, stage, "next seat (equal quotients)", "highest")
+        )
         won[p] += 1
         order.append(p)
         quotients.append((p, best))
@@ -101,7 +107,13 @@ def quota_for(total: int, seats: int, quota: str) -> Fraction:
 
 
 def remainder_allocation(
-    votes: Mapping[str, int], seats: int, quota: str, ties: TieBreaker, *, stage: int = 1, quota_rounding: str = "exact"
+    votes: Mapping[str, int],
+    seats: int,
+    quota: str,
+    ties: TieBreaker,
+    *,
+    stage: int = 1,
+    quota_rounding: str = "exact",
 ) -> tuple[dict[str, int], list[str], Fraction, dict[str, Fraction]]:
     total = sum(votes.values())
     q = quota_for(total, seats, quota)
@@ -121,7 +133,11 @@ def remainder_allocation(
     while left > 0 and pool:
         best = max(rem[p] for p in pool)
         tied = sorted(p for p in pool if rem[p] == best)
-        p = tied[0] if len(tied) == 1 else ties.last_resort(tied, stage, "remainder seat", "highest")
+        p = (
+            tied[0]
+            if len(tied) == 1
+            else ties.last_resort(tied, stage, "remainder seat", "highest")
+        )
         won[p] += 1
         order.append(p)
         pool.remove(p)
@@ -132,7 +148,11 @@ def remainder_allocation(
         pool = [p for p in votes if won[p] > 0]
         low = min(rem[p] for p in pool)
         tied = sorted(p for p in pool if rem[p] == low)
-        p = tied[0] if len(tied) == 1 else ties.last_resort(tied, stage, "seat taken back", "lowest")
+        p = (
+            tied[0]
+            if len(tied) == 1
+            else ties.last_resort(tied, stage, "seat taken back", "lowest")
+        )
         won[p] -= 1
         order.reverse()
         order.remove(p)
@@ -143,14 +163,23 @@ def remainder_allocation(
 
 
 def allocate(
-    votes: Mapping[str, int], seats: int, method: str, ties: TieBreaker, *, stage: int = 1, quota: str | None = None, quota_rounding: str = "exact"
+    votes: Mapping[str, int],
+    seats: int,
+    method: str,
+    ties: TieBreaker,
+    *,
+    stage: int = 1,
+    quota: str | None = None,
+    quota_rounding: str = "exact",
 ) -> tuple[dict[str, int], list[str], dict[str, Any]]:
     if method in DIVISORS:
         won, order, quotients = divisor_allocation(votes, seats, method, ties, stage=stage)
         return won, order, {"quotients": quotients}
     if method in ("hare-lr", "droop-lr"):
         q = quota or ("hare" if method == "hare-lr" else "droop")
-        won, order, qv, rem = remainder_allocation(votes, seats, q, ties, stage=stage, quota_rounding=quota_rounding)
+        won, order, qv, rem = remainder_allocation(
+            votes, seats, q, ties, stage=stage, quota_rounding=quota_rounding
+        )
         return won, order, {"quota": qv, "remainders": rem, "quota_kind": q}
     raise RuleError(f"unknown list method {method!r}; use one of {', '.join(METHODS)}")
 
@@ -160,13 +189,18 @@ METHODS = ("dhondt", "sainte-lague", "modified-sainte-lague", "hare-lr", "droop-
 
 def _thresholds(options: dict[str, Any]) -> tuple[Fraction, dict[int, Fraction]]:
     t = _fraction(options.pop("threshold", 0), "threshold")
-    ct = {int(k): _fraction(v, "coalition threshold") for k, v in dict(options.pop("coalition_thresholds", {}) or {}).items()}
+    ct = {
+        int(k): _fraction(v, "coalition threshold")
+        for k, v in dict(options.pop("coalition_thresholds", {}) or {}).items()
+    }
     return t, ct
 
 
 def _count(profile: Profile, method: str, options: dict[str, Any]) -> CountRecord:
     tie = {k: options.pop(k) for k in TIE_KEYS if k in options}
-    known = ["threshold", "coalition_thresholds"] + (["quota", "quota_rounding"] if method.endswith("-lr") else [])
+    known = ["threshold", "coalition_thresholds"] + (
+        ["quota", "quota_rounding"] if method.endswith("-lr") else []
+    )
     raw = {k: options[k] for k in known if k in options}
     threshold, cthr = _thresholds(options)
     quota = options.pop("quota", None)
@@ -175,24 +209,34 @@ def _count(profile: Profile, method: str, options: dict[str, Any]) -> CountRecor
     e = profile.election
     names = e.names
     ties = tiebreaker(profile, **tie)
-    votes = {names[i]: 0 for i in range(len(names)) if i not in e.withdrawn}
-    no_vote = 0
+    votes: dict[str, Any] = {names[i]: 0 for i in range(len(names)) if i not in e.withdrawn}
+    no_vote: Any = 0
     for b, w in zip(profile.ballots, profile.weights):
         live = [c for c in b if isinstance(c, int) and c not in e.withdrawn]
         if profile.kind == "approval" and len(b) != 1 or not live:
             no_vote += w
             continue
         votes[names[live[0]]] += w
-    coalition = {c.name: int(c.attributes["coalition"]) for c in e.candidates if c.attributes.get("coalition", "0") not in ("", "0")}
-    ok, need = qualifying(votes, threshold=threshold, coalition=coalition, coalition_thresholds=cthr)
-    won, order, detail = allocate({p: votes[p] for p in ok}, e.seats, method, ties, quota=quota, quota_rounding=rounding)
+    coalition = {
+        c.name: int(c.attributes["coalition"])
+        for c in e.candidates
+        if c.attributes.get("coalition", "0") not in ("", "0")
+    }
+    ok, need = qualifying(
+        votes, threshold=threshold, coalition=coalition, coalition_thresholds=cthr
+    )
+    won, order, detail = allocate(
+        {p: votes[p] for p in ok}, e.seats, method, ties, quota=quota, quota_rounding=rounding
+    )
     seats = {p: won.get(p, 0) for p in votes}
     notes = []
     below = [p for p in votes if p not in ok and votes[p] > 0]
     if below:
         notes.append(f"below the threshold: {', '.join(below)}")
     if len(order) < e.seats:
-        notes.append(f"only {len(order)} of {e.seats} seats could be given (no party with votes left)")
+        notes.append(
+            f"only {len(order)} of {e.seats} seats could be given (no party with votes left)"
+        )
     stage = Stage(
         number=1,
         action="allocation",
@@ -241,9 +285,13 @@ def count_table(
     each region.
     """
     prof = table.profile(seats)
-    ties = tiebreaker(prof, seed=seed, tie_fallback=tie_fallback, tie_order=tie_order, decisions=decisions)
+    ties = tiebreaker(
+        prof, seed=seed, tie_fallback=tie_fallback, tie_order=tie_order, decisions=decisions
+    )
     t = _fraction(threshold, "threshold")
-    ct = {int(k): _fraction(v, "coalition threshold") for k, v in (coalition_thresholds or {}).items()}
+    ct = {
+        int(k): _fraction(v, "coalition threshold") for k, v in (coalition_thresholds or {}).items()
+    }
     national = table.party_totals()
     ok, need = qualifying(national, threshold=t, coalition=table.coalition, coalition_thresholds=ct)
     ctotals = table.constituency_totals()
@@ -258,7 +306,11 @@ def count_table(
             number=1,
             action="apportionment",
             description="seats to constituencies",
-            extra={"constituency_seats": dseats, "constituency_votes": {c: Fraction(v) for c, v in ctotals.items()}, **dd},
+            extra={
+                "constituency_seats": dseats,
+                "constituency_votes": {c: Fraction(v) for c, v in ctotals.items()},
+                **dd,
+            },
         )
     ]
     by_const: dict[str, dict[str, int]] = {}
@@ -266,7 +318,9 @@ def count_table(
     total_seats = {p: 0 for p in table.parties}
     for n, c in enumerate(table.constituencies, 2):
         v = table.in_constituency(c)
-        won, order, detail = allocate({p: v[p] for p in ok}, dseats[c], method, ties, stage=n, quota=quota)
+        won, order, detail = allocate(
+            {p: v[p] for p in ok}, dseats[c], method, ties, stage=n, quota=quota
+        )
         by_const[c] = {p: won.get(p, 0) for p in table.parties if won.get(p, 0)}
         for p, k in won.items():
             total_seats[p] += k
@@ -277,7 +331,12 @@ def count_table(
                 action="allocation",
                 subjects=(c,),
                 description=f"{c}: {dseats[c]} seats",
-                extra={"constituency": c, "seats": by_const[c], "votes": {p: Fraction(x) for p, x in v.items()}, **detail},
+                extra={
+                    "constituency": c,
+                    "seats": by_const[c],
+                    "votes": {p: Fraction(x) for p, x in v.items()},
+                    **detail,
+                },
             )
         )
     below = [p for p in table.parties if p not in ok and national[p] > 0]
@@ -294,9 +353,16 @@ def count_table(
         source=table.source,
         ballots_read=Fraction(sum(national.values())),
         valid=Fraction(sum(national.values())),
-        options={"threshold": t, "apportionment": apportionment if isinstance(apportionment, str) else "given"},
+        options={
+            "threshold": t,
+            "apportionment": apportionment if isinstance(apportionment, str) else "given",
+        },
         notes=(f"below the threshold: {', '.join(below)}",) if below else (),
-        extra={"seats": {p: k for p, k in total_seats.items() if k}, "constituency_seats": by_const, "thresholds": need},
+        extra={
+            "seats": {p: k for p, k in total_seats.items() if k},
+            "constituency_seats": by_const,
+            "thresholds": need,
+        },
     )
 
 

@@ -71,7 +71,14 @@ def _lowest(
         chosen, at, still = break_by_history(tied, history, want="lowest", direction=tie_history)
         if chosen is not None:
             ties.note(
-                TieBreak(stage, purpose, tuple(tied), chosen, "earlier stages", f"fewest votes at stage {at}")
+                TieBreak(
+                    stage,
+                    purpose,
+                    tuple(tied),
+                    chosen,
+                    "earlier stages",
+                    f"fewest votes at stage {at}",
+                )
             )
             return chosen
         tied = still
@@ -120,13 +127,19 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
         transfers: dict[str, Fraction] = {}
         if previous is not None:
             transfers = {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()}
-        threshold = Fraction(active // 2 + 1) if rctab and Fraction(active).denominator == 1 else None
+        threshold = (
+            Fraction(active // 2 + 1) if rctab and Fraction(active).denominator == 1 else None
+        )
         leader = max(current.values())
         winner: str | None = None
         majority = 2 * leader > active
         if len(continuing) == 1 or (majority and not (until_two and len(continuing) > 2)):
             leaders = [k for k, v in current.items() if v == leader]
-            winner = leaders[0] if len(leaders) == 1 else ties.last_resort(leaders, number, "election", "highest")
+            winner = (
+                leaders[0]
+                if len(leaders) == 1
+                else ties.last_resort(leaders, number, "election", "highest")
+            )
         excluded: list[str] = []
         reason = ""
         if winner is None:
@@ -150,7 +163,17 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
                     _lowest(ties, names, current, history, stage=number, tie_history=tie_history)
                 ]
                 reason = "fewest votes"
-        events = [Event("elected", winner, "majority of continuing votes" if majority else "last candidate")] if winner else []
+        events = (
+            [
+                Event(
+                    "elected",
+                    winner,
+                    "majority of continuing votes" if majority else "last candidate",
+                )
+            ]
+            if winner
+            else []
+        )
         events += [Event("excluded", x, reason) for x in excluded]
         stages.append(
             Stage(
@@ -184,7 +207,12 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
         elected=elected,
         stages=stages,
         ties=ties,
-        options={"batch": batch, "rctab": rctab, "continue_until_two": until_two, "tie_history": tie_history},
+        options={
+            "batch": batch,
+            "rctab": rctab,
+            "continue_until_two": until_two,
+            "tie_history": tie_history,
+        },
         notes=() if elected else ("no candidate could be elected",),
     )
 
@@ -203,7 +231,9 @@ def _top_two_count(
     together and their papers go to the highest of the survivors among the paper's first
     ``max_preferences`` preferences."""
     tie = _split(options)
-    advance = int(options.pop("advance", advance_default)) if rule_id == "two-round" else advance_default
+    advance = (
+        int(options.pop("advance", advance_default)) if rule_id == "two-round" else advance_default
+    )
     no_options(rule_id, options, ["advance"] if rule_id == "two-round" else [])
     if advance < 2:
         raise RuleError(f"{rule_id}: at least two candidates go to the second round, not {advance}")
@@ -234,7 +264,15 @@ def _top_two_count(
                 events=(Event("elected", winner, "more than half of the first preferences"),),
             )
         )
-        return record(used, method=rule_id, title=title, rule_text=rule_text, elected=[winner], stages=stages, ties=ties)
+        return record(
+            used,
+            method=rule_id,
+            title=title,
+            rule_text=rule_text,
+            elected=[winner],
+            stages=stages,
+            ties=ties,
+        )
     survivors: list[str] = []
     pool = list(first)
     while len(survivors) < min(advance, len(pool) + len(survivors)) and pool:
@@ -286,15 +324,36 @@ def _top_two_count(
 
 
 def count_sv(profile: Profile, **options: Any) -> CountRecord:
-    return _top_two_count(profile, options, rule_id="supplementary-vote", title="Supplementary vote", rule_text=SV_TEXT, max_preferences=2)
+    return _top_two_count(
+        profile,
+        options,
+        rule_id="supplementary-vote",
+        title="Supplementary vote",
+        rule_text=SV_TEXT,
+        max_preferences=2,
+    )
 
 
 def count_contingent(profile: Profile, **options: Any) -> CountRecord:
-    return _top_two_count(profile, options, rule_id="contingent-vote", title="Contingent vote", rule_text=CONTINGENT_TEXT, max_preferences=None)
+    return _top_two_count(
+        profile,
+        options,
+        rule_id="contingent-vote",
+        title="Contingent vote",
+        rule_text=CONTINGENT_TEXT,
+        max_preferences=None,
+    )
 
 
 def count_two_round(profile: Profile, **options: Any) -> CountRecord:
-    return _top_two_count(profile, options, rule_id="two-round", title="Two-round system (from rankings)", rule_text=TWO_ROUND_TEXT, max_preferences=None)
+    return _top_two_count(
+        profile,
+        options,
+        rule_id="two-round",
+        title="Two-round system (from rankings)",
+        rule_text=TWO_ROUND_TEXT,
+        max_preferences=None,
+    )
 
 
 def count_coombs(profile: Profile, **options: Any) -> CountRecord:
@@ -331,18 +390,24 @@ def count_coombs(profile: Profile, **options: Any) -> CountRecord:
         leader = max(current.values())
         winner = None
         if len(continuing) == 1 or 2 * leader > active:
-            winner = pick(ties, list(current), current, want="highest", stage=number, purpose="election")
+            winner = pick(
+                ties, list(current), current, want="highest", stage=number, purpose="election"
+            )
         excluded: list[str] = []
         if winner is None:
             most = max(last.values())
             tied = sorted(k for k, v in last.items() if v == most)
-            excluded = [tied[0] if len(tied) == 1 else ties.last_resort(tied, number, "exclusion", "lowest")]
+            excluded = [
+                tied[0] if len(tied) == 1 else ties.last_resort(tied, number, "exclusion", "lowest")
+            ]
         stages.append(
             Stage(
                 number=number,
                 action="first preferences" if number == 1 else "round",
                 totals=fractions(current),
-                transfers={} if previous is None else {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()},
+                transfers={}
+                if previous is None
+                else {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()},
                 exhausted=Fraction(exhausted),
                 exhausted_papers=Fraction(exhausted),
                 quota=Fraction(active, 2),
@@ -360,7 +425,15 @@ def count_coombs(profile: Profile, **options: Any) -> CountRecord:
             elected.append(winner)
             break
         continuing.discard(names.index(excluded[0]))
-    return record(used, method=rule_id, title="Coombs' method", rule_text=COOMBS_TEXT, elected=elected, stages=stages, ties=ties)
+    return record(
+        used,
+        method=rule_id,
+        title="Coombs' method",
+        rule_text=COOMBS_TEXT,
+        elected=elected,
+        stages=stages,
+        ties=ties,
+    )
 
 
 def count_bucklin(profile: Profile, **options: Any) -> CountRecord:
@@ -393,13 +466,31 @@ def count_bucklin(profile: Profile, **options: Any) -> CountRecord:
                 description=f"preferences 1 to {r}",
                 elected=(winner,) if winner else (),
                 quota=Fraction(valid, 2),
-                events=(Event("elected", winner, "majority of the papers" if 2 * top > valid else "highest total when preferences ran out"),) if winner else (),
+                events=(
+                    Event(
+                        "elected",
+                        winner,
+                        "majority of the papers"
+                        if 2 * top > valid
+                        else "highest total when preferences ran out",
+                    ),
+                )
+                if winner
+                else (),
                 extra={"scores": fractions(scores)},
             )
         )
         if winner:
             break
-    return record(used, method=rule_id, title="Bucklin voting", rule_text=BUCKLIN_TEXT, elected=[winner] if winner else [], stages=stages, ties=ties)
+    return record(
+        used,
+        method=rule_id,
+        title="Bucklin voting",
+        rule_text=BUCKLIN_TEXT,
+        elected=[winner] if winner else [],
+        stages=stages,
+        ties=ties,
+    )
 
 
 IRV_TEXT = (
@@ -424,11 +515,49 @@ COOMBS_TEXT = "Coombs (1964), A Theory of Data; Grofman & Feld (2004), Electoral
 BUCKLIN_TEXT = "Bucklin (Grand Junction) system, Grand Junction City Charter 1909, s. 4"
 
 for _id, _title, _desc, _text, _fn in (
-    ("irv", "Instant-runoff voting", "Alternative vote: exclude the lowest until one has a majority of continuing papers (batch and RCTab options)", IRV_TEXT, count_irv),
-    ("supplementary-vote", "Supplementary vote", "First and second choices; without a majority the top two take the second choices (UK mayors to 2022)", SV_TEXT, count_sv),
-    ("contingent-vote", "Contingent vote", "Without a majority all but the top two are excluded at once; papers go to the higher-ranked of the two", CONTINGENT_TEXT, count_contingent),
-    ("two-round", "Two-round system", "Runoff between the top two (option advance) simulated from rankings", TWO_ROUND_TEXT, count_two_round),
-    ("coombs", "Coombs' method", "Without a majority, exclude the candidate ranked last by most papers", COOMBS_TEXT, count_coombs),
-    ("bucklin", "Bucklin voting", "Add lower preferences round by round until a candidate has a majority of the papers", BUCKLIN_TEXT, count_bucklin),
+    (
+        "irv",
+        "Instant-runoff voting",
+        "Alternative vote: exclude the lowest until one has a majority of continuing papers (batch and RCTab options)",
+        IRV_TEXT,
+        count_irv,
+    ),
+    (
+        "supplementary-vote",
+        "Supplementary vote",
+        "First and second choices; without a majority the top two take the second choices (UK mayors to 2022)",
+        SV_TEXT,
+        count_sv,
+    ),
+    (
+        "contingent-vote",
+        "Contingent vote",
+        "Without a majority all but the top two are excluded at once; papers go to the higher-ranked of the two",
+        CONTINGENT_TEXT,
+        count_contingent,
+    ),
+    (
+        "two-round",
+        "Two-round system",
+        "Runoff between the top two (option advance) simulated from rankings",
+        TWO_ROUND_TEXT,
+        count_two_round,
+    ),
+    (
+        "coombs",
+        "Coombs' method",
+        "Without a majority, exclude the candidate ranked last by most papers",
+        COOMBS_TEXT,
+        count_coombs,
+    ),
+    (
+        "bucklin",
+        "Bucklin voting",
+        "Add lower preferences round by round until a candidate has a majority of the papers",
+        BUCKLIN_TEXT,
+        count_bucklin,
+    ),
 ):
-    register(Rule(id=_id, title=_title, description=_desc, rule_text=_text, family="majority", count=_fn))
+    register(
+        Rule(id=_id, title=_title, description=_desc, rule_text=_text, family="majority", count=_fn)
+    )

@@ -105,7 +105,11 @@ def _plurality(
 
 
 def _count_fptp(profile: Profile, **options: Any) -> CountRecord:
-    tie = {k: options.pop(k) for k in ("seed", "tie_fallback", "tie_order", "decisions") if k in options}
+    tie = {
+        k: options.pop(k)
+        for k in ("seed", "tie_fallback", "tie_order", "decisions")
+        if k in options
+    }
     no_options("fptp", options)
     return _plurality(
         profile,
@@ -119,15 +123,28 @@ def _count_fptp(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_snv(profile: Profile, **options: Any) -> CountRecord:
-    tie = {k: options.pop(k) for k in ("seed", "tie_fallback", "tie_order", "decisions") if k in options}
+    tie = {
+        k: options.pop(k)
+        for k in ("seed", "tie_fallback", "tie_order", "decisions")
+        if k in options
+    }
     no_options("snv", options)
     return _plurality(
-        profile, rule_id="snv", title="Single non-transferable vote", rule_text=SNV_TEXT, votes=1, **tie
+        profile,
+        rule_id="snv",
+        title="Single non-transferable vote",
+        rule_text=SNV_TEXT,
+        votes=1,
+        **tie,
     )
 
 
 def _count_block(profile: Profile, **options: Any) -> CountRecord:
-    tie = {k: options.pop(k) for k in ("seed", "tie_fallback", "tie_order", "decisions") if k in options}
+    tie = {
+        k: options.pop(k)
+        for k in ("seed", "tie_fallback", "tie_order", "decisions")
+        if k in options
+    }
     votes = int(options.pop("votes", profile.election.seats))
     no_options("block-vote", options, ["votes"])
     return _plurality(
@@ -136,7 +153,11 @@ def _count_block(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_limited(profile: Profile, **options: Any) -> CountRecord:
-    tie = {k: options.pop(k) for k in ("seed", "tie_fallback", "tie_order", "decisions") if k in options}
+    tie = {
+        k: options.pop(k)
+        for k in ("seed", "tie_fallback", "tie_order", "decisions")
+        if k in options
+    }
     seats = profile.election.seats
     votes = int(options.pop("votes", max(1, seats - 1)))
     no_options("limited-vote", options, ["votes"])
@@ -146,12 +167,21 @@ def _count_limited(profile: Profile, **options: Any) -> CountRecord:
             "with as many votes as seats use block-vote"
         )
     return _plurality(
-        profile, rule_id="limited-vote", title="Limited vote", rule_text=LIMITED_TEXT, votes=votes, **tie
+        profile,
+        rule_id="limited-vote",
+        title="Limited vote",
+        rule_text=LIMITED_TEXT,
+        votes=votes,
+        **tie,
     )
 
 
 def _count_cumulative(profile: Profile, **options: Any) -> CountRecord:
-    tie = {k: options.pop(k) for k in ("seed", "tie_fallback", "tie_order", "decisions") if k in options}
+    tie = {
+        k: options.pop(k)
+        for k in ("seed", "tie_fallback", "tie_order", "decisions")
+        if k in options
+    }
     votes = int(options.pop("votes", profile.election.seats))
     no_options("cumulative-vote", options, ["votes"])
     return _plurality(
@@ -185,11 +215,46 @@ CUMULATIVE_TEXT = (
 )
 
 for _id, _title, _desc, _text, _fn, _kinds in (
-    ("fptp", "First past the post", "One vote, one seat: the candidate with the most votes wins", FPTP_TEXT, _count_fptp, ("ranked", "approval")),
-    ("snv", "Single non-transferable vote", "One vote each, k seats: the k candidates with the most votes win", SNV_TEXT, _count_snv, ("ranked", "approval")),
-    ("block-vote", "Block vote", "Vote for up to k (X marks, or the top k of a ranking); the k most-voted win", BLOCK_TEXT, _count_block, ("approval", "ranked")),
-    ("limited-vote", "Limited vote", "Vote for fewer than k candidates (option votes, default k-1); the k most-voted win", LIMITED_TEXT, _count_limited, ("approval", "ranked")),
-    ("cumulative-vote", "Cumulative vote", "k votes each, shared equally among the candidates marked; the k highest win", CUMULATIVE_TEXT, _count_cumulative, ("approval", "ranked")),
+    (
+        "fptp",
+        "First past the post",
+        "One vote, one seat: the candidate with the most votes wins",
+        FPTP_TEXT,
+        _count_fptp,
+        ("ranked", "approval"),
+    ),
+    (
+        "snv",
+        "Single non-transferable vote",
+        "One vote each, k seats: the k candidates with the most votes win",
+        SNV_TEXT,
+        _count_snv,
+        ("ranked", "approval"),
+    ),
+    (
+        "block-vote",
+        "Block vote",
+        "Vote for up to k (X marks, or the top k of a ranking); the k most-voted win",
+        BLOCK_TEXT,
+        _count_block,
+        ("approval", "ranked"),
+    ),
+    (
+        "limited-vote",
+        "Limited vote",
+        "Vote for fewer than k candidates (option votes, default k-1); the k most-voted win",
+        LIMITED_TEXT,
+        _count_limited,
+        ("approval", "ranked"),
+    ),
+    (
+        "cumulative-vote",
+        "Cumulative vote",
+        "k votes each, shared equally among the candidates marked; the k highest win",
+        CUMULATIVE_TEXT,
+        _count_cumulative,
+        ("approval", "ranked"),
+    ),
 ):
     register(
         Rule(

@@ -48,6 +48,17 @@ Reader = Callable[[Source, BallotRules | None, int | None], Profile]
 Writer = Callable[[Profile, TextIO], None]
 
 SNIFF_BYTES = 64 << 10
+_READER_BUGS = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ZeroDivisionError,
+    OverflowError,
+    RecursionError,
+    UnicodeError,
+)
 
 
 @dataclass(frozen=True)
@@ -235,7 +246,19 @@ def read(
             _display(source), None, None, f"a {fmt.name} file as a stream", "a path to the file"
         )
     assert fmt.reader is not None
-    profile = fmt.reader(source, rules, seats)
+    try:
+        profile = fmt.reader(source, rules, seats)
+    except _READER_BUGS as bug:
+        # Readers refuse bad files with BallotFileError; anything else is a reader's bug.
+        # It is still reported on one line, naming the file, with the cause chained.
+        raise BallotFileError(
+            _display(source),
+            None,
+            None,
+            f"content the {fmt.name} reader failed on ({type(bug).__name__}: {bug}; "
+            "a bug in tallyroom, please report it)",
+            f"a well-formed {fmt.name} file",
+        ) from bug
     e = profile.election
     if seats is not None and e.seats != seats:
         if seats > len(e.candidates):

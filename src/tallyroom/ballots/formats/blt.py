@@ -262,6 +262,14 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
                     name, lineno, None, "a ballot id alone", "a ballot after its id"
                 )
         col, tok = toks[pos]
+        if stripped.startswith('"'):
+            raise BallotFileError(
+                name,
+                lineno,
+                1,
+                shown(stripped),
+                "a ballot line, or the end-of-ballots line '0' before the candidate names",
+            )
         weight = _parse_weight(tok, name, lineno, col)
         if toks[-1][1] != "0" or len(toks) - pos < 2:
             raise BallotFileError(
@@ -276,7 +284,16 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             if tok == "-":
                 marks.append(None)
             elif "=" in tok:
-                group = tuple(candidate(t, lineno, col) for t in tok.split("=") if t)
+                parts = tok.split("=")
+                if any(not t for t in parts):
+                    raise BallotFileError(
+                        name,
+                        lineno,
+                        col,
+                        shown(tok),
+                        "candidates ranked equal joined by '=', as 2=4",
+                    )
+                group = tuple(candidate(t, lineno, col) for t in parts)
                 marks.append(group if len(group) > 1 else group[0])
             else:
                 marks.append(candidate(tok, lineno, col))
@@ -379,14 +396,17 @@ def write_blt(profile: Profile, out: TextIO) -> None:
 
 
 def _fraction_text(w: Fraction) -> str:
+    """A fractional weight as an exact decimal, or refused when it has none (1/3)."""
     from tallyroom.numbers import format_decimal
 
     d = w.denominator
-    places = 0
-    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
-        if 10**places % w.denominator == 0:
-            break
-        places += 1
-    if 10**places % w.denominator != 0:
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d != 1:
         raise ValueError(f"weight {w} has no exact decimal form for BLT")
-    return format_decimal(w, places)
+    return format_decimal(w, max(twos, fives))

@@ -171,7 +171,7 @@ def _records(stream: BinaryIO, name: str) -> Iterator[_Record]:
         except _csv.Error as err:
             start = physical[0][0] if physical else None
             if "field larger than field limit" in str(err):
-                found = "a field longer than the CSV limit (a quote that never closes?)"
+                found = f"a field longer than {_csv.field_size_limit():,} characters (a quote that never closes?)"
             else:
                 found = f"a malformed CSV record ({err})"
             raise BallotFileError(name, start, None, found, "a CSV record") from None

@@ -13,7 +13,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from tallyroom.ballots.model import OVERVOTE, BallotRules, Candidate, Election, Preference, Profile, Weight, clean_ranking
+from tallyroom.ballots.model import (
+    OVERVOTE,
+    BallotRules,
+    Candidate,
+    Election,
+    Preference,
+    Profile,
+    Weight,
+    clean_ranking,
+)
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
@@ -42,9 +51,17 @@ def read_ess(
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
     except FileNotFoundError:
-        raise BallotFileError(name, None, None, "no such file", "a readable ES&S .xlsx file") from None
+        raise BallotFileError(
+            name, None, None, "no such file", "a readable ES&S .xlsx file"
+        ) from None
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
-        raise BallotFileError(name, None, None, f"not an Excel workbook ({type(e).__name__})", "an ES&S .xlsx cast-vote record") from None
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"not an Excel workbook ({type(e).__name__})",
+            "an ES&S .xlsx cast-vote record",
+        ) from None
     ws = wb.worksheets[0]
     index: dict[str, int] = {}
     names: list[str] = list(candidates or [])
@@ -68,7 +85,13 @@ def read_ess(
         if count_at is not None:
             value = row[count_at] if count_at < len(row) else None
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise BallotFileError(name, r, count_at + 1, repr(value), "a whole number of ballots (1 or more) in the COUNT column")
+                raise BallotFileError(
+                    name,
+                    r,
+                    count_at + 1,
+                    repr(value),
+                    "a whole number of ballots (1 or more) in the COUNT column",
+                )
             weight = value
         marks: list[Preference | None] = []
         for col, cell in enumerate(row[rank_cols], first_vote_column):
@@ -81,7 +104,13 @@ def read_ess(
                 cand = UWI_NAME if text == uwi_label else text
                 if cand not in index:
                     if candidates is not None and cand != UWI_NAME:
-                        raise BallotFileError(name, r, col, repr(text), "one of the declared candidates: " + ", ".join(candidates))
+                        raise BallotFileError(
+                            name,
+                            r,
+                            col,
+                            repr(text),
+                            "one of the declared candidates: " + ", ".join(candidates),
+                        )
                     index[cand] = len(names)
                     names.append(cand)
                 marks.append(index[cand])
@@ -89,9 +118,21 @@ def read_ess(
         raw[key] = raw.get(key, 0) + weight
     wb.close()
     if not names:
-        raise BallotFileError(name, None, None, "no candidate names in any ballot", "an ES&S cast-vote record with rankings")
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            "no candidate names in any ballot",
+            "an ES&S cast-vote record with rankings",
+        )
     if seats > len(names):
-        raise BallotFileError(name, None, None, f"{seats} seats for {len(names)} candidates", "no more seats than candidates")
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"{seats} seats for {len(names)} candidates",
+            "no more seats than candidates",
+        )
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
     invalid: dict[str, Weight] = {}
     cleaned: list[tuple[tuple, Weight]] = []

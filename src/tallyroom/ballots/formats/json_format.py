@@ -269,7 +269,7 @@ class _Reader:
             w: Weight = value
         else:
             t = value.strip()
-            if not _WEIGHT.fullmatch(t):
+            if not _WEIGHT.fullmatch(t) or re.fullmatch(r"[0-9]+/0+", t):
                 found = f"a negative {what}" if t.startswith("-") else f"{what} {shown(value)}"
                 raise self.fail(
                     pos, found, f"{what}: a whole number, a decimal or a ratio, as a string"

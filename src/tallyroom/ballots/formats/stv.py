@@ -266,6 +266,13 @@ class _Reader:
             weight: Weight = 1
             mm = _MULTIPLIER.fullmatch(toks[0][1])
             if mm:
+                if re.fullmatch(r"[0-9]+/0+", mm.group(1)):
+                    raise self.fail(
+                        lineno,
+                        toks[0][0],
+                        f"a ratio over 0 {shown(toks[0][1])}",
+                        "a count such as 3X or 1/3X before the ballot",
+                    )
                 f = Fraction(mm.group(1))
                 if f == 0:
                     raise self.fail(
@@ -336,6 +343,15 @@ class _Reader:
                 e.found,
                 e.expected,
             ) from None
+        except (IndexError, ValueError, KeyError, TypeError, ZeroDivisionError) as e:
+            # the BLT reader failed without saying where: still one line, naming the file
+            raise BallotFileError(
+                self.name,
+                None,
+                None,
+                f"a BLT part the BLT reader failed on ({type(e).__name__}: {e})",
+                "a well-formed BLT file after ballots=blt",
+            ) from e
         el = profile.election
         if title and not el.title:
             profile = profile.with_election(

@@ -30,7 +30,11 @@ def open_binary(path: str | os.PathLike[str] | BinaryIO) -> tuple[BinaryIO, str]
     """Open a path (or take an open binary stream) and return it with its display name."""
     if hasattr(path, "read"):
         stream = path  # type: ignore[assignment]
-        return stream, getattr(stream, "name", "<stream>")  # type: ignore[return-value]
+        name = str(getattr(stream, "name", "<stream>"))
+        if isinstance(stream, io.TextIOBase):
+            # a text stream: read it back as UTF-8 bytes
+            stream = io.BytesIO(stream.read().encode("utf-8"))  # type: ignore[union-attr]
+        return stream, name  # type: ignore[return-value]
     name = os.fspath(path)
     try:
         return open(name, "rb"), name  # noqa: SIM115

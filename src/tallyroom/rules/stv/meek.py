@@ -38,6 +38,8 @@ CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "wi
 class MeekOptions:
     #: meek: a candidate keeps value x keep factor; warren: keeps min(keep factor, value)
     variant: Literal["meek", "warren"] = "meek"
+    #: fixed decimals, or exact rationals (keep factors then rounded up at 20 places beyond
+    #: omega, the only rounding in an exact Meek count)
     arithmetic: Literal["fixed", "exact"] = "fixed"
     places: int = 9
     #: the amount a candidate keeps from a ballot, rounded up or down (fixed arithmetic)
@@ -63,7 +65,9 @@ class MeekOptions:
         known = set(asdict(self))
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise RuleError(f"unknown Meek option(s): {', '.join(unknown)}; options are: {', '.join(sorted(known))}")
+            raise RuleError(
+                f"unknown Meek option(s): {', '.join(unknown)}; options are: {', '.join(sorted(known))}"
+            )
         d = asdict(self) | changes
         return MeekOptions(**d)
 
@@ -83,7 +87,9 @@ class MeekSTV:
         tie_breaker: TieBreaker,
     ) -> None:
         if profile.kind != "ranked":
-            raise RuleError(f"{method} counts ranked ballots; this profile holds {profile.kind} ballots")
+            raise RuleError(
+                f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
+            )
         self.profile = profile.strict()
         self.o = options
         self.method, self.title, self.rule_text = method, title, rule_text
@@ -175,22 +181,37 @@ class MeekSTV:
     def _update_kf(self, kf: Any, quota: Any, votes: Any) -> Any:
         """kf x quota / votes; rounded up at each step in fixed arithmetic (NZ cl.17, PRF B.2.f)."""
         if self.exact:
-            return Fraction(kf) * Fraction(quota) / Fraction(votes)
+            # Exact keep factors grow without bound in size (each iteration multiplies their
+            # denominators), so they are rounded up at 10^-(omega places + 20): far below
+            # anything the count can see, and it keeps every iteration fast.
+            k = Fraction(kf) * Fraction(quota) / Fraction(votes)
+            grid = 10 ** (self.o.omega_places + 20)
+            return Fraction(-((-k.numerator * grid) // k.denominator), grid)
         S = self.scale
         step = divide(int(kf) * int(quota), S, _UP)
         return divide(step * S, int(votes), _UP)
 
     # -- ties ----------------------------------------------------------------------------------
-    def _choose(self, tied: list[int], history: list[dict[str, Any]], *, want: str, purpose: str, stage: int) -> int:
+    def _choose(
+        self, tied: list[int], history: list[dict[str, Any]], *, want: str, purpose: str, stage: int
+    ) -> int:
         if len(tied) == 1:
             return tied[0]
         names = [self.names[i] for i in tied]
         if self.o.tie_history != "none" and history:
-            chosen, at, still = break_by_history(names, history, want=want, direction=self.o.tie_history)
+            chosen, at, still = break_by_history(
+                names, history, want=want, direction=self.o.tie_history
+            )
             if chosen is not None:
                 self.ties.note(
-                    TieBreak(stage, purpose, tuple(names), chosen, f"votes at an earlier stage ({self.o.tie_history})",
-                             f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}")
+                    TieBreak(
+                        stage,
+                        purpose,
+                        tuple(names),
+                        chosen,
+                        f"votes at an earlier stage ({self.o.tie_history})",
+                        f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}",
+                    )
                 )
                 return self.names.index(chosen)
             names = still
@@ -206,7 +227,11 @@ class MeekSTV:
         status = [WITHDRAWN if i in e.withdrawn else CONTINUING for i in range(n)]
         kf: list[Any] = [zero if s == WITHDRAWN else one for s in status]
         valid = Fraction(self.profile.valid) if self.exact else int(self.profile.valid) * self.scale
-        omega = Fraction(1, 10**o.omega_places) if self.exact else max(self.scale // 10**o.omega_places, 1)
+        omega = (
+            Fraction(1, 10**o.omega_places)
+            if self.exact
+            else max(self.scale // 10**o.omega_places, 1)
+        )
         elected: list[int] = []
         stages: list[Stage] = []
         history: list[dict[str, Any]] = []
@@ -231,10 +256,14 @@ class MeekSTV:
             while True:
                 iterations += 1
                 if iterations > o.max_iterations:
-                    raise CountError(f"{self.method}: no convergence after {o.max_iterations} iterations")
+                    raise CountError(
+                        f"{self.method}: no convergence after {o.max_iterations} iterations"
+                    )
                 if iterations > 1:
                     votes, exhausted = self._distribute(kf)
-                total = sum((votes[i] for i in range(n) if status[i] in (CONTINUING, ELECTED)), zero)
+                total = sum(
+                    (votes[i] for i in range(n) if status[i] in (CONTINUING, ELECTED)), zero
+                )
                 quota = self._quota(total)
                 reached = [i for i in hopeful() if self._elected_by(votes[i], quota)]
                 if reached:
@@ -278,24 +307,39 @@ class MeekSTV:
                     low = min(votes[i] for i in hop)
                     margin = surplus if o.tie_within_surplus else zero
                     tied = [i for i in hop if votes[i] <= low + margin]
-                    excluded = [self._choose(tied, history, want="lowest", purpose="exclusion", stage=number)]
+                    excluded = [
+                        self._choose(
+                            tied, history, want="lowest", purpose="exclusion", stage=number
+                        )
+                    ]
                 for i in excluded:
                     status[i] = EXCLUDED
                     kf[i] = zero
-                why = {"omega": "surplus below omega", "stable": "surplus no longer falling", "batch": "sure loser"}[outcome]
-                events = [Event("excluded", self.names[i], f"lowest votes ({why})") for i in excluded]
+                why = {
+                    "omega": "surplus below omega",
+                    "stable": "surplus no longer falling",
+                    "batch": "sure loser",
+                }[outcome]
+                events = [
+                    Event("excluded", self.names[i], f"lowest votes ({why})") for i in excluded
+                ]
             history.append(dict(totals))
             fr_tot = {k: self._fr(v) for k, v in totals.items()}
             ex_fr = self._fr(exhausted)
             loss = Fraction(self.profile.valid) - sum(fr_tot.values(), Fraction(0)) - ex_fr
-            action = "first preferences" if number == 1 and iterations == 1 else ("election" if new else "exclusion")
+            action = (
+                "first preferences"
+                if number == 1 and iterations == 1
+                else ("election" if new else "exclusion")
+            )
             stages.append(
                 Stage(
                     number=number,
                     action=action,
                     subjects=tuple(self.names[i] for i in (new or excluded)),
                     description=(
-                        ("Elected: " if new else "Excluded: ") + ", ".join(self.names[i] for i in (new or excluded))
+                        ("Elected: " if new else "Excluded: ")
+                        + ", ".join(self.names[i] for i in (new or excluded))
                     ),
                     totals=fr_tot,
                     transfers={k: fr_tot[k] - self._fr(prev_totals[k]) for k in fr_tot},
@@ -306,7 +350,9 @@ class MeekSTV:
                     excluded=tuple(self.names[i] for i in excluded),
                     events=tuple(events),
                     extra={
-                        "keep_factors": {self.names[i]: self._fr(kf[i]) for i in range(n) if status[i] == ELECTED},
+                        "keep_factors": {
+                            self.names[i]: self._fr(kf[i]) for i in range(n) if status[i] == ELECTED
+                        },
                         "iterations": iterations,
                         "surplus": self._fr(surplus),
                         "ended_by": outcome,
@@ -332,7 +378,12 @@ class MeekSTV:
                     last,
                     elected=last.elected + tuple(self.names[i] for i in ordered),
                     events=last.events
-                    + tuple(Event("elected", self.names[i], "hopeful candidates equal the vacancies left") for i in ordered),
+                    + tuple(
+                        Event(
+                            "elected", self.names[i], "hopeful candidates equal the vacancies left"
+                        )
+                        for i in ordered
+                    ),
                 )
         notes = []
         if len(elected) < self.seats:
@@ -400,9 +451,13 @@ def make_counter(options: MeekOptions, rule_id: str, title: str, rule_text: str)
         **changes: Any,
     ) -> CountRecord:
         opts = options.with_options(**changes) if changes else options
-        order = tuple(tie_order) or tuple(profile.election.names[i] for i in (profile.election.tie_order or ()))
+        order = tuple(tie_order) or tuple(
+            profile.election.names[i] for i in (profile.election.tie_order or ())
+        )
         fallback = tie_fallback or ("order" if order else opts.tie_fallback)
         ties = TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
-        return MeekSTV(profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties).count()
+        return MeekSTV(
+            profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties
+        ).count()
 
     return count
