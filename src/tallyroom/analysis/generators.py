@@ -237,8 +237,8 @@ def slate_voting(
 
     A voter of bloc g (drawn with ``bloc_shares``) ranks g's slate first, in
     Plackett-Luce order by ``weights``; each of those candidates independently crosses
-    over with probability ``crossover`` and is ranked among the rest instead.  A bloc with
-    no slate (e.g. "none") ranks everyone by weight.
+    over with probability ``crossover`` and is ranked among the rest instead.  A bloc whose
+    name is no candidate's slate (e.g. "unaligned") ranks everyone by weight.
     """
     if not 0.0 <= crossover <= 1.0:
         raise ValueError("crossover is a probability")
