@@ -95,7 +95,9 @@ def impartial_culture(
     rng = _rng(seed)
     m = len(_continuing(election))
     order = np.argsort(rng.random((voters, m)), axis=1)
-    return _to_profile(election, order, _lengths(rng, voters, m, lengths), source="impartial culture")
+    return _to_profile(
+        election, order, _lengths(rng, voters, m, lengths), source="impartial culture"
+    )
 
 
 def _gumbel_order(rng: np.random.Generator, logw: np.ndarray) -> np.ndarray:
@@ -113,7 +115,9 @@ def _blocs(
     """(slate names, each voter's bloc index, candidate x slate membership matrix)."""
     member = groups_of(election, groups)
     names = sorted(set(member)) if bloc_shares is None else list(bloc_shares)
-    p = np.array([1.0] * len(names) if bloc_shares is None else [float(bloc_shares[g]) for g in names])
+    p = np.array(
+        [1.0] * len(names) if bloc_shares is None else [float(bloc_shares[g]) for g in names]
+    )
     bloc = rng.choice(len(names), size=voters, p=p / p.sum())
     onehot = np.array([[1.0 if g == s else 0.0 for s in names] for g in member])
     return names, bloc, onehot
@@ -314,8 +318,9 @@ def fit_block_vote(
     w = np.array([float(x) for x, ok in zip(template.weights, keep) if ok])
     w *= target.sum() / max((inc * w[:, None]).sum(), 1.0)
     lengths = inc.sum(axis=1)
-    it = 0
-    for it in range(1, iterations + 1):
+    done = 0
+    for step in range(1, iterations + 1):
+        done = step
         current = inc.T @ w
         ratio = np.where(current > 0, target / np.maximum(current, 1e-12), 1.0)
         w *= np.exp((inc @ np.log(ratio)) / lengths)
@@ -357,6 +362,6 @@ def fit_block_vote(
         sampled_types=len(types),
         filler_papers=filler,
         voters=int(sum(int(x) for x in profile.weights)),
-        iterations=it,
+        iterations=done,
         max_relative_error_before_rounding=err,
     )

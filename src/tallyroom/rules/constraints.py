@@ -338,27 +338,31 @@ class BoundConstraints:
                     f"constraint {d}: group {g.text} needs at least {g.lo} seats but only "
                     f"{len(g.members)} of its candidates stand"
                 )
-        # disjoint groups (different values of one attribute): minima add up
-        by_attr: dict[str, list[_Group]] = {}
+        # one attribute's values are disjoint groups: their minima add up, and when every
+        # standing candidate has a value, their maxima must leave room for every seat
+        standing = {i for i in range(len(e.candidates)) if i not in e.withdrawn}
+        by_attr: dict[str, dict[str, tuple[int, int, frozenset[int]]]] = {}
         for g in self.groups:
             if len(g.constraint.group) == 1:
-                by_attr.setdefault(g.constraint.group[0][0].casefold(), []).append(g)
-        for a, gs in by_attr.items():
-            total = sum(g.lo for g in gs)
+                a, v = g.constraint.group[0]
+                vals = by_attr.setdefault(a.casefold(), {})
+                lo, hi, _ = vals.get(v.casefold(), (0, self.seats, g.members))
+                vals[v.casefold()] = (max(lo, g.lo), min(hi, g.hi), g.members)
+        for a, vals in by_attr.items():
+            total = sum(lo for lo, _, _ in vals.values())
             if total > self.seats:
-                parts = ", ".join(f"{g.text} {g.lo}" for g in gs if g.lo)
+                parts = ", ".join(f"{a}={v} {lo}" for v, (lo, _, _) in vals.items() if lo)
                 raise ElectionError(
-                    f"the minima for {gs[0].constraint.group[0][0]} ({parts}) add up to {total} "
-                    f"seats but only {self.seats} are to be filled"
+                    f"the minima for {a} ({parts}) add up to {total} seats but only "
+                    f"{self.seats} are to be filled"
                 )
-            standing = {i for i in range(len(e.candidates)) if i not in e.withdrawn}
-            covered = set().union(*(g.members for g in gs))
-            if covered == standing:
-                cap = sum(min(g.hi, len(g.members)) for g in gs)
+            covered = frozenset().union(*(m for _, _, m in vals.values()))
+            if covered >= standing:
+                cap = sum(min(hi, len(m)) for _, hi, m in vals.values())
                 if cap < self.seats:
                     raise ElectionError(
-                        f"the maxima for {gs[0].constraint.group[0][0]} allow only {cap} seats "
-                        f"in all but {self.seats} are to be filled"
+                        f"the maxima for {a} allow only {cap} seats in all but {self.seats} "
+                        "are to be filled"
                     )
         standing_list = [i for i in range(len(e.candidates)) if i not in e.withdrawn]
         if not self.feasible((), standing_list):

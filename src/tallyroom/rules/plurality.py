@@ -18,6 +18,8 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules import Rule, register
+from tallyroom.rules.constraints import coerce as coerce_constraints
+from tallyroom.rules.constraints import elect_in_order
 from tallyroom.rules._support import (
     Score,
     approval_ballots,
@@ -45,6 +47,7 @@ def _plurality(
     tie_fallback: str | None = None,
     tie_order: Sequence[str] = (),
     decisions: Sequence[str] = (),
+    constraints: Any = None,
 ) -> CountRecord:
     standing = check_seats(profile, rule_id, single=single)
     names = profile.election.names
@@ -73,7 +76,15 @@ def _plurality(
         for c in marks:
             scores[names[c]] += each * w
     order = sorted(scores, key=lambda n: (-scores[n], n))
-    elected = top_n(ties, order, scores, seats, stage=1, purpose="last seat")
+    limits = coerce_constraints(constraints)
+    if limits is None:
+        elected = top_n(ties, order, scores, seats, stage=1, purpose="last seat")
+        events = [Event("elected", n, "among the most votes") for n in elected]
+    else:
+        # group minima/maxima: elect in order of votes, passing over a candidate whose
+        # election would make a minimum unreachable or break a maximum (constraints.py)
+        bound = limits.bind(used.election)
+        elected, events = elect_in_order(bound, ties, order, scores, seats, stage=1)
     papers_are_votes = votes == 1
     stage = Stage(
         number=1,
@@ -83,8 +94,9 @@ def _plurality(
         exhausted=Fraction(no_vote) if papers_are_votes else Fraction(0),
         exhausted_papers=Fraction(no_vote),
         elected=tuple(elected),
-        events=tuple(Event("elected", n, "among the most votes") for n in elected),
-        extra={"scores": fractions(scores), "votes_per_voter": votes},
+        events=tuple(events),
+        extra={"scores": fractions(scores), "votes_per_voter": votes}
+        | ({"constraints": limits.describe()} if limits else {}),
     )
     notes = []
     if len(elected) < seats:
@@ -97,7 +109,8 @@ def _plurality(
         elected=elected,
         stages=[stage],
         ties=ties,
-        options={"votes": votes, "cumulative": cumulative},
+        options={"votes": votes, "cumulative": cumulative}
+        | ({"constraints": limits.describe()} if limits else {}),
         notes=notes,
         valid=valid,
         invalid=invalid,
@@ -128,7 +141,8 @@ def _count_snv(profile: Profile, **options: Any) -> CountRecord:
         for k in ("seed", "tie_fallback", "tie_order", "decisions")
         if k in options
     }
-    no_options("snv", options)
+    limits = options.pop("constraints", None)
+    no_options("snv", options, ["constraints"])
     return _plurality(
         profile,
         rule_id="snv",
@@ -146,7 +160,8 @@ def _count_block(profile: Profile, **options: Any) -> CountRecord:
         if k in options
     }
     votes = int(options.pop("votes", profile.election.seats))
-    no_options("block-vote", options, ["votes"])
+    limits = options.pop("constraints", None)
+    no_options("block-vote", options, ["votes", "constraints"])
     return _plurality(
         profile, rule_id="block-vote", title="Block vote", rule_text=BLOCK_TEXT, votes=votes, **tie
     )
@@ -160,7 +175,8 @@ def _count_limited(profile: Profile, **options: Any) -> CountRecord:
     }
     seats = profile.election.seats
     votes = int(options.pop("votes", max(1, seats - 1)))
-    no_options("limited-vote", options, ["votes"])
+    limits = options.pop("constraints", None)
+    no_options("limited-vote", options, ["votes", "constraints"])
     if votes >= seats and seats > 1:
         raise RuleError(
             f"limited-vote: each voter must have fewer votes ({votes}) than there are seats ({seats}); "
@@ -183,7 +199,8 @@ def _count_cumulative(profile: Profile, **options: Any) -> CountRecord:
         if k in options
     }
     votes = int(options.pop("votes", profile.election.seats))
-    no_options("cumulative-vote", options, ["votes"])
+    limits = options.pop("constraints", None)
+    no_options("cumulative-vote", options, ["votes", "constraints"])
     return _plurality(
         profile,
         rule_id="cumulative-vote",
