@@ -105,3 +105,16 @@ def test_exact_and_fixed_arithmetic_agree_without_near_ties(p: Profile) -> None:
     assume(not fixed.ties and not exact.ties)
     assume(not _near_tie(exact, Fraction(1, 100)))
     assert set(fixed.elected) == set(exact.elected)
+
+
+@given(
+    profiles(), st.sampled_from(["scottish-stv", "ers97-stv", "wigm-stv", "meek-stv", "dail-stv"])
+)
+def test_one_seat_stv_is_irv(p: Profile, method: str) -> None:
+    """With one seat there are no surpluses to share: STV is the alternative vote."""
+    one = p.with_election(p.election.with_changes(seats=1))
+    stv = count(one, method)
+    irv = count(one, "irv")
+    assume(not stv.ties and not irv.ties)
+    # bulk exclusion (ERS97, Dáil) removes only candidates who could not have won
+    assert stv.elected == irv.elected

@@ -31,10 +31,14 @@ from tallyroom.errors import ElectionError, TallyroomError
 NAME_GROUP = re.compile(r"\(([^()]+)\)\s*$")
 GROUP_ATTRIBUTES = ("party", "slate", "group")
 NO_GROUP = "(no group)"
+#: party labels spelt two ways in the Scottish 2017 ballot files (most councils "C")
+SCOTTISH_ALIASES = {"C": "Con", "ind": "Ind"}
 DEFAULT_METHODS = ("block-vote", "ers97-stv", "meek-stv", "scottish-stv", "irv", "fptp", "snv")
 
 
-def group_candidates(election: Election, by: str = "auto") -> dict[str, str]:
+def group_candidates(
+    election: Election, by: str = "auto", aliases: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Each candidate's group.
 
     ``by``: an attribute name; ``"name"`` to parse ``Name (Party)``; ``"candidate"`` for
@@ -193,10 +197,12 @@ def compare(
     methods: Sequence[str] = DEFAULT_METHODS,
     *,
     group_by: str = "auto",
+    aliases: Mapping[str, str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Comparison:
-    """Count one profile under each of ``methods`` (ids of registered rules)."""
-    groups = group_candidates(profile.election, group_by)
+    """Count one profile under each of ``methods`` (ids of registered rules); ``options``
+    maps a method to the options it is counted with."""
+    groups = group_candidates(profile.election, group_by, aliases)
     first = by_group(profile.first_preferences(), groups)
     outcomes = tuple(
         count_outcome(profile, m, groups, first, **dict((options or {}).get(m, {})))

@@ -18,8 +18,6 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules import Rule, register
-from tallyroom.rules.constraints import coerce as coerce_constraints
-from tallyroom.rules.constraints import elect_in_order
 from tallyroom.rules._support import (
     Score,
     approval_ballots,
@@ -30,6 +28,8 @@ from tallyroom.rules._support import (
     tiebreaker,
     top_n,
 )
+from tallyroom.rules.constraints import coerce as coerce_constraints
+from tallyroom.rules.constraints import elect_in_order
 
 TOO_MANY = "too many marks"
 
@@ -149,6 +149,7 @@ def _count_snv(profile: Profile, **options: Any) -> CountRecord:
         title="Single non-transferable vote",
         rule_text=SNV_TEXT,
         votes=1,
+        constraints=limits,
         **tie,
     )
 
@@ -163,7 +164,13 @@ def _count_block(profile: Profile, **options: Any) -> CountRecord:
     limits = options.pop("constraints", None)
     no_options("block-vote", options, ["votes", "constraints"])
     return _plurality(
-        profile, rule_id="block-vote", title="Block vote", rule_text=BLOCK_TEXT, votes=votes, **tie
+        profile,
+        rule_id="block-vote",
+        title="Block vote",
+        rule_text=BLOCK_TEXT,
+        votes=votes,
+        constraints=limits,
+        **tie,
     )
 
 
@@ -188,6 +195,7 @@ def _count_limited(profile: Profile, **options: Any) -> CountRecord:
         title="Limited vote",
         rule_text=LIMITED_TEXT,
         votes=votes,
+        constraints=limits,
         **tie,
     )
 
@@ -208,6 +216,7 @@ def _count_cumulative(profile: Profile, **options: Any) -> CountRecord:
         rule_text=CUMULATIVE_TEXT,
         votes=votes,
         cumulative=True,
+        constraints=limits,
         **tie,
     )
 

@@ -24,6 +24,7 @@ from tallyroom.ballots.model import Profile, Weight
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.rules.constraints import STV_METHODS, BoundConstraints, ConstraintSet
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import TieBreaker, break_by_history
 
@@ -108,6 +109,8 @@ class GregorySTV:
         title: str = "Single Transferable Vote",
         rule_text: str = "",
         tie_breaker: TieBreaker | None = None,
+        constraints: ConstraintSet | None = None,
+        constraint_method: str = "guard-doom",
     ) -> None:
         if profile.kind != "ranked":
             raise RuleError(
@@ -131,6 +134,17 @@ class GregorySTV:
             )
         self.arrays = BallotArrays.of(self.profile)
         self.stages: list[Stage] = []
+        # group minima/maxima (constraints.py); None: the rule as written, untouched
+        if constraint_method not in STV_METHODS:
+            raise RuleError(
+                f"unknown constraint method {constraint_method!r}; use one of {', '.join(STV_METHODS)}"
+            )
+        self.constraint_method = constraint_method
+        self.constraints: BoundConstraints | None = (
+            constraints.bind(self.election) if constraints is not None else None
+        )
+        self._noted: set[tuple[str, int]] = set()  # guard/doom events already recorded
+        self._held_events: list[Event] = []  # events for the stage being worked on
 
     # -- helpers -----------------------------------------------------------------------
     def _fr(self, v: Any) -> Fraction:
@@ -242,6 +256,8 @@ class GregorySTV:
         excluded: Sequence[int] = (),
         extra: dict[str, Any] | None = None,
     ) -> None:
+        if self.constraints is not None:
+            events = [*events, *self._constraint_events(st)]
         totals = self._totals(st)
         prev = st.history[-1] if st.history else {n: self.arith.of(0) for n in st.names}
         st.history.append(totals)
@@ -362,6 +378,12 @@ class GregorySTV:
             if len(st.elected) >= self.seats:
                 number = self._final_surpluses(st, number)
                 break
+            doomed = self._doomed(st)
+            if doomed:
+                # Grey-Fitzgerald: a doomed candidate is excluded at the next opportunity
+                number += 1
+                number = self._exclude(st, number, group=doomed, reason="doomed")
+                continue
             continuing = [i for i in range(n) if st.status[i] == CONTINUING]
             vacancies = self.seats - len(st.elected)
             if len(continuing) <= vacancies:
@@ -414,7 +436,15 @@ class GregorySTV:
                 "seed": self.ties.seed,
                 "tie_fallback": self.ties.fallback,
                 "arithmetic_description": self.arith.describe(),
-            },
+            }
+            | (
+                {
+                    "constraints": self.constraints.spec.describe(),
+                    "constraint_method": self.constraint_method,
+                }
+                if self.constraints is not None
+                else {}
+            ),
             ballot_rules=self.profile.rules.describe(),
             notes=tuple(self._notes(st)),
         )
@@ -475,6 +505,8 @@ class GregorySTV:
             )
         ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
+        if self.constraints is not None:
+            ordered = self._conformant(st, ordered)
         room = self.seats - len(st.elected)
         ordered = ordered[:room] if room >= 0 else []
         for i in ordered:
@@ -493,10 +525,13 @@ class GregorySTV:
             st.elected.append(i)
         if ordered and self.stages:
             last = self.stages[-1]
+            held, self._held_events = self._held_events, []
             self.stages[-1] = replace(
                 last,
                 elected=last.elected + tuple(st.names[i] for i in ordered),
-                events=last.events + tuple(Event("elected", st.names[i], reason) for i in ordered),
+                events=last.events
+                + tuple(held)
+                + tuple(Event("elected", st.names[i], reason) for i in ordered),
             )
         for i, s in enumerate(st.status):
             if s == CONTINUING:
@@ -705,8 +740,10 @@ class GregorySTV:
             return [self._choose(st, first, want="lowest", purpose="exclusion", stage=number)]
         if o.exclusion == "bulk" and not single:
             group = self._bulk_group(st, sorted(cont, key=lambda i: st.votes[i]))
-            if len(group) > 1:
+            if len(group) > 1 and self._can_exclude(st, group):
                 return group
+        if self.constraints is not None:
+            cont = self._excludable(st, cont)
         low = min(st.votes[i] for i in cont)
         tied = [i for i in cont if st.votes[i] == low]
         return [self._choose(st, tied, want="lowest", purpose="exclusion", stage=number)]
@@ -734,16 +771,18 @@ class GregorySTV:
                     best = ranked[: k + 1]
         return best
 
-    def _exclude(self, st: _State, number: int) -> int:
+    def _exclude(
+        self, st: _State, number: int, group: list[int] | None = None, reason: str = "lowest votes"
+    ) -> int:
         o = self.options
-        group = self._lowest(st, number)
+        group = self._lowest(st, number) if group is None else group
         for i in group:
             st.status[i] = EXCLUDED
         owned = [(i, p) for i in group for p in st.parcels[i]]
         for i in group:
             st.parcels[i] = []
         description = "Exclusion of " + ", ".join(st.names[i] for i in group)
-        events = [Event("excluded", st.names[i], "lowest votes") for i in group]
+        events = [Event("excluded", st.names[i], reason) for i in group]
         if o.exclusion_transfers == "one-stage":
             batches: list[tuple[Any, list[tuple[int, Parcel]]]] = [(None, owned)]
         else:
@@ -781,6 +820,70 @@ class GregorySTV:
             if st.votes[i] != 0 and len(st.elected) < self.seats:
                 raise CountError(f"{st.names[i]} kept votes after exclusion")
         return number
+
+    # -- group minima and maxima (constraints.py) ------------------------------------------
+    def _hopeful(self, st: _State) -> list[int]:
+        return [i for i, s in enumerate(st.status) if s == CONTINUING]
+
+    def _can_exclude(self, st: _State, group: Sequence[int]) -> bool:
+        if self.constraints is None:
+            return True
+        rest = [i for i in self._hopeful(st) if i not in group]
+        return self.constraints.feasible(st.elected, rest)
+
+    def _excludable(self, st: _State, cont: list[int]) -> list[int]:
+        """The continuing candidates whose exclusion leaves a conformant result possible.
+        Under "exclude-lowest" those passed over are recorded as guarded here; under
+        guard-doom they were recorded when they became guarded."""
+        assert self.constraints is not None
+        ok = [i for i in cont if self._can_exclude(st, [i])]
+        if self.constraint_method == "exclude-lowest" and ok:
+            floor = min(st.votes[i] for i in ok)
+            hopeful = self._hopeful(st)
+            for i in cont:
+                if i not in ok and st.votes[i] <= floor:
+                    self._note("guarded", i, self.constraints.why_guarded(i, st.elected, hopeful))
+        return ok
+
+    def _conformant(self, st: _State, ordered: list[int]) -> list[int]:
+        """Of the candidates reaching the quota, highest first, those whose election leaves
+        a conformant result possible; the others are not elected (they are doomed)."""
+        assert self.constraints is not None
+        accepted: list[int] = []
+        hopeful = self._hopeful(st)
+        for i in ordered:
+            chosen = [*st.elected, *accepted]
+            rest = [j for j in hopeful if j != i and j not in accepted]
+            if self.constraints.feasible([*chosen, i], rest):
+                accepted.append(i)
+            elif self.constraint_method == "exclude-lowest":
+                self._note("doomed", i, self.constraints.why_doomed(i, chosen, [i, *rest]))
+        return accepted
+
+    def _doomed(self, st: _State) -> list[int]:
+        if self.constraints is None or self.constraint_method != "guard-doom":
+            return []
+        if len(st.elected) >= self.seats:
+            return []
+        return self.constraints.doomed(st.elected, self._hopeful(st))
+
+    def _note(self, kind: str, i: int, reason: str) -> None:
+        if (kind, i) not in self._noted:
+            self._noted.add((kind, i))
+            self._held_events.append(Event(kind, self.election.names[i], reason))
+
+    def _constraint_events(self, st: _State) -> list[Event]:
+        """Guard and doom events for the stage being closed (Grey-Fitzgerald: "each time a
+        candidate is declared elected or excluded")."""
+        assert self.constraints is not None
+        if self.constraint_method == "guard-doom" and len(st.elected) < self.seats:
+            hopeful = self._hopeful(st)
+            for i in self.constraints.guarded(st.elected, hopeful):
+                self._note("guarded", i, self.constraints.why_guarded(i, st.elected, hopeful))
+            for i in self.constraints.doomed(st.elected, hopeful):
+                self._note("doomed", i, self.constraints.why_doomed(i, st.elected, hopeful))
+        held, self._held_events = self._held_events, []
+        return held
 
 
 def _plain(x: Fraction) -> str:

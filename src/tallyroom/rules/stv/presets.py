@@ -12,6 +12,7 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 from tallyroom.rules import Rule, register
+from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.stv.gregory import GregorySTV
 from tallyroom.rules.stv.meek import MeekOptions, make_counter
 from tallyroom.rules.stv.options import STVOptions
@@ -119,6 +120,8 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
         tie_fallback: str | None = None,
         tie_order: Sequence[str] = (),
         decisions: Sequence[str] = (),
+        constraints: Any = None,
+        constraint_method: str = "guard-doom",
         **changes: Any,
     ) -> CountRecord:
         opts = options.with_options(**changes) if changes else options
@@ -130,7 +133,14 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
             fallback = "order"
         ties = TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
         return GregorySTV(
-            profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties
+            profile,
+            opts,
+            method=rule_id,
+            title=title,
+            rule_text=rule_text,
+            tie_breaker=ties,
+            constraints=coerce_constraints(constraints),
+            constraint_method=constraint_method,
         ).count()
 
     return count

@@ -1,0 +1,257 @@
+"""A fast path for big BLT files: the ballot section parsed with numpy, merged at read time.
+
+:func:`read_blt_fast` gives exactly the profile :func:`~tallyroom.ballots.formats.blt.read_blt`
+gives (same unique ballots in the same first-seen order, same weights, same invalid papers),
+without a Python object per paper: the ballot lines are tokenised in chunks of a few MB,
+each paper becomes one integer key (its preferences as digits in base ``candidates + 1``),
+identical keys are merged with a sort, and only the *unique* rankings become tuples.  The
+profile also carries them as arrays (:attr:`Profile.arrays`), so the STV engines start
+counting without rebuilding them.
+
+Only the plain dialect takes the fast path: ballot lines of whole numbers separated by
+blanks, each ``weight prefs... 0`` on its own line, no repeated candidate on a paper.
+Anything else (comments or ids among the ballots, ``=`` or ``-``, decimal weights, a
+repeated preference, a bad candidate number, a missing end line ...) is handed to the careful
+reader, which reads the whole file line by line and reports any error with its line and
+column.  The header, withdrawn and option lines and the names are always read by the careful
+reader.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+import os
+import re
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from tallyroom.ballots.model import BLANK, BallotRules, Profile
+
+#: files at least this big go to the fast path from :func:`read_blt`
+FAST_BYTES = 4 << 20
+_CHUNK = 24 << 20
+_END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
+_ALLOWED = np.zeros(256, dtype=bool)
+_ALLOWED[[ord(c) for c in "0123456789 \t\r\n"]] = True
+
+
+class _Slow(Exception):
+    """The file is not in the plain dialect: read it carefully."""
+
+
+def read_blt_fast(
+    path: str | os.PathLike[str] | BinaryIO,
+    rules: BallotRules = BallotRules(),
+    *,
+    source: str | None = None,
+) -> Profile:
+    """Read a BLT file, by the fast path when it is plain, else by the careful reader."""
+    from tallyroom.ballots.formats.blt import read_blt_careful
+
+    if hasattr(path, "read"):
+        return read_blt_careful(path, rules, source=source)
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise _Slow
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return _fast(mm, source or name, rules)
+    except (_Slow, OSError):
+        return read_blt_careful(path, rules, source=source)
+
+
+def _head_end(mm: Any) -> int:
+    """Offset of the first ballot line (after the header, withdrawn and option lines)."""
+    pos, first = 0, True
+    n = len(mm)
+    while pos < n:
+        end = mm.find(b"\n", pos)
+        end = n if end < 0 else end
+        line = mm[pos:end].strip()
+        if line and not line.startswith(b"#"):
+            if first:
+                if b"," in line:
+                    raise _Slow  # the comma dialect
+                first = False
+            elif line[:1].isdigit():
+                return pos
+            elif not line.startswith((b"-", b"[")):
+                raise _Slow  # ballot ids and the like
+        pos = end + 1
+        if pos > 1 << 20:
+            raise _Slow
+    raise _Slow
+
+
+def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
+    from tallyroom.ballots.formats.blt import _read
+
+    start = _head_end(mm)
+    m = _END.search(mm, start - 1)
+    if m is None:
+        raise _Slow
+    stop = m.start() + 1  # the end line starts here
+    # the election (names, withdrawn, ties) from the file without its ballots
+    skeleton = mm[:start] + mm[stop:]
+    head = _read(io.BytesIO(skeleton), name, rules)
+    if head.ballots or head.invalid:
+        raise _Slow
+    election = head.election
+    ncand = len(election.candidates)
+    if ncand > 255:
+        raise _Slow
+    base = ncand + 1
+    use_int = base**ncand < 2**62
+
+    keys: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    pos = start
+    while pos < stop:
+        end = min(pos + _CHUNK, stop)
+        if end < stop:
+            end = mm.rfind(b"\n", pos, end) + 1
+            if end <= pos:
+                raise _Slow
+        k, w = _chunk(mm[pos:end], ncand, base, use_int)
+        keys.append(k)
+        weights.append(w)
+        pos = end
+    key = np.concatenate(keys)
+    weight = np.concatenate(weights)
+    del keys, weights
+    return _profile(election, key, weight, ncand, base, use_int, rules, name)
+
+
+def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and weights of the papers in whole ballot lines ``buf``."""
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    if not _ALLOWED[arr].all():
+        raise _Slow
+    if arr[-1] != 10:
+        raise _Slow
+    nl = np.flatnonzero(arr == 10)
+    last = nl - 1
+    cr = arr[last] == 13
+    if cr.any():
+        last[cr] -= 1
+    # every line ends with a blank and the terminating 0: nothing else may end a line
+    if (last < 1).any() or not ((arr[last] == 48).all() and np.isin(arr[last - 1], (32, 9)).all()):
+        raise _Slow
+    tok = np.fromstring(buf, dtype=np.int64, sep=" ")  # type: ignore[call-overload]
+    zeros = np.flatnonzero(tok == 0)
+    if len(zeros) != len(nl):
+        raise _Slow  # a 0 inside a line: a zero weight or candidate 0
+    starts = np.empty_like(zeros)
+    starts[0] = 0
+    starts[1:] = zeros[:-1] + 1
+    nprefs = zeros - starts - 1
+    if (nprefs < 0).any():
+        raise _Slow
+    w = tok[starts]
+    tok[starts] = 0
+    if tok.max(initial=0) > ncand:
+        raise _Slow  # a candidate number out of range
+    if (w <= 0).any():
+        raise _Slow
+    longest = int(nprefs.max(initial=0))
+    if longest > ncand:
+        raise _Slow  # a repeated candidate, certainly
+    rows = len(starts)
+    mat = np.zeros((rows, ncand), dtype=np.uint8)
+    for j in range(longest):
+        sel = np.flatnonzero(nprefs > j)
+        mat[sel, j] = tok[starts[sel] + 1 + j]
+    # a repeated candidate on a paper: the ballot rules decide, so read carefully
+    if ncand <= 62:
+        seen = np.zeros(rows, dtype=np.int64)
+        total = np.zeros(rows, dtype=np.int64)
+        one = np.int64(1)
+        for j in range(longest):
+            c = mat[:, j].astype(np.int64)
+            bit = np.where(c > 0, one << np.maximum(c - 1, 0), 0)
+            seen |= bit
+            total += bit
+        if (seen != total).any():
+            raise _Slow
+    else:
+        s = np.sort(mat, axis=1)
+        if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] > 0)).any():
+            raise _Slow
+    if use_int:
+        key = np.zeros(rows, dtype=np.int64)
+        for j in range(ncand):
+            key *= base
+            if j < longest:
+                key += mat[:, j]
+    else:
+        key = np.ascontiguousarray(mat).view(np.dtype((np.void, ncand))).ravel()
+    return key, w
+
+
+def _profile(
+    election: Any,
+    key: np.ndarray,
+    weight: np.ndarray,
+    ncand: int,
+    base: int,
+    use_int: bool,
+    rules: BallotRules,
+    name: str,
+) -> Profile:
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    nu = len(uniq)
+    if (weight == 1).all():
+        tot = np.bincount(inv.ravel(), minlength=nu).astype(np.int64)
+    else:
+        tot = np.zeros(nu, dtype=np.int64)
+        np.add.at(tot, inv.ravel(), weight)
+        if int(weight.sum(dtype=object)) != int(tot.sum(dtype=object)):
+            raise _Slow  # weights beyond 64 bits
+    del inv
+    order = np.argsort(first, kind="stable")  # first-seen order, as the careful reader
+    uniq = uniq[order]
+    tot = tot[order]
+    # back from keys to preferences
+    if use_int:
+        mat = np.zeros((nu, ncand), dtype=np.int32)
+        k = uniq.copy()
+        for j in range(ncand - 1, -1, -1):
+            mat[:, j] = k % base
+            k //= base
+    else:
+        mat = uniq.view(np.uint8).reshape(nu, ncand).astype(np.int32)
+    lengths = (mat > 0).sum(axis=1)
+    invalid: dict[str, int] = {}
+    blank = lengths == 0
+    if blank.any():
+        invalid[BLANK] = int(tot[blank].sum())
+        keep = ~blank
+        mat, tot, lengths = mat[keep], tot[keep], lengths[keep]
+    longest = int(lengths.max(initial=0))
+    prefs = np.full((len(mat), longest + 1), -1, dtype=np.int32)
+    prefs[:, :longest] = mat[:, :longest] - 1
+    ballots = _tuples(prefs, lengths)
+    return Profile(
+        election=election,
+        ballots=ballots,
+        weights=tuple(tot.tolist()),
+        invalid=invalid,
+        rules=rules,
+        source=name,
+        arrays=(prefs, tot),
+    )
+
+
+def _tuples(prefs: np.ndarray, lengths: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    """The ranking of each row as a tuple of candidate indices (the -1 padding dropped)."""
+    out: list[Any] = [None] * len(prefs)
+    for n in np.unique(lengths).tolist():
+        idx = np.flatnonzero(lengths == n)
+        rows = map(tuple, prefs[idx, :n].tolist())
+        for i, t in zip(idx.tolist(), rows):
+            out[i] = t
+    return tuple(out)
