@@ -198,6 +198,31 @@ def inspect(
     help="Write an audit bundle (normalised ballots as BLT, options and seed, result JSON, "
     "SHA-256 of each file) to DIR; one subfolder per file when several are counted.",
 )
+@click.option(
+    "--candidates",
+    "candidates_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="CSV of candidates' attributes: a name column and one column per attribute "
+    "(gender, region, slate ...).",
+)
+@click.option(
+    "--constraint",
+    "constraint_specs",
+    multiple=True,
+    metavar="SPEC",
+    help="Seats per group, e.g. gender=woman:min=3 or region=north:min=1:max=2 (repeatable; "
+    "see docs/constraints.md).",
+)
+@click.option(
+    "--constraints",
+    "constraints_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Constraints from a CSV or TOML file (see docs/constraints.md).",
+)
 @ballot_options
 def count(
     files: Sequence[str],
@@ -212,6 +237,9 @@ def count(
     fmt: str,
     output: str | None,
     audit_dir: str | None,
+    candidates_file: str | None,
+    constraint_specs: Sequence[str],
+    constraints_file: str | None,
     overvote: str,
     skipped_ranks: int | None,
     duplicates: str,
@@ -233,6 +261,13 @@ def count(
     if decisions:
         options["decisions"] = list(decisions)
     options.update(_parse_rule_options(rule_options))
+    if constraint_specs or constraints_file:
+        from tallyroom.rules.constraints import parse_constraint, read_constraints_file
+
+        specs = [parse_constraint(c) for c in constraint_specs]
+        if constraints_file:
+            specs += read_constraints_file(constraints_file)
+        options["constraints"] = [c.describe() for c in specs]
     records = []
     for path in files:
         profile = _read(path, input_format, rules, seats)
@@ -240,6 +275,10 @@ def count(
             e = profile.election
             gone = e.withdrawn | {e.index(n) for n in withdraw}
             profile = profile.with_election(e.with_changes(withdrawn=gone))
+        if candidates_file:
+            from tallyroom.ballots.candidates_file import with_candidates_file
+
+            profile = with_candidates_file(profile, candidates_file)
         if countback:
             from tallyroom.rules.stv.countback import countback as run_countback
 

@@ -44,7 +44,15 @@ def group_candidates(
     ``by``: an attribute name; ``"name"`` to parse ``Name (Party)``; ``"candidate"`` for
     each candidate alone; ``"auto"`` for the first of party, slate, group that any
     candidate has, else names when any is written ``Name (Party)``, else each alone.
+    ``aliases`` renames groups (e.g. :data:`SCOTTISH_ALIASES`, ``{"C": "Con"}``).
     """
+    out = _groups(election, by)
+    if aliases:
+        out = {k: aliases.get(v, v) for k, v in out.items()}
+    return out
+
+
+def _groups(election: Election, by: str) -> dict[str, str]:
     cands = election.candidates
     if by == "auto":
         by = next(

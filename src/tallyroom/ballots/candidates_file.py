@@ -46,7 +46,7 @@ def read_candidates_file(path: str | Path) -> dict[str, dict[str, str]]:
     for k, h in enumerate(header):
         if not h:
             raise BallotFileError(p, head_line, k + 1, "an empty column name", "an attribute name")
-        if folded.count(h.casefold()) > 1:
+        if h.casefold() in folded[:k]:
             raise BallotFileError(p, head_line, k + 1, f"column {h!r} twice", "each column once")
     out: dict[str, dict[str, str]] = {}
     seen: dict[str, int] = {}

@@ -20,7 +20,6 @@ from tallyroom.ballots.model import (
     Preference,
     Profile,
     Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError
 
@@ -112,18 +111,4 @@ def read_cdf_json(
             key = tuple(marks)
             raw[key] = raw.get(key, 0) + 1
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
-    invalid: dict[str, Weight] = {}
-    cleaned: list[tuple[tuple, Weight]] = []
-    for marks_, w in raw.items():
-        ballot, reason = clean_ranking(marks_, rules)
-        if reason is None:
-            cleaned.append((ballot, w))
-        else:
-            invalid[reason] = invalid.get(reason, 0) + w
-    return Profile.build(
-        election,
-        cleaned,
-        invalid=invalid,
-        rules=rules,
-        source=", ".join(os.fspath(p) for p in files),
-    )
+    return Profile.from_marks(election, raw, rules, source=", ".join(os.fspath(p) for p in files))

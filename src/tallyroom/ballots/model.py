@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from tallyroom.errors import ElectionError
 
@@ -137,6 +137,10 @@ class Profile:
     invalid: Mapping[str, Weight] = field(default_factory=lambda: MappingProxyType({}))
     rules: BallotRules = BallotRules()
     source: str = ""
+    #: optional prebuilt arrays of the same ballots, for the array engines: (preferences
+    #: as an int32 matrix padded with -1 and at least one -1 column, weights as int64).
+    #: Only for strict ranked ballots with whole weights; not part of equality.
+    arrays: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.ballots) != len(self.weights):
@@ -161,7 +165,7 @@ class Profile:
     @property
     def is_strict(self) -> bool:
         """True when no ranked ballot has an equal ranking."""
-        if self.kind != "ranked":
+        if self.kind != "ranked" or self.arrays is not None:
             return True
         return all(isinstance(p, int) for b in self.ballots for p in b)
 
@@ -223,6 +227,29 @@ class Profile:
             self.election, out, invalid=invalid, rules=self.rules, source=self.source
         )
 
+    @classmethod
+    def from_marks(
+        cls,
+        election: Election,
+        raw: Mapping[tuple, Weight],
+        rules: BallotRules = BallotRules(),
+        *,
+        source: str = "",
+        keep_equal: bool = False,
+        invalid: Mapping[str, Weight] | None = None,
+    ) -> Profile:
+        """A profile from papers as marked (merged by their marks), read under ``rules``:
+        each is cleaned by :func:`clean_ranking` and counted valid, or invalid with its reason."""
+        bad: dict[str, Weight] = dict(invalid or {})
+        cleaned: list[tuple[tuple, Weight]] = []
+        for marks, w in raw.items():
+            ballot, reason = clean_ranking(marks, rules, keep_equal=keep_equal)
+            if reason is None:
+                cleaned.append((ballot, w))
+            else:
+                bad[reason] = bad.get(reason, 0) + w
+        return cls.build(election, cleaned, invalid=bad, rules=rules, source=source)
+
     def with_election(self, election: Election) -> Profile:
         return Profile(
             election=election,
@@ -232,6 +259,7 @@ class Profile:
             invalid=self.invalid,
             rules=self.rules,
             source=self.source,
+            arrays=self.arrays,
         )
 
     def same_as(self, other: Profile) -> bool:

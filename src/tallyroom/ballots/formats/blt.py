@@ -35,7 +35,6 @@ from tallyroom.ballots.model import (
     Preference,
     Profile,
     Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError
 
@@ -129,7 +128,30 @@ def read_blt(
     *,
     source: str | None = None,
 ) -> Profile:
-    """Read a BLT file into a profile, merging identical ballots as they are read."""
+    """Read a BLT file into a profile, merging identical ballots as they are read.
+
+    A big file on disk (``fastblt.FAST_BYTES`` or more) takes the numpy fast path, which
+    gives the same profile and hands anything unusual back to the careful reader.
+    """
+    if not hasattr(path, "read"):
+        try:
+            big = os.path.getsize(path) >= 4 << 20
+        except OSError:
+            big = False
+        if big:
+            from tallyroom.ballots.formats.fastblt import read_blt_fast
+
+            return read_blt_fast(path, rules, source=source)
+    return read_blt_careful(path, rules, source=source)
+
+
+def read_blt_careful(
+    path: str | os.PathLike[str] | BinaryIO,
+    rules: BallotRules = BallotRules(),
+    *,
+    source: str | None = None,
+) -> Profile:
+    """Read a BLT file line by line (any dialect; errors with line and column)."""
     stream, name = open_binary(path)
     try:
         return _read(stream, source or name, rules)
@@ -297,8 +319,8 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
                 marks.append(group if len(group) > 1 else group[0])
             else:
                 marks.append(candidate(tok, lineno, col))
-        key = tuple(marks)
-        raw[key] = raw.get(key, 0) + weight
+        ballot_key = tuple(marks)
+        raw[ballot_key] = raw.get(ballot_key, 0) + weight
 
     # names, then title
     name_lines: list[tuple[int, str]] = []
@@ -350,15 +372,7 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
 def _profile(
     election: Election, raw: dict[tuple, Weight], rules: BallotRules, name: str
 ) -> Profile:
-    invalid: dict[str, Weight] = {}
-    cleaned: list[tuple[tuple, Weight]] = []
-    for marks, w in raw.items():
-        ballot, reason = clean_ranking(marks, rules, keep_equal=True)
-        if reason is None:
-            cleaned.append((ballot, w))
-        else:
-            invalid[reason] = invalid.get(reason, 0) + w
-    return Profile.build(election, cleaned, invalid=invalid, rules=rules, source=name)
+    return Profile.from_marks(election, raw, rules, source=name, keep_equal=True)
 
 
 def _quote(text: str) -> str:

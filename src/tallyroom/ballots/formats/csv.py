@@ -53,7 +53,6 @@ from tallyroom.ballots.model import (
     Preference,
     Profile,
     Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -262,15 +261,7 @@ def _finish(
         )
     _check_seats(name, seats, len(names))
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats, title=title)
-    invalid: dict[str, Weight] = {}
-    cleaned: list[tuple[tuple, Weight]] = []
-    for marks, w in raw.items():
-        ballot, reason = clean_ranking(marks, rules, keep_equal=keep_equal)
-        if reason is None:
-            cleaned.append((ballot, w))
-        else:
-            invalid[reason] = invalid.get(reason, 0) + w
-    return Profile.build(election, cleaned, invalid=invalid, rules=rules, source=name)
+    return Profile.from_marks(election, raw, rules, source=name, keep_equal=keep_equal)
 
 
 def _check_seats(name: str, seats: int, ncand: int) -> None:

@@ -21,7 +21,6 @@ from tallyroom.ballots.model import (
     Preference,
     Profile,
     Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError
 
@@ -134,12 +133,4 @@ def read_ess(
             "no more seats than candidates",
         )
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
-    invalid: dict[str, Weight] = {}
-    cleaned: list[tuple[tuple, Weight]] = []
-    for marks_, w in raw.items():
-        ballot, reason = clean_ranking(marks_, rules)
-        if reason is None:
-            cleaned.append((ballot, w))
-        else:
-            invalid[reason] = invalid.get(reason, 0) + w
-    return Profile.build(election, cleaned, invalid=invalid, rules=rules, source=name)
+    return Profile.from_marks(election, raw, rules, source=name)

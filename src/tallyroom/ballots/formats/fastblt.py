@@ -160,35 +160,34 @@ def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray
     longest = int(nprefs.max(initial=0))
     if longest > ncand:
         raise _Slow  # a repeated candidate, certainly
+    if use_int:
+        # per token: its line and its column among the preferences (-1: the weight)
+        line = np.zeros(len(tok), dtype=np.int64)
+        line[starts[1:]] = 1
+        np.cumsum(line, out=line)
+        col = np.arange(len(tok), dtype=np.int64)
+        col -= starts[line]
+        del line
+        # a repeated candidate on a paper: the ballot rules decide, so read carefully
+        bits = np.left_shift(1, np.maximum(tok - 1, 0))
+        bits[tok == 0] = 0
+        if (np.bitwise_or.reduceat(bits, starts) != np.add.reduceat(bits, starts)).any():
+            raise _Slow
+        del bits
+        # the key: preferences as digits in base ncand + 1, first preference most significant
+        power = base ** np.arange(ncand, -1, -1, dtype=np.int64)
+        power[0] = 0  # the weight's column
+        tok *= power[np.minimum(col, ncand)]
+        return np.add.reduceat(tok, starts), w
     rows = len(starts)
     mat = np.zeros((rows, ncand), dtype=np.uint8)
     for j in range(longest):
         sel = np.flatnonzero(nprefs > j)
         mat[sel, j] = tok[starts[sel] + 1 + j]
-    # a repeated candidate on a paper: the ballot rules decide, so read carefully
-    if ncand <= 62:
-        seen = np.zeros(rows, dtype=np.int64)
-        total = np.zeros(rows, dtype=np.int64)
-        one = np.int64(1)
-        for j in range(longest):
-            c = mat[:, j].astype(np.int64)
-            bit = np.where(c > 0, one << np.maximum(c - 1, 0), 0)
-            seen |= bit
-            total += bit
-        if (seen != total).any():
-            raise _Slow
-    else:
-        s = np.sort(mat, axis=1)
-        if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] > 0)).any():
-            raise _Slow
-    if use_int:
-        key = np.zeros(rows, dtype=np.int64)
-        for j in range(ncand):
-            key *= base
-            if j < longest:
-                key += mat[:, j]
-    else:
-        key = np.ascontiguousarray(mat).view(np.dtype((np.void, ncand))).ravel()
+    s = np.sort(mat, axis=1)
+    if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] > 0)).any():
+        raise _Slow
+    key = np.ascontiguousarray(mat).view(np.dtype((np.void, ncand))).ravel()
     return key, w
 
 

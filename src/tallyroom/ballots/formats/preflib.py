@@ -41,8 +41,6 @@ from tallyroom.ballots.model import (
     Election,
     Preference,
     Profile,
-    Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -336,15 +334,7 @@ class _Reader:
         election = Election(
             candidates=tuple(Candidate(nm) for nm in names), seats=self.seats, title=title
         )
-        invalid: dict[str, Weight] = {}
-        cleaned: list[tuple[tuple, Weight]] = []
-        for marks, w in self.raw.items():
-            ballot, reason = clean_ranking(marks, self.rules, keep_equal=True)
-            if reason is None:
-                cleaned.append((ballot, w))
-            else:
-                invalid[reason] = invalid.get(reason, 0) + w
-        return Profile.build(election, cleaned, invalid=invalid, rules=self.rules, source=self.name)
+        return Profile.from_marks(election, self.raw, self.rules, source=self.name, keep_equal=True)
 
     # -- the legacy layout --------------------------------------------------------------
     def _legacy(self, n: int, first_line: int) -> Profile:

@@ -47,7 +47,6 @@ from tallyroom.ballots.model import (
     Preference,
     Profile,
     Weight,
-    clean_ranking,
 )
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -224,16 +223,8 @@ class _Reader:
             withdrawn=frozenset(withdrawn),
             title=title,
         )
-        invalid: dict[str, Weight] = {}
-        cleaned: list[tuple[tuple, Weight]] = []
-        for marks, w in raw.items():
-            # marks of a paper: an equal rank number in an ordered ballot is an overvote
-            ballot, reason = clean_ranking(marks, self.rules)
-            if reason is None:
-                cleaned.append((ballot, w))
-            else:
-                invalid[reason] = invalid.get(reason, 0) + w
-        return Profile.build(election, cleaned, invalid=invalid, rules=self.rules, source=self.name)
+        # an equal rank number in an ordered ballot is an overvote
+        return Profile.from_marks(election, raw, self.rules, source=self.name)
 
     def _ballots(
         self,

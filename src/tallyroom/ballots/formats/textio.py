@@ -65,7 +65,7 @@ def decode_line(raw: bytes, name: str, lineno: int) -> str:
 
 def lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
     """Yield ``(line number, text without line ending)``; a first-line BOM is dropped."""
-    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)  # type: ignore[arg-type, type-var]
     lineno = 0
     while True:
         raw = buffered.readline(MAX_LINE + 1)

@@ -58,6 +58,11 @@ class BallotArrays:
 
     @classmethod
     def of(cls, profile: Profile) -> BallotArrays:
+        if profile.arrays is not None:
+            # built by a fast reader from the same ballots: no need to walk the tuples
+            prefs, w = profile.arrays
+            if len(w) == len(profile.ballots) and int(w.sum()) < 2**62:
+                return cls(prefs, w, True)
         ballots = profile.ballots
         n = len(ballots)
         width = max((len(b) for b in ballots), default=0) + 1
@@ -776,6 +781,10 @@ class GregorySTV:
     ) -> int:
         o = self.options
         group = self._lowest(st, number) if group is None else group
+        if self.constraints is not None and reason == "lowest votes":
+            floor = min(st.votes[i] for i in group)
+            if any(st.votes[j] < floor for j in self._hopeful(st) if j not in group):
+                reason = "lowest votes of the candidates who may be excluded under the constraints"
         for i in group:
             st.status[i] = EXCLUDED
         owned = [(i, p) for i in group for p in st.parcels[i]]
