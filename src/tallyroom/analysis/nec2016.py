@@ -14,6 +14,8 @@ reconstruction and reported alongside:
   instead to a candidate ranked among all the rest (how loyal slate voters are);
 * ``unaligned``: the share of voters who follow no slate and rank by popularity;
 * ``full``: the share of voters who use all six votes (the rest use 1-5, equally likely);
+* ``independents``: how far the three non-slate candidates' votes come from a bloc of
+  their own supporters (1) rather than from unaligned voters (0);
 * the order of a voter's marks: the block vote published no order, so preferences are
   read as the order the model drew them in (own slate first, by popularity), and a voter
   ranks only the candidates they marked - nobody ranks a seventh.
@@ -41,6 +43,7 @@ from tallyroom.ballots.model import Candidate, Election
 SEATS = 6
 SLATE = "slate"
 UNALIGNED = "unaligned"
+INDEPENDENT = "none"  # the slate column of the candidates on no slate
 METHODS = ("block-vote", "ers97-stv", "meek-stv")
 
 
@@ -81,6 +84,7 @@ class Assumptions:
     crossover: tuple[float, float] = (0.0, 0.4)
     unaligned: tuple[float, float] = (0.0, 0.2)
     full: tuple[float, float] = (0.5, 0.9)
+    independents: tuple[float, float] = (0.0, 1.0)
     sampled_voters: int = 600  # ballot types drawn before fitting: keeps the profile small
     methods: Sequence[str] = METHODS
 
@@ -91,6 +95,7 @@ class Reconstruction:
     crossover: float
     unaligned: float
     full: float
+    independents: float
     voters: int
     unique_ballots: int
     filler_papers: int
@@ -100,7 +105,13 @@ class Reconstruction:
 
 
 def reconstruct(
-    pub: Published, seed: int, crossover: float, unaligned: float, full: float, sampled: int
+    pub: Published,
+    seed: int,
+    crossover: float,
+    unaligned: float,
+    full: float,
+    sampled: int,
+    independents: float = 1.0,
 ) -> Fit:
     """One synthetic electorate whose block vote gives the published totals exactly."""
     marks: dict[str, float] = {}
@@ -108,7 +119,9 @@ def reconstruct(
         marks[pub.slates[name]] = marks.get(pub.slates[name], 0.0) + v
     total = sum(marks.values())
     blocs = {s: (1.0 - unaligned) * v / total for s, v in marks.items()}
-    blocs[UNALIGNED] = unaligned
+    own = blocs.get(INDEPENDENT, 0.0)
+    blocs[INDEPENDENT] = own * independents
+    blocs[UNALIGNED] = unaligned + own * (1.0 - independents)
     rest = (1.0 - full) / 5
     template = slate_voting(
         pub.election,
@@ -152,6 +165,7 @@ class DemoResult:
                 "crossover": list(self.assumptions.crossover),
                 "unaligned": list(self.assumptions.unaligned),
                 "full": list(self.assumptions.full),
+                "independents": list(self.assumptions.independents),
                 "sampled_voters": self.assumptions.sampled_voters,
             },
             "published": dict(self.published.totals),
@@ -172,6 +186,7 @@ class DemoResult:
                     "crossover": r.crossover,
                     "unaligned": r.unaligned,
                     "full": r.full,
+                    "independents": r.independents,
                     "voters": r.voters,
                     "unique_ballots": r.unique_ballots,
                     "filler_papers": r.filler_papers,
@@ -198,7 +213,8 @@ def run(assumptions: Assumptions = Assumptions()) -> DemoResult:
         x = float(rng.uniform(*assumptions.crossover))
         u = float(rng.uniform(*assumptions.unaligned))
         f = float(rng.uniform(*assumptions.full))
-        fit = reconstruct(pub, seed, x, u, f, assumptions.sampled_voters)
+        b = float(rng.uniform(*assumptions.independents))
+        fit = reconstruct(pub, seed, x, u, f, assumptions.sampled_voters, b)
         p = fit.profile
         exact = block_marks(p, SEATS) == dict(pub.totals)
         seats: dict[str, dict[str, int]] = {}
@@ -216,7 +232,7 @@ def run(assumptions: Assumptions = Assumptions()) -> DemoResult:
             seats[m] = s
         runs.append(
             Reconstruction(
-                seed, x, u, f, fit.voters, p.unique, fit.filler_papers, exact, seats, elected
+                seed, x, u, f, b, fit.voters, p.unique, fit.filler_papers, exact, seats, elected
             )
         )
     return DemoResult(assumptions, pub, tuple(runs), time.perf_counter() - start, slates)
@@ -271,6 +287,7 @@ def render_text(result: DemoResult) -> str:
             ("crossover", "crossover", a.crossover),
             ("unaligned share", "unaligned", a.unaligned),
             ("six-vote share", "full", a.full),
+            ("independents' own bloc", "independents", a.independents),
         ):
             mid = (lo_hi[0] + lo_hi[1]) / 2
             low = [r for r in result.runs if getattr(r, key) < mid]
@@ -290,6 +307,9 @@ def render_text(result: DemoResult) -> str:
         f"  unaligned {a.unaligned[0]:.2f}-{a.unaligned[1]:.2f}: share of voters following no slate "
         "(ranking by popularity); the rest split by their slate's share of the marks;",
         f"  full {a.full[0]:.2f}-{a.full[1]:.2f}: share using all six votes (the rest use 1-5);",
+        f"  independents {a.independents[0]:.2f}-{a.independents[1]:.2f}: how far the non-slate "
+        "candidates' votes come from a bloc of their own supporters (1) rather than from "
+        "unaligned voters (0);",
         "  a voter's marks are ranked in the order the model drew them (own slate first, by "
         "popularity) and nobody ranks a seventh candidate.",
         "The STV result turns on these: how many members there were (the quota), how loyal "

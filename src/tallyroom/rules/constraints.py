@@ -323,15 +323,15 @@ class BoundConstraints:
                     f"constraint {d}: no standing candidate is in group {g.text}"
                     + (f" ({a} values given: {', '.join(values)})" if values else "")
                 )
-            if g.lo > g.hi:
-                raise ElectionError(
-                    f"constraint {d}: the minimum ({g.lo}) is above the maximum ({g.hi}) for "
-                    f"{self.seats} seats"
-                )
             if g.lo > self.seats:
                 raise ElectionError(
                     f"constraint {d}: group {g.text} needs {g.lo} seats but only {self.seats} "
                     "are to be filled"
+                )
+            if g.lo > g.hi:
+                raise ElectionError(
+                    f"constraint {d}: the minimum ({g.lo}) is above the maximum ({g.hi}) for "
+                    f"{self.seats} seats"
                 )
             if g.lo > len(g.members):
                 raise ElectionError(

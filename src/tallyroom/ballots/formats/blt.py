@@ -135,7 +135,7 @@ def read_blt(
     """
     if not hasattr(path, "read"):
         try:
-            big = os.path.getsize(path) >= 4 << 20
+            big = os.path.getsize(path) >= 64 << 10
         except OSError:
             big = False
         if big:

@@ -1,0 +1,156 @@
+"""The fast BLT path gives exactly the profile the careful reader gives, or hands over to it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tallyroom.ballots.formats.blt import read_blt, read_blt_careful
+from tallyroom.ballots.formats.fastblt import read_blt_fast
+from tallyroom.ballots.model import BallotRules
+from tallyroom.errors import BallotFileError
+from tallyroom.rules import count
+from tallyroom.rules.stv.gregory import BallotArrays
+
+DATA = Path(__file__).parent / "data"
+CORPUS = sorted(DATA.glob("scotland/**/*.blt")) + sorted(DATA.glob("droop/**/*.blt"))
+CORPUS += sorted(DATA.glob("ireland/**/*.blt")) + sorted(DATA.glob("blt-dialects/**/*.blt"))
+
+
+def same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert a.election == b.election
+    assert tuple(a.ballots) == tuple(b.ballots)
+    assert a.weights == b.weights
+    assert dict(a.invalid) == dict(b.invalid)
+    assert a.rules == b.rules and a.source == b.source and a.kind == b.kind
+    assert a == b
+
+
+def test_corpus_is_there() -> None:
+    assert len(CORPUS) > 100
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(DATA)))
+def test_same_profile_as_careful_reader(path: Path) -> None:
+    try:
+        careful = read_blt_careful(path)
+    except BallotFileError as e:
+        with pytest.raises(BallotFileError) as fast_error:
+            read_blt_fast(path)
+        assert str(fast_error.value) == str(e)
+        return
+    fast = read_blt_fast(path)
+    same(fast, careful)
+    if fast.arrays is not None:
+        prefs, w = fast.arrays
+        assert prefs.dtype == np.int32 and w.dtype == np.int64
+        slow = BallotArrays.of(careful)
+        assert np.array_equal(prefs, slow.prefs) and np.array_equal(w, slow.weights)
+
+
+def test_scottish_wards_take_the_fast_path() -> None:
+    taken = [p for p in CORPUS if "scotland" in str(p) and read_blt_fast(p).arrays is not None]
+    assert len(taken) > 50
+
+
+def _plain_file(tmp_path: Path, rng: random.Random, n: int, ncand: int = 7) -> Path:
+    lines = [f"{ncand} 3"]
+    if rng.random() < 0.5:
+        lines.append("-2")
+    for _ in range(n):
+        k = rng.randrange(0, ncand + 1)
+        prefs = rng.sample(range(1, ncand + 1), k)
+        w = rng.choice([1, 1, 1, 2, 17])
+        lines.append(" ".join(map(str, [w, *prefs, 0])))
+    lines.append("0")
+    lines += [f'"Cand {i}"' for i in range(1, ncand + 1)]
+    lines.append('"A title"')
+    path = tmp_path / f"plain{n}.blt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_plain_files(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = _plain_file(tmp_path, rng, rng.choice([1, 50, 3000]), ncand=rng.choice([2, 7, 15, 20]))
+    fast = read_blt_fast(path)
+    assert fast.arrays is not None  # plain: the fast path was taken
+    same(fast, read_blt_careful(path))
+    rules = BallotRules(duplicates="exhaust")
+    same(read_blt_fast(path, rules), read_blt_careful(path, rules))
+
+
+def test_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tallyroom.ballots.formats.fastblt as fb
+
+    monkeypatch.setattr(fb, "_CHUNK", 97)
+    path = _plain_file(tmp_path, random.Random(3), 2000)
+    same(read_blt_fast(path), read_blt_careful(path))
+
+
+@pytest.mark.parametrize(
+    "ballot, why",
+    [
+        ("1 2 2 0", "a repeated candidate"),
+        ("1 2=3 0", "an equal ranking"),
+        ("1 2 - 3 0", "a skipped rank"),
+        ("(7) 1 2 0", "a ballot id"),
+        ("1.5 2 0", "a decimal weight"),
+        ("1 2 0 # note", "a comment"),
+    ],
+)
+def test_unusual_lines_go_to_the_careful_reader(tmp_path: Path, ballot: str, why: str) -> None:
+    path = _plain_file(tmp_path, random.Random(1), 200)
+    lines = path.read_text().splitlines()
+    lines.insert(100, ballot)
+    path.write_text("\n".join(lines) + "\n")
+    fast = read_blt_fast(path)
+    assert fast.arrays is None, why
+    same(fast, read_blt_careful(path))
+
+
+@pytest.mark.parametrize(
+    "ballot, col",
+    [("1 9 0", 3), ("0 2 0", 1), ("1 2 3", None), ("1 x 0", 3)],
+)
+def test_errors_keep_their_line_numbers(tmp_path: Path, ballot: str, col: int | None) -> None:
+    path = _plain_file(tmp_path, random.Random(2), 5000)
+    lines = path.read_text().splitlines()
+    at = 3000
+    lines.insert(at, ballot)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(BallotFileError) as careful:
+        read_blt_careful(path)
+    with pytest.raises(BallotFileError) as fast:
+        read_blt_fast(path)
+    assert str(fast.value) == str(careful.value)
+    assert f":{at + 1}" in str(fast.value)
+
+
+def test_crlf_and_tabs(tmp_path: Path) -> None:
+    path = _plain_file(tmp_path, random.Random(4), 300)
+    text = path.read_text().replace(" ", "\t", 50).replace("\n", "\r\n")
+    path.write_bytes(text.encode())
+    fast = read_blt_fast(path)
+    same(fast, read_blt_careful(path))
+
+
+def test_read_blt_dispatches_big_files(tmp_path: Path) -> None:
+    path = _plain_file(tmp_path, random.Random(5), 40000)
+    assert path.stat().st_size > 64 << 10
+    p = read_blt(path)
+    assert p.arrays is not None
+    same(p, read_blt_careful(path))
+
+
+@pytest.mark.parametrize("method", ["scottish-stv", "ers97-stv", "meek-stv", "irv", "block-vote"])
+def test_counts_agree(tmp_path: Path, method: str) -> None:
+    path = _plain_file(tmp_path, random.Random(6), 3000)
+    fast, careful = read_blt_fast(path), read_blt_careful(path)
+    a, b = count(fast, method), count(careful, method)
+    assert a.elected == b.elected
+    assert a.stages == b.stages
