@@ -57,7 +57,7 @@ def test_scottish_wards_take_the_fast_path() -> None:
 
 
 def _plain_file(tmp_path: Path, rng: random.Random, n: int, ncand: int = 7) -> Path:
-    lines = [f"{ncand} 3"]
+    lines = [f"{ncand} {min(3, ncand)}"]
     if rng.random() < 0.5:
         lines.append("-2")
     for _ in range(n):
@@ -151,6 +151,9 @@ def test_read_blt_dispatches_big_files(tmp_path: Path) -> None:
 def test_counts_agree(tmp_path: Path, method: str) -> None:
     path = _plain_file(tmp_path, random.Random(6), 3000)
     fast, careful = read_blt_fast(path), read_blt_careful(path)
+    if method == "irv":
+        fast = fast.with_election(fast.election.with_changes(seats=1))
+        careful = careful.with_election(careful.election.with_changes(seats=1))
     a, b = count(fast, method), count(careful, method)
     assert a.elected == b.elected
     assert a.stages == b.stages

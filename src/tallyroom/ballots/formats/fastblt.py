@@ -69,8 +69,9 @@ def _head_end(mm: Any) -> int:
     pos, first = 0, True
     n = len(mm)
     while pos < n:
-        end = mm.find(b"\n", pos)
-        end = n if end < 0 else end
+        end = mm.find(b"\n", pos, pos + (1 << 20))
+        if end < 0:
+            raise _Slow  # no line end in sight: the careful reader says why
         line = mm[pos:end].strip()
         if line and not line.startswith(b"#"):
             if first:
