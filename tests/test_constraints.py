@@ -668,3 +668,13 @@ def test_cli_count_with_candidates_and_constraints(
             ]
         )
     assert ex.value.code == 0
+
+
+def test_text_sheet_shows_guard_and_doom_events() -> None:
+    from tallyroom.reports import render
+
+    rec = count(_stv_example(), "scottish-stv", constraints=["gender=woman:min=1"])
+    text = render([rec], "text")
+    assert "Other decisions:" in text
+    kinds = {e.kind for s in rec.stages for e in s.events} - {"elected", "excluded", "withdrawn"}
+    assert kinds and all(k in text for k in kinds)

@@ -117,3 +117,25 @@ def test_cli_audit_of_several_files(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     for f in (WARD, other):
         assert verify_bundle(tmp_path / f.name) == []
+
+
+def test_bundle_replays_a_count_with_group_quotas(tmp_path: Path) -> None:
+    from tallyroom.ballots.model import Candidate, Election, Profile
+    from tallyroom.reports.audit import rerun, verify_bundle, write_bundle
+    from tallyroom.rules import count as run
+
+    g = {"A": "man", "B": "man", "C": "woman", "D": "man"}
+    names = list(g)
+    e = Election(tuple(Candidate(n, {"gender": g[n]}) for n in names), 2)
+    p = Profile.build(e, [((0, 1), 40), ((1,), 30), ((2,), 10), ((3, 2), 20)])
+    given = {"seed": 1, "constraints": ["gender=woman:min=1"]}
+    record = run(p, "scottish-stv", **given)
+    assert "C" in record.elected
+    write_bundle(tmp_path, p, record, given)
+    assert (tmp_path / "candidates.csv").read_text().splitlines()[0] == "name,gender"
+    assert verify_bundle(tmp_path) == []
+    again = rerun(tmp_path)
+    assert again.elected == record.elected
+    settings = json.loads((tmp_path / "count.json").read_text())
+    assert "--candidates candidates.csv" in settings["rerun"]
+    assert "--constraint gender=woman:min=1" in settings["rerun"]

@@ -36,6 +36,7 @@ from tallyroom.record import CountRecord
 
 BUNDLE_FORMAT = "tallyroom.audit/1"
 BALLOTS = "ballots.blt"
+CANDIDATES = "candidates.csv"
 COUNT = "count.json"
 RESULT = "result.json"
 SUMS = "SHA256SUMS"
@@ -109,6 +110,7 @@ def count_settings(
         },
         "ballots_file": BALLOTS,
         "rerun": f"tallyroom count {BALLOTS} --method {record.method}"
+        + (f" --candidates {CANDIDATES}" if any(c.attributes for c in profile.election.candidates) else "")
         + "".join(_cli_flag(k, v) for k, v in given_options.items()),
     }
 
@@ -122,6 +124,8 @@ def _cli_flag(key: str, value: Any) -> str:
         return " --tie-order " + _shell_quote(",".join(value))
     if key == "decisions":
         return "".join(" --decision " + _shell_quote(d) for d in value)
+    if key == "constraints":
+        return "".join(" --constraint " + _shell_quote(str(c)) for c in value)
     if isinstance(value, bool):
         value = str(value).lower()
     return f" --option {key}={_shell_quote(str(value))}"
@@ -163,6 +167,7 @@ def write_bundle(
     write_blt(profile, blt)
     files = {
         BALLOTS: blt.getvalue().encode("utf-8"),
+        **_candidates_file(profile),
         COUNT: (
             json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False) + "\n"
         ).encode("utf-8"),
@@ -175,6 +180,23 @@ def write_bundle(
     sums = out / SUMS
     sums.write_text("".join(lines), encoding="utf-8")
     return sums
+
+
+def _candidates_file(profile: Profile) -> dict[str, bytes]:
+    """Candidate attributes (gender, slate, ...), which BLT cannot hold, as a candidates
+    file (``--candidates``), when any candidate has one."""
+    import csv
+    import io
+
+    attrs = sorted({k for c in profile.election.candidates for k in c.attributes})
+    if not attrs:
+        return {}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["name", *attrs])
+    for c in profile.election.candidates:
+        w.writerow([c.name, *(c.attributes.get(a, "") for a in attrs)])
+    return {CANDIDATES: buf.getvalue().encode("utf-8")}
 
 
 def verify_bundle(directory: str | os.PathLike[str]) -> list[str]:
@@ -199,4 +221,8 @@ def rerun(directory: str | os.PathLike[str]) -> CountRecord:
     d = Path(directory)
     settings = json.loads((d / COUNT).read_text(encoding="utf-8"))
     profile = read_blt(d / settings.get("ballots_file", BALLOTS))
+    if (d / CANDIDATES).is_file():
+        from tallyroom.ballots.candidates_file import with_candidates_file
+
+        profile = with_candidates_file(profile, d / CANDIDATES)
     return count(profile, settings["method"], **settings["options"])

@@ -124,6 +124,15 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     for k, name in enumerate(record.elected, 1):
         at = f" (stage {stage_of[name]})" if name in stage_of else ""
         out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
+    # events other than elections, exclusions and withdrawals: group quotas (guarded,
+    # doomed, passed over), deferred surpluses, ...
+    others = [(s.number, e) for s in stages for e in s.events if e.kind not in ("elected", "excluded", "withdrawn")]
+    if others:
+        out.append("")
+        out.append("Other decisions:")
+        for number, e in others:
+            reason = f": {e.reason}" if e.reason else ""
+            out.extend(_wrap("  -", f"Stage {number}: {e.candidate} {e.kind}{reason}.", width, indent=4))
     if record.ties:
         out.append("")
         out.append("Ties:")
