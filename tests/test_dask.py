@@ -58,8 +58,12 @@ def _write(tmp_path: Path, shards: int, n: int) -> tuple[list[Path], Path]:
 def client():  # type: ignore[no-untyped-def]
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
         yield c
 
 

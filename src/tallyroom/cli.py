@@ -223,6 +223,15 @@ def inspect(
     metavar="FILE",
     help="Constraints from a CSV or TOML file (see docs/constraints.md).",
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="ADDRESS",
+    help="Read FILES (Parquet or BLT shards; globs allowed) as one sharded ballot set with "
+    "Dask: a scheduler address such as tcp://host:8786, or 'local' for a local cluster "
+    "(see docs/performance.md).",
+)
 @ballot_options
 def count(
     files: Sequence[str],
@@ -245,6 +254,7 @@ def count(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    dask_address: str | None = None,
 ) -> None:
     """Count one or more ballot files under a rule; one result per file."""
     from tallyroom.reports import render
@@ -269,8 +279,20 @@ def count(
             specs += read_constraints_file(constraints_file)
         options["constraints"] = [c.describe() for c in specs]
     records = []
-    for path in files:
-        profile = _read(path, input_format, rules, seats)
+    sharded = dask_address is not None
+    for path in [list(files)] if sharded else files:
+        bar = _Progress("reading")
+        if sharded:
+            from tallyroom.ballots.sharded import read_sharded
+
+            profile = read_sharded(
+                path, address=dask_address, seats=seats, rules=rules, progress=bar
+            )
+            path = path[0]
+        else:
+            with bar.reading():
+                profile = _read(path, input_format, rules, seats)
+        bar.done()
         if withdraw:
             e = profile.election
             gone = e.withdrawn | {e.index(n) for n in withdraw}
@@ -284,7 +306,9 @@ def count(
 
             records.append(run_countback(profile, rule.id, countback, **options))
         else:
+            bar = _Progress(f"counting {profile.unique:,} unique ballots")
             records.append(run(profile, rule.id, **options))
+            bar.done()
         if audit_dir:
             from tallyroom.reports.audit import bundle_dir, write_bundle
 
@@ -292,6 +316,56 @@ def count(
     if fmt == "json" and len(records) > 1:
         fmt = "jsonl"
     _emit(render(records, fmt), output)
+
+
+class _Progress:
+    """A progress line on standard error, only when it is a terminal (never in pipes/CI)."""
+
+    def __init__(self, label: str) -> None:
+        import time
+
+        self.label = label
+        self.start = time.perf_counter()
+        self.on = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.on or total <= 0:
+            return
+        width = 30
+        fill = width * done // total
+        sys.stderr.write(
+            f"\r{self.label} [{'#' * fill}{' ' * (width - fill)}] {100 * done // total:3d}%"
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def reading(self):  # type: ignore[no-untyped-def]
+        """Report the fast BLT reader's progress through this bar while reading."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def cm():  # type: ignore[no-untyped-def]
+            if not self.on:
+                yield
+                return
+            from tallyroom.ballots.formats import fastblt
+
+            token = fastblt.PROGRESS.set(self)
+            try:
+                yield
+            finally:
+                fastblt.PROGRESS.reset(token)
+
+        return cm()
+
+    def done(self) -> None:
+        import time
+
+        seconds = time.perf_counter() - self.start
+        if self.on and (self.shown or seconds > 1):
+            sys.stderr.write(f"\r{self.label}: {seconds:.1f} s{' ' * 40}\n")
+            sys.stderr.flush()
 
 
 def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:

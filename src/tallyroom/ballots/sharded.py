@@ -44,19 +44,21 @@ ShardResult = tuple[np.ndarray, np.ndarray, dict[str, int]]
 
 
 def shard_paths(pattern: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[str]:
-    """The shard files: a glob pattern, a directory (its files, sorted) or a list of paths."""
-    if isinstance(pattern, (str, os.PathLike)):
-        p = os.fspath(pattern)
+    """The shard files: glob patterns, directories (their shard files, sorted) or paths."""
+    items = [pattern] if isinstance(pattern, (str, os.PathLike)) else list(pattern)
+    found: list[str] = []
+    for item in items:
+        p = os.fspath(item)
         if os.path.isdir(p):
-            found = sorted(
+            found += sorted(
                 os.path.join(p, f)
                 for f in os.listdir(p)
                 if f.lower().endswith((".parquet", ".pq", ".blt"))
             )
+        elif glob.has_magic(p):
+            found += sorted(glob.glob(p))
         else:
-            found = sorted(glob.glob(p)) if glob.has_magic(p) else [p]
-    else:
-        found = [os.fspath(x) for x in pattern]
+            found.append(p)
     if not found:
         raise BallotFileError(str(pattern), None, None, "no files", "one or more ballot shards")
     return found
@@ -167,10 +169,16 @@ def read_blt_shard(path: str, ncand: int, rules: BallotRules = BallotRules()) ->
     p = read_blt(path, rules)
     if len(p.election.candidates) != ncand:
         raise BallotFileError(
-            path, 1, None, f"{len(p.election.candidates)} candidates", f"{ncand}, as the first shard"
+            path,
+            1,
+            None,
+            f"{len(p.election.candidates)} candidates",
+            f"{ncand}, as the first shard",
         )
     if not p.is_strict or not all(isinstance(w, int) for w in p.weights):
-        raise BallotFileError(path, None, None, "equal rankings or decimal weights", "plain ballots")
+        raise BallotFileError(
+            path, None, None, "equal rankings or decimal weights", "plain ballots"
+        )
     base = ncand + 1
     keys = np.empty(len(p.ballots), dtype=np.int64)
     for i, b in enumerate(p.ballots):
@@ -257,16 +265,12 @@ def read_sharded(
     if client is None:
         if address in ("local", ""):
             workers = max(1, min(os.cpu_count() or 1, 8))
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, dashboard_address=None
-            )
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
             client = Client(cluster)
         else:
             client = Client(address)
     try:
-        futures = [
-            client.submit(_reader(p), p, ncand, rules, pure=False) for p in paths
-        ]
+        futures = [client.submit(_reader(p), p, ncand, rules, pure=False) for p in paths]
         done = 0
         for _ in as_completed(futures):
             done += 1

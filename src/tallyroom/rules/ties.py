@@ -120,3 +120,53 @@ def break_by_history(
             if len(remaining) == 1:
                 return remaining[0], i + 1, remaining
     return None, None, remaining
+
+
+def tie_breaker_for(
+    election_names: Sequence[str],
+    file_order: Sequence[int] | None,
+    *,
+    default: str,
+    seed: int = 1,
+    tie_fallback: str | None = None,
+    tie_order: Sequence[str] = (),
+    decisions: Sequence[str] = (),
+) -> TieBreaker:
+    """The tie breaker for one count: the caller's fallback, else an order given in the call
+    or the file (a lot drawn in advance), else the rule's default."""
+    order = tuple(tie_order) or tuple(election_names[i] for i in (file_order or ()))
+    fallback = tie_fallback or ("order" if order else default)
+    return TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
+
+
+def resolve(
+    ties: TieBreaker,
+    tied: Sequence[str],
+    history: Sequence[dict[str, Fraction]],
+    *,
+    want: str,
+    purpose: str,
+    stage: int,
+    direction: str,
+) -> str:
+    """Choose among tied candidates: by earlier stages (``direction`` forward or backward;
+    "none" skips this), then by the tie breaker's last resort.  Every decision is logged."""
+    names = list(tied)
+    if len(names) == 1:
+        return names[0]
+    if direction != "none" and history:
+        chosen, at, still = break_by_history(names, history, want=want, direction=direction)
+        if chosen is not None:
+            ties.note(
+                TieBreak(
+                    stage,
+                    purpose,
+                    tuple(names),
+                    chosen,
+                    f"votes at an earlier stage ({direction})",
+                    f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}",
+                )
+            )
+            return chosen
+        names = still
+    return ties.last_resort(names, stage, purpose, want)

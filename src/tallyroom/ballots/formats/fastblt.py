@@ -19,6 +19,7 @@ reader.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import mmap
 import os
@@ -35,6 +36,11 @@ FAST_BYTES = 64 << 10  # below this the careful reader is as quick
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
+
+
+#: a callback ``(bytes done, bytes in all)`` told as the ballot section is read (the CLI's
+#: progress bar); a context variable, so that counts side by side do not share it
+PROGRESS: contextvars.ContextVar[Any] = contextvars.ContextVar("fastblt_progress", default=None)
 
 
 class _Slow(Exception):
@@ -111,6 +117,7 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     keys: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     pos = start
+    progress = PROGRESS.get()
     while pos < stop:
         end = min(pos + _CHUNK, stop)
         if end < stop:
@@ -121,6 +128,8 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
         keys.append(k)
         weights.append(w)
         pos = end
+        if progress is not None:
+            progress(pos - start, stop - start)
     key = np.concatenate(keys)
     weight = np.concatenate(weights)
     del keys, weights

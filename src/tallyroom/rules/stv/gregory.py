@@ -26,7 +26,7 @@ from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.constraints import STV_METHODS, BoundConstraints, ConstraintSet
 from tallyroom.rules.stv.options import STVOptions
-from tallyroom.rules.ties import TieBreaker, break_by_history
+from tallyroom.rules.ties import TieBreaker, resolve
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "continuing", "elected", "excluded", "withdrawn"
 
@@ -294,30 +294,16 @@ class GregorySTV:
 
     # -- ties ----------------------------------------------------------------------------
     def _choose(self, st: _State, tied: list[int], *, want: str, purpose: str, stage: int) -> int:
-        if len(tied) == 1:
-            return tied[0]
-        names = [st.names[i] for i in tied]
-        if self.options.tie_history != "none" and st.history:
-            # the stage being decided is not yet closed: history holds the earlier stages
-            chosen, at, still = break_by_history(
-                names, [h for h in st.history], want=want, direction=self.options.tie_history
-            )
-            if chosen is not None:
-                from tallyroom.record import TieBreak
-
-                self.ties.note(
-                    TieBreak(
-                        stage,
-                        purpose,
-                        tuple(names),
-                        chosen,
-                        f"votes at an earlier stage ({self.options.tie_history})",
-                        f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}",
-                    )
-                )
-                return st.names.index(chosen)
-            names = still
-        chosen = self.ties.last_resort(names, stage, purpose, want)
+        # the stage being decided is not yet closed: the history holds the earlier stages
+        chosen = resolve(
+            self.ties,
+            [st.names[i] for i in tied],
+            st.history,
+            want=want,
+            purpose=purpose,
+            stage=stage,
+            direction=self.options.tie_history,
+        )
         return st.names.index(chosen)
 
     def _order_by_votes(self, st: _State, cands: list[int], stage: int, purpose: str) -> list[int]:

@@ -27,9 +27,9 @@ import numpy as np
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
-from tallyroom.record import CountRecord, Event, Stage, TieBreak
+from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.stv.gregory import BallotArrays
-from tallyroom.rules.ties import TieBreaker, break_by_history
+from tallyroom.rules.ties import TieBreaker, resolve, tie_breaker_for
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
 
@@ -195,27 +195,17 @@ class MeekSTV:
     def _choose(
         self, tied: list[int], history: list[dict[str, Any]], *, want: str, purpose: str, stage: int
     ) -> int:
-        if len(tied) == 1:
-            return tied[0]
         names = [self.names[i] for i in tied]
-        if self.o.tie_history != "none" and history:
-            chosen, at, still = break_by_history(
-                names, history, want=want, direction=self.o.tie_history
-            )
-            if chosen is not None:
-                self.ties.note(
-                    TieBreak(
-                        stage,
-                        purpose,
-                        tuple(names),
-                        chosen,
-                        f"votes at an earlier stage ({self.o.tie_history})",
-                        f"{chosen} had the {'most' if want == 'highest' else 'fewest'} votes at stage {at}",
-                    )
-                )
-                return self.names.index(chosen)
-            names = still
-        return self.names.index(self.ties.last_resort(names, stage, purpose, want))
+        chosen = resolve(
+            self.ties,
+            names,
+            history,
+            want=want,
+            purpose=purpose,
+            stage=stage,
+            direction=self.o.tie_history,
+        )
+        return self.names.index(chosen)
 
     # -- the count ---------------------------------------------------------------------------
     def count(self) -> CountRecord:
@@ -451,11 +441,16 @@ def make_counter(options: MeekOptions, rule_id: str, title: str, rule_text: str)
         **changes: Any,
     ) -> CountRecord:
         opts = options.with_options(**changes) if changes else options
-        order = tuple(tie_order) or tuple(
-            profile.election.names[i] for i in (profile.election.tie_order or ())
+        e = profile.election
+        ties = tie_breaker_for(
+            e.names,
+            e.tie_order,
+            default=opts.tie_fallback,
+            seed=seed,
+            tie_fallback=tie_fallback,
+            tie_order=tie_order,
+            decisions=decisions,
         )
-        fallback = tie_fallback or ("order" if order else opts.tie_fallback)
-        ties = TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
         return MeekSTV(
             profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties
         ).count()

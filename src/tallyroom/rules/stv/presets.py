@@ -16,7 +16,7 @@ from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.stv.gregory import GregorySTV
 from tallyroom.rules.stv.meek import MeekOptions, make_counter
 from tallyroom.rules.stv.options import STVOptions
-from tallyroom.rules.ties import TieBreaker
+from tallyroom.rules.ties import tie_breaker_for
 
 # Scottish Local Government Elections Order 2007 (SSI 2007/42), Schedule 1, rules 45-52,
 # as re-made by the Scottish Local Government Elections Order 2011 (SSI 2011/399).
@@ -125,13 +125,16 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
         **changes: Any,
     ) -> CountRecord:
         opts = options.with_options(**changes) if changes else options
-        fallback = tie_fallback or opts.tie_fallback
-        order = tuple(tie_order) or tuple(
-            profile.election.names[i] for i in (profile.election.tie_order or ())
+        e = profile.election
+        ties = tie_breaker_for(
+            e.names,
+            e.tie_order,
+            default=opts.tie_fallback,
+            seed=seed,
+            tie_fallback=tie_fallback,
+            tie_order=tie_order,
+            decisions=decisions,
         )
-        if order and not tie_fallback:
-            fallback = "order"
-        ties = TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
         return GregorySTV(
             profile,
             opts,
