@@ -17,7 +17,7 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import ElectionError, RuleError
 from tallyroom.record import CountRecord, Stage
-from tallyroom.rules.ties import TieBreaker
+from tallyroom.rules.ties import TieBreaker, tie_breaker_for
 
 Score = int | Fraction
 
@@ -32,11 +32,16 @@ def tiebreaker(
     default: str = "lot",
 ) -> TieBreaker:
     """The final fallback for ties, as the STV presets build it."""
-    order = tuple(tie_order) or tuple(
-        profile.election.names[i] for i in (profile.election.tie_order or ())
+    e = profile.election
+    return tie_breaker_for(
+        e.names,
+        e.tie_order,
+        default=default,
+        seed=seed,
+        tie_fallback=tie_fallback,
+        tie_order=tie_order,
+        decisions=decisions,
     )
-    fallback = tie_fallback or ("order" if order else default)
-    return TieBreaker(fallback=fallback, seed=seed, order=order, decisions=tuple(decisions))
 
 
 def no_options(rule_id: str, options: Mapping[str, Any], known: Iterable[str] = ()) -> None:

@@ -36,9 +36,8 @@ from tallyroom.rules._support import (
     tiebreaker,
     top_n,
 )
-from tallyroom.rules.ties import TieBreaker
+from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
-TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
 MAX_COMMITTEES = 2_000_000
 
 

@@ -19,9 +19,8 @@ from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules import Rule, register
 from tallyroom.rules._support import Score, check_seats, fractions, no_options, record, tiebreaker
-from tallyroom.rules.ties import TieBreaker
+from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
-TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
 Matrix = dict[str, dict[str, Score]]
 
 

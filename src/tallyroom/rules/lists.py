@@ -21,9 +21,8 @@ from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules import Rule, register
 from tallyroom.rules._support import no_options, record, tiebreaker
-from tallyroom.rules.ties import TieBreaker
+from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
-TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
 DIVISORS = {
     # D'Hondt (1882): 1, 2, 3, ...
     "dhondt": lambda j: Fraction(j + 1),

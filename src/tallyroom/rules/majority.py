@@ -26,9 +26,8 @@ from tallyroom.rules._support import (
     record,
     tiebreaker,
 )
-from tallyroom.rules.ties import TieBreaker, break_by_history
+from tallyroom.rules.ties import TIE_KEYS, TieBreaker, break_by_history
 
-TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
 #: RCTab's name for undeclared write-ins (RCTab always eliminates them first)
 UWI = "Undeclared Write-ins"
 

@@ -30,6 +30,7 @@ from tallyroom.rules._support import (
 )
 from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.constraints import elect_in_order
+from tallyroom.rules.ties import pop_tie_options
 
 TOO_MANY = "too many marks"
 
@@ -118,11 +119,7 @@ def _plurality(
 
 
 def _count_fptp(profile: Profile, **options: Any) -> CountRecord:
-    tie = {
-        k: options.pop(k)
-        for k in ("seed", "tie_fallback", "tie_order", "decisions")
-        if k in options
-    }
+    tie = pop_tie_options(options)
     no_options("fptp", options)
     return _plurality(
         profile,
@@ -136,11 +133,7 @@ def _count_fptp(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_snv(profile: Profile, **options: Any) -> CountRecord:
-    tie = {
-        k: options.pop(k)
-        for k in ("seed", "tie_fallback", "tie_order", "decisions")
-        if k in options
-    }
+    tie = pop_tie_options(options)
     limits = options.pop("constraints", None)
     no_options("snv", options, ["constraints"])
     return _plurality(
@@ -155,11 +148,7 @@ def _count_snv(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_block(profile: Profile, **options: Any) -> CountRecord:
-    tie = {
-        k: options.pop(k)
-        for k in ("seed", "tie_fallback", "tie_order", "decisions")
-        if k in options
-    }
+    tie = pop_tie_options(options)
     votes = int(options.pop("votes", profile.election.seats))
     limits = options.pop("constraints", None)
     no_options("block-vote", options, ["votes", "constraints"])
@@ -175,11 +164,7 @@ def _count_block(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_limited(profile: Profile, **options: Any) -> CountRecord:
-    tie = {
-        k: options.pop(k)
-        for k in ("seed", "tie_fallback", "tie_order", "decisions")
-        if k in options
-    }
+    tie = pop_tie_options(options)
     seats = profile.election.seats
     votes = int(options.pop("votes", max(1, seats - 1)))
     limits = options.pop("constraints", None)
@@ -201,11 +186,7 @@ def _count_limited(profile: Profile, **options: Any) -> CountRecord:
 
 
 def _count_cumulative(profile: Profile, **options: Any) -> CountRecord:
-    tie = {
-        k: options.pop(k)
-        for k in ("seed", "tie_fallback", "tie_order", "decisions")
-        if k in options
-    }
+    tie = pop_tie_options(options)
     votes = int(options.pop("votes", profile.election.seats))
     limits = options.pop("constraints", None)
     no_options("cumulative-vote", options, ["votes", "constraints"])

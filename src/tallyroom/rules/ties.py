@@ -12,11 +12,19 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from tallyroom.errors import RuleError
 from tallyroom.record import TieBreak
 
 FALLBACKS = ("lot", "order", "decision")
+#: the options every rule takes for its ties
+TIE_KEYS = ("seed", "tie_fallback", "tie_order", "decisions")
+
+
+def pop_tie_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Take the tie options out of a rule's options."""
+    return {k: options.pop(k) for k in TIE_KEYS if k in options}
 
 
 @dataclass
