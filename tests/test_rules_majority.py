@@ -133,7 +133,7 @@ def test_minneapolis_mayor(name: str, overvote: str, count_column: str) -> None:
     _compare_rctab(r, expected)
 
 
-RCTAB_SETS = sorted(d.name for d in RCTAB.glob("test_set_*"))
+RCTAB_SETS = sorted(d.name for d in RCTAB.glob("test_set_[0-9]*"))
 
 
 @pytest.mark.parametrize("name", RCTAB_SETS)
@@ -141,8 +141,7 @@ def test_rctab_ballot_rule_sets(name: str) -> None:
     # Each set's config names its ballot rules; they map onto BallotRules one to one.
     # Not covered (see docs/rules/irv.md): the multi-winner sets (STV, not IRV),
     # test_set_overvote_delimiter (overvoteRule exhaustIfMultipleContinuing with "|"
-    # delimited ES&S cells) and test_set_treat_blank_as_undeclared_write_in (ES&S option
-    # the ES&S reader does not have).
+    # delimited ES&S cells); test_set_treat_blank_as_undeclared_write_in has its own test.
     d = RCTAB / name
     cfg = json.loads((d / f"{name}_config.json").read_text())
     rules_cfg = cfg["rules"]
@@ -224,3 +223,21 @@ def test_errors_are_for_people() -> None:
         count(approval, "irv")
     with pytest.raises(RuleError, match="unknown option"):
         count(_profile(TENNESSEE), "irv", bogus=1)
+
+
+def test_rctab_treat_blank_as_undeclared_write_in() -> None:
+    # RCTab's treatBlankAsUndeclaredWriteIn: an empty cell is a vote for an undeclared
+    # write-in (counted for "Undeclared Write-ins", which RCTab eliminates first)
+    name = "test_set_treat_blank_as_undeclared_write_in"
+    d = RCTAB / name
+    cfg = json.loads((d / f"{name}_config.json").read_text())
+    source, rules_cfg = cfg["cvrFileSources"][0], cfg["rules"]
+    assert source["treatBlankAsUndeclaredWriteIn"] is True
+    assert rules_cfg["overvoteRule"] == "exhaustImmediately"
+    rules = BallotRules(overvote="exhaust", skipped_ranks=int(rules_cfg["maxSkippedRanksAllowed"]))
+    p = read_ess(d / source["filePath"], rules, treat_blank_as_undeclared_write_in=True)
+    expected = json.loads((d / f"{name}_expected_detailed_report.json").read_text())
+    assert p.ballots_read == int(expected["summary"]["totalNumBallots"])
+    r = count(p, "irv", rctab=True)
+    r.check_balance()
+    _compare_rctab(r, expected)

@@ -162,12 +162,19 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
                     _lowest(ties, names, current, history, stage=number, tie_history=tie_history)
                 ]
                 reason = "fewest votes"
+        last_standing = False
+        if winner is None and rctab and len(continuing) - len(excluded) == 1:
+            # RCTab: an elimination that leaves one candidate elects them in the same round
+            (last,) = [names[c] for c in continuing if names[c] not in excluded]
+            winner, last_standing, excluded = last, True, []
         events = (
             [
                 Event(
                     "elected",
                     winner,
-                    "majority of continuing votes" if majority else "last candidate",
+                    "the last continuing candidate"
+                    if last_standing
+                    else ("majority of continuing votes" if majority else "last candidate"),
                 )
             ]
             if winner

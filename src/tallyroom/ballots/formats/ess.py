@@ -39,6 +39,7 @@ def read_ess(
     skipped_label: str = "undervote",
     uwi_label: str = "UWI",
     count_column: str = "COUNT",
+    treat_blank_as_undeclared_write_in: bool = False,
     source: str | None = None,
 ) -> Profile:
     """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does."""
@@ -95,6 +96,9 @@ def read_ess(
         marks: list[Preference | None] = []
         for col, cell in enumerate(row[rank_cols], first_vote_column):
             text = "" if cell is None else str(cell).strip()
+            if text == "" and treat_blank_as_undeclared_write_in:
+                # RCTab's treatBlankAsUndeclaredWriteIn: an empty cell is a write-in vote
+                text = uwi_label
             if text == "" or text == skipped_label:
                 marks.append(None)
             elif text == overvote_label:
