@@ -157,3 +157,26 @@ def test_counts_agree(tmp_path: Path, method: str) -> None:
     a, b = count(fast, method), count(careful, method)
     assert a.elected == b.elected
     assert a.stages == b.stages
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "0\n",  # no ballots
+        "99999999999999999999 1 0\n0\n",  # a weight beyond 64 bits
+        "1 1 0\n0\n",  # too few names: the error's line number must be the file's
+    ],
+)
+def test_edge_files(tmp_path: Path, body: str) -> None:
+    names = '"A"\n"B"\n"C"\n' if "too few" not in body else ""
+    text = "3 1\n" + body + (names if not body.startswith("1 1 0") else '"A"\n')
+    path = tmp_path / "edge.blt"
+    path.write_text(text)
+    try:
+        careful = read_blt_careful(path)
+    except BallotFileError as e:
+        with pytest.raises(BallotFileError) as fast:
+            read_blt_fast(path)
+        assert str(fast.value) == str(e)
+        return
+    same(read_blt_fast(path), careful)

@@ -280,15 +280,15 @@ def count(
         options["constraints"] = [c.describe() for c in specs]
     records = []
     sharded = dask_address is not None
-    for path in [list(files)] if sharded else files:
+    # with --dask all the files are one sharded ballot set: one profile, one count
+    for path in files[:1] if sharded else files:
         bar = _Progress("reading")
         if sharded:
             from tallyroom.ballots.sharded import read_sharded
 
             profile = read_sharded(
-                path, address=dask_address, seats=seats, rules=rules, progress=bar
+                list(files), address=dask_address, seats=seats, rules=rules, progress=bar
             )
-            path = path[0]
         else:
             with bar.reading():
                 profile = _read(path, input_format, rules, seats)

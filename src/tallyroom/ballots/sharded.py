@@ -25,7 +25,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def _keys_of(
                 continue
             k = 0
             for j in range(ncand):
-                k = k * base + (ballot[j] + 1 if j < len(ballot) else 0)
+                k = k * base + (cast(int, ballot[j]) + 1 if j < len(ballot) else 0)
             key[i] = k
     blank = key == 0
     if blank.any():
@@ -203,7 +203,7 @@ def merge(
     key = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     weight = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     profile = _profile(election, key, weight, ncand, ncand + 1, True, rules, source)
-    invalid: dict[str, int] = dict(profile.invalid)
+    invalid: dict[str, Any] = dict(profile.invalid)
     for p in parts:
         for reason, n in p[2].items():
             invalid[reason] = invalid.get(reason, 0) + n

@@ -25,17 +25,21 @@ import mmap
 import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from tallyroom.ballots.model import BLANK, BallotRules, Profile
+from tallyroom.errors import BallotFileError
 
 #: files at least this big go to the fast path from :func:`read_blt`
 FAST_BYTES = 64 << 10  # below this the careful reader is as quick
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
+_AS_ONES = bytes.maketrans(b"0123456789", b"1111111111")
+_HUGE = b"1" * 18  # 18 digits in a row
 
 
 #: a callback ``(bytes done, bytes in all)`` told as the ballot section is read (the CLI's
@@ -102,9 +106,14 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     if m is None:
         raise _Slow
     stop = m.start() + 1  # the end line starts here
+    if stop <= start:
+        raise _Slow  # no ballots at all
     # the election (names, withdrawn, ties) from the file without its ballots
     skeleton = mm[:start] + mm[stop:]
-    head = _read(io.BytesIO(skeleton), name, rules)
+    try:
+        head = _read(io.BytesIO(skeleton), name, rules)
+    except BallotFileError:
+        raise _Slow from None  # the careful reader gives the error its true line number
     if head.ballots or head.invalid:
         raise _Slow
     election = head.election
@@ -115,31 +124,71 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     use_int = base**ncand < 2**62
 
     keys: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    weights: list[np.ndarray | int] = []
+    bounds: list[tuple[int, int]] = []
     pos = start
-    progress = PROGRESS.get()
     while pos < stop:
         end = min(pos + _CHUNK, stop)
         if end < stop:
             end = mm.rfind(b"\n", pos, end) + 1
             if end <= pos:
                 raise _Slow
-        k, w = _chunk(mm[pos:end], ncand, base, use_int)
-        keys.append(k)
-        weights.append(w)
+        bounds.append((pos, end))
         pos = end
-        if progress is not None:
-            progress(pos - start, stop - start)
+    progress = PROGRESS.get()
+
+    def one(b: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        return _chunk(mm[b[0] : b[1]], ncand, base, use_int)
+
+    # numpy lets go of the GIL in its loops: chunks are parsed by a few threads at once
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        for (_, end), (k, w) in zip(bounds, pool.map(one, bounds)):
+            keys.append(k)
+            weights.append(w if (w != 1).any() else len(w))
+            if progress is not None:
+                progress(end - start, stop - start)
+    # the file's pages are not needed again: keep the peak memory down
+    if hasattr(mm, "madvise"):
+        mm.madvise(mmap.MADV_DONTNEED)
     key = np.concatenate(keys)
-    weight = np.concatenate(weights)
+    if all(isinstance(w, int) for w in weights):
+        weight = np.ones(1, dtype=np.int64)  # every paper of weight 1
+        weight = np.broadcast_to(weight, key.shape)
+    else:
+        weight = np.concatenate(
+            [np.ones(w, dtype=np.int64) if isinstance(w, int) else w for w in weights]
+        )
     del keys, weights
     return _profile(election, key, weight, ncand, base, use_int, rules, name)
+
+
+def _threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _argsort(key: np.ndarray) -> np.ndarray:
+    """An order that sorts ``key``; on several cores the two halves (split at a pivot, so
+    equal keys stay on one side) are sorted at once."""
+    if len(key) < 1 << 20 or _threads() < 2:
+        return np.argsort(key)
+    sample = np.sort(key[:: max(1, len(key) // 4001)])
+    pivot = sample[len(sample) // 2]
+    parts = [np.flatnonzero(key <= pivot), np.flatnonzero(key > pivot)]
+
+    def sort(idx: np.ndarray) -> np.ndarray:
+        return idx[np.argsort(key[idx])]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(sort, parts))
+    return np.concatenate(done)
 
 
 def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray, np.ndarray]:
     """Keys and weights of the papers in whole ballot lines ``buf``."""
     if buf.translate(None, _PLAIN):
         raise _Slow  # anything but digits and blanks
+    if _HUGE in buf.translate(_AS_ONES):
+        raise _Slow  # a number beyond 64 bits
     arr = np.frombuffer(buf, dtype=np.uint8)
     if arr[-1] != 10:
         raise _Slow
@@ -211,26 +260,54 @@ def _profile(
     rules: BallotRules,
     name: str,
 ) -> Profile:
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    nu = len(uniq)
-    if (weight == 1).all():
-        tot = np.bincount(inv.ravel(), minlength=nu).astype(np.int64)
+    if use_int and len(key):
+        # sort once; each run of equal keys is one ranking, first seen at its least index
+        order = _argsort(key)
+        sk = key[order]
+        flag = np.empty(len(sk), dtype=bool)
+        flag[0] = True
+        np.not_equal(sk[1:], sk[:-1], out=flag[1:])
+        runs = np.flatnonzero(flag)
+        del flag
+        uniq = sk[runs]
+        del sk
+        first = np.minimum.reduceat(order, runs)
+        if weight.strides == (0,) and len(weight) and weight[0] == 1:
+            tot = np.diff(np.append(runs, len(key)))  # papers of weight 1: run lengths
+        else:
+            tot = np.add.reduceat(weight[order], runs)
+        del order
     else:
-        tot = np.zeros(nu, dtype=np.int64)
+        uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        tot = np.zeros(len(uniq), dtype=np.int64)
         np.add.at(tot, inv.ravel(), weight)
+        del inv
+    nu = len(uniq)
+    if len(weight) and int(weight.max()) * len(weight) >= 2**62:
         if int(weight.sum(dtype=object)) != int(tot.sum(dtype=object)):
             raise _Slow  # weights beyond 64 bits
-    del inv
-    order = np.argsort(first, kind="stable")  # first-seen order, as the careful reader
+    # first-seen order, as the careful reader: the first indices are distinct, so a scatter
+    # into the papers' positions puts them in order without a sort
+    slots = np.full(len(key), -1, dtype=np.int64)
+    slots[first] = np.arange(nu)
+    order = slots[slots >= 0]
+    del slots
     uniq = uniq[order]
     tot = tot[order]
     # back from keys to preferences
     if use_int:
         mat = np.zeros((nu, ncand), dtype=np.int32)
-        k = uniq.copy()
-        for j in range(ncand - 1, -1, -1):
-            mat[:, j] = k % base
-            k //= base
+        # digits by 32-bit division (much quicker than 64-bit): the key split in two halves
+        half = ncand // 2
+        hi, lo = np.divmod(uniq, np.int64(base) ** (ncand - half))
+        for part, cols in (
+            (lo.astype(np.int32), range(ncand - 1, half - 1, -1)),
+            (hi.astype(np.int32), range(half - 1, -1, -1)),
+        ):
+            for j in cols:
+                q = part // base
+                mat[:, j] = part - q * base
+                part = q
     else:
         mat = uniq.view(np.uint8).reshape(nu, ncand).astype(np.int32)
     lengths = (mat > 0).sum(axis=1)
@@ -246,7 +323,7 @@ def _profile(
     ballots = ArrayBallots(prefs, lengths)
     return Profile(
         election=election,
-        ballots=ballots,
+        ballots=ballots,  # type: ignore[arg-type]  # behaves as the tuple
         weights=tuple(tot.tolist()),
         invalid=invalid,
         rules=rules,
