@@ -291,3 +291,47 @@ def test_exact_meek_finishes_when_quota_shrinks_towards_zero() -> None:
     p = profile("ABCDEF", 5, [(2, "AE")])
     r = count(p, "meek-1987")
     assert r.elected[:2] == ("A", "E") and len(r.elected) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "changes"),
+    [
+        ("test_set_multi_winner_whole_threshold", {}),
+        # nonIntegerWinningThreshold: votes / (seats + 1) plus 0.0001, elected on reaching it
+        ("test_set_multi_winner_fractional_threshold", {"quota_form": "places-plus-unit"}),
+    ],
+)
+def test_rctab_multi_winner_sets(name: str, changes: dict) -> None:
+    """RCTab's multi-winner test sets: two candidates elected in one round have their
+    surpluses transferred together in the next (multiWinnerAllowMultipleWinnersPerRound)."""
+    from tallyroom.ballots.cdf import read_cdf_json
+
+    d = DATA / "rctab" / "test_data" / name
+    config = json.loads((d / f"{name}_config.json").read_text())
+    rules = config["rules"]
+    assert rules["winnerElectionMode"] == "multiWinnerAllowMultipleWinnersPerRound"
+    assert (
+        rules["overvoteRule"] == "alwaysSkipToNextRank"
+        and rules["decimalPlacesForVoteArithmetic"] == "4"
+    )
+    ballot_rules = BallotRules(overvote="skip", skipped_ranks=int(rules["maxSkippedRanksAllowed"]))
+    p = read_cdf_json(
+        d / f"{name}_cvr.json",
+        ballot_rules,
+        seats=int(rules["numberOfWinners"]),
+        max_rankings=int(rules["maxRankingsAllowed"]),
+    )
+    # tiebreakMode useCandidateOrder: the order of the config's candidate list
+    order = [c["name"] for c in config["candidates"]]
+    r = count(p, "minneapolis-stv", tie_order=order, **changes)
+    expected = json.loads((d / f"{name}_expected_detailed_report.json").read_text())
+    assert len(r.stages) == len(expected["results"])
+    for rnd, stage in zip(expected["results"], r.stages):
+        assert Fraction(rnd["threshold"]) == stage.quota
+        for cand, tally in rnd["tally"].items():
+            assert stage.totals[cand] == Fraction(tally), (rnd["round"], cand)
+    winners = {
+        t["elected"] for rnd in expected["results"] for t in rnd["tallyResults"] if "elected" in t
+    }
+    assert set(r.elected) == winners and len(winners) == 3
+    assert r.stages[-1].subjects == ("Candidate A Name", "Candidate B Name")

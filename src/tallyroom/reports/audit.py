@@ -110,7 +110,11 @@ def count_settings(
         },
         "ballots_file": BALLOTS,
         "rerun": f"tallyroom count {BALLOTS} --method {record.method}"
-        + (f" --candidates {CANDIDATES}" if any(c.attributes for c in profile.election.candidates) else "")
+        + (
+            f" --candidates {CANDIDATES}"
+            if any(c.attributes for c in profile.election.candidates)
+            else ""
+        )
         + "".join(_cli_flag(k, v) for k, v in given_options.items()),
     }
 

@@ -126,13 +126,20 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
         out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
     # events other than elections, exclusions and withdrawals: group quotas (guarded,
     # doomed, passed over), deferred surpluses, ...
-    others = [(s.number, e) for s in stages for e in s.events if e.kind not in ("elected", "excluded", "withdrawn")]
+    others = [
+        (s.number, e)
+        for s in stages
+        for e in s.events
+        if e.kind not in ("elected", "excluded", "withdrawn")
+    ]
     if others:
         out.append("")
         out.append("Other decisions:")
         for number, e in others:
             reason = f": {e.reason}" if e.reason else ""
-            out.extend(_wrap("  -", f"Stage {number}: {e.candidate} {e.kind}{reason}.", width, indent=4))
+            out.extend(
+                _wrap("  -", f"Stage {number}: {e.candidate} {e.kind}{reason}.", width, indent=4)
+            )
     if record.ties:
         out.append("")
         out.append("Ties:")

@@ -569,10 +569,40 @@ class GregorySTV:
         return st.pending[0]
 
     def _transfer_surplus(self, st: _State, number: int) -> int:
+        """One stage of surplus transfer: the largest surplus, or (RCTab's multi-winner
+        rounds) every pending surplus together, largest first."""
+        subjects: list[int] = []
+        shown: list[Any] = []
+        extras: list[dict[str, Any]] = []
+        while st.pending:
+            c = self._pick_surplus(st, number)
+            st.pending.remove(c)
+            tv, extra = self._move_surplus(st, c, number)
+            subjects.append(c)
+            shown.append(tv)
+            extras.append(extra)
+            if self.options.surpluses_per_stage == "one":
+                break
+        new = self._elect(st, number)
+        self._close_stage(
+            st,
+            number=number,
+            action="surplus",
+            subjects=subjects,
+            description="Surplus of " + ", ".join(st.names[c] for c in subjects),
+            transfer_value=shown[0] if len(shown) == 1 else None,
+            events=self._elect_events(st, new),
+            elected=new,
+            extra=extras[0]
+            if len(extras) == 1
+            else {"surpluses": {st.names[c]: x for c, x in zip(subjects, extras)}},
+        )
+        return number
+
+    def _move_surplus(self, st: _State, c: int, number: int) -> tuple[Any, dict[str, Any]]:
+        """Transfer candidate ``c``'s surplus; returns the transfer value shown and details."""
         o = self.options
         a = self.arith
-        c = self._pick_surplus(st, number)
-        st.pending.remove(c)
         total = st.votes[c]
         surplus = total - self.quota
         parcels = st.parcels[c]
@@ -646,19 +676,9 @@ class GregorySTV:
         st.loss += loss
         st.votes[c] = self.quota
         st.parcels[c] = kept
-        new = self._elect(st, number)
-        self._close_stage(
-            st,
-            number=number,
-            action="surplus",
-            subjects=[c],
-            description=f"Surplus of {st.names[c]}",
-            transfer_value=tv_shown,
-            events=self._elect_events(st, new),
-            elected=new,
-            extra=extra,
-        )
-        return number
+        if tv_shown is not None:
+            extra["transfer_value"] = self._fr(tv_shown)
+        return tv_shown, extra
 
     @staticmethod
     def _examined(parcels: list[Parcel], last_only: bool) -> tuple[list[Parcel], list[Parcel]]:

@@ -46,6 +46,9 @@ class STVOptions:
     #: sample: whole papers from the last parcel, as many from each sub-parcel as its share of
     #:   the surplus, drawn at random with a recorded seed (Dáil, Electoral Act 1992 s.121)
     surplus: Literal["wigm", "uigm", "last-parcel", "sample"] = "wigm"
+    #: one surplus per stage (statutory rules), or every pending surplus in one stage
+    #: (RCTab's multi-winner rounds)
+    surpluses_per_stage: Literal["one", "all"] = "one"
     #: wigm: each paper's new value is surplus x value / total in one division (Scottish
     #: r.48(3)), or value x (surplus / total), each rounded (Minneapolis 167.70, RCTab)
     tv_compose: Literal["direct", "via-fraction"] = "direct"

@@ -68,6 +68,7 @@ MINNEAPOLIS = STVOptions(
     surplus="wigm",  # 167.70(1)(a): every ballot of the elected candidate
     tv_compose="via-fraction",  # surplus fraction, then each ballot's value x fraction
     zero_surplus_stage=True,  # RCTab transfers a zero surplus in a round of its own
+    surpluses_per_stage="all",  # RCTab multiWinnerAllowMultipleWinnersPerRound
     surplus_order="largest",
     exclusion="single",
     exclusion_transfers="one-stage",
