@@ -37,8 +37,16 @@ def _aliases(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command()
@@ -56,7 +64,19 @@ def _json(data: Any) -> None:
 @click.option("--seats", type=int, help="Override the number of seats in the file(s).")
 @click.option("--each/--total-only", default=None, help="With many files: show each file too.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="html: a self-contained report with charts (use with -o FILE).",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of standard output.",
 )
 def compare(
     files: tuple[str, ...],
@@ -66,6 +86,7 @@ def compare(
     seats: int | None,
     each: bool | None,
     fmt: str,
+    output: str | None,
 ) -> None:
     """Count the same ballots under many rules: winners, seats by group, indices.
 
@@ -81,19 +102,24 @@ def compare(
         cmp.compare(read(f, seats=seats), ms, group_by=group_by, aliases=aliases) for f in files
     ]
     show_each = each if each is not None else len(comps) == 1
+    total = cmp.aggregate(comps) if len(comps) > 1 else None
     if fmt == "json":
         data: dict[str, Any] = {}
         if show_each:
             data["elections"] = [c.to_dict() for c in comps]
-        if len(comps) > 1:
-            data["total"] = cmp.aggregate(comps).to_dict()
-        _json(data)
+        if total is not None:
+            data["total"] = total.to_dict()
+        _emit(_json(data), output)
         return
-    if show_each:
-        for c in comps:
-            click.echo(cmp.render_text(c))
-    if len(comps) > 1:
-        click.echo(cmp.render_aggregate_text(cmp.aggregate(comps), f"{len(comps)} files"))
+    if fmt == "html":
+        from tallyroom.analysis.html import compare_report
+
+        _emit(compare_report(comps, total, show_each), output)
+        return
+    parts = [cmp.render_text(c) + "\n" for c in comps] if show_each else []
+    if total is not None:
+        parts.append(cmp.render_aggregate_text(total, f"{len(comps)} files") + "\n")
+    _emit("".join(parts), output)
 
 
 @click.command()
@@ -116,7 +142,19 @@ def compare(
 @click.option("--crossover", default=0.1, show_default=True, help="slate: crossover chance.")
 @click.option("--length", type=int, help="Preferences per ballot (default: all).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="html: a self-contained report with charts (use with -o FILE).",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of standard output.",
 )
 def simulate(
     generator: str,
@@ -130,6 +168,7 @@ def simulate(
     crossover: float,
     length: int | None,
     fmt: str,
+    output: str | None,
 ) -> None:
     """Many seeded synthetic elections; per rule, the distribution of seats by slate."""
     from tallyroom.analysis import simulate as sim
@@ -152,9 +191,13 @@ def simulate(
         lengths=length,
     )
     if fmt == "json":
-        _json(result.to_dict())
+        _emit(_json(result.to_dict()), output)
+    elif fmt == "html":
+        from tallyroom.analysis.html import simulate_report
+
+        _emit(simulate_report(result), output)
     else:
-        click.echo(sim.render_text(result))
+        _emit(sim.render_text(result) + "\n", output)
 
 
 @click.command()
@@ -162,17 +205,33 @@ def simulate(
 @click.option("--reconstructions", "-n", default=200, show_default=True)
 @click.option("--seed", default=2016, show_default=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="html: a self-contained report with charts (use with -o FILE).",
 )
-def demo(name: str, reconstructions: int, seed: int, fmt: str) -> None:
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of standard output.",
+)
+def demo(name: str, reconstructions: int, seed: int, fmt: str, output: str | None) -> None:
     """Worked demonstrations.  nec2016: Labour's 2016 NEC block vote, reconstructed."""
     from tallyroom.analysis import nec2016
 
     result = nec2016.run(nec2016.Assumptions(reconstructions=reconstructions, seed=seed))
     if fmt == "json":
-        _json(result.to_dict())
+        _emit(_json(result.to_dict()), output)
+    elif fmt == "html":
+        from tallyroom.analysis.html import demo_report
+
+        _emit(demo_report(result), output)
     else:
-        click.echo(nec2016.render_text(result))
+        _emit(nec2016.render_text(result) + "\n", output)
     if not all(r.exact for r in result.runs):  # pragma: no cover - a bug, not a result
         sys.exit(1)
 
