@@ -10,7 +10,6 @@ browser fails (``.ci/install-browser`` installs it).
 from __future__ import annotations
 
 import functools
-import glob
 import os
 import shutil
 from collections.abc import Iterator
@@ -27,7 +26,14 @@ from tallyroom.rules import count
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
 SCOT = Path(__file__).parent / "data" / "scotland" / "ballots"
-MINNEAPOLIS = "/work/shared/corpora/rctab/test_data/2013_minneapolis_mayor/*.xlsx"
+MINNEAPOLIS = (
+    Path(__file__).parent
+    / "data"
+    / "rctab"
+    / "test_data"
+    / "2013_minneapolis_mayor"
+    / "2013_minneapolis_mayor_cvr.xlsx"
+)
 CHROMIUM = os.environ.get("TALLYROOM_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -62,17 +68,8 @@ def _minneapolis() -> CountRecord:
     from tallyroom.ballots.formats.ess import read_ess
     from tallyroom.ballots.model import BallotRules
 
-    # shared/ lies beside the clone (CI) or at /work/shared (a developer's machine)
-    files = glob.glob(MINNEAPOLIS) or glob.glob(
-        str(ROOT.parent / "shared" / MINNEAPOLIS.removeprefix("/work/shared/"))
-    )
-    if not files:
-        path = Path(__file__).parent / "data" / "rctab" / "2013_minneapolis_mayor_cvr.xlsx"
-        if not path.exists():
-            pytest.skip("the Minneapolis 2013 cast-vote record is not available here")
-        files = [str(path)]
     rules = BallotRules(overvote="exhaust", skipped_ranks=1, duplicates="skip")
-    return count(read_ess(files[0], rules, seats=1), "irv")
+    return count(read_ess(MINNEAPOLIS, rules, seats=1), "irv")
 
 
 def _ward() -> CountRecord:
