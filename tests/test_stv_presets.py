@@ -335,3 +335,28 @@ def test_rctab_multi_winner_sets(name: str, changes: dict) -> None:
     }
     assert set(r.elected) == winners and len(winners) == 3
     assert r.stages[-1].subjects == ("Candidate A Name", "Candidate B Name")
+
+
+def test_rctab_one_winner_per_round() -> None:
+    """RCTab's multiWinnerAllowOnlyOneWinnerPerRound: A, B and C all reach the threshold in
+    round 1, but only one is elected per round (ties by the config's candidate order); the
+    final surplus, once the seats are filled, goes to no one."""
+    name = "test_set_allow_only_one_winner_per_round"
+    d = DATA / "rctab" / "test_data" / name
+    config = json.loads((d / f"{name}_config.json").read_text())
+    rules = config["rules"]
+    assert rules["winnerElectionMode"] == "multiWinnerAllowOnlyOneWinnerPerRound"
+    assert rules["nonIntegerWinningThreshold"] is True
+    ballot_rules = BallotRules(overvote="skip", skipped_ranks=int(rules["maxSkippedRanksAllowed"]))
+    p = read_ess(d / f"{name}_cvr.xlsx", ballot_rules, seats=int(rules["numberOfWinners"]))
+    order = [c["name"] for c in config["candidates"]]
+    r = count(
+        p, "minneapolis-stv", tie_order=order, quota_form="places-plus-unit", elect_per_stage="one"
+    )
+    expected = json.loads((d / f"{name}_expected_detailed_report.json").read_text())
+    assert len(r.stages) == len(expected["results"])
+    for rnd, stage in zip(expected["results"], r.stages):
+        assert Fraction(rnd["threshold"]) == stage.quota
+        for cand, tally in rnd["tally"].items():
+            assert stage.totals[cand] == Fraction(tally), (rnd["round"], cand)
+        assert list(stage.elected) == [t["elected"] for t in rnd["tallyResults"] if "elected" in t]

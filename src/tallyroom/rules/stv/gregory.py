@@ -367,6 +367,11 @@ class GregorySTV:
 
         while True:
             if len(st.elected) >= self.seats:
+                # the seats are filled: the others are no longer continuing (ERS97 5.5.2), so
+                # a final surplus, where a rule's reports show one, goes to no one
+                for i, s_ in enumerate(st.status):
+                    if s_ == CONTINUING:
+                        st.status[i] = EXCLUDED
                 number = self._final_surpluses(st, number)
                 break
             doomed = self._doomed(st)
@@ -499,6 +504,8 @@ class GregorySTV:
         if self.constraints is not None:
             ordered = self._conformant(st, ordered)
         room = self.seats - len(st.elected)
+        if self.options.elect_per_stage == "one":
+            room = min(room, 1)
         ordered = ordered[:room] if room >= 0 else []
         for i in ordered:
             st.status[i] = ELECTED

@@ -34,6 +34,9 @@ class STVOptions:
     quota_base: Literal["valid", "first-stage-active"] = "valid"
     #: a candidate is elected on reaching the quota (">=") or only on exceeding it (">")
     elect_on: Literal[">=", ">"] = ">="
+    #: every candidate at the quota is elected at once, or only the one with most votes per
+    #: stage (RCTab multiWinnerAllowOnlyOneWinnerPerRound)
+    elect_per_stage: Literal["all", "one"] = "all"
     #: also elect on reaching total active vote / (vacancies + 1) when that is lower than the
     #: quota (ERS97 5.1.7(b), 5.3.13, 5.4.9)
     elect_on_active_threshold: bool = False
