@@ -241,3 +241,28 @@ def test_rctab_treat_blank_as_undeclared_write_in() -> None:
     r = count(p, "irv", rctab=True)
     r.check_balance()
     _compare_rctab(r, expected)
+
+
+def test_rctab_overvote_exhaust_if_multiple_continuing() -> None:
+    # RCTab's overvoteRule exhaustIfMultipleContinuing with "|"-delimited ES&S cells: an
+    # overvote "D|A" exhausts the paper only while D and A are both continuing; once D is
+    # out it counts for A (round 2 -> 3 here).
+    name = "test_set_overvote_delimiter"
+    d = RCTAB / name
+    cfg = json.loads((d / f"{name}_config.json").read_text())
+    source, rules_cfg = cfg["cvrFileSources"][0], cfg["rules"]
+    assert rules_cfg["overvoteRule"] == "exhaustIfMultipleContinuing"
+    rules = BallotRules(
+        overvote="exhaust-if-multiple-continuing",
+        skipped_ranks=int(rules_cfg["maxSkippedRanksAllowed"]),
+    )
+    p = read_ess(d / source["filePath"], rules, overvote_delimiter=source["overvoteDelimiter"])
+    assert any(isinstance(x, tuple) for b in p.ballots for x in b)
+    expected = json.loads((d / f"{name}_expected_detailed_report.json").read_text())
+    assert p.ballots_read == int(expected["summary"]["totalNumBallots"])
+    r = count(p, "irv", rctab=True, tie_order=[c["name"] for c in cfg["candidates"]])
+    r.check_balance()
+    _compare_rctab(r, expected)
+    # other rules refuse the round-by-round overvote rule rather than guess
+    with pytest.raises(RuleError, match="only irv"):
+        count(p, "scottish-stv")

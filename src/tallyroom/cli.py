@@ -19,10 +19,10 @@ from tallyroom.errors import TallyroomError
 BALLOT_OPTIONS = [
     click.option(
         "--overvote",
-        type=click.Choice(["exhaust", "skip"]),
+        type=click.Choice(["exhaust", "skip", "exhaust-if-multiple-continuing"]),
         default="exhaust",
         show_default=True,
-        help="A preference shared by several candidates: exhaust the paper there, or skip that preference.",
+        help="A preference shared by several candidates: exhaust the paper there, skip that preference, or (irv) exhaust only if two or more of them are still continuing.",
     ),
     click.option(
         "--skipped-ranks",

@@ -55,14 +55,17 @@ class BallotRules:
     """How marks on a paper are read, recorded with the profile.
 
     * ``overvote``: a preference shared by two or more candidates (an overvote, or an
-      equal ranking): ``exhaust`` the paper there, or ``skip`` that preference.
+      equal ranking): ``exhaust`` the paper there, or ``skip`` that preference, or
+      ``exhaust-if-multiple-continuing`` (RCTab): decided at each round of the count --
+      the paper exhausts there if two or more of those candidates are still continuing,
+      counts for the one who is, or passes on when none is (IRV only).
     * ``skipped_ranks``: how many consecutive skipped ranks a paper may have before it is
       treated as exhausted (``None``: any number are passed over).
     * ``duplicates``: a candidate ranked again later on the same paper: ``skip`` the repeat,
       or ``exhaust`` the paper there.
     """
 
-    overvote: Literal["exhaust", "skip"] = "exhaust"
+    overvote: Literal["exhaust", "skip", "exhaust-if-multiple-continuing"] = "exhaust"
     skipped_ranks: int | None = None
     duplicates: Literal["skip", "exhaust"] = "skip"
 
@@ -215,6 +218,13 @@ class Profile:
         """
         if self.is_strict:
             return self
+        if self.rules.overvote == "exhaust-if-multiple-continuing":
+            from tallyroom.errors import RuleError
+
+            raise RuleError(
+                "the overvote rule 'exhaust-if-multiple-continuing' depends on who is still "
+                "continuing at each round; only irv applies it"
+            )
         invalid = dict(self.invalid)
         out: list[tuple[tuple, Weight]] = []
         for b, w in zip(self.ballots, self.weights):
@@ -310,7 +320,7 @@ def clean_ranking(
                 m = group[0]
             elif len(group) == 0:
                 continue
-            elif keep_equal:
+            elif keep_equal or rules.overvote == "exhaust-if-multiple-continuing":
                 seen.update(group)
                 out.append(group)
                 continue

@@ -72,7 +72,9 @@ def ranked_ballots(
         raise RuleError(
             f"{rule_id} counts ranked ballots; this profile holds {profile.kind} ballots"
         )
-    strict = profile.strict()
+    # an overvote decided round by round (RCTab) stays in the ballot as a tuple of candidates
+    keep = profile.rules.overvote == "exhaust-if-multiple-continuing"
+    strict = profile if keep else profile.strict()
     gone = strict.election.withdrawn
     out: list[tuple[tuple[int, ...], Score]] = []
     for b, w in zip(strict.ballots, strict.weights):

@@ -44,6 +44,16 @@ def _tally(
     exhausted: Score = 0
     for b, w in ballots:
         for c in b:
+            if isinstance(c, tuple):
+                # an overvote under RCTab's exhaustIfMultipleContinuing
+                live = [x for x in c if x in continuing]
+                if len(live) == 1:
+                    totals[live[0]] += w
+                    break
+                if len(live) > 1:
+                    exhausted += w
+                    break
+                continue
             if c in continuing:
                 totals[c] += w
                 break

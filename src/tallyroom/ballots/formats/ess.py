@@ -40,6 +40,7 @@ def read_ess(
     uwi_label: str = "UWI",
     count_column: str = "COUNT",
     treat_blank_as_undeclared_write_in: bool = False,
+    overvote_delimiter: str | None = None,
     source: str | None = None,
 ) -> Profile:
     """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does."""
@@ -68,6 +69,22 @@ def read_ess(
     for i, n in enumerate(names):
         index[n] = i
     raw: dict[tuple, Weight] = {}
+
+    def _index(text: str, r: int, col: int) -> int:
+        cand = UWI_NAME if text == uwi_label else text
+        if cand not in index:
+            if candidates is not None and cand != UWI_NAME:
+                raise BallotFileError(
+                    name,
+                    r,
+                    col,
+                    repr(text),
+                    "one of the declared candidates: " + ", ".join(candidates),
+                )
+            index[cand] = len(names)
+            names.append(cand)
+        return index[cand]
+
     rank_cols: slice | None = None
     count_at: int | None = None
     for r, row in enumerate(ws.iter_rows(values_only=True), 1):
@@ -103,23 +120,22 @@ def read_ess(
                 marks.append(None)
             elif text == overvote_label:
                 marks.append(OVERVOTE)
+            elif overvote_delimiter and overvote_delimiter in text:
+                # RCTab's overvoteDelimiter: the candidates of an overvote, named in one cell
+                marks.append(
+                    tuple(_index(part.strip(), r, col) for part in text.split(overvote_delimiter))
+                )
             else:
-                cand = UWI_NAME if text == uwi_label else text
-                if cand not in index:
-                    if candidates is not None and cand != UWI_NAME:
-                        raise BallotFileError(
-                            name,
-                            r,
-                            col,
-                            repr(text),
-                            "one of the declared candidates: " + ", ".join(candidates),
-                        )
-                    index[cand] = len(names)
-                    names.append(cand)
-                marks.append(index[cand])
+                marks.append(_index(text, r, col))
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
     wb.close()
+    return _finish(name, names, raw, rules, seats)
+
+
+def _finish(
+    name: str, names: list[str], raw: dict[tuple, Weight], rules: BallotRules, seats: int
+) -> Profile:
     if not names:
         raise BallotFileError(
             name,
