@@ -49,6 +49,23 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="html: a self-contained report with charts (use with -o FILE).",
+)
+_output_option = click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of standard output.",
+)
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -63,21 +80,8 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--alias", multiple=True, help="Rename a group: OLD=NEW (repeatable), e.g. C=Con.")
 @click.option("--seats", type=int, help="Override the number of seats in the file(s).")
 @click.option("--each/--total-only", default=None, help="With many files: show each file too.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="html: a self-contained report with charts (use with -o FILE).",
-)
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write to a file instead of standard output.",
-)
+@_format_option
+@_output_option
 def compare(
     files: tuple[str, ...],
     methods: str,
@@ -141,21 +145,8 @@ def compare(
 @click.option("--cohesion", default=4.0, show_default=True, help="bradley-terry: slate boost.")
 @click.option("--crossover", default=0.1, show_default=True, help="slate: crossover chance.")
 @click.option("--length", type=int, help="Preferences per ballot (default: all).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="html: a self-contained report with charts (use with -o FILE).",
-)
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write to a file instead of standard output.",
-)
+@_format_option
+@_output_option
 def simulate(
     generator: str,
     slates: str,
@@ -204,21 +195,8 @@ def simulate(
 @click.argument("name", type=click.Choice(["nec2016"]))
 @click.option("--reconstructions", "-n", default=200, show_default=True)
 @click.option("--seed", default=2016, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="html: a self-contained report with charts (use with -o FILE).",
-)
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write to a file instead of standard output.",
-)
+@_format_option
+@_output_option
 def demo(name: str, reconstructions: int, seed: int, fmt: str, output: str | None) -> None:
     """Worked demonstrations.  nec2016: Labour's 2016 NEC block vote, reconstructed."""
     from tallyroom.analysis import nec2016
