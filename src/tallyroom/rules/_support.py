@@ -10,7 +10,7 @@ balance; totals that are *votes* or *points* (block vote, approval, Borda) go in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -194,3 +194,37 @@ def record(
 
 def fractions(scores: Mapping[str, Score]) -> dict[str, Fraction]:
     return {k: Fraction(v) for k, v in scores.items()}
+
+
+def register_family(
+    ids: Iterable[str],
+    *,
+    titles: Mapping[str, str],
+    descriptions: Mapping[str, str],
+    texts: Mapping[str, str],
+    family: str,
+    count: Callable[[Profile, str, dict[str, Any]], CountRecord],
+    kinds: tuple[str, ...] = ("ranked",),
+) -> None:
+    """Register a family of rules that share one counting function ``count(profile, id,
+    options)``."""
+    from tallyroom.rules import Rule, register
+
+    def bind(rule_id: str) -> Callable[..., CountRecord]:
+        def run(profile: Profile, **options: Any) -> CountRecord:
+            return count(profile, rule_id, dict(options))
+
+        return run
+
+    for rule_id in ids:
+        register(
+            Rule(
+                id=rule_id,
+                title=titles[rule_id],
+                description=descriptions[rule_id],
+                rule_text=texts[rule_id],
+                family=family,
+                count=bind(rule_id),
+                kinds=kinds,
+            )
+        )

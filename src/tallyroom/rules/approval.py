@@ -24,7 +24,6 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules import Rule, register
 from tallyroom.rules._support import (
     Score,
     approval_ballots,
@@ -33,6 +32,7 @@ from tallyroom.rules._support import (
     no_options,
     pick,
     record,
+    register_family,
     tiebreaker,
     top_n,
 )
@@ -343,22 +343,12 @@ DESCRIPTIONS = {
 }
 
 
-def _make(rule_id: str):  # type: ignore[no-untyped-def]
-    def count(profile: Profile, **options: Any) -> CountRecord:
-        return _count(profile, rule_id, dict(options))
-
-    return count
-
-
-for _id in TITLES:
-    register(
-        Rule(
-            id=_id,
-            title=TITLES[_id],
-            description=DESCRIPTIONS[_id],
-            rule_text=TEXTS[_id],
-            family="approval",
-            count=_make(_id),
-            kinds=("approval",),
-        )
-    )
+register_family(
+    TITLES,
+    titles=TITLES,
+    descriptions=DESCRIPTIONS,
+    texts=TEXTS,
+    family="approval",
+    count=_count,
+    kinds=("approval",),
+)

@@ -17,8 +17,15 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules import Rule, register
-from tallyroom.rules._support import Score, check_seats, fractions, no_options, record, tiebreaker
+from tallyroom.rules._support import (
+    Score,
+    check_seats,
+    fractions,
+    no_options,
+    record,
+    register_family,
+    tiebreaker,
+)
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
 Matrix = dict[str, dict[str, Score]]
@@ -359,24 +366,14 @@ DESCRIPTIONS = {
 }
 
 
-def _make(rule_id: str):  # type: ignore[no-untyped-def]
-    def count(profile: Profile, **options: Any) -> CountRecord:
-        return _count(profile, rule_id, dict(options))
-
-    return count
-
-
 #: the rules that always elect a Condorcet winner when there is one
 CONDORCET_CONSISTENT = ("condorcet", "smith-set", "schulze", "ranked-pairs", "copeland", "minimax")
 
-for _id in TITLES:
-    register(
-        Rule(
-            id=_id,
-            title=TITLES[_id],
-            description=DESCRIPTIONS[_id],
-            rule_text=TEXTS[_id],
-            family="condorcet",
-            count=_make(_id),
-        )
-    )
+register_family(
+    TITLES,
+    titles=TITLES,
+    descriptions=DESCRIPTIONS,
+    texts=TEXTS,
+    family="condorcet",
+    count=_count,
+)

@@ -19,8 +19,7 @@ from tallyroom.ballots.model import Profile
 from tallyroom.ballots.votetable import VoteTable
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules import Rule, register
-from tallyroom.rules._support import no_options, record, tiebreaker
+from tallyroom.rules._support import no_options, record, register_family, tiebreaker
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
 DIVISORS = {
@@ -388,22 +387,12 @@ DESCRIPTIONS = {
 }
 
 
-def _make(method: str):  # type: ignore[no-untyped-def]
-    def count(profile: Profile, **options: Any) -> CountRecord:
-        return _count(profile, method, dict(options))
-
-    return count
-
-
-for _id in METHODS:
-    register(
-        Rule(
-            id=_id,
-            title=TITLES[_id],
-            description=DESCRIPTIONS[_id],
-            rule_text=TEXTS[_id],
-            family="list",
-            count=_make(_id),
-            kinds=("ranked", "approval"),
-        )
-    )
+register_family(
+    METHODS,
+    titles=TITLES,
+    descriptions=DESCRIPTIONS,
+    texts=TEXTS,
+    family="list",
+    count=_count,
+    kinds=("ranked", "approval"),
+)
