@@ -19,11 +19,13 @@ reader.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
 import mmap
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
@@ -38,8 +40,6 @@ FAST_BYTES = 64 << 10  # below this the careful reader is as quick
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
-_AS_ONES = bytes.maketrans(b"0123456789", b"1111111111")
-_HUGE = b"1" * 18  # 18 digits in a row
 
 
 #: a callback ``(bytes done, bytes in all)`` told as the ballot section is read (the CLI's
@@ -68,10 +68,50 @@ def read_blt_fast(
             size = os.fstat(f.fileno()).st_size
             if size == 0:
                 raise _Slow
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm, _bulk_memory(size):
                 return _fast(mm, source or name, rules)
     except (_Slow, OSError):
         return read_blt_careful(path, rules, source=source)
+
+
+@contextlib.contextmanager
+def _bulk_memory(size: int) -> Iterator[None]:
+    """Keep freed memory in the process while a big file is read (glibc only).
+
+    The reader makes many short-lived arrays of a few MB.  By default glibc gives each one
+    fresh pages from the kernel and hands them back when it is freed, so every array pays
+    for page faults again: on a 10-million-paper file that was a third of the reading time.
+    Here big blocks come from the heap and the heap is not trimmed while reading (the
+    tuning Dask's documentation gives for the same reason, ``MALLOC_TRIM_THRESHOLD_``);
+    the trim threshold is put back afterwards.
+    """
+    libc = _glibc() if size >= _BULK_BYTES else None
+    if libc is None:
+        yield
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's own upper bound for it
+    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    try:
+        yield
+    finally:
+        libc.mallopt(_M_TRIM_THRESHOLD, 128 << 10)  # glibc's default
+
+
+_BULK_BYTES = 16 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+
+
+def _glibc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018  # glibc, not musl
+        return libc
+    except (OSError, AttributeError):
+        return None
 
 
 def _head_end(mm: Any) -> int:
@@ -102,9 +142,7 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     from tallyroom.ballots.formats.blt import _read
 
     start = _head_end(mm)
-    m = _END.search(mm, start - 1)
-    if m is None:
-        raise _Slow
+    m = _end_line(mm, start)
     stop = m.start() + 1  # the end line starts here
     if stop <= start:
         raise _Slow  # no ballots at all
@@ -123,8 +161,6 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     base = ncand + 1
     use_int = base**ncand < 2**62
 
-    keys: list[np.ndarray] = []
-    weights: list[np.ndarray | int] = []
     bounds: list[tuple[int, int]] = []
     pos = start
     while pos < stop:
@@ -137,58 +173,53 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
         pos = end
     progress = PROGRESS.get()
 
-    def one(b: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        return _chunk(mm[b[0] : b[1]], ncand, base, use_int)
+    def one(b: tuple[int, int]) -> _Part:
+        key, w = _chunk(mm[b[0] : b[1]], ncand, base, use_int)
+        return _dedupe(key, w, ncand, base, use_int)
 
+    parts: list[_Part] = []
     # numpy lets go of the GIL in its loops: chunks are parsed by a few threads at once
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
-        for (_, end), (k, w) in zip(bounds, pool.map(one, bounds)):
-            keys.append(k)
-            weights.append(w if (w != 1).any() else len(w))
+        for (_, end), part in zip(bounds, pool.map(one, bounds)):
+            parts.append(part)
             if progress is not None:
                 progress(end - start, stop - start)
     # the file's pages are not needed again: keep the peak memory down
     if hasattr(mm, "madvise"):
         mm.madvise(mmap.MADV_DONTNEED)
-    key = np.concatenate(keys)
-    if all(isinstance(w, int) for w in weights):
-        weight = np.ones(1, dtype=np.int64)  # every paper of weight 1
-        weight = np.broadcast_to(weight, key.shape)
-    else:
-        weight = np.concatenate(
-            [np.ones(w, dtype=np.int64) if isinstance(w, int) else w for w in weights]
-        )
-    del keys, weights
-    return _profile(election, key, weight, ncand, base, use_int, rules, name)
+    return _build(election, _merge(parts), ncand, base, use_int, rules, name)
+
+
+def _end_line(mm: Any, start: int) -> re.Match[bytes]:
+    """The line ``0`` that ends the ballots.
+
+    Searched for first in the file's last MB (the names and title follow it), which spares
+    a scan of every ballot line: a bare ``0`` line further up fails the checks of
+    :func:`_chunk`, so the file then goes to the careful reader all the same.
+    """
+    tail = max(start - 1, len(mm) - (1 << 20))
+    m = _END.search(mm, tail)
+    if m is None and tail > start - 1:
+        m = _END.search(mm, start - 1)
+    if m is None:
+        raise _Slow
+    return m
 
 
 def _threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _argsort(key: np.ndarray) -> np.ndarray:
-    """An order that sorts ``key``; on several cores the two halves (split at a pivot, so
-    equal keys stay on one side) are sorted at once."""
-    if len(key) < 1 << 20 or _threads() < 2:
-        return np.argsort(key)
-    sample = np.sort(key[:: max(1, len(key) // 4001)])
-    pivot = sample[len(sample) // 2]
-    parts = [np.flatnonzero(key <= pivot), np.flatnonzero(key > pivot)]
-
-    def sort(idx: np.ndarray) -> np.ndarray:
-        return idx[np.argsort(key[idx])]
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(sort, parts))
-    return np.concatenate(done)
+#: the papers of one stretch of ballot lines, merged: unique keys (ascending), the line of
+#: each key's first paper (counted from the stretch's start), their total weights, and the
+#: number of lines in the stretch
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray, int]
 
 
 def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and weights of the papers in whole ballot lines ``buf``."""
+    """Keys and weights of the papers in whole ballot lines ``buf``, one per line."""
     if buf.translate(None, _PLAIN):
         raise _Slow  # anything but digits and blanks
-    if _HUGE in buf.translate(_AS_ONES):
-        raise _Slow  # a number beyond 64 bits
     arr = np.frombuffer(buf, dtype=np.uint8)
     if arr[-1] != 10:
         raise _Slow
@@ -200,7 +231,24 @@ def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray
     # every line ends with a blank and the terminating 0: nothing else may end a line
     if (last < 1).any() or not ((arr[last] == 48).all() and np.isin(arr[last - 1], (32, 9)).all()):
         raise _Slow
-    tok = np.fromstring(buf, dtype=np.int64, sep=" ")  # type: ignore[call-overload]
+    # numbers: runs of digits; each one's value built digit by digit from its first (the
+    # buffer ends with a line end, so the byte after a number is always there)
+    digit = arr >= 48
+    first = np.empty_like(digit)
+    first[0] = digit[0]
+    np.greater(digit[1:], digit[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    del first
+    tok = arr[at].astype(np.int64) - 48
+    sel = np.arange(len(at))
+    for k in range(1, 18):
+        sel = sel[digit[at[sel] + k]]  # the numbers with a digit more
+        if not len(sel):
+            break
+        tok[sel] = tok[sel] * 10 + (arr[at[sel] + k] - 48)
+    else:
+        raise _Slow  # a number of 18 digits or more: beyond what 64 bits hold safely
+    del at, digit, sel
     zeros = np.flatnonzero(tok == 0)
     if len(zeros) != len(nl):
         raise _Slow  # a 0 inside a line: a zero weight or candidate 0
@@ -211,43 +259,103 @@ def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray
     if (nprefs < 0).any():
         raise _Slow
     w = tok[starts]
+    if (w <= 0).any() or (w > 2**31).any():
+        raise _Slow  # weights beyond 2**31 a line: the careful reader's exact sums
     tok[starts] = 0
     if tok.max(initial=0) > ncand:
         raise _Slow  # a candidate number out of range
-    if (w <= 0).any():
-        raise _Slow
     longest = int(nprefs.max(initial=0))
     if longest > ncand:
         raise _Slow  # a repeated candidate, certainly
+    # (a candidate repeated on a shorter paper is found on the unique rankings, in _build)
     if use_int:
-        # per token: its line and its column among the preferences (-1: the weight)
-        line = np.zeros(len(tok), dtype=np.int64)
-        line[starts[1:]] = 1
-        np.cumsum(line, out=line)
-        col = np.arange(len(tok), dtype=np.int64)
-        col -= starts[line]
-        del line
-        # a repeated candidate on a paper: the ballot rules decide, so read carefully
-        bits = np.left_shift(1, np.maximum(tok - 1, 0))
-        bits[tok == 0] = 0
-        if (np.bitwise_or.reduceat(bits, starts) != np.add.reduceat(bits, starts)).any():
-            raise _Slow
-        del bits
         # the key: preferences as digits in base ncand + 1, first preference most significant
-        power = base ** np.arange(ncand, -1, -1, dtype=np.int64)
-        power[0] = 0  # the weight's column
-        tok *= power[np.minimum(col, ncand)]
-        return np.add.reduceat(tok, starts), w
-    rows = len(starts)
-    mat = np.zeros((rows, ncand), dtype=np.uint8)
+        key = np.zeros(len(starts), dtype=np.int64)
+        for j in range(longest):
+            sel = np.flatnonzero(nprefs > j)
+            key[sel] += tok[starts[sel] + 1 + j] * base ** (ncand - 1 - j)
+        return key, w
+    mat = np.zeros((len(starts), ncand), dtype=np.uint8)
     for j in range(longest):
         sel = np.flatnonzero(nprefs > j)
         mat[sel, j] = tok[starts[sel] + 1 + j]
-    s = np.sort(mat, axis=1)
-    if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] > 0)).any():
-        raise _Slow
-    key = np.ascontiguousarray(mat).view(np.dtype((np.void, ncand))).ravel()
-    return key, w
+    return mat.view(np.dtype((np.void, ncand))).ravel(), w
+
+
+def _dedupe(key: np.ndarray, weight: np.ndarray, ncand: int, base: int, use_int: bool) -> _Part:
+    """Merge identical keys: the unique keys, ascending, with their first line and weight."""
+    n = len(key)
+    if not use_int:
+        uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        tot = np.zeros(len(uniq), dtype=np.int64)
+        np.add.at(tot, inv.ravel(), weight)
+        return uniq, first, tot, n
+    if n == 0:
+        return key, np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+    bits = n.bit_length()
+    if (base**ncand) << bits < 2**63:
+        # the line number packed under the key: a plain sort (much quicker than an argsort)
+        # orders by key, and equal keys by line, so each run starts with its first paper
+        packed = (key << bits) | np.arange(n, dtype=np.int64)
+        packed.sort()
+        order = packed & ((1 << bits) - 1)
+        packed >>= bits
+        sk = packed
+    else:
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+    flag = np.empty(n, dtype=bool)
+    flag[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=flag[1:])
+    runs = np.flatnonzero(flag)
+    del flag
+    if weight.strides == (0,) or (weight.min() == 1 and weight.max() == 1):
+        tot = np.diff(np.append(runs, n))  # papers of weight 1: run lengths
+    else:
+        tot = np.add.reduceat(weight[order], runs)
+    return sk[runs], order[runs], tot, n
+
+
+def _merge(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The parts of consecutive stretches merged into one: keys, first lines, weights."""
+    lines = 0
+    firsts = []
+    for _, first, _, n in parts:
+        firsts.append(first + lines)
+        lines += n
+    if len(parts) == 1:
+        return parts[0][0], firsts[0], parts[0][2], lines
+    key = np.concatenate([p[0] for p in parts])
+    first = np.concatenate(firsts)
+    tot = np.concatenate([p[2] for p in parts])
+    del firsts
+    if key.dtype.kind == "V":
+        uniq, idx, inv = np.unique(key, return_index=True, return_inverse=True)
+        total = np.zeros(len(uniq), dtype=np.int64)
+        np.add.at(total, inv.ravel(), tot)
+        return uniq, first[idx], total, lines
+    # each part is ascending already: a stable sort merges the runs, and keeps equal keys
+    # in file order, so the first of each run is where the ranking was first seen
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    flag = np.empty(len(sk), dtype=bool)
+    flag[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=flag[1:])
+    runs = np.flatnonzero(flag)
+    del flag
+    return sk[runs], first[order[runs]], np.add.reduceat(tot[order], runs), lines
+
+
+def _first_seen(first: np.ndarray, lines: int) -> np.ndarray:
+    """The order that puts the unique rankings as first seen in the file.
+
+    The first lines are distinct, so a scatter into one slot per line puts them in order
+    without a sort."""
+    nu = len(first)
+    kind = np.int32 if nu < 2**31 else np.int64
+    slots = np.full(lines, -1, dtype=kind)
+    slots[first] = np.arange(nu, dtype=kind)
+    return slots[slots >= 0]
 
 
 def _profile(
@@ -260,66 +368,56 @@ def _profile(
     rules: BallotRules,
     name: str,
 ) -> Profile:
-    if use_int and len(key):
-        # sort once; each run of equal keys is one ranking, first seen at its least index
-        order = _argsort(key)
-        sk = key[order]
-        flag = np.empty(len(sk), dtype=bool)
-        flag[0] = True
-        np.not_equal(sk[1:], sk[:-1], out=flag[1:])
-        runs = np.flatnonzero(flag)
-        del flag
-        uniq = sk[runs]
-        del sk
-        first = np.minimum.reduceat(order, runs)
-        if weight.strides == (0,) and len(weight) and weight[0] == 1:
-            tot = np.diff(np.append(runs, len(key)))  # papers of weight 1: run lengths
-        else:
-            tot = np.add.reduceat(weight[order], runs)
-        del order
-    else:
-        uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        tot = np.zeros(len(uniq), dtype=np.int64)
-        np.add.at(tot, inv.ravel(), weight)
-        del inv
-    nu = len(uniq)
-    if len(weight) and int(weight.max()) * len(weight) >= 2**62:
-        if int(weight.sum(dtype=object)) != int(tot.sum(dtype=object)):
-            raise _Slow  # weights beyond 64 bits
-    # first-seen order, as the careful reader: the first indices are distinct, so a scatter
-    # into the papers' positions puts them in order without a sort
-    slots = np.full(len(key), -1, dtype=np.int64)
-    slots[first] = np.arange(nu)
-    order = slots[slots >= 0]
-    del slots
+    """The profile of papers given as one key and weight each (the sharded reader's)."""
+    part = _dedupe(key, weight, ncand, base, use_int)
+    return _build(election, _merge([part]), ncand, base, use_int, rules, name)
+
+
+def _build(
+    election: Any,
+    merged: tuple[np.ndarray, np.ndarray, np.ndarray, int],
+    ncand: int,
+    base: int,
+    use_int: bool,
+    rules: BallotRules,
+    name: str,
+) -> Profile:
+    uniq, first, tot, lines = merged
+    order = _first_seen(first, lines)
     uniq = uniq[order]
     tot = tot[order]
-    # back from keys to preferences
-    if use_int:
-        mat = np.zeros((nu, ncand), dtype=np.int32)
-        # digits by 32-bit division (much quicker than 64-bit): the key split in two halves
-        half = ncand // 2
-        hi, lo = np.divmod(uniq, np.int64(base) ** (ncand - half))
-        for part, cols in (
-            (lo.astype(np.int32), range(ncand - 1, half - 1, -1)),
-            (hi.astype(np.int32), range(half - 1, -1, -1)),
-        ):
-            for j in cols:
-                q = part // base
-                mat[:, j] = part - q * base
-                part = q
-    else:
-        mat = uniq.view(np.uint8).reshape(nu, ncand).astype(np.int32)
-    lengths = (mat > 0).sum(axis=1)
+    del order
     invalid: dict[str, int] = {}
-    blank = lengths == 0
+    blank = uniq == 0 if use_int else ~uniq.view(np.uint8).reshape(-1, ncand).any(axis=1)
     if blank.any():
         invalid[BLANK] = int(tot[blank].sum())
         keep = ~blank
-        mat, tot, lengths = mat[keep], tot[keep], lengths[keep]
+        uniq, tot = uniq[keep], tot[keep]
+    del blank
+    nu = len(uniq)
+    # back from keys to preferences, a column at a time; a candidate met twice on a paper
+    # (its bit already set) sends the file to the careful reader: the ballot rules decide
+    prefs = np.empty((nu, ncand + 1), dtype=np.int32)
+    prefs[:, ncand] = -1
+    lengths = np.zeros(nu, dtype=np.int64)
+    # a bit per candidate number; bit 0 (no candidate) may repeat
+    word = np.int32 if ncand < 31 else np.int64
+    seen = np.zeros(nu, dtype=word)
+    for j, digit in _digits(uniq, ncand, base, use_int):
+        if ncand < 63:
+            b = np.left_shift(word(1), digit.astype(word, copy=False))
+            if ((seen & b) > 1).any():
+                raise _Slow
+            seen |= b
+        lengths += digit > 0
+        np.subtract(digit, 1, out=prefs[:, j], dtype=np.int32, casting="unsafe")
+    del seen, uniq
+    if ncand >= 63:
+        s = np.sort(prefs[:, :ncand], axis=1)
+        if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
+            raise _Slow
     longest = int(lengths.max(initial=0))
-    prefs = np.full((len(mat), longest + 1), -1, dtype=np.int32)
-    prefs[:, :longest] = mat[:, :longest] - 1
+    prefs = prefs[:, : longest + 1]  # the columns after the longest paper are all -1
     ballots = ArrayBallots(prefs, lengths)
     return Profile(
         election=election,
@@ -330,6 +428,26 @@ def _profile(
         source=name,
         arrays=(prefs, tot),
     )
+
+
+def _digits(uniq: np.ndarray, ncand: int, base: int, use_int: bool) -> Iterator[tuple[int, Any]]:
+    """``(column, candidate numbers in it)`` for every column of the keys (0: none)."""
+    if not use_int:
+        mat = uniq.view(np.uint8).reshape(-1, ncand)
+        for j in range(ncand):
+            yield j, mat[:, j]
+        return
+    # by 32-bit division (much quicker than 64-bit): the key split in two halves
+    half = ncand // 2
+    hi, lo = np.divmod(uniq, np.int64(base) ** (ncand - half))
+    for part, cols in (
+        (lo.astype(np.int32), range(ncand - 1, half - 1, -1)),
+        (hi.astype(np.int32), range(half - 1, -1, -1)),
+    ):
+        for j in cols:
+            q = part // base
+            yield j, part - q * base
+            part = q
 
 
 class ArrayBallots(Sequence[tuple[int, ...]]):
