@@ -352,8 +352,8 @@ def _first_seen(first: np.ndarray, lines: int) -> np.ndarray:
     The first lines are distinct, so a scatter into one slot per line puts them in order
     without a sort."""
     nu = len(first)
-    kind = np.int32 if nu < 2**31 else np.int64
-    slots = np.full(lines, -1, dtype=kind)
+    kind: Any = np.int32 if nu < 2**31 else np.int64
+    slots: Any = np.full(lines, -1, dtype=kind)
     slots[first] = np.arange(nu, dtype=kind)
     return slots[slots >= 0]
 
@@ -401,8 +401,8 @@ def _build(
     prefs[:, ncand] = -1
     lengths = np.zeros(nu, dtype=np.int64)
     # a bit per candidate number; bit 0 (no candidate) may repeat
-    word = np.int32 if ncand < 31 else np.int64
-    seen = np.zeros(nu, dtype=word)
+    word: Any = np.int32 if ncand < 31 else np.int64
+    seen: Any = np.zeros(nu, dtype=word)
     for j, digit in _digits(uniq, ncand, base, use_int):
         if ncand < 63:
             b = np.left_shift(word(1), digit.astype(word, copy=False))
