@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -152,7 +153,7 @@ class Profile:
             object.__setattr__(self, "invalid", MappingProxyType(dict(self.invalid)))
 
     # -- accounting -------------------------------------------------------------------
-    @property
+    @cached_property
     def valid(self) -> Weight:
         """Valid papers (the valid poll)."""
         return sum(self.weights, 0)

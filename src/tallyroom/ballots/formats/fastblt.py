@@ -417,7 +417,8 @@ def _build(
         if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
             raise _Slow
     longest = int(lengths.max(initial=0))
-    prefs = prefs[:, : longest + 1]  # the columns after the longest paper are all -1
+    if longest < ncand:  # the columns after the longest paper are all -1
+        prefs = np.ascontiguousarray(prefs[:, : longest + 1])
     ballots = ArrayBallots(prefs, lengths)
     return Profile(
         election=election,

@@ -187,15 +187,23 @@ class GregorySTV:
         """For each paper, the position and candidate of its next continuing preference
         after ``pos`` (candidate -1: the paper is exhausted)."""
         prefs = self.arrays.prefs
-        p = pos + 1
-        c = prefs[idx, p]
-        ok = cont[c]
+        if not prefs.flags.c_contiguous:
+            prefs = self.arrays.prefs = np.ascontiguousarray(prefs)
+        # positions in the flattened matrix: one index per paper instead of two
+        width = prefs.shape[1]
+        flat = prefs.ravel()
+        at = idx * width
+        at += pos
+        at += 1
+        c = flat.take(at)
+        ok = cont.take(c)
         while not ok.all():
             bad = np.flatnonzero(~ok)
-            p[bad] += 1
-            c[bad] = prefs[idx[bad], p[bad]]
-            ok[bad] = cont[c[bad]]
-        return p, c
+            at[bad] += 1
+            c[bad] = flat.take(at[bad])
+            ok[bad] = cont.take(c[bad])
+        at -= idx * width
+        return at, c
 
     def _cont_mask(self, st: _State) -> np.ndarray:
         """Continuing candidates as a lookup array; index -1 (no more preferences) is True
@@ -222,8 +230,10 @@ class GregorySTV:
         for parcel, value in parcels:
             if len(parcel.idx) == 0:
                 continue
-            pos, cand = self._advance(parcel.idx, parcel.pos.copy(), cont)
-            order = np.argsort(cand, kind="stable")
+            pos, cand = self._advance(parcel.idx, parcel.pos, cont)
+            # candidate numbers are small: as int16 a stable sort is numpy's radix sort
+            small = cand.astype(np.int16) if len(cont) < 2**15 else cand
+            order = np.argsort(small, kind="stable")
             sorted_c = cand[order]
             starts = np.flatnonzero(np.r_[True, sorted_c[1:] != sorted_c[:-1]])
             ends = np.r_[starts[1:], len(sorted_c)]
