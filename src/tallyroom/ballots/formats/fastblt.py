@@ -319,21 +319,41 @@ def _dedupe(key: np.ndarray, weight: np.ndarray, ncand: int, base: int, use_int:
 def _merge(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The parts of consecutive stretches merged into one: keys, first lines, weights."""
     lines = 0
-    firsts = []
-    for _, first, _, n in parts:
-        firsts.append(first + lines)
+    shifted: list[_Part] = []
+    for key, first, tot, n in parts:
+        shifted.append((key, first + lines, tot, n))
         lines += n
     if len(parts) == 1:
-        return parts[0][0], firsts[0], parts[0][2], lines
+        key, first, tot, _ = shifted[0]
+        return key, first, tot, lines
+    if parts[0][0].dtype.kind == "V" or _threads() < 2 or lines < 1 << 20:
+        key, first, tot = _merge_range(shifted)
+        return key, first, tot, lines
+    # two ranges of keys, split at a pivot, merged at once on two cores; the keys of the
+    # first range are all below those of the second, so the results simply follow
+    sample = np.concatenate([p[0][:: max(1, len(p[0]) // 64)] for p in shifted])
+    pivot = np.sort(sample)[len(sample) // 2]
+    cut = [int(np.searchsorted(p[0], pivot, side="right")) for p in shifted]
+    low = [(k[:c], f[:c], t[:c], n) for (k, f, t, n), c in zip(shifted, cut)]
+    high = [(k[c:], f[c:], t[c:], n) for (k, f, t, n), c in zip(shifted, cut)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(_merge_range, (low, high))
+    key, first, tot = (np.concatenate((x, y)) for x, y in zip(a, b))
+    return key, first, tot, lines
+
+
+def _merge_range(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge parts whose first lines are already counted from the file's first ballot."""
     key = np.concatenate([p[0] for p in parts])
-    first = np.concatenate(firsts)
+    first = np.concatenate([p[1] for p in parts])
     tot = np.concatenate([p[2] for p in parts])
-    del firsts
+    if len(key) == 0:
+        return key, first, tot
     if key.dtype.kind == "V":
         uniq, idx, inv = np.unique(key, return_index=True, return_inverse=True)
         total = np.zeros(len(uniq), dtype=np.int64)
         np.add.at(total, inv.ravel(), tot)
-        return uniq, first[idx], total, lines
+        return uniq, first[idx], total
     # each part is ascending already: a stable sort merges the runs, and keeps equal keys
     # in file order, so the first of each run is where the ranking was first seen
     order = np.argsort(key, kind="stable")
@@ -343,7 +363,7 @@ def _merge(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     np.not_equal(sk[1:], sk[:-1], out=flag[1:])
     runs = np.flatnonzero(flag)
     del flag
-    return sk[runs], first[order[runs]], np.add.reduceat(tot[order], runs), lines
+    return sk[runs], first[order[runs]], np.add.reduceat(tot[order], runs)
 
 
 def _first_seen(first: np.ndarray, lines: int) -> np.ndarray:
@@ -395,27 +415,21 @@ def _build(
         uniq, tot = uniq[keep], tot[keep]
     del blank
     nu = len(uniq)
-    # back from keys to preferences, a column at a time; a candidate met twice on a paper
-    # (its bit already set) sends the file to the careful reader: the ballot rules decide
     prefs = np.empty((nu, ncand + 1), dtype=np.int32)
     prefs[:, ncand] = -1
     lengths = np.zeros(nu, dtype=np.int64)
-    # a bit per candidate number; bit 0 (no candidate) may repeat
-    word: Any = np.int32 if ncand < 31 else np.int64
-    seen: Any = np.zeros(nu, dtype=word)
-    for j, digit in _digits(uniq, ncand, base, use_int):
-        if ncand < 63:
-            b = np.left_shift(word(1), digit.astype(word, copy=False))
-            if ((seen & b) > 1).any():
-                raise _Slow
-            seen |= b
-        lengths += digit > 0
-        np.subtract(digit, 1, out=prefs[:, j], dtype=np.int32, casting="unsafe")
-    del seen, uniq
-    if ncand >= 63:
-        s = np.sort(prefs[:, :ncand], axis=1)
-        if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
-            raise _Slow
+    # rows in a few blocks decoded at once (numpy lets go of the GIL in its loops)
+    blocks = _threads() if nu >= 1 << 20 else 1
+    cuts = [nu * i // blocks for i in range(blocks + 1)]
+
+    rows = [slice(cuts[i], cuts[i + 1]) for i in range(blocks)]
+    with ThreadPoolExecutor(max_workers=blocks) as pool:
+        jobs = [
+            pool.submit(_decode, uniq[r], prefs[r], lengths[r], ncand, base, use_int) for r in rows
+        ]
+        for job in jobs:
+            job.result()  # a repeated candidate in any block: to the careful reader
+    del uniq
     longest = int(lengths.max(initial=0))
     if longest < ncand:  # the columns after the longest paper are all -1
         prefs = np.ascontiguousarray(prefs[:, : longest + 1])
@@ -429,6 +443,29 @@ def _build(
         source=name,
         arrays=(prefs, tot),
     )
+
+
+def _decode(
+    uniq: np.ndarray, prefs: np.ndarray, lengths: np.ndarray, ncand: int, base: int, use_int: bool
+) -> None:
+    """Keys back to preferences (into ``prefs`` and ``lengths``), a column at a time.
+
+    A candidate met twice on a paper (its bit already set) sends the file to the careful
+    reader: the ballot rules decide what such a paper means."""
+    word: Any = np.int32 if ncand < 31 else np.int64
+    seen: Any = np.zeros(len(uniq), dtype=word)
+    for j, digit in _digits(uniq, ncand, base, use_int):
+        if ncand < 63:
+            b = np.left_shift(word(1), digit.astype(word, copy=False))  # bit 0: no one
+            if ((seen & b) > 1).any():
+                raise _Slow
+            seen |= b
+        lengths += digit > 0
+        np.subtract(digit, 1, out=prefs[:, j], dtype=np.int32, casting="unsafe")
+    if ncand >= 63:
+        s = np.sort(prefs[:, :ncand], axis=1)
+        if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
+            raise _Slow
 
 
 def _digits(uniq: np.ndarray, ncand: int, base: int, use_int: bool) -> Iterator[tuple[int, Any]]:
