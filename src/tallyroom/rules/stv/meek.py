@@ -133,13 +133,22 @@ class MeekSTV:
         S = self.scale
         kfa = np.zeros(ncand + 1, dtype=np.int64)
         kfa[:ncand] = [int(k) for k in kf]
-        w = np.full(n, S, dtype=np.int64)
         votes = np.zeros(ncand + 1, dtype=np.int64)
+        exhausted = 0
         up = self.o.keep_rounding == "up"
+        # only the papers with value left go on to their next preference: most stop at
+        # their first hopeful candidate (keep factor 1), so each column touches fewer
+        idx = np.arange(n)
+        m = mult
+        w = np.full(n, S, dtype=np.int64)
         for j in range(width):
-            c = prefs[:, j]
-            live = (c >= 0) & (w > 0)
-            if not live.any():
+            c = prefs[idx, j]
+            out = c < 0  # no preference left: what value remains is exhausted
+            if out.any():
+                exhausted += int((w[out] * m[out]).sum())
+                on = ~out
+                idx, c, w, m = idx[on], c[on], w[on], m[on]
+            if len(idx) == 0:
                 break
             k = kfa[c]
             if self.o.variant == "warren":
@@ -153,11 +162,9 @@ class MeekSTV:
                     rest = (prod2 + (S - 1)) // S if up else prod2 // S
                 else:
                     rest = w - keep
-            keep = np.where(live, keep, 0)
-            rest = np.where(live, rest, w)
-            np.add.at(votes, np.where(live, c, ncand), keep * mult)
-            w = rest
-        exhausted = int((w * mult).sum())
+            np.add.at(votes, c, keep * m)
+            on = rest > 0
+            idx, w, m = idx[on], rest[on], m[on]
         return [int(v) for v in votes[:ncand]], exhausted
 
     def _distribute_exact(self, kf: list[Any]) -> tuple[list[Any], Any]:
