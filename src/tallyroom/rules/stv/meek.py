@@ -101,6 +101,7 @@ class MeekSTV:
         if self.seats > standing:
             raise ElectionError(f"{self.seats} seats but only {standing} candidates standing")
         self.arrays = BallotArrays.of(self.profile)
+        self._first_groups: tuple[list[np.ndarray], list[int], int] | None = None
         self.exact = options.arithmetic == "exact"
         self.scale = 1 if self.exact else 10**options.places
         if not self.exact and not self.arrays.integral:
@@ -137,10 +138,18 @@ class MeekSTV:
         exhausted = 0
         up = self.o.keep_rounding == "up"
         # only the papers with value left go on to their next preference: most stop at
-        # their first hopeful candidate (keep factor 1), so each column touches fewer
-        idx = np.arange(n)
-        m = mult
-        w = np.full(n, S, dtype=np.int64)
+        # their first hopeful candidate (keep factor 1), so each column touches fewer.
+        # A hopeful candidate keeps the whole of every paper that puts it first: those are
+        # credited at once, from the papers grouped by first preference
+        rows, firsts, blank = self._by_first()
+        exhausted += S * blank
+        whole = [i for i in range(ncand) if kfa[i] == S]
+        for i in whole:
+            votes[i] += S * firsts[i]
+        rest_rows = [rows[i] for i in range(ncand) if kfa[i] != S]
+        idx = np.concatenate(rest_rows) if rest_rows else np.zeros(0, dtype=np.int64)
+        m = mult[idx]
+        w = np.full(len(idx), S, dtype=np.int64)
         for j in range(width):
             c = prefs[idx, j]
             out = c < 0  # no preference left: what value remains is exhausted
@@ -166,6 +175,20 @@ class MeekSTV:
             on = rest > 0
             idx, w, m = idx[on], rest[on], m[on]
         return [int(v) for v in votes[:ncand]], exhausted
+
+    def _by_first(self) -> tuple[list[np.ndarray], list[int], int]:
+        """The papers grouped by first preference, their number per candidate, and the
+        number of papers with no preference at all (exhausted from the start)."""
+        if self._first_groups is None:
+            first = self.arrays.prefs[:, 0]
+            ncand = len(self.names)
+            order = np.argsort(first, kind="stable")
+            cuts = np.searchsorted(first[order], np.arange(ncand + 1))
+            rows = [order[cuts[i] : cuts[i + 1]] for i in range(ncand)]
+            papers = [int(self.arrays.weights[r].sum()) for r in rows]
+            blank = int(self.arrays.weights[order[: cuts[0]]].sum())
+            self._first_groups = (rows, papers, blank)
+        return self._first_groups
 
     def _distribute_exact(self, kf: list[Any]) -> tuple[list[Any], Any]:
         votes = [Fraction(0)] * len(self.names)
