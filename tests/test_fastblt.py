@@ -180,3 +180,67 @@ def test_edge_files(tmp_path: Path, body: str) -> None:
         assert str(fast.value) == str(e)
         return
     same(read_blt_fast(path), careful)
+
+
+def _file(tmp_path: Path, ncand: int, lines: list[str], name: str = "f.blt") -> Path:
+    names = "".join(f'"C{i}"\n' for i in range(1, ncand + 1))
+    path = tmp_path / name
+    path.write_text(f"{ncand} 2\n" + "\n".join(lines) + "\n0\n" + names + '"T"\n')
+    return path
+
+
+@pytest.mark.parametrize("ncand", [12, 120])
+def test_numbers_of_many_digits(tmp_path: Path, ncand: int) -> None:
+    """Weights (and candidate numbers) of three digits and more take the general tokeniser;
+    120 candidates take the byte-matrix keys instead of integer keys."""
+    rng = random.Random(ncand)
+    lines = []
+    for _ in range(4000):
+        prefs = rng.sample(range(1, ncand + 1), rng.randrange(0, min(ncand, 15)))
+        w = rng.choice([1, 7, 123, 45678, 999_999_999])
+        lines.append(" ".join(map(str, [w, *prefs, 0])))
+    path = _file(tmp_path, ncand, lines)
+    fast = read_blt_fast(path)
+    assert fast.arrays is not None
+    same(fast, read_blt_careful(path))
+
+
+@pytest.mark.parametrize("ncand", [7, 40, 70])
+def test_a_repeat_on_a_short_paper_goes_to_the_careful_reader(tmp_path: Path, ncand: int) -> None:
+    """A repeated candidate is found on the merged rankings (bit masks up to 62 candidates,
+    a sort beyond); the ballot rules then decide, as the careful reader applies them."""
+    rng = random.Random(ncand)
+    lines = [" ".join(map(str, [1, *rng.sample(range(1, ncand + 1), 5), 0])) for _ in range(3000)]
+    lines.insert(2500, f"2 3 {ncand} 3 0")
+    path = _file(tmp_path, ncand, lines)
+    assert read_blt_fast(path).arrays is None  # the careful reader read it
+    for rules in (BallotRules(), BallotRules(duplicates="exhaust")):
+        same(read_blt_fast(path, rules), read_blt_careful(path, rules))
+
+
+def test_parallel_merge_and_decode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big files merge two ranges of keys and decode blocks of rows on two cores; forced
+    here on a small file, the profile is the careful reader's all the same."""
+    import tallyroom.ballots.formats.fastblt as fb
+
+    monkeypatch.setattr(fb, "_CHUNK", 4096)
+    monkeypatch.setattr(fb, "_PARALLEL_AT", 0)
+    monkeypatch.setattr(fb, "_threads", lambda: 2)
+    path = _plain_file(tmp_path, random.Random(11), 20000, ncand=9)
+    same(read_blt_fast(path), read_blt_careful(path))
+
+
+def test_a_zero_line_among_the_ballots(tmp_path: Path) -> None:
+    """The end line is searched for near the end of the file; a bare 0 line further up
+    must still end the ballots where the careful reader says."""
+    lines = [f"1 {1 + i % 3} 0" for i in range(30000)]
+    lines.insert(100, " 0 ")
+    path = _file(tmp_path, 3, lines)
+    try:
+        careful = read_blt_careful(path)
+    except BallotFileError as e:
+        with pytest.raises(BallotFileError) as fast:
+            read_blt_fast(path)
+        assert str(fast.value) == str(e)
+        return
+    same(read_blt_fast(path), careful)

@@ -38,6 +38,7 @@ from tallyroom.errors import BallotFileError
 #: files at least this big go to the fast path from :func:`read_blt`
 FAST_BYTES = 64 << 10  # below this the careful reader is as quick
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
+_PARALLEL_AT = 1 << 20  # papers from which merging and decoding are shared between cores
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
 
@@ -231,24 +232,7 @@ def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray
     # every line ends with a blank and the terminating 0: nothing else may end a line
     if (last < 1).any() or not ((arr[last] == 48).all() and np.isin(arr[last - 1], (32, 9)).all()):
         raise _Slow
-    # numbers: runs of digits; each one's value built digit by digit from its first (the
-    # buffer ends with a line end, so the byte after a number is always there)
-    digit = arr >= 48
-    first = np.empty_like(digit)
-    first[0] = digit[0]
-    np.greater(digit[1:], digit[:-1], out=first[1:])
-    at = np.flatnonzero(first)
-    del first
-    tok = arr[at].astype(np.int64) - 48
-    sel = np.arange(len(at))
-    for k in range(1, 18):
-        sel = sel[digit[at[sel] + k]]  # the numbers with a digit more
-        if not len(sel):
-            break
-        tok[sel] = tok[sel] * 10 + (arr[at[sel] + k] - 48)
-    else:
-        raise _Slow  # a number of 18 digits or more: beyond what 64 bits hold safely
-    del at, digit, sel
+    tok = _numbers(arr)
     zeros = np.flatnonzero(tok == 0)
     if len(zeros) != len(nl):
         raise _Slow  # a 0 inside a line: a zero weight or candidate 0
@@ -280,6 +264,34 @@ def _chunk(buf: bytes, ncand: int, base: int, use_int: bool) -> tuple[np.ndarray
         sel = np.flatnonzero(nprefs > j)
         mat[sel, j] = tok[starts[sel] + 1 + j]
     return mat.view(np.dtype((np.void, ncand))).ravel(), w
+
+
+def _numbers(arr: np.ndarray) -> np.ndarray:
+    """The numbers in ``arr`` (digits and blanks, ending with a line end), in order."""
+    digit = arr >= 48
+    first = np.empty_like(digit)
+    first[0] = digit[0]
+    np.greater(digit[1:], digit[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    del first
+    d = arr - np.uint8(48)  # a digit's value (blanks wrap round: masked out below)
+    if not (digit[:-2] & digit[1:-1] & digit[2:]).any():
+        # the usual file: no number of more than two digits; each number's value worked out
+        # on the bytes (cheap: one byte each), then picked at its first digit
+        two = digit[1:]
+        val = d[:-1] * (np.uint8(1) + np.uint8(9) * two)
+        val += d[1:] * two
+        return val[at].astype(np.int64)
+    # numbers of any length: each value built digit by digit from its first (the buffer ends
+    # with a line end, so the byte after a number is always there)
+    tok = d[at].astype(np.int64)
+    sel = np.arange(len(at))
+    for k in range(1, 18):
+        sel = sel[digit[at[sel] + k]]  # the numbers with a digit more
+        if not len(sel):
+            return tok
+        tok[sel] = tok[sel] * 10 + d[at[sel] + k]
+    raise _Slow  # a number of 18 digits or more: beyond what 64 bits hold safely
 
 
 def _dedupe(key: np.ndarray, weight: np.ndarray, ncand: int, base: int, use_int: bool) -> _Part:
@@ -326,7 +338,7 @@ def _merge(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     if len(parts) == 1:
         key, first, tot, _ = shifted[0]
         return key, first, tot, lines
-    if parts[0][0].dtype.kind == "V" or _threads() < 2 or lines < 1 << 20:
+    if parts[0][0].dtype.kind == "V" or _threads() < 2 or lines < _PARALLEL_AT:
         key, first, tot = _merge_range(shifted)
         return key, first, tot, lines
     # two ranges of keys, split at a pivot, merged at once on two cores; the keys of the
@@ -419,7 +431,7 @@ def _build(
     prefs[:, ncand] = -1
     lengths = np.zeros(nu, dtype=np.int64)
     # rows in a few blocks decoded at once (numpy lets go of the GIL in its loops)
-    blocks = _threads() if nu >= 1 << 20 else 1
+    blocks = _threads() if nu >= _PARALLEL_AT else 1
     cuts = [nu * i // blocks for i in range(blocks + 1)]
 
     rows = [slice(cuts[i], cuts[i + 1]) for i in range(blocks)]
