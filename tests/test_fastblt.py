@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tallyroom.ballots.formats.blt import read_blt, read_blt_careful
+from tallyroom.ballots.formats.blt import FAST_BYTES, read_blt, read_blt_careful
 from tallyroom.ballots.formats.fastblt import read_blt_fast
 from tallyroom.ballots.model import BallotRules
 from tallyroom.errors import BallotFileError
@@ -140,11 +140,20 @@ def test_crlf_and_tabs(tmp_path: Path) -> None:
 
 
 def test_read_blt_dispatches_big_files(tmp_path: Path) -> None:
-    path = _plain_file(tmp_path, random.Random(5), 40000)
-    assert path.stat().st_size > 64 << 10
+    path = _plain_file(tmp_path, random.Random(5), 60000)
+    assert path.stat().st_size >= FAST_BYTES
     p = read_blt(path)
     assert p.arrays is not None
     same(p, read_blt_careful(path))
+
+
+def test_read_blt_reads_small_files_carefully(tmp_path: Path) -> None:
+    # a ward's file is read without numpy: the fast reader is for big files only
+    path = _plain_file(tmp_path, random.Random(5), 3000)
+    assert path.stat().st_size < FAST_BYTES
+    p = read_blt(path)
+    assert p.arrays is None
+    same(p, read_blt_fast(path))
 
 
 @pytest.mark.parametrize("method", ["scottish-stv", "ers97-stv", "meek-stv", "irv", "block-vote"])

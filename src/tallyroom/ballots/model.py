@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from itertools import chain
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ WITHDRAWN_ONLY = "only withdrawn candidates"
 #: the mark for an overvote whose candidates a file does not name
 OVERVOTE: tuple[int, ...] = ()
 NO_VALID_PREFERENCE = "no valid preference"  # marks, but none that counts for a candidate
+_INT_ONLY = {int}
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class Profile:
         """True when no ranked ballot has an equal ranking."""
         if self.kind != "ranked" or self.arrays is not None:
             return True
-        return all(isinstance(p, int) for b in self.ballots for p in b)
+        # the types of all the preferences, gathered at C speed, then checked
+        return all(issubclass(t, int) for t in set(map(type, chain.from_iterable(self.ballots))))
 
     def first_preferences(self) -> dict[str, Weight]:
         """Papers per candidate at first preference (equal first preferences not counted)."""
@@ -254,6 +257,10 @@ class Profile:
         bad: dict[str, Weight] = dict(invalid or {})
         cleaned: list[tuple[tuple, Weight]] = []
         for marks, w in raw.items():
+            if marks and set(map(type, marks)) == _INT_ONLY and len(set(marks)) == len(marks):
+                # distinct candidates, one per rank: what clean_ranking would give, at once
+                cleaned.append((tuple(marks), w))
+                continue
             ballot, reason = clean_ranking(marks, rules, keep_equal=keep_equal)
             if reason is None:
                 cleaned.append((ballot, w))

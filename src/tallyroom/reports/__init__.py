@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from tallyroom.record import CountRecord
 
@@ -22,22 +22,20 @@ def render(records: Sequence[CountRecord], fmt: str) -> str:
         from tallyroom.reports import html as html_report
 
         return html_report.page(records)
-    from tallyroom.reports import csv as csv_report
-    from tallyroom.reports import json as json_report
-    from tallyroom.reports import text as text_report
+    if fmt in ("json", "jsonl"):
+        from tallyroom.reports import json as json_report
 
-    if fmt == "json":
+        if fmt == "jsonl":
+            return "".join(json_report.dumps(r) + "\n" for r in records)
         if len(records) == 1:
             return json_report.dumps(records[0], indent=2) + "\n"
         return "[\n" + ",\n".join(json_report.dumps(r, indent=2) for r in records) + "\n]\n"
-    if fmt == "jsonl":
-        return "".join(json_report.dumps(r) + "\n" for r in records)
-    writers: dict[str, Callable[[CountRecord], str]] = {
-        "text": text_report.sheet,
-        "csv": csv_report.rows,
-    }
-    if fmt not in writers:
-        raise ValueError(f"unknown report format {fmt!r}")
     if fmt == "csv":
+        from tallyroom.reports import csv as csv_report
+
         return "".join(csv_report.rows(r, header=(i == 0)) for i, r in enumerate(records))
-    return "\n".join(writers[fmt](r) for r in records)
+    if fmt == "text":
+        from tallyroom.reports import text as text_report
+
+        return "\n".join(text_report.sheet(r) for r in records)
+    raise ValueError(f"unknown report format {fmt!r}")

@@ -7,6 +7,7 @@ returns a :class:`~tallyroom.record.CountRecord`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,14 +41,41 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def _load() -> None:
-    # importing the modules registers their rules
-    import tallyroom.rules.approval  # noqa: F401
-    import tallyroom.rules.condorcet  # noqa: F401
-    import tallyroom.rules.lists  # noqa: F401
-    import tallyroom.rules.majority  # noqa: F401
-    import tallyroom.rules.plurality  # noqa: F401
-    from tallyroom.rules.stv import presets  # noqa: F401
+#: where the rules are registered, in the order they are looked in: a module is imported
+#: (registering its rules) only when a rule not yet registered is asked for, so that counting
+#: under one rule does not load the others (some bring numpy).  "module:function" calls a
+#: function of the module that registers more rules (the Meek presets, which need numpy).
+_SOURCES = (
+    "tallyroom.rules.stv.presets",
+    "tallyroom.rules.condorcet",
+    "tallyroom.rules.approval",
+    "tallyroom.rules.lists",
+    "tallyroom.rules.stv.presets:register_meek",
+    "tallyroom.rules.plurality",
+    "tallyroom.rules.majority",
+)
+_loaded: set[str] = set()
+_loading = threading.RLock()
+
+
+def _load(until: str | None = None) -> None:
+    """Import the modules that register rules, in order, stopping once ``until`` is
+    registered (None: all of them)."""
+    if len(_loaded) == len(_SOURCES) or (until is not None and until in _REGISTRY):
+        return
+    import importlib
+
+    with _loading:
+        for source in _SOURCES:
+            if until is not None and until in _REGISTRY:
+                return
+            if source in _loaded:
+                continue
+            module, _, function = source.partition(":")
+            loaded = importlib.import_module(module)
+            if function:
+                getattr(loaded, function)()
+            _loaded.add(source)
 
 
 def rules() -> list[Rule]:
@@ -57,7 +85,7 @@ def rules() -> list[Rule]:
 
 
 def get(rule_id: str) -> Rule:
-    _load()
+    _load(rule_id)
     try:
         return _REGISTRY[rule_id]
     except KeyError:

@@ -28,14 +28,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from types import MappingProxyType
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats import csv as csv_format
-from tallyroom.ballots.formats.blt import read_blt, write_blt
-from tallyroom.ballots.formats.json_format import read_json, write_json
-from tallyroom.ballots.formats.preflib import read_preflib, write_preflib
-from tallyroom.ballots.formats.stv import read_stv
 from tallyroom.ballots.model import BallotRules, Profile
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -382,29 +378,55 @@ def _sniff_xlsx(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and b"xl/" in head
 
 
+def _module(name: str) -> Any:
+    """A format's module, imported when a file of that format is first read or written."""
+    return import_module(f"tallyroom.ballots.formats.{name}")
+
+
+def _lazy(name: str, function: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(_module(name), function)(*args, **kwargs)
+
+    call.__name__ = function
+    return call
+
+
 def _read_blt(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
-    profile = read_blt(src, rules or BallotRules())  # type: ignore[arg-type]
+    profile: Profile = read_blt(src, rules or BallotRules())
     return profile  # seats override applied by read()
 
 
-def _csv_reader(kind: csv_format.CsvKind | None) -> Reader:
+def _csv_reader(kind: str | None) -> Reader:
     def reader(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
-        return csv_format.read_csv(src, rules or BallotRules(), seats=seats or 1, kind=kind)
+        profile: Profile = _module("csv").read_csv(
+            src, rules or BallotRules(), seats=seats or 1, kind=kind
+        )
+        return profile
 
     return reader
 
 
 def _write_csv(profile: Profile, out: TextIO) -> None:
     if profile.kind == "approval":
-        csv_format.write_approval_csv(profile, out)
+        _module("csv").write_approval_csv(profile, out)
     else:
-        csv_format.write_wide_csv(profile, out)
+        _module("csv").write_wide_csv(profile, out)
 
 
 def _read_ess(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
     from tallyroom.ballots.formats.ess import read_ess  # openpyxl only when needed
 
     return read_ess(src, rules or BallotRules(), seats=seats or 1)  # type: ignore[arg-type]
+
+
+# each format's functions, importing its module on first use
+read_blt = _lazy("blt", "read_blt")
+write_blt = _lazy("blt", "write_blt")
+read_json = _lazy("json_format", "read_json")
+write_json = _lazy("json_format", "write_json")
+read_preflib = _lazy("preflib", "read_preflib")
+write_preflib = _lazy("preflib", "write_preflib")
+read_stv = _lazy("stv", "read_stv")
 
 
 register(
@@ -473,7 +495,7 @@ register(
         "CSV with a header row and a column per rank (Rank 1, Rank 2 ...), optional Weight",
         (),
         _csv_reader("wide"),
-        csv_format.write_wide_csv,
+        _lazy("csv", "write_wide_csv"),
     )
 )
 register(
@@ -482,7 +504,7 @@ register(
         "CSV with one row per mark: ballot_id,rank,choice ($UNDERVOTE, $OVERVOTE)",
         (),
         _csv_reader("long"),
-        csv_format.write_long_csv,
+        _lazy("csv", "write_long_csv"),
     )
 )
 register(
@@ -491,7 +513,7 @@ register(
         "CSV with a column per candidate and 1/X marks: approval ballots",
         (),
         _csv_reader("approval"),
-        csv_format.write_approval_csv,
+        _lazy("csv", "write_approval_csv"),
     )
 )
 register(

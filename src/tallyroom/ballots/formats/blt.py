@@ -21,13 +21,14 @@ an optional ``(id)`` before the weight; decimal weights.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import lines, open_binary, shown
+from tallyroom.ballots.formats.textio import MAX_LINE, lines, open_binary, shown
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -43,9 +44,22 @@ _ALT_NAME = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNOR
 _INT = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
 
+#: files at least this big go from :func:`read_blt` to the numpy reader
+#: (:func:`~tallyroom.ballots.formats.fastblt.read_blt_fast`); smaller ones are read here
+#: and counted without numpy.  Measured on a whole ``tallyroom count`` (Scottish STV, ward-like
+#: ballots, one paper a line or merged with weights): reading here and counting in plain Python
+#: costs what importing numpy (~0.1 s), the fast reader and the numpy count cost together at
+#: about 700-750 KB (35,000-60,000 papers); below it this reader is quicker (10,000 papers,
+#: 150 KB: 30 ms against 120 ms).  Set below that crossover, as a process that has numpy
+#: loaded already gains nothing from this reader.  Never above textio.MAX_LINE: the whole-file
+#: line split (:func:`_small_file_lines`) is for files no line of which can be too long.
+FAST_BYTES = 512 << 10
+
 
 def _strip_comment(text: str) -> tuple[str, str]:
     """Split a line into its content and its ``#`` comment (a ``#`` inside quotes stays)."""
+    if "#" not in text:
+        return text, ""
     in_quote = False
     for i, ch in enumerate(text):
         if ch == '"':
@@ -76,12 +90,49 @@ def _unquote(text: str) -> str:
     return "".join(out).strip()  # unbalanced quote: take what is there
 
 
+#: bytes that are not text (as :mod:`~tallyroom.ballots.formats.textio` refuses them)
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c")
+
+
+def _small_file_lines(stream: BinaryIO) -> Iterator[tuple[int, str]] | None:
+    """The lines :func:`~tallyroom.ballots.formats.textio.lines` would give, decoded at once:
+    for a small file (no line of it can be too long) of clean UTF-8 text, which is every
+    ward's file.  None (the stream where it was) for anything else: the line by line reading
+    then finds and reports what is wrong, with its line and column."""
+    try:
+        if not stream.seekable():
+            return None
+        start = stream.tell()
+        if isinstance(stream, io.BytesIO):
+            size = len(stream.getbuffer()) - start
+        else:
+            size = os.fstat(stream.fileno()).st_size - start
+    except (AttributeError, OSError, ValueError):
+        return None
+    if size > MAX_LINE:
+        return None
+    data = stream.read()
+    try:
+        if len(data.translate(None, _CONTROL)) != len(data):
+            raise ValueError("binary data")
+        text = data.decode("utf-8")
+    except ValueError:  # UnicodeDecodeError too: some lines are Latin-1
+        stream.seek(start)
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a BOM
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()  # the last line's end (or an empty file)
+    return ((i, t.rstrip("\r\n")) for i, t in enumerate(parts, 1))
+
+
 class _Lines:
     """Content lines of a BLT file with line numbers, comments kept aside."""
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.name = name
-        self._it: Iterator[tuple[int, str]] = lines(stream, name)
+        self._it: Iterator[tuple[int, str]] = _small_file_lines(stream) or lines(stream, name)
         self.alt_names: dict[int, str] = {}
         self.comma_dialect = False
         self.lineno = 0
@@ -90,17 +141,47 @@ class _Lines:
         """The next line with content, or None at the end of the file."""
         for lineno, text in self._it:
             self.lineno = lineno
-            content, comment = _strip_comment(text)
-            if comment:
-                m = _ALT_NAME.match(comment)
-                if m:
-                    self.alt_names[int(m.group(1))] = m.group(2)
-            content = content.rstrip()
-            if self.comma_dialect and content.endswith(","):
-                content = content[:-1].rstrip()
-            if content.strip():
+            content = self._content(text)
+            if content:
                 return lineno, content
         return None
+
+    def _content(self, text: str) -> str:
+        content, comment = _strip_comment(text)
+        if comment:
+            m = _ALT_NAME.match(comment)
+            if m:
+                self.alt_names[int(m.group(1))] = m.group(2)
+        content = content.rstrip()
+        if self.comma_dialect and content.endswith(","):
+            content = content[:-1].rstrip()
+        return content if content.strip() else ""
+
+    def next_after_plain(self, ncand: int, raw: dict[tuple, Weight]) -> tuple[int, str] | None:
+        """Read ballot lines of the plain dialect (``weight prefs... 0``: a whole weight, not
+        0, then candidate numbers from 1 to ``ncand`` written plainly) into ``raw``, and
+        return the next line with content that is not one, as :meth:`next` does.  Anything
+        else (the end line, weight 0, a bad candidate number, ``=``, ``-``, a comment ...) is
+        returned for the careful reading, which reads or reports it."""
+        index = {str(c + 1): c for c in range(ncand)}
+        numbers = frozenset(index).issuperset
+        to_index = index.__getitem__
+        lineno = self.lineno
+        try:
+            for lineno, text in self._it:
+                toks = text.split()
+                if toks and toks[-1] == "0" and len(toks) >= 2 and numbers(toks[1:-1]):
+                    w = toks[0]
+                    if w.isdigit() and w.isascii() and int(w):
+                        prefs = tuple(map(to_index, toks[1:-1]))
+                        raw[prefs] = raw.get(prefs, 0) + int(w)
+                        continue
+                content = self._content(text)
+                if content:
+                    return lineno, content
+            return None
+        finally:
+            self.lineno = lineno
 
 
 def _tokens(content: str) -> list[tuple[int, str]]:
@@ -130,12 +211,12 @@ def read_blt(
 ) -> Profile:
     """Read a BLT file into a profile, merging identical ballots as they are read.
 
-    A big file on disk (``fastblt.FAST_BYTES`` or more) takes the numpy fast path, which
+    A big file on disk (:data:`FAST_BYTES` or more) takes the numpy fast path, which
     gives the same profile and hands anything unusual back to the careful reader.
     """
     if not hasattr(path, "read"):
         try:
-            big = os.path.getsize(path) >= 64 << 10
+            big = os.path.getsize(path) >= FAST_BYTES
         except OSError:
             big = False
         if big:
@@ -228,7 +309,8 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
         )
 
     while True:
-        item = src.next()
+        # plain ballot lines are taken at once (never when nicknames make a number a name)
+        item = src.next() if nicks else src.next_after_plain(ncand, raw)
         if item is None:
             raise BallotFileError(
                 name,

@@ -1,10 +1,12 @@
 """One STV engine for the Gregory family (Scottish, ERS97, WIGM, Dáil, Minneapolis ...).
 
-The engine works on unique ballots x weights held in arrays.  Papers live in *parcels*: a
-set of ballots, the position on each ballot of the preference they now count for, and the
-value each paper carries.  Each stage moves only the parcels of the candidate whose surplus
-is transferred or who is excluded; the next continuing preference of every paper in those
-parcels is found with array operations.
+The engine works on unique ballots x weights.  Papers live in *parcels*: a set of ballots,
+the position on each ballot of the preference they now count for, and the value each paper
+carries.  Each stage moves only the parcels of the candidate whose surplus is transferred or
+who is excluded.  The few operations on the papers themselves (the next continuing preference
+of every paper in a parcel, grouping papers by it, counting them, the Dáil sample) are in
+:mod:`tallyroom.rules.stv._arrays`, with numpy for big profiles and in plain Python for
+small ones; the rules are all here, once.
 
 Vote totals are kept in the count's arithmetic (scaled ints for fixed decimals, Fractions
 for exact counts); the record stores exact Fractions.  The books are checked at every
@@ -16,17 +18,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.ballots.model import Profile, Weight
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules.constraints import STV_METHODS, BoundConstraints, ConstraintSet
+from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
+from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import TieBreaker, resolve
+
+if TYPE_CHECKING:
+    from tallyroom.rules.constraints import BoundConstraints, ConstraintSet
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "continuing", "elected", "excluded", "withdrawn"
 
@@ -35,57 +39,14 @@ CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "continuing", "elected", "excluded", 
 class Parcel:
     """Papers that arrived together and carry the same value."""
 
-    idx: np.ndarray  # ballot indices
-    pos: np.ndarray  # position on each ballot of the preference now counting
+    idx: Any  # ballot indices (an array or a list, as the engine's Ballots hold them)
+    pos: Any  # position on each ballot of the preference now counting
     papers: Weight  # number of papers (sum of ballot weights)
     value: Any  # value of each paper, in the count's arithmetic
     stage: int  # the stage at which they arrived
     #: papers per ballot when only part of a ballot's weight is here (a Dáil sample);
     #: None: the ballot's whole weight
-    w: np.ndarray | None = None
-
-    def weights(self, arrays: BallotArrays) -> np.ndarray:
-        return arrays.weights[self.idx] if self.w is None else self.w
-
-
-@dataclass
-class BallotArrays:
-    """A strict ranked profile as arrays: preferences padded with -1, and weights."""
-
-    prefs: np.ndarray  # (unique ballots, longest ranking + 1), int32, -1 padded
-    weights: np.ndarray  # int64, or object (Fractions)
-    integral: bool
-
-    @classmethod
-    def of(cls, profile: Profile) -> BallotArrays:
-        if profile.arrays is not None:
-            # built by a fast reader from the same ballots: no need to walk the tuples
-            prefs, w = profile.arrays
-            if len(w) == len(profile.ballots) and int(w.sum()) < 2**62:
-                return cls(prefs, w, True)
-        ballots = profile.ballots
-        n = len(ballots)
-        width = max((len(b) for b in ballots), default=0) + 1
-        prefs = np.full((n, width), -1, dtype=np.int32)
-        for i, b in enumerate(ballots):
-            if b:
-                prefs[i, : len(b)] = b
-        integral = all(isinstance(w, int) for w in profile.weights)
-        if integral and sum(profile.weights) < 2**62:
-            weights = np.fromiter(profile.weights, dtype=np.int64, count=n)
-        else:
-            integral = False
-            weights = np.empty(n, dtype=object)
-            weights[:] = [Fraction(w) for w in profile.weights]
-        return cls(prefs, weights, integral)
-
-    def papers(self, idx: np.ndarray) -> Weight:
-        return self.total(self.weights[idx])
-
-    def total(self, w: np.ndarray) -> Weight:
-        if self.integral:
-            return int(w.sum())
-        return sum(w, Fraction(0))
+    w: Any = None
 
 
 @dataclass
@@ -137,13 +98,17 @@ class GregorySTV:
             raise ElectionError(
                 f"{self.seats} seats but only {ncand - len(self.election.withdrawn)} candidates standing"
             )
-        self.arrays = BallotArrays.of(self.profile)
+        self.ballots: Ballots = ballots_for(self.profile)
         self.stages: list[Stage] = []
         # group minima/maxima (constraints.py); None: the rule as written, untouched
-        if constraint_method not in STV_METHODS:
-            raise RuleError(
-                f"unknown constraint method {constraint_method!r}; use one of {', '.join(STV_METHODS)}"
-            )
+        if constraint_method != "guard-doom":
+            # any but the default checked against constraints.py (which a plain count never loads)
+            from tallyroom.rules.constraints import STV_METHODS
+
+            if constraint_method not in STV_METHODS:
+                raise RuleError(
+                    f"unknown constraint method {constraint_method!r}; use one of {', '.join(STV_METHODS)}"
+                )
         self.constraint_method = constraint_method
         self.constraints: BoundConstraints | None = (
             constraints.bind(self.election) if constraints is not None else None
@@ -181,39 +146,10 @@ class GregorySTV:
     def _reaches(self, votes: Any, quota: Any) -> bool:
         return votes >= quota if self.options.elect_on == ">=" else votes > quota
 
-    def _advance(
-        self, idx: np.ndarray, pos: np.ndarray, cont: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For each paper, the position and candidate of its next continuing preference
-        after ``pos`` (candidate -1: the paper is exhausted)."""
-        prefs = self.arrays.prefs
-        if not prefs.flags.c_contiguous:
-            prefs = self.arrays.prefs = np.ascontiguousarray(prefs)
-        # positions in the flattened matrix: one index per paper instead of two
-        width = prefs.shape[1]
-        flat = prefs.ravel()
-        at = idx * width
-        at += pos
-        at += 1
-        c = flat.take(at)
-        ok = cont.take(c)
-        while not ok.all():
-            bad = np.flatnonzero(~ok)
-            at[bad] += 1
-            c[bad] = flat.take(at[bad])
-            ok[bad] = cont.take(c[bad])
-        at -= idx * width
-        return at, c
-
-    def _cont_mask(self, st: _State) -> np.ndarray:
-        """Continuing candidates as a lookup array; index -1 (no more preferences) is True
-        so that the search for a next preference stops there."""
-        n = len(st.names)
-        m = np.zeros(n + 1, dtype=bool)
-        for i, s in enumerate(st.status):
-            m[i] = s == CONTINUING
-        m[n] = True  # prefs value -1 indexes the last element
-        return m
+    def _cont_mask(self, st: _State) -> Any:
+        """Continuing candidates as a lookup; index -1 (no more preferences) is True so that
+        the search for a next preference stops there."""
+        return self.ballots.continuing([s == CONTINUING for s in st.status])
 
     def _distribute(
         self, st: _State, parcels: Sequence[tuple[Parcel, Any]], stage: int
@@ -230,26 +166,15 @@ class GregorySTV:
         for parcel, value in parcels:
             if len(parcel.idx) == 0:
                 continue
-            pos, cand = self._advance(parcel.idx, parcel.pos, cont)
-            # candidate numbers are small: as int16 a stable sort is numpy's radix sort
-            small = cand.astype(np.int16) if len(cont) < 2**15 else cand
-            order = np.argsort(small, kind="stable")
-            sorted_c = cand[order]
-            starts = np.flatnonzero(np.r_[True, sorted_c[1:] != sorted_c[:-1]])
-            ends = np.r_[starts[1:], len(sorted_c)]
-            pw = parcel.w
-            for s, e in zip(starts, ends):
-                r = int(sorted_c[s])
-                sel = order[s:e]
-                idx = parcel.idx[sel]
-                wsel = None if pw is None else pw[sel]
-                papers = self.arrays.papers(idx) if wsel is None else self.arrays.total(wsel)
+            for r, idx, pos, w, papers in self.ballots.split(
+                parcel.idx, parcel.pos, parcel.w, cont
+            ):
                 votes = self._times(papers, value)
                 if r < 0:
                     ex_value += votes
                     ex_papers += papers
                     continue
-                st.parcels[r].append(Parcel(idx, pos[sel], papers, value, stage, wsel))
+                st.parcels[r].append(Parcel(idx, pos, papers, value, stage, w))
                 st.votes[r] += votes
                 credited[r] = credited.get(r, self.arith.of(0)) + votes
         return credited, ex_value, ex_papers
@@ -351,10 +276,8 @@ class GregorySTV:
         self.quota = self._quota(self.valid)
 
         # Stage 1: first preferences (papers for withdrawn candidates go to the next)
-        nb = len(self.arrays.weights)
-        everyone = Parcel(
-            np.arange(nb), np.full(nb, -1, dtype=np.int64), self.profile.valid, self._one(), 1
-        )
+        idx, pos = self.ballots.everyone()
+        everyone = Parcel(idx, pos, self.profile.valid, self._one(), 1)
         _, ex_v, ex_p = self._distribute(st, [(everyone, self._one())], stage=1)
         st.exhausted += ex_v
         st.exhausted_papers += ex_p
@@ -652,8 +575,7 @@ class GregorySTV:
             received = max((p.value for p in chosen), default=a.of(1))
             for p in chosen:
                 papers += p.papers
-                _, cand = self._advance(p.idx, p.pos.copy(), cont)
-                t = self.arrays.total(p.weights(self.arrays)[cand >= 0])
+                t = self.ballots.transferable(p.idx, p.pos, p.w, cont)
                 transferable += t
                 transferable_value += self._times(t, p.value)
             if o.tv_divisor == "votes":
@@ -712,20 +634,17 @@ class GregorySTV:
         gives floor(size x surplus / transferable) papers, the shortfall going one each to the
         largest remainders; which papers go is drawn at random with the count's seed."""
         a = self.arith
-        if not self.arrays.integral:
+        if not self.ballots.integral:
             raise RuleError(
                 "a Dáil count transfers whole papers: ballot weights must be whole numbers"
             )
         chosen, kept = self._examined(st.parcels[c], True)
         cont = self._cont_mask(st)
-        groups: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        groups: dict[int, list[Group]] = {}
         for p in chosen:
-            pos, cand = self._advance(p.idx, p.pos.copy(), cont)
-            w = p.weights(self.arrays)
-            for r in np.unique(cand):
-                sel = cand == r
-                groups.setdefault(int(r), []).append((p.idx[sel], pos[sel], w[sel]))
-        size = {r: sum(int(w.sum()) for _, _, w in g) for r, g in groups.items() if r >= 0}
+            for g in self.ballots.split(p.idx, p.pos, p.w, cont):
+                groups.setdefault(g.cand, []).append(g)
+        size = {r: sum(int(g.papers) for g in gs) for r, gs in groups.items() if r >= 0}
         transferable = sum(size.values())
         whole = int(a.fraction(surplus))
         if transferable <= whole:
@@ -737,17 +656,13 @@ class GregorySTV:
             order = sorted(size, key=lambda r: (-rema[r], -size[r], st.names[r]))
             for r in order[:short]:
                 take[r] += 1
-        rng = np.random.default_rng(self.ties.seed + 1000003 * number)
+        draw = self.ballots.draw(self.ties.seed + 1000003 * number)
         credited = a.of(0)
         for r, k in take.items():
             if k == 0:
                 continue
-            idx = np.concatenate([i for i, _, _ in groups[r]])
-            pos = np.concatenate([q for _, q, _ in groups[r]])
-            w = np.concatenate([x for _, _, x in groups[r]]).astype(np.int64)
-            picked = rng.multivariate_hypergeometric(w, k) if k < int(w.sum()) else w
-            keep = picked > 0
-            st.parcels[r].append(Parcel(idx[keep], pos[keep], k, a.of(1), number, picked[keep]))
+            idx, pos, picked = draw(groups[r], k)
+            st.parcels[r].append(Parcel(idx, pos, k, a.of(1), number, picked))
             st.votes[r] += a.of(k)
             credited += a.of(k)
         ex_papers = 0

@@ -12,9 +12,7 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 from tallyroom.rules import Rule, register
-from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.stv.gregory import GregorySTV
-from tallyroom.rules.stv.meek import MeekOptions, make_counter
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import tie_breaker_for
 
@@ -113,6 +111,15 @@ WIGM = STVOptions(
 )
 
 
+def _constraints(value: Any) -> Any:
+    """Group minima and maxima from a rule option (constraints.py loaded only for them)."""
+    if value is None:
+        return None
+    from tallyroom.rules.constraints import coerce
+
+    return coerce(value)
+
+
 def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
     def count(
         profile: Profile,
@@ -143,7 +150,7 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
             title=title,
             rule_text=rule_text,
             tie_breaker=ties,
-            constraints=coerce_constraints(constraints),
+            constraints=_constraints(constraints),
             constraint_method=constraint_method,
         ).count()
 
@@ -207,7 +214,7 @@ _stv(
 
 # New Zealand: Local Electoral Regulations 2001 (SR 2001/145), Schedule 1A, the Meek method
 # (I. D. Hill, "Implementing STV by Meek's method", Voting matters 22 (2006)).
-MEEK_NZ = MeekOptions(
+_MEEK_NZ: dict[str, Any] = dict(
     variant="meek",
     arithmetic="fixed",
     places=9,  # cl.5, cl.10, cl.17: nine decimal places
@@ -226,7 +233,7 @@ MEEK_NZ = MeekOptions(
 # The Computer Journal 30(3) (1987): Droop quota on the votes in use, recomputed; keep factors
 # kf x q / v; one exclusion at a time.  Counted here in exact rationals (the algorithm's
 # arithmetic is as precise as the machine allows; exact arithmetic is its limit).
-MEEK_1987 = MeekOptions(
+_MEEK_1987: dict[str, Any] = dict(
     variant="meek",
     arithmetic="exact",
     quota_form="exact",
@@ -242,7 +249,7 @@ MEEK_1987 = MeekOptions(
 # as Meek, but a candidate keeps a fixed amount (the keep factor) of each ballot's value.
 # Options as Droop's reference implementation (J. Lundell): exact arithmetic, omega 10^-10,
 # sure losers excluded together.
-WARREN = MeekOptions(
+_WARREN: dict[str, Any] = dict(
     variant="warren",
     arithmetic="exact",
     quota_form="exact",
@@ -255,39 +262,57 @@ WARREN = MeekOptions(
 )
 
 
-def _meek(rule_id: str, title: str, description: str, rule_text: str, options: MeekOptions) -> None:
-    register(
-        Rule(
-            id=rule_id,
-            title=title,
-            description=description,
-            rule_text=rule_text,
-            family="stv",
-            count=make_counter(options, rule_id, title, rule_text),
-            options=options.describe(),
+#: the Meek presets as MeekOptions (built on first use: meek.py needs numpy)
+_MEEK_PRESETS = {"MEEK_NZ": _MEEK_NZ, "MEEK_1987": _MEEK_1987, "WARREN": _WARREN}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MEEK_PRESETS:
+        from tallyroom.rules.stv.meek import MeekOptions
+
+        return MeekOptions(**_MEEK_PRESETS[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def register_meek() -> None:
+    """Register the Meek-family rules.  Called by the rule registry only when a rule it has
+    not found among the cheaper ones is asked for, or every rule is listed: the Meek engine
+    imports numpy, which a Gregory count of a ward does not need."""
+    from tallyroom.rules.stv.meek import MeekOptions, make_counter
+
+    def meek(rule_id: str, title: str, description: str, rule_text: str, preset: str) -> None:
+        options = MeekOptions(**_MEEK_PRESETS[preset])
+        register(
+            Rule(
+                id=rule_id,
+                title=title,
+                description=description,
+                rule_text=rule_text,
+                family="stv",
+                count=make_counter(options, rule_id, title, rule_text),
+                options=options.describe(),
+            )
         )
+
+    meek(
+        "meek-stv",
+        "Meek STV (New Zealand)",
+        "New Zealand Meek STV: 9 decimals, keep factors rounded up, surplus limit 0.0001",
+        "Local Electoral Regulations 2001 (NZ), Schedule 1A (inserted 2004)",
+        "MEEK_NZ",
     )
-
-
-_meek(
-    "meek-stv",
-    "Meek STV (New Zealand)",
-    "New Zealand Meek STV: 9 decimals, keep factors rounded up, surplus limit 0.0001",
-    "Local Electoral Regulations 2001 (NZ), Schedule 1A (inserted 2004)",
-    MEEK_NZ,
-)
-_meek(
-    "meek-1987",
-    "Meek STV (Algorithm 123)",
-    "Meek STV as Hill, Wichmann and Woodall's Algorithm 123 (1987), exact arithmetic",
-    "I. D. Hill, B. A. Wichmann, D. R. Woodall, Algorithm 123: Single Transferable Vote by "
-    "Meek's method, The Computer Journal 30(3), 1987",
-    MEEK_1987,
-)
-_meek(
-    "warren-stv",
-    "Warren STV",
-    "Warren's variant of Meek: candidates keep a fixed amount of each ballot, exact arithmetic",
-    "C. H. E. Warren, Counting in STV elections, Voting matters 1 (1994); options as Droop",
-    WARREN,
-)
+    meek(
+        "meek-1987",
+        "Meek STV (Algorithm 123)",
+        "Meek STV as Hill, Wichmann and Woodall's Algorithm 123 (1987), exact arithmetic",
+        "I. D. Hill, B. A. Wichmann, D. R. Woodall, Algorithm 123: Single Transferable Vote by "
+        "Meek's method, The Computer Journal 30(3), 1987",
+        "MEEK_1987",
+    )
+    meek(
+        "warren-stv",
+        "Warren STV",
+        "Warren's variant of Meek: candidates keep a fixed amount of each ballot, exact arithmetic",
+        "C. H. E. Warren, Counting in STV elections, Voting matters 1 (1994); options as Droop",
+        "WARREN",
+    )
