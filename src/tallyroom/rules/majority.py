@@ -22,10 +22,10 @@ from tallyroom.rules._support import (
     fractions,
     no_options,
     pick,
-    ranked_ballots,
     record,
     tiebreaker,
 )
+from tallyroom.rules._tally import ranked
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker, break_by_history
 
 #: RCTab's name for undeclared write-ins (RCTab always eliminates them first)
@@ -34,32 +34,6 @@ UWI = "Undeclared Write-ins"
 
 def _split(options: dict[str, Any]) -> dict[str, Any]:
     return {k: options.pop(k) for k in TIE_KEYS if k in options}
-
-
-def _tally(
-    ballots: Sequence[tuple[tuple[int, ...], Score]], continuing: set[int], n: int
-) -> tuple[list[Score], Score]:
-    """Papers per candidate at their first continuing preference, and exhausted papers."""
-    totals: list[Score] = [0] * n
-    exhausted: Score = 0
-    for b, w in ballots:
-        for c in b:
-            if isinstance(c, tuple):
-                # an overvote under RCTab's exhaustIfMultipleContinuing
-                live = [x for x in c if x in continuing]
-                if len(live) == 1:
-                    totals[live[0]] += w
-                    break
-                if len(live) > 1:
-                    exhausted += w
-                    break
-                continue
-            if c in continuing:
-                totals[c] += w
-                break
-        else:
-            exhausted += w
-    return totals, exhausted
 
 
 def _lowest(
@@ -118,7 +92,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     if tie_history not in ("none", "backward", "forward"):
         raise RuleError(f"irv: tie_history must be none, backward or forward, not {tie_history!r}")
     check_seats(profile, rule_id, single=True)
-    used, ballots = ranked_ballots(profile, rule_id)
+    used, ballots = ranked(profile, rule_id)
     names = used.election.names
     n = len(names)
     ties = tiebreaker(used, **tie)
@@ -130,7 +104,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     number = 0
     while continuing:
         number += 1
-        totals, exhausted = _tally(ballots, continuing, n)
+        totals, exhausted = ballots.tally(continuing)
         current = {names[c]: totals[c] for c in sorted(continuing)}
         active = sum(current.values(), 0)
         transfers: dict[str, Fraction] = {}
@@ -254,14 +228,14 @@ def _top_two_count(
     if advance < 2:
         raise RuleError(f"{rule_id}: at least two candidates go to the second round, not {advance}")
     check_seats(profile, rule_id, single=True)
-    used, ballots = ranked_ballots(profile, rule_id)
+    used, ballots = ranked(profile, rule_id)
     if max_preferences is not None:
-        ballots = [(b[:max_preferences], w) for b, w in ballots]
+        ballots = ballots.truncated(max_preferences)
     names = used.election.names
     n = len(names)
     ties = tiebreaker(used, **tie)
     standing = {i for i in range(n) if i not in used.election.withdrawn}
-    totals, exhausted = _tally(ballots, standing, n)
+    totals, exhausted = ballots.tally(standing)
     first = {names[c]: totals[c] for c in sorted(standing)}
     active = sum(first.values(), 0)
     stages: list[Stage] = []
@@ -309,7 +283,7 @@ def _top_two_count(
         )
     )
     keep = {names.index(s) for s in survivors}
-    totals2, exhausted2 = _tally(ballots, keep, n)
+    totals2, exhausted2 = ballots.tally(keep)
     second = {names[c]: totals2[c] for c in sorted(keep)}
     winner = pick(ties, list(second), second, want="highest", stage=2, purpose="election")
     stages.append(
@@ -380,7 +354,7 @@ def count_coombs(profile: Profile, **options: Any) -> CountRecord:
     tie = _split(options)
     no_options(rule_id, options)
     check_seats(profile, rule_id, single=True)
-    used, ballots = ranked_ballots(profile, rule_id)
+    used, ballots = ranked(profile, rule_id)
     names = used.election.names
     n = len(names)
     ties = tiebreaker(used, **tie)
@@ -391,18 +365,11 @@ def count_coombs(profile: Profile, **options: Any) -> CountRecord:
     elected: list[str] = []
     while continuing:
         number += 1
-        totals, exhausted = _tally(ballots, continuing, n)
+        totals, exhausted = ballots.tally(continuing)
         current = {names[c]: totals[c] for c in sorted(continuing)}
         active = sum(current.values(), 0)
-        last: dict[str, Fraction] = {k: Fraction(0) for k in current}
-        for b, w in ballots:
-            ranked = [c for c in b if c in continuing]
-            unranked = [c for c in continuing if c not in ranked]
-            if unranked:
-                for c in unranked:
-                    last[names[c]] += Fraction(w) / len(unranked)
-            elif ranked:
-                last[names[ranked[-1]]] += w
+        places = ballots.last_places(continuing)
+        last: dict[str, Fraction] = {names[c]: places[c] for c in sorted(continuing)}
         leader = max(current.values())
         winner = None
         if len(continuing) == 1 or 2 * leader > active:
@@ -459,19 +426,19 @@ def count_bucklin(profile: Profile, **options: Any) -> CountRecord:
     tie = _split(options)
     no_options(rule_id, options)
     check_seats(profile, rule_id, single=True)
-    used, ballots = ranked_ballots(profile, rule_id)
+    used, ballots = ranked(profile, rule_id)
     names = used.election.names
     ties = tiebreaker(used, **tie)
     standing = [i for i in range(len(names)) if i not in used.election.withdrawn]
     valid = used.valid
-    depth = max((len(b) for b, _ in ballots), default=0)
+    depth = ballots.depth
     stages: list[Stage] = []
     scores: dict[str, Score] = {names[c]: 0 for c in standing}
     winner: str | None = None
     for r in range(1, max(depth, 1) + 1):
-        for b, w in ballots:
-            if len(b) >= r:
-                scores[names[b[r - 1]]] += w
+        at_r = ballots.at_rank(r)
+        for c in standing:
+            scores[names[c]] += at_r[c]
         top = max(scores.values())
         if 2 * top > valid or r >= depth:
             winner = pick(ties, list(scores), scores, want="highest", stage=r, purpose="election")

@@ -28,6 +28,7 @@ from tallyroom.rules._support import (
     tiebreaker,
     top_n,
 )
+from tallyroom.rules._tally import ranked
 from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.constraints import elect_in_order
 from tallyroom.rules.ties import pop_tie_options
@@ -55,27 +56,40 @@ def _plurality(
     seats = profile.election.seats
     if votes < 1:
         raise RuleError(f"{rule_id}: a voter needs at least one vote, not {votes}")
-    used, ballots = approval_ballots(profile, rule_id, top=votes)
+    scores: dict[str, Score] = {names[i]: 0 for i in standing}
+    valid: Score = 0
+    no_vote: Score = 0
+    if profile.kind == "ranked":
+        # the first ``votes`` preferences are the X marks: never too many
+        used, ranking = ranked(profile, rule_id, keep_overvotes=False)
+        invalid: dict[str, Score] = dict(used.invalid)
+        for m, (marked, papers) in enumerate(ranking.marks(votes)):
+            valid += papers
+            if not m:
+                no_vote += papers
+                continue
+            # cumulative vote: a voter's votes shared equally among the candidates marked
+            # (the "equal and even" reading of Illinois Const. 1870 art. IV s. 7)
+            each: Score = Fraction(votes, m) if cumulative else 1
+            for i in standing:
+                scores[names[i]] += each * marked[i]
+    else:
+        used, ballots = approval_ballots(profile, rule_id)
+        invalid = dict(used.invalid)
+        for marks, w in ballots:
+            if len(marks) > votes:
+                invalid[TOO_MANY] = invalid.get(TOO_MANY, 0) + w
+                continue
+            valid += w
+            if not marks:
+                no_vote += w
+                continue
+            each = Fraction(votes, len(marks)) if cumulative else 1
+            for c in marks:
+                scores[names[c]] += each * w
     ties = tiebreaker(
         used, seed=seed, tie_fallback=tie_fallback, tie_order=tie_order, decisions=decisions
     )
-    scores: dict[str, Score] = {names[i]: 0 for i in standing}
-    invalid: dict[str, Score] = dict(used.invalid)
-    valid: Score = 0
-    no_vote: Score = 0
-    for marks, w in ballots:
-        if len(marks) > votes:
-            invalid[TOO_MANY] = invalid.get(TOO_MANY, 0) + w
-            continue
-        valid += w
-        if not marks:
-            no_vote += w
-            continue
-        # cumulative vote: a voter's votes shared equally among the candidates marked
-        # (the "equal and even" reading of Illinois Const. 1870 art. IV s. 7)
-        each: Score = Fraction(votes, len(marks)) if cumulative else 1
-        for c in marks:
-            scores[names[c]] += each * w
     order = sorted(scores, key=lambda n: (-scores[n], n))
     limits = coerce_constraints(constraints)
     if limits is None:
