@@ -290,7 +290,7 @@ def count(
                 list(files), address=dask_address, seats=seats, rules=rules, progress=bar
             )
         else:
-            with bar.reading():
+            with bar.reading(path):
                 profile = _read(path, input_format, rules, seats)
         bar.done()
         if withdraw:
@@ -340,13 +340,14 @@ class _Progress:
         sys.stderr.flush()
         self.shown = True
 
-    def reading(self):  # type: ignore[no-untyped-def]
-        """Report the fast BLT reader's progress through this bar while reading."""
+    def reading(self, path: str):  # type: ignore[no-untyped-def]
+        """Report the fast BLT reader's progress through this bar while reading ``path``."""
         from contextlib import contextmanager
 
         @contextmanager
         def cm():  # type: ignore[no-untyped-def]
-            if not self.on:
+            if not self.on or not _fast_read(path):
+                # fastblt (and so numpy) is loaded only for a file it may read
                 yield
                 return
             from tallyroom.ballots.formats import fastblt
@@ -366,6 +367,18 @@ class _Progress:
         if self.on and (self.shown or seconds > 1):
             sys.stderr.write(f"\r{self.label}: {seconds:.1f} s{' ' * 40}\n")
             sys.stderr.flush()
+
+
+def _fast_read(path: str) -> bool:
+    """Whether ``path`` is big enough for the fast BLT reader (whatever its format)."""
+    import os
+
+    from tallyroom.ballots.formats.blt import FAST_BYTES
+
+    try:
+        return os.path.getsize(path) >= FAST_BYTES
+    except OSError:
+        return False
 
 
 def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
