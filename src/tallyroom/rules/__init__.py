@@ -50,9 +50,9 @@ _SOURCES = (
     "tallyroom.rules.condorcet",
     "tallyroom.rules.approval",
     "tallyroom.rules.lists",
-    "tallyroom.rules.stv.presets:register_meek",
     "tallyroom.rules.plurality",
     "tallyroom.rules.majority",
+    "tallyroom.rules.stv.presets:register_meek",
 )
 _loaded: set[str] = set()
 _loading = threading.RLock()
