@@ -35,8 +35,6 @@ import numpy as np
 from tallyroom.ballots.model import BLANK, BallotRules, Profile
 from tallyroom.errors import BallotFileError
 
-#: files at least this big go to the fast path from :func:`read_blt`
-FAST_BYTES = 64 << 10  # below this the careful reader is as quick
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
 _PARALLEL_AT = 1 << 20  # papers from which merging and decoding are shared between cores
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
