@@ -73,7 +73,13 @@ def job_floor(path: str) -> dict[str, Any]:
 
 def _read(path: str, method: str):  # type: ignore[no-untyped-def]
     from tallyroom.ballots.formats import read
+    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
 
+    if big_enough_for_fast_reader(path):
+        # as the tallyroom command does before a big file (the process is ours)
+        from tallyroom.ballots.formats.fastblt import keep_freed_memory
+
+        keep_freed_memory()
     return read(path, seats=SEATS.get(method))
 
 

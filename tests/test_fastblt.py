@@ -233,18 +233,34 @@ def test_parallel_merge_and_decode(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     import tallyroom.ballots.formats.fastblt as fb
 
     monkeypatch.setattr(fb, "_CHUNK", 4096)
-    monkeypatch.setattr(fb, "_PARALLEL_AT", 0)
+    monkeypatch.setattr(fb, "_PARALLEL_PAPERS", 0)
+    monkeypatch.setattr(fb, "_PARALLEL_ROWS", 0)
     monkeypatch.setattr(fb, "_threads", lambda: 2)
+    calls = {"_merge_range": 0, "_decode": 0}
+    for fn in calls:
+        real = getattr(fb, fn)
+
+        def counted(*a, _real=real, _fn=fn):  # type: ignore[no-untyped-def]
+            calls[_fn] += 1
+            return _real(*a)
+
+        monkeypatch.setattr(fb, fn, counted)
     path = _plain_file(tmp_path, random.Random(11), 20000, ncand=9)
-    same(read_blt_fast(path), read_blt_careful(path))
+    fast = read_blt_fast(path)
+    assert fast.arrays is not None  # the fast path, not the careful reader
+    assert calls == {"_merge_range": 2, "_decode": 2}  # two key ranges, two row blocks
+    same(fast, read_blt_careful(path))
 
 
 def test_a_zero_line_among_the_ballots(tmp_path: Path) -> None:
-    """The end line is searched for near the end of the file; a bare 0 line further up
-    must still end the ballots where the careful reader says."""
-    lines = [f"1 {1 + i % 3} 0" for i in range(30000)]
+    """The end line is searched for in the file's last MB; a bare 0 line further up (here
+    more than 1 MB before the end) must still end the ballots where the careful reader
+    says: the fast reader hands the file over."""
+    lines = [f"1 {1 + i % 3} 0" for i in range(300000)]
     lines.insert(100, " 0 ")
     path = _file(tmp_path, 3, lines)
+    assert path.stat().st_size > 1 << 20
+    assert read_blt_fast(path).arrays is None
     try:
         careful = read_blt_careful(path)
     except BallotFileError as e:
@@ -253,3 +269,46 @@ def test_a_zero_line_among_the_ballots(tmp_path: Path) -> None:
         assert str(fast.value) == str(e)
         return
     same(read_blt_fast(path), careful)
+
+
+def test_keep_freed_memory_is_asked_for_not_imposed(tmp_path: Path) -> None:
+    """The glibc tuning is for a program that owns its process (the CLI asks for it before
+    a big file); reading never does it, and a MALLOC_* setting of the user's wins."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import tallyroom.ballots.formats.fastblt as fb\n"
+        "print(fb.keep_freed_memory())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    expect = "True" if sys.platform.startswith("linux") and _is_glibc() else "False"
+    assert out.stdout.strip() == expect
+    env["MALLOC_TRIM_THRESHOLD_"] = "131072"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
+    src = Path(__file__).parents[1] / "src/tallyroom/ballots/formats/fastblt.py"
+    body = src.read_text()
+    reader = body[body.index("def read_blt_fast") : body.index("def keep_freed_memory")]
+    assert "keep_freed_memory" not in reader and "mallopt" not in reader
+
+
+def _is_glibc() -> bool:
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"
+
+
+def test_sharded_weights_that_could_overflow_are_refused() -> None:
+    """Totals are int64: weights whose total could wrap are refused, never summed."""
+    from tallyroom.ballots.formats.fastblt import _profile
+    from tallyroom.ballots.model import Candidate, Election
+
+    e = Election(candidates=(Candidate("A"), Candidate("B")), seats=1)
+    key = np.array([3, 3], dtype=np.int64)
+    with pytest.raises(BallotFileError, match="2\\*\\*62"):
+        _profile(e, key, np.array([2**62, 2**62], dtype=np.int64), 2, 3, True, BallotRules(), "s")
+    ok = _profile(e, key, np.array([2**40, 2**40], dtype=np.int64), 2, 3, True, BallotRules(), "s")
+    assert ok.weights == (2**41,)

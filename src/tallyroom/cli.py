@@ -67,6 +67,11 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
 def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: ignore[no-untyped-def]
     from tallyroom.ballots.formats import read
 
+    if _fast_read(path):
+        # this process is ours: let the fast reader's many big arrays reuse freed memory
+        from tallyroom.ballots.formats.fastblt import keep_freed_memory
+
+        keep_freed_memory()
     return read(path, fmt, rules=rules, seats=seats)
 
 
@@ -371,14 +376,9 @@ class _Progress:
 
 def _fast_read(path: str) -> bool:
     """Whether ``path`` is big enough for the fast BLT reader (whatever its format)."""
-    import os
+    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
 
-    from tallyroom.ballots.formats.blt import FAST_BYTES
-
-    try:
-        return os.path.getsize(path) >= FAST_BYTES
-    except OSError:
-        return False
+    return big_enough_for_fast_reader(path)
 
 
 def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:

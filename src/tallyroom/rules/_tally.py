@@ -48,6 +48,18 @@ SMALL_UNIQUE = 20_000
 #: a total of weights below this cannot overflow an int64 sum
 LIMIT = 2**62
 
+
+def fits_int64(w: np.ndarray) -> bool:
+    """True when the int64 weights ``w`` are all non-negative and their total (worked out
+    exactly, never by a sum that could wrap) is below :data:`LIMIT`."""
+    if len(w) == 0:
+        return True
+    if int(w.min()) < 0:
+        return False
+    if int(w.max()) * len(w) < LIMIT:
+        return True
+    return int(w.sum(dtype=object)) < LIMIT
+
 Ballots = Sequence[tuple[Sequence[Preference], Score]]
 
 
@@ -197,7 +209,7 @@ def _arrays(profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
         prefs, w = profile.arrays
         if len(w) != nb or w.dtype != np.int64 or prefs.ndim != 2 or not prefs.shape[1]:
             return None
-        if nb and (w.min() < 0 or int(w.sum()) >= LIMIT or (prefs[:, -1] != -1).any()):
+        if nb and (not fits_int64(w) or (prefs[:, -1] != -1).any()):
             return None
     else:
         weights = profile.weights
@@ -232,7 +244,7 @@ def _arrays(profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
         out = np.full((len(prefs), width), -1, dtype=np.int32)
         at = np.arange(-1, prefs.size - 1, width)
         for j in range(width - 1):
-            at, c = _next(prefs.reshape(-1), at, live)
+            at, c = next_preferences(prefs.reshape(-1), at, live)
             if (c < 0).all():
                 break
             out[:, j] = c
@@ -241,20 +253,23 @@ def _arrays(profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
     return prefs, w
 
 
-def _next(flat: np.ndarray, at: np.ndarray, cont: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def next_preferences(
+    flat: np.ndarray, at: np.ndarray, cont: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """From the positions ``at`` in a flattened preference matrix, the position and the
     candidate of each paper's next preference for whom ``cont`` is True (candidate -1:
-    none; ``cont[-1]`` must be True, so that the search stops at the padding)."""
+    none; ``cont[-1]`` must be True, so that the search stops at the padding).  Used by
+    these tallies and by the Gregory STV engine's arrays."""
     import numpy as np
 
     at = at + 1
-    c = flat[at]
-    ok = cont[c]
+    c = flat.take(at)
+    ok = cont.take(c)
     while not ok.all():
         bad = np.flatnonzero(~ok)
         at[bad] += 1
-        c[bad] = flat[at[bad]]
-        ok[bad] = cont[c[bad]]
+        c[bad] = flat.take(at[bad])
+        ok[bad] = cont.take(c[bad])
     return at, c
 
 
@@ -302,14 +317,14 @@ class ArrayRanked:
         if self._cont is None or (cont & ~self._cont).any():
             # first tally, or a candidate came back: every row from its first preference
             start = np.arange(-1, self.prefs.size - 1, self.prefs.shape[1])
-            self._at, self._top = _next(self.prefs.reshape(-1), start, cont)
+            self._at, self._top = next_preferences(self.prefs.reshape(-1), start, cont)
             self._sums = self._sum(self._top, self.weights, self.n + 1)
         else:
             assert self._at is not None and self._top is not None and self._sums is not None
             left = self._cont & ~cont
             if left.any():
                 rows = np.flatnonzero(left[self._top])
-                at, top = _next(self.prefs.reshape(-1), self._at[rows], cont)
+                at, top = next_preferences(self.prefs.reshape(-1), self._at[rows], cont)
                 self._at[rows] = at
                 self._top[rows] = top
                 self._sums[left] = 0  # all their papers moved on

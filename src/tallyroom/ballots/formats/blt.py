@@ -26,9 +26,9 @@ import os
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import MAX_LINE, lines, open_binary, shown
+from tallyroom.ballots.formats.textio import _CONTROL, MAX_LINE, lines, open_binary, shown
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -90,8 +90,6 @@ def _unquote(text: str) -> str:
     return "".join(out).strip()  # unbalanced quote: take what is there
 
 
-#: bytes that are not text (as :mod:`~tallyroom.ballots.formats.textio` refuses them)
-_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c")
 
 
 def _small_file_lines(stream: BinaryIO) -> Iterator[tuple[int, str]] | None:
@@ -133,6 +131,8 @@ class _Lines:
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.name = name
         self._it: Iterator[tuple[int, str]] = _small_file_lines(stream) or lines(stream, name)
+        #: for :meth:`next_after_plain`: the candidate numbers' lookups, made once
+        self._plain: tuple[int, Any, Any] | None = None
         self.alt_names: dict[int, str] = {}
         self.comma_dialect = False
         self.lineno = 0
@@ -163,9 +163,10 @@ class _Lines:
         return the next line with content that is not one, as :meth:`next` does.  Anything
         else (the end line, weight 0, a bad candidate number, ``=``, ``-``, a comment ...) is
         returned for the careful reading, which reads or reports it."""
-        index = {str(c + 1): c for c in range(ncand)}
-        numbers = frozenset(index).issuperset
-        to_index = index.__getitem__
+        if self._plain is None or self._plain[0] != ncand:
+            index = {str(c + 1): c for c in range(ncand)}
+            self._plain = (ncand, frozenset(index).issuperset, index.__getitem__)
+        _, numbers, to_index = self._plain
         lineno = self.lineno
         try:
             for lineno, text in self._it:
@@ -215,15 +216,19 @@ def read_blt(
     gives the same profile and hands anything unusual back to the careful reader.
     """
     if not hasattr(path, "read"):
-        try:
-            big = os.path.getsize(path) >= FAST_BYTES
-        except OSError:
-            big = False
-        if big:
+        if big_enough_for_fast_reader(path):
             from tallyroom.ballots.formats.fastblt import read_blt_fast
 
             return read_blt_fast(path, rules, source=source)
     return read_blt_careful(path, rules, source=source)
+
+
+def big_enough_for_fast_reader(path: str | os.PathLike[str]) -> bool:
+    """Whether a file on disk is big enough (:data:`FAST_BYTES`) for the fast reader."""
+    try:
+        return os.path.getsize(path) >= FAST_BYTES
+    except OSError:
+        return False
 
 
 def read_blt_careful(

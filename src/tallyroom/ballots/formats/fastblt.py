@@ -19,7 +19,6 @@ reader.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import io
 import mmap
@@ -36,7 +35,8 @@ from tallyroom.ballots.model import BLANK, BallotRules, Profile
 from tallyroom.errors import BallotFileError
 
 _CHUNK = 1 << 20  # small enough for the CPU caches: numpy is much faster on them
-_PARALLEL_AT = 1 << 20  # papers from which merging and decoding are shared between cores
+_PARALLEL_PAPERS = 1 << 20  # papers from which the merge is shared between cores
+_PARALLEL_ROWS = 1 << 18  # unique rankings from which decoding is shared between cores
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
 
@@ -67,36 +67,34 @@ def read_blt_fast(
             size = os.fstat(f.fileno()).st_size
             if size == 0:
                 raise _Slow
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm, _bulk_memory(size):
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 return _fast(mm, source or name, rules)
     except (_Slow, OSError):
         return read_blt_careful(path, rules, source=source)
 
 
-@contextlib.contextmanager
-def _bulk_memory(size: int) -> Iterator[None]:
-    """Keep freed memory in the process while a big file is read (glibc only).
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory in this process (Linux only); True if it was done.
 
-    The reader makes many short-lived arrays of a few MB.  By default glibc gives each one
-    fresh pages from the kernel and hands them back when it is freed, so every array pays
-    for page faults again: on a 10-million-paper file that was a third of the reading time.
-    Here big blocks come from the heap and the heap is not trimmed while reading (the
-    tuning Dask's documentation gives for the same reason, ``MALLOC_TRIM_THRESHOLD_``);
-    the trim threshold is put back afterwards.
+    For programs that own their process and read big files: the ``tallyroom`` command calls
+    it before reading one.  The fast reader makes many short-lived arrays of a few MB; by
+    default glibc gives each one fresh pages from the kernel and hands them back when it is
+    freed, so every array pays for page faults again (a third of the reading time of a
+    ten-million-paper file on a small machine).  With this, blocks up to 32 MB come from
+    the heap and the heap is trimmed only past 1 GB free.  It is the tuning Dask's
+    documentation gives for its workers (``MALLOC_TRIM_THRESHOLD_``).  It lasts for the
+    life of the process, so a library never does it behind its caller's back; and it is
+    left alone when ``MALLOC_TRIM_THRESHOLD_`` or ``MALLOC_MMAP_THRESHOLD_`` is set.
     """
-    libc = _glibc() if size >= _BULK_BYTES else None
+    if any(k in os.environ for k in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")):
+        return False
+    libc = _glibc()
     if libc is None:
-        yield
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's own upper bound for it
-    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
-    try:
-        yield
-    finally:
-        libc.mallopt(_M_TRIM_THRESHOLD, 128 << 10)  # glibc's default
+        return False
+    ok = libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's own upper bound for it
+    return bool(ok and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30))
 
 
-_BULK_BYTES = 16 << 20
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 
 
@@ -178,15 +176,22 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
 
     parts: list[_Part] = []
     # numpy lets go of the GIL in its loops: chunks are parsed by a few threads at once
-    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+    pool = ThreadPoolExecutor(max_workers=_threads())
+    try:
         for (_, end), part in zip(bounds, pool.map(one, bounds)):
             parts.append(part)
             if progress is not None:
                 progress(end - start, stop - start)
+    finally:
+        # a chunk that is not plain ends the fast path: the chunks not begun are dropped
+        pool.shutdown(cancel_futures=True)
     # the file's pages are not needed again: keep the peak memory down
     if hasattr(mm, "madvise"):
         mm.madvise(mmap.MADV_DONTNEED)
-    return _build(election, _merge(parts), ncand, base, use_int, rules, name)
+    merged = _merge(parts)
+    if merged[3] >= 2**31:
+        raise _Slow  # weights up to 2**31 a line: beyond 2**31 lines a total could overflow
+    return _build(election, merged, ncand, base, use_int, rules, name)
 
 
 def _end_line(mm: Any, start: int) -> re.Match[bytes]:
@@ -296,9 +301,7 @@ def _dedupe(key: np.ndarray, weight: np.ndarray, ncand: int, base: int, use_int:
     """Merge identical keys: the unique keys, ascending, with their first line and weight."""
     n = len(key)
     if not use_int:
-        uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        tot = np.zeros(len(uniq), dtype=np.int64)
-        np.add.at(tot, inv.ravel(), weight)
+        uniq, first, tot = _unique_bytes(key, np.arange(n), weight)
         return uniq, first, tot, n
     if n == 0:
         return key, np.zeros(0, np.int64), np.zeros(0, np.int64), 0
@@ -314,12 +317,8 @@ def _dedupe(key: np.ndarray, weight: np.ndarray, ncand: int, base: int, use_int:
     else:
         order = np.argsort(key, kind="stable")
         sk = key[order]
-    flag = np.empty(n, dtype=bool)
-    flag[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=flag[1:])
-    runs = np.flatnonzero(flag)
-    del flag
-    if weight.strides == (0,) or (weight.min() == 1 and weight.max() == 1):
+    runs = _runs(sk)
+    if weight.min() == 1 and weight.max() == 1:
         tot = np.diff(np.append(runs, n))  # papers of weight 1: run lengths
     else:
         tot = np.add.reduceat(weight[order], runs)
@@ -336,7 +335,7 @@ def _merge(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     if len(parts) == 1:
         key, first, tot, _ = shifted[0]
         return key, first, tot, lines
-    if parts[0][0].dtype.kind == "V" or _threads() < 2 or lines < _PARALLEL_AT:
+    if parts[0][0].dtype.kind == "V" or _threads() < 2 or lines < _PARALLEL_PAPERS:
         key, first, tot = _merge_range(shifted)
         return key, first, tot, lines
     # two ranges of keys, split at a pivot, merged at once on two cores; the keys of the
@@ -360,20 +359,32 @@ def _merge_range(parts: Sequence[_Part]) -> tuple[np.ndarray, np.ndarray, np.nda
     if len(key) == 0:
         return key, first, tot
     if key.dtype.kind == "V":
-        uniq, idx, inv = np.unique(key, return_index=True, return_inverse=True)
-        total = np.zeros(len(uniq), dtype=np.int64)
-        np.add.at(total, inv.ravel(), tot)
-        return uniq, first[idx], total
+        return _unique_bytes(key, first, tot)
     # each part is ascending already: a stable sort merges the runs, and keeps equal keys
     # in file order, so the first of each run is where the ranking was first seen
     order = np.argsort(key, kind="stable")
     sk = key[order]
+    runs = _runs(sk)
+    return sk[runs], first[order[runs]], np.add.reduceat(tot[order], runs)
+
+
+def _runs(sk: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in the sorted, non-empty ``sk``."""
     flag = np.empty(len(sk), dtype=bool)
     flag[0] = True
     np.not_equal(sk[1:], sk[:-1], out=flag[1:])
-    runs = np.flatnonzero(flag)
-    del flag
-    return sk[runs], first[order[runs]], np.add.reduceat(tot[order], runs)
+    return np.flatnonzero(flag)
+
+
+def _unique_bytes(
+    key: np.ndarray, first: np.ndarray, tot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Byte-string keys merged: unique keys (ascending), each one's first ``first`` (the
+    keys are in file order) and summed ``tot``."""
+    uniq, idx, inv = np.unique(key, return_index=True, return_inverse=True)
+    total = np.zeros(len(uniq), dtype=np.int64)
+    np.add.at(total, inv.ravel(), tot)
+    return uniq, first[idx], total
 
 
 def _first_seen(first: np.ndarray, lines: int) -> np.ndarray:
@@ -399,6 +410,12 @@ def _profile(
     name: str,
 ) -> Profile:
     """The profile of papers given as one key and weight each (the sharded reader's)."""
+    from tallyroom.rules._tally import fits_int64
+
+    if not fits_int64(weight):
+        raise BallotFileError(
+            name, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
+        )
     part = _dedupe(key, weight, ncand, base, use_int)
     return _build(election, _merge([part]), ncand, base, use_int, rules, name)
 
@@ -429,7 +446,7 @@ def _build(
     prefs[:, ncand] = -1
     lengths = np.zeros(nu, dtype=np.int64)
     # rows in a few blocks decoded at once (numpy lets go of the GIL in its loops)
-    blocks = _threads() if nu >= _PARALLEL_AT else 1
+    blocks = _threads() if nu >= _PARALLEL_ROWS else 1
     cuts = [nu * i // blocks for i in range(blocks + 1)]
 
     rows = [slice(cuts[i], cuts[i + 1]) for i in range(blocks)]
@@ -485,12 +502,14 @@ def _digits(uniq: np.ndarray, ncand: int, base: int, use_int: bool) -> Iterator[
         for j in range(ncand):
             yield j, mat[:, j]
         return
-    # by 32-bit division (much quicker than 64-bit): the key split in two halves
+    # by 32-bit division (much quicker than 64-bit): the key split in two halves, each
+    # below base ** (ncand - half); when that passes 2**31 (15 candidates), 64-bit after all
     half = ncand // 2
     hi, lo = np.divmod(uniq, np.int64(base) ** (ncand - half))
+    word = np.int32 if base ** (ncand - half) <= 2**31 else np.int64
     for part, cols in (
-        (lo.astype(np.int32), range(ncand - 1, half - 1, -1)),
-        (hi.astype(np.int32), range(half - 1, -1, -1)),
+        (lo.astype(word), range(ncand - 1, half - 1, -1)),
+        (hi.astype(word), range(half - 1, -1, -1)),
     ):
         for j in cols:
             q = part // base

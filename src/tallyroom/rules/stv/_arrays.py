@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from tallyroom.ballots.model import Profile, Weight
+from tallyroom.rules._tally import LIMIT, fits_int64, next_preferences
 
 if TYPE_CHECKING:
     import numpy as np
@@ -120,7 +121,7 @@ class BallotArrays:
         if profile.arrays is not None:
             # built by a fast reader from the same ballots: no need to walk the tuples
             prefs, w = profile.arrays
-            if len(w) == len(profile.ballots) and int(w.sum()) < 2**62:
+            if len(w) == len(profile.ballots) and fits_int64(w):
                 return cls(prefs, w, True)
         ballots = profile.ballots
         n = len(ballots)
@@ -130,7 +131,7 @@ class BallotArrays:
             if b:
                 prefs[i, : len(b)] = b
         integral = all(isinstance(w, int) for w in profile.weights)
-        if integral and sum(profile.weights) < 2**62:
+        if integral and sum(profile.weights) < LIMIT:
             weights = np.fromiter(profile.weights, dtype=np.int64, count=n)
         else:
             integral = False
@@ -182,17 +183,9 @@ class ArrayBallots:
             prefs = self.arrays.prefs = np.ascontiguousarray(prefs)
         # positions in the flattened matrix: one index per paper instead of two
         width = prefs.shape[1]
-        flat = prefs.ravel()
         at = idx * width
         at += pos
-        at += 1
-        c = flat.take(at)
-        ok = cont.take(c)
-        while not ok.all():
-            bad = np.flatnonzero(~ok)
-            at[bad] += 1
-            c[bad] = flat.take(at[bad])
-            ok[bad] = cont.take(c[bad])
+        at, c = next_preferences(prefs.ravel(), at, cont)
         at -= idx * width
         return at, c
 
@@ -249,7 +242,7 @@ class ListBallots:
         self.rows: list[tuple[int, ...]] = [tuple(b) + end for b in profile.ballots]
         weights = profile.weights
         # as BallotArrays: whole weights summed as ints while they fit 62 bits, else Fractions
-        self.integral = all(isinstance(w, int) for w in weights) and sum(weights) < 2**62
+        self.integral = all(isinstance(w, int) for w in weights) and sum(weights) < LIMIT
         self.weights: list[Weight] = (
             list(weights) if self.integral else [Fraction(w) for w in weights]
         )

@@ -174,6 +174,7 @@ class MeekSTV:
             np.add.at(votes, c, keep * m)
             on = rest > 0
             idx, w, m = idx[on], rest[on], m[on]
+        exhausted += int((w * m).sum())  # none: the last column is all padding (-1)
         return [int(v) for v in votes[:ncand]], exhausted
 
     def _by_first(self) -> tuple[list[np.ndarray], list[int], int]:
