@@ -278,10 +278,7 @@ def test_keep_freed_memory_is_asked_for_not_imposed(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    probe = (
-        "import tallyroom.ballots.formats.fastblt as fb\n"
-        "print(fb.keep_freed_memory())\n"
-    )
+    probe = "import tallyroom.ballots.formats.fastblt as fb\nprint(fb.keep_freed_memory())\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     expect = "True" if sys.platform.startswith("linux") and _is_glibc() else "False"

@@ -60,6 +60,7 @@ def fits_int64(w: np.ndarray) -> bool:
         return True
     return int(w.sum(dtype=object)) < LIMIT
 
+
 Ballots = Sequence[tuple[Sequence[Preference], Score]]
 
 

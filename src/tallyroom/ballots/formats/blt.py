@@ -90,8 +90,6 @@ def _unquote(text: str) -> str:
     return "".join(out).strip()  # unbalanced quote: take what is there
 
 
-
-
 def _small_file_lines(stream: BinaryIO) -> Iterator[tuple[int, str]] | None:
     """The lines :func:`~tallyroom.ballots.formats.textio.lines` would give, decoded at once:
     for a small file (no line of it can be too long) of clean UTF-8 text, which is every

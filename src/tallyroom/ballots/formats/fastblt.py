@@ -506,7 +506,7 @@ def _digits(uniq: np.ndarray, ncand: int, base: int, use_int: bool) -> Iterator[
     # below base ** (ncand - half); when that passes 2**31 (15 candidates), 64-bit after all
     half = ncand // 2
     hi, lo = np.divmod(uniq, np.int64(base) ** (ncand - half))
-    word = np.int32 if base ** (ncand - half) <= 2**31 else np.int64
+    word: Any = np.int32 if base ** (ncand - half) <= 2**31 else np.int64
     for part, cols in (
         (lo.astype(word), range(ncand - 1, half - 1, -1)),
         (hi.astype(word), range(half - 1, -1, -1)),
