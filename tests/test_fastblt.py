@@ -198,10 +198,10 @@ def _file(tmp_path: Path, ncand: int, lines: list[str], name: str = "f.blt") -> 
     return path
 
 
-@pytest.mark.parametrize("ncand", [12, 120])
+@pytest.mark.parametrize("ncand", [12, 15, 120])
 def test_numbers_of_many_digits(tmp_path: Path, ncand: int) -> None:
     """Weights (and candidate numbers) of three digits and more take the general tokeniser;
-    120 candidates take the byte-matrix keys instead of integer keys."""
+    15 candidates decode their keys in 64-bit halves, 120 take byte-string keys."""
     rng = random.Random(ncand)
     lines = []
     for _ in range(4000):
