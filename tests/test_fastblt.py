@@ -300,12 +300,15 @@ def _is_glibc() -> bool:
 
 def test_sharded_weights_that_could_overflow_are_refused() -> None:
     """Totals are int64: weights whose total could wrap are refused, never summed."""
-    from tallyroom.ballots.formats.fastblt import _profile
     from tallyroom.ballots.model import Candidate, Election
+    from tallyroom.ballots.sharded import _keys_of, merge
 
     e = Election(candidates=(Candidate("A"), Candidate("B")), seats=1)
-    key = np.array([3, 3], dtype=np.int64)
+    mat = np.array([[1, 2], [1, 2]], dtype=np.int16)
     with pytest.raises(BallotFileError, match="2\\*\\*62"):
-        _profile(e, key, np.array([2**62, 2**62], dtype=np.int64), 2, 3, True, BallotRules(), "s")
-    ok = _profile(e, key, np.array([2**40, 2**40], dtype=np.int64), 2, 3, True, BallotRules(), "s")
-    assert ok.weights == (2**41,)
+        _keys_of(mat, np.array([2**62, 2**62], dtype=np.int64), 2, BallotRules(), "s")
+    half = _keys_of(mat, np.array([2**60, 2**60], dtype=np.int64), 2, BallotRules(), "s")
+    with pytest.raises(BallotFileError, match="2\\*\\*62"):
+        merge(e, [half, half], BallotRules(), "s")
+    ok = merge(e, [half], BallotRules(), "s")
+    assert ok.weights == (2**61,) and ok.ballots == ((0, 1),)

@@ -289,8 +289,10 @@ def count(
     for path in files[:1] if sharded else files:
         bar = _Progress("reading")
         if sharded:
+            from tallyroom.ballots.formats.fastblt import keep_freed_memory
             from tallyroom.ballots.sharded import read_sharded
 
+            keep_freed_memory()  # the shards are merged here, in big arrays
             profile = read_sharded(
                 list(files), address=dask_address, seats=seats, rules=rules, progress=bar
             )

@@ -39,8 +39,10 @@ from tallyroom.ballots.model import (
 )
 from tallyroom.errors import BallotFileError
 
-#: (unique keys in first-seen order, weights, invalid papers by reason)
-ShardResult = tuple[np.ndarray, np.ndarray, dict[str, int]]
+#: one shard merged, as the fast BLT reader merges a chunk: its unique keys (ascending),
+#: the row of each one's first paper, their weights, the number of rows, and the invalid
+#: papers by reason
+ShardResult = tuple[np.ndarray, np.ndarray, np.ndarray, int, dict[str, int]]
 
 
 def shard_paths(pattern: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -96,18 +98,38 @@ def _keys_of(
             f"candidate number {mat[row, col]}",
             f"a candidate number from 1 to {ncand}",
         )
-    marked = mat > 0
-    n = marked.sum(axis=1)
-    # regular papers: marks without gaps, no candidate twice -- the common case, vectorised
-    gapless = ~(marked[:, 1:] & ~marked[:, :-1]).any(axis=1) if mat.shape[1] > 1 else n >= 0
-    bits = np.where(marked, np.left_shift(np.int64(1), np.maximum(mat.astype(np.int64) - 1, 0)), 0)
-    nodup = np.bitwise_or.reduce(bits, axis=1) == bits.sum(axis=1)
-    regular = gapless & nodup & (n <= width)
-    key = np.zeros(len(mat), dtype=np.int64)
-    for j in range(ncand):
+    from tallyroom.rules._tally import fits_int64
+
+    if not fits_int64(w):
+        raise BallotFileError(
+            name, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
+        )
+    # regular papers -- marks without gaps, no candidate twice, the common case -- found a
+    # column at a time (contiguous when the matrix is column-major, as the Parquet reader
+    # makes it); their keys are the preferences as digits in base ncand + 1 (the odd
+    # papers' keys are made again below, by the ballot rules)
+    rows = len(mat)
+    key = np.zeros(rows, dtype=np.int64)
+    seen = np.zeros(rows, dtype=np.int32)  # candidate c marked: bit c - 1
+    odd = np.zeros(rows, dtype=bool)
+    blank = np.zeros(rows, dtype=bool)  # a rank left blank so far
+    nmarks = np.zeros(rows, dtype=np.int32)
+    for j in range(mat.shape[1]):
+        col = mat[:, j].astype(np.int32)
+        marked = col > 0
+        odd |= blank & marked  # a mark after a blank rank
+        blank |= ~marked
+        bit = np.left_shift(1, col) >> 1
+        odd |= (seen & bit) != 0  # a candidate again
+        seen |= bit
+        nmarks += marked
+        if j < ncand:
+            key *= base
+            key += col
+    for _ in range(mat.shape[1], ncand):
         key *= base
-        if j < mat.shape[1]:
-            key += np.where(regular, mat[:, j], 0)
+    regular = ~odd & (nmarks <= width)
+    del seen, odd, blank, nmarks
     invalid: dict[str, int] = {}
     odd = np.flatnonzero(~regular)
     if len(odd):
@@ -129,12 +151,14 @@ def _keys_of(
     if blank.any():
         invalid[BLANK] = invalid.get(BLANK, 0) + int(w[blank].sum())
     keep = key > 0
-    key, w = key[keep], w[keep]
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    tot = np.zeros(len(uniq), dtype=np.int64)
-    np.add.at(tot, inv.ravel(), w)
-    order = np.argsort(first, kind="stable")
-    return uniq[order], tot[order], invalid
+    return _merged(key[keep], w[keep], ncand, invalid)
+
+
+def _merged(key: np.ndarray, w: np.ndarray, ncand: int, invalid: dict[str, int]) -> ShardResult:
+    from tallyroom.ballots.formats.fastblt import _dedupe
+
+    uniq, first, tot, rows = _dedupe(key, w, ncand, ncand + 1, True)
+    return uniq, first, tot, rows, invalid
 
 
 def read_parquet_shard(path: str, ncand: int, rules: BallotRules = BallotRules()) -> ShardResult:
@@ -148,7 +172,8 @@ def read_parquet_shard(path: str, ncand: int, rules: BallotRules = BallotRules()
     )
     if not cols:
         raise BallotFileError(path, None, None, "no rank columns", "columns rank1, rank2 ...")
-    mat = np.zeros((table.num_rows, len(cols)), dtype=np.int16)
+    # column-major: each rank's column contiguous, as _keys_of walks them
+    mat = np.zeros((len(cols), table.num_rows), dtype=np.int16).T
     for j, c in enumerate(cols):
         col = table.column(c)
         mat[:, j] = col.fill_null(0).to_numpy().astype(np.int16)
@@ -186,7 +211,8 @@ def read_blt_shard(path: str, ncand: int, rules: BallotRules = BallotRules()) ->
         for j in range(ncand):
             k = k * base + (b[j] + 1 if j < len(b) else 0)
         keys[i] = k
-    return keys, np.array(p.weights, dtype=np.int64), {k: int(v) for k, v in p.invalid.items()}
+    weights = np.array(p.weights, dtype=np.int64)
+    return _merged(keys, weights, ncand, {k: int(v) for k, v in p.invalid.items()})
 
 
 def _reader(path: str) -> Callable[[str, int, BallotRules], ShardResult]:
@@ -196,16 +222,22 @@ def _reader(path: str) -> Callable[[str, int, BallotRules], ShardResult]:
 def merge(
     election: Election, parts: Sequence[ShardResult], rules: BallotRules, source: str
 ) -> Profile:
-    """The profile of the shards, in the order given."""
-    from tallyroom.ballots.formats.fastblt import _profile
+    """The profile of the shards, in the order given (merged as the fast BLT reader merges
+    its chunks: the same code)."""
+    from tallyroom.ballots.formats.fastblt import _build, _merge
+    from tallyroom.rules._tally import LIMIT
 
     ncand = len(election.candidates)
-    key = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    weight = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-    profile = _profile(election, key, weight, ncand, ncand + 1, True, rules, source)
+    if sum(int(p[2].sum()) for p in parts) >= LIMIT:
+        raise BallotFileError(
+            source, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
+        )
+    empty = np.zeros(0, np.int64)
+    merged = _merge([p[:4] for p in parts]) if parts else (empty, empty, empty, 0)
+    profile = _build(election, merged, ncand, ncand + 1, True, rules, source)
     invalid: dict[str, Any] = dict(profile.invalid)
     for p in parts:
-        for reason, n in p[2].items():
+        for reason, n in p[4].items():
             invalid[reason] = invalid.get(reason, 0) + n
     return Profile(
         election=profile.election,
@@ -216,6 +248,40 @@ def merge(
         source=source,
         arrays=profile.arrays,
     )
+
+
+def local_cluster(workers: int, processes: bool = False) -> Any:
+    """A :class:`distributed.LocalCluster` of ``workers`` one-thread workers, for one read.
+
+    By default the workers are threads of this process: on one machine that spares
+    starting processes, importing numpy and pyarrow in each, and copying every shard's
+    merged rankings between processes, and the work (numpy, pyarrow) lets go of the GIL.
+    The scheduler and the tasks are those a real cluster runs.
+
+    With ``processes=True`` the workers are processes, as on a cluster of machines.  Dask
+    starts those with ``MALLOC_TRIM_THRESHOLD_=65536``, so that long-lived workers hand
+    memory back to the system quickly; then every shard's arrays take fresh pages from the
+    kernel, which doubled the time a shard took here.  These workers live only for this
+    read, so they keep freed memory as the ``tallyroom`` command does
+    (:func:`~tallyroom.ballots.formats.fastblt.keep_freed_memory`).  A cluster of your own
+    (``--dask ADDRESS``) is left as it is configured.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    environ = "distributed.nanny.pre-spawn-environ"
+    with dask.config.set(
+        {
+            f"{environ}.MALLOC_TRIM_THRESHOLD_": 1 << 30,
+            f"{environ}.MALLOC_MMAP_THRESHOLD_": 32 << 20,
+        }
+    ):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+        )
 
 
 def read_sharded(
@@ -258,14 +324,13 @@ def read_sharded(
                 progress(i + 1, len(paths))
         return merge(election, parts, rules, source)
 
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     own_client = client is None
     if client is None:
         if address in ("local", ""):
-            workers = max(1, min(os.cpu_count() or 1, 8))
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+            cluster = local_cluster(max(1, min(os.cpu_count() or 1, 8)))
             client = Client(cluster)
         else:
             client = Client(address)

@@ -399,27 +399,6 @@ def _first_seen(first: np.ndarray, lines: int) -> np.ndarray:
     return slots[slots >= 0]
 
 
-def _profile(
-    election: Any,
-    key: np.ndarray,
-    weight: np.ndarray,
-    ncand: int,
-    base: int,
-    use_int: bool,
-    rules: BallotRules,
-    name: str,
-) -> Profile:
-    """The profile of papers given as one key and weight each (the sharded reader's)."""
-    from tallyroom.rules._tally import fits_int64
-
-    if not fits_int64(weight):
-        raise BallotFileError(
-            name, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
-        )
-    part = _dedupe(key, weight, ncand, base, use_int)
-    return _build(election, _merge([part]), ncand, base, use_int, rules, name)
-
-
 def _build(
     election: Any,
     merged: tuple[np.ndarray, np.ndarray, np.ndarray, int],
