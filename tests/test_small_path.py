@@ -369,3 +369,29 @@ def test_methods_still_lists_every_rule() -> None:
         assert rule.id in done.stdout
     for rule_id in ("scottish-stv", "meek-stv", "warren-stv", "irv", "block-vote"):
         assert rule_id in done.stdout
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_from_marks_shortcut_is_clean_ranking(seed: int) -> None:
+    """``Profile.from_marks`` takes papers of distinct whole candidate numbers as they are;
+    on every other paper it applies ``clean_ranking``. Both must give the same profile."""
+    from tallyroom.ballots.model import OVERVOTE, clean_ranking
+
+    rng = random.Random(seed)
+    e = Election(candidates=tuple(Candidate(f"C{i}") for i in range(6)), seats=2)
+    raw: dict[tuple, int] = {}
+    for _ in range(400):
+        marks: list[Any] = [rng.randrange(6) for _ in range(rng.randrange(0, 7))]
+        if rng.random() < 0.2 and marks:
+            marks[rng.randrange(len(marks))] = rng.choice([None, OVERVOTE, (1, 2)])
+        raw[tuple(marks)] = raw.get(tuple(marks), 0) + rng.randrange(1, 4)
+    for rules in (BallotRules(), BallotRules(duplicates="exhaust", overvote="skip")):
+        got = Profile.from_marks(e, raw, rules)
+        cleaned, bad = [], {}
+        for marks, w in raw.items():
+            ballot, reason = clean_ranking(marks, rules)
+            if reason is None:
+                cleaned.append((ballot, w))
+            else:
+                bad[reason] = bad.get(reason, 0) + w
+        assert got == Profile.build(e, cleaned, invalid=bad, rules=rules)
