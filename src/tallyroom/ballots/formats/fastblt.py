@@ -2,11 +2,19 @@
 
 :func:`read_blt_fast` gives exactly the profile :func:`~tallyroom.ballots.formats.blt.read_blt`
 gives (same unique ballots in the same first-seen order, same weights, same invalid papers),
-without a Python object per paper: the ballot lines are tokenised in chunks of a few MB,
-each paper becomes one integer key (its preferences as digits in base ``candidates + 1``),
-identical keys are merged with a sort, and only the *unique* rankings become tuples.  The
-profile also carries them as arrays (:attr:`Profile.arrays`), so the STV engines start
-counting without rebuilding them.
+without a Python object per paper:
+
+1. the ballot section is cut into 1 MB chunks, parsed by a few threads at once (numpy lets
+   go of the GIL); numbers are valued on the bytes, and each paper becomes one integer key
+   (its preferences as digits in base ``candidates + 1``) -- :func:`_chunk`;
+2. each chunk merges its identical keys with one sort of keys that carry their line number
+   in the low bits, so each ranking keeps the line it was first seen on -- :func:`_dedupe`;
+3. the chunks are merged in two key ranges on two cores -- :func:`_merge`;
+4. the unique rankings are put in first-seen order by a scatter and decoded straight into
+   the preference matrix, in row blocks on a few threads -- :func:`_build`.
+
+The profile carries that matrix (:attr:`Profile.arrays`), so the engines start counting
+without rebuilding it; tuples are made only if something asks for them.
 
 Only the plain dialect takes the fast path: ballot lines of whole numbers separated by
 blanks, each ``weight prefs... 0`` on its own line, no repeated candidate on a paper.
