@@ -8,7 +8,9 @@ excluded (keep factor 0) and the iteration begins again.
 
 The iteration is vectorised over unique ballots: with fixed decimals every value is a
 scaled integer in an int64 array (9 places fit: 10^9 x 10^9 < 2^63); exact rational counts
-run the same steps on Fractions.
+run the same steps on Fractions.  In fixed arithmetic the rankings are also held as a prefix
+tree: papers sharing their first preferences carry the same value down them, so each
+iteration does the integer steps once per prefix (the same integers as paper by paper).
 
 A stage here is a round: the iteration to convergence, then the election(s) or the
 exclusion it led to.  Totals are the votes when the round ended; keep factors are in
@@ -32,6 +34,10 @@ from tallyroom.rules.stv.gregory import BallotArrays
 from tallyroom.rules.ties import TieBreaker, resolve, tie_breaker_for
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
+
+#: the prefix tree, depth by depth: candidates, papers through each node, children runs
+_Tree = tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]
+_INT64 = 2**63
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class MeekSTV:
             raise ElectionError(f"{self.seats} seats but only {standing} candidates standing")
         self.arrays = BallotArrays.of(self.profile)
         self._first_groups: tuple[list[np.ndarray], list[int], int] | None = None
+        self._tree: _Tree | None | Literal[False] = None
         self.exact = options.arithmetic == "exact"
         self.scale = 1 if self.exact else 10**options.places
         if not self.exact and not self.arrays.integral:
@@ -127,6 +134,133 @@ class MeekSTV:
         """Votes per candidate, and the value no candidate kept (exhausted)."""
         if self.exact:
             return self._distribute_exact(kf)
+        tree = self._prefix_tree()
+        S = self.scale
+        if tree is not None and all(0 <= int(k) <= S for k in kf):
+            return self._distribute_tree(kf, tree)
+        return self._distribute_papers(kf)
+
+    def _distribute_tree(self, kf: list[Any], tree: _Tree) -> tuple[list[Any], Any]:
+        """As ``_distribute_papers``, one prefix at a time: every paper sharing the first j
+        preferences arrives at its j-th with the same value, so the integer steps are done
+        once per prefix (node) and multiplied by the papers through it.  The sums are the
+        same integers as the per-paper ones (the bounds checked in ``_prefix_tree`` keep
+        every int64 sum exact)."""
+        ncand = len(self.names)
+        S = self.scale
+        kfa = np.zeros(ncand + 1, dtype=np.int64)
+        kfa[:ncand] = [int(k) for k in kf]
+        votes = np.zeros(ncand + 1, dtype=np.int64)
+        exhausted = 0
+        up = self.o.keep_rounding == "up"
+        warren = self.o.variant == "warren"
+        complement = self.o.pass_on == "complement"
+        cands, msums, starts, ends = tree
+        live = np.arange(len(cands[0]), dtype=np.int64)
+        w = np.full(len(live), S, dtype=np.int64)
+        for d in range(len(cands)):
+            c = cands[d][live]
+            m = msums[d][live]
+            out = c < 0  # the rankings end here: their value is exhausted
+            if out.any():
+                exhausted += int((w[out] * m[out]).sum())
+                on = ~out
+                live, c, w, m = live[on], c[on], w[on], m[on]
+            if len(live) == 0:
+                break
+            k = kfa[c]
+            if warren:
+                keep = np.minimum(k, w)
+                rest = w - keep
+            else:
+                prod = w * k
+                keep = (prod + (S - 1)) // S if up else prod // S
+                if complement:
+                    prod2 = w * (S - k)
+                    rest = (prod2 + (S - 1)) // S if up else prod2 // S
+                else:
+                    rest = w - keep
+            np.add.at(votes, c, keep * m)
+            on = rest > 0
+            live, rest = live[on], rest[on]
+            if len(live) == 0:
+                break
+            if d + 1 == len(cands):  # none: the last depth is all padding (-1)
+                exhausted += int((rest * msums[d][live]).sum())
+                break
+            lo = starts[d][live]
+            counts = ends[d][live] - lo
+            total = int(counts.sum())
+            # the children of each live node, a contiguous run of the next depth's nodes
+            first = np.cumsum(counts) - counts
+            live = np.repeat(lo - first, counts) + np.arange(total, dtype=np.int64)
+            w = np.repeat(rest, counts)
+        return [int(v) for v in votes[:ncand]], exhausted
+
+    def _prefix_tree(self) -> _Tree | None:
+        """The rankings as a prefix tree, depth by depth: each node's candidate (-1: the
+        ranking ends), the weight of the papers through it, and the run of its children at
+        the next depth.  None when some int64 sum could overflow (the per-paper code is used
+        then): every value is at most S, and S x total weight must fit."""
+        if self._tree is False:
+            return None
+        if self._tree is not None:
+            return self._tree
+        prefs = self.arrays.prefs
+        mult = self.arrays.weights
+        S = self.scale
+        n, width = prefs.shape
+        if (
+            n == 0
+            or S * S >= _INT64
+            or int(mult.min()) < 0
+            or S * int(mult.sum(dtype=object)) >= _INT64
+        ):
+            self._tree = False
+            return None
+        ncand = len(self.names)
+        if (ncand + 1) ** width < _INT64:
+            # each ranking as a number in base ncand + 1, first preference the most
+            # significant digit (candidate c is the digit c + 1; no preference, 0): one
+            # int64 sort puts every prefix in a contiguous run
+            key = np.zeros(n, dtype=np.int64)
+            for d in range(width):
+                key *= ncand + 1
+                key += prefs[:, d] + 1
+            order = np.argsort(key, kind="stable")
+        else:
+            order = np.lexsort(prefs.T[::-1])
+        cols = np.ascontiguousarray(prefs.T[:, order])  # the sorted rankings, by column
+        csum = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(mult[order], out=csum[1:])
+        new = np.zeros(n + 1, dtype=bool)  # rows starting a node (and a sentinel end)
+        new[0] = new[n] = True
+        cands: list[np.ndarray] = []
+        msums: list[np.ndarray] = []
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
+        prev: np.ndarray | None = None
+        for d in range(width):
+            col = cols[d]
+            np.logical_or(new[1:n], col[1:] != col[:-1], out=new[1:n])
+            bounds = np.flatnonzero(new)  # node i: rows bounds[i] .. bounds[i + 1]
+            head = bounds[:-1]
+            cands.append(col[head].astype(np.int64))
+            msums.append(csum[bounds[1:]] - csum[head])
+            if prev is not None:
+                # a node's children are the next depth's nodes from its first row to the
+                # next node's first row: those whose first row begins a node here too
+                lo = np.flatnonzero(prev[head])
+                starts.append(lo)
+                ends.append(np.append(lo[1:], len(head)))
+            if not (col >= 0).any():
+                break
+            prev = new.copy()
+        self._tree = (cands, msums, starts, ends)
+        return self._tree
+
+    def _distribute_papers(self, kf: list[Any]) -> tuple[list[Any], Any]:
+        """The per-paper distribution: each paper walked down its preferences."""
         prefs = self.arrays.prefs
         mult = self.arrays.weights
         n, width = prefs.shape
