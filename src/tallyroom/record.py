@@ -108,6 +108,14 @@ class CountRecord:
     ballot_rules: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the election counted: its title (from the file, or given), the organisation holding it,
+    #: the office and the date, each "" when not known
+    election_title: str = ""
+    organisation: str = ""
+    office: str = ""
+    date: str = ""
+    #: SHA-256 (hex) of the input as read ("" when not known); ``source`` names the file
+    source_sha256: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "invalid", _frozen(self.invalid))

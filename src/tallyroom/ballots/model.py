@@ -90,6 +90,10 @@ class Election:
     title: str = ""
     #: an order given in the file for breaking ties by lot (Droop's ``[tie ...]``), first = favoured
     tie_order: tuple[int, ...] | None = None
+    #: who holds the election, for what office, and when (shown on every sheet when given)
+    organisation: str = ""
+    office: str = ""
+    date: str = ""
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.candidates]
@@ -129,6 +133,9 @@ class Election:
             withdrawn=self.withdrawn if withdrawn is None else frozenset(withdrawn),
             title=self.title,
             tie_order=self.tie_order,
+            organisation=self.organisation,
+            office=self.office,
+            date=self.date,
         )
 
 
@@ -143,6 +150,9 @@ class Profile:
     invalid: Mapping[str, Weight] = field(default_factory=lambda: MappingProxyType({}))
     rules: BallotRules = BallotRules()
     source: str = ""
+    #: SHA-256 (hex) of the input as read: the file's bytes, or the canonical ballots when
+    #: the profile came from no file ("" when not known)
+    source_sha256: str = ""
     #: optional prebuilt arrays of the same ballots, for the array engines: (preferences
     #: as an int32 matrix padded with -1 and at least one -1 column, weights as int64).
     #: Only for strict ranked ballots with whole weights; not part of equality.
@@ -277,6 +287,7 @@ class Profile:
             invalid=self.invalid,
             rules=self.rules,
             source=self.source,
+            source_sha256=self.source_sha256,
             arrays=self.arrays,
         )
 

@@ -78,6 +78,13 @@ def to_dict(record: CountRecord) -> dict[str, Any]:
         "format": FORMAT,
         "tallyroom_version": __version__,
         "source": record.source,
+        "election": {
+            "title": record.election_title,
+            "organisation": record.organisation,
+            "office": record.office,
+            "date": record.date,
+        },
+        "input": {"source": record.source, "sha256": record.source_sha256},
         "method": record.method,
         "title": record.title,
         "rule_text": record.rule_text,

@@ -95,4 +95,25 @@ def get(rule_id: str) -> Rule:
 
 def count(profile: Profile, method: str, **options: Any) -> CountRecord:
     """Count ``profile`` under the rule registered as ``method``."""
-    return get(method).count(profile, **options)
+    record = get(method).count(profile, **options)
+    return with_election_details(record, profile)
+
+
+def with_election_details(record: CountRecord, profile: Profile) -> CountRecord:
+    """The record with the election's title, organisation, office, date and the input's
+    digest taken from the profile, where the rule left them empty."""
+    from dataclasses import replace
+
+    e = profile.election
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("election_title", e.title),
+            ("organisation", e.organisation),
+            ("office", e.office),
+            ("date", e.date),
+            ("source_sha256", profile.source_sha256),
+        )
+        if value and not getattr(record, name)
+    }
+    return replace(record, **changes) if changes else record
