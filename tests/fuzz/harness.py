@@ -85,7 +85,9 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
     cands = DATA / "nec" / "2016_candidates.csv"
     if cands.exists():
         out["candidates"].append((cands.name, cands.read_bytes()))
-    out["candidates"].append(("small", b"name,gender,party\nAlice,f,Red\nBob,m,Blue\nCarol,f,Red\n"))
+    out["candidates"].append(
+        ("small", b"name,gender,party\nAlice,f,Red\nBob,m,Blue\nCarol,f,Red\n")
+    )
     out["constraints"].append(("c.csv", b"attribute,value,min,max\ngender,f,1,\nparty,Red,,2\n"))
     out["constraints"].append(
         ("c.toml", b'[[constraint]]\nattribute = "gender"\nvalue = "f"\nmin = 1\n')
@@ -113,7 +115,7 @@ def generated(rng: random.Random) -> tuple[str, bytes, dict[str, Any]]:
     for _ in range(rng.randint(1, 40)):
         b = tuple(rng.sample(range(n), rng.randint(1, n)))
         if fmt != "csv-long":
-            w = rng.choice([1, 1, 2, 3, 17, 10**rng.randint(1, 30)])
+            w = rng.choice([1, 1, 2, 3, 17, 10 ** rng.randint(1, 30)])
         else:
             w = 1  # long CSV: one row set per paper; keep the file small
         ballots[b] = ballots.get(b, 0) + w
@@ -130,11 +132,50 @@ def generated(rng: random.Random) -> tuple[str, bytes, dict[str, Any]]:
 # -- mutations ---------------------------------------------------------------------------------
 
 TOKENS = [
-    b"0", b"-1", b"1e9", b"1000000000", b"9" * 5000, b"18446744074", b"9223372036854775807",
-    b"1/3", b"7/3", b"0.000001", b"NaN", b"inf", b'"', b'""', b",", b";", b"\t", b"\n", b"\r",
-    b"\x00", b"\xff\xfe", b"\xe2\x80\xae", b"\xe2\x80\x8b", b"=HYPERLINK(\"x\")", b"{", b"}",
-    b"[", b"]", b"=", b"#", b"-", b"$OVERVOTE", b"$UNDERVOTE", b"null", b"true", b"{}", b"[]",
-    b"\\", b"'", b"\xc3\xa9", b"e\xcc\x81", b" " * 100, b"x" * 100_000, b"1" * 4301,
+    b"0",
+    b"-1",
+    b"1e9",
+    b"1000000000",
+    b"9" * 5000,
+    b"18446744074",
+    b"9223372036854775807",
+    b"1/3",
+    b"7/3",
+    b"0.000001",
+    b"NaN",
+    b"inf",
+    b'"',
+    b'""',
+    b",",
+    b";",
+    b"\t",
+    b"\n",
+    b"\r",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xe2\x80\xae",
+    b"\xe2\x80\x8b",
+    b'=HYPERLINK("x")',
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"=",
+    b"#",
+    b"-",
+    b"$OVERVOTE",
+    b"$UNDERVOTE",
+    b"null",
+    b"true",
+    b"{}",
+    b"[]",
+    b"\\",
+    b"'",
+    b"\xc3\xa9",
+    b"e\xcc\x81",
+    b" " * 100,
+    b"x" * 100_000,
+    b"1" * 4301,
 ]
 
 
@@ -200,9 +241,17 @@ def _mutate_zip(data: bytes, rng: random.Random) -> bytes:
 # -- one input ---------------------------------------------------------------------------------
 
 EXT = {
-    "blt": ".blt", "stv": ".stv", "preflib": ".soi", "csv": ".csv", "csv-wide": ".csv",
-    "csv-long": ".csv", "json": ".json", "cdf": ".json", "ess": ".xlsx",
-    "candidates": ".csv", "constraints": ".csv",
+    "blt": ".blt",
+    "stv": ".stv",
+    "preflib": ".soi",
+    "csv": ".csv",
+    "csv-wide": ".csv",
+    "csv-long": ".csv",
+    "json": ".json",
+    "cdf": ".json",
+    "ess": ".xlsx",
+    "candidates": ".csv",
+    "constraints": ".csv",
 }
 
 

@@ -30,12 +30,14 @@ from typing import Any, BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import _CONTROL, MAX_LINE, lines, open_binary, shown
 from tallyroom.ballots.model import (
+    NAME_EXPECTED,
     BallotRules,
     Candidate,
     Election,
     Preference,
     Profile,
     Weight,
+    names_problem,
 )
 from tallyroom.errors import BallotFileError
 
@@ -443,6 +445,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             f"the candidate name {dup[0]!r} twice",
             "a different name for each candidate",
         )
+    bad = names_problem(names)
+    if bad is not None:
+        at = name_lines[bad[0]][0] if len(name_lines) >= ncand else None
+        raise BallotFileError(name, at, None, bad[1], NAME_EXPECTED)
 
     election = Election(
         candidates=tuple(Candidate(n) for n in names),

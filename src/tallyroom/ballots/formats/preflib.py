@@ -36,11 +36,13 @@ from typing import BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.ballots.model import (
+    NAME_EXPECTED,
     BallotRules,
     Candidate,
     Election,
     Preference,
     Profile,
+    names_problem,
 )
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -313,6 +315,9 @@ class _Reader:
         return names
 
     def _unique(self, names: list[str], linenos: list[int]) -> None:
+        bad = names_problem(names)
+        if bad is not None and names.count(names[bad[0]]) == 1:
+            raise BallotFileError(self.name, linenos[bad[0]], None, bad[1], NAME_EXPECTED)
         seen: dict[str, int] = {}
         for nm, lineno in zip(names, linenos):
             if nm in seen:

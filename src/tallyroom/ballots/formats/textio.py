@@ -12,7 +12,8 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tallyroom.errors import BallotFileError
+from tallyroom.ballots.model import NAME_EXPECTED, name_key, name_problem
+from tallyroom.errors import BallotFileError, printable
 
 MAX_LINE = 1 << 20  # 1 MiB: no real ballot line comes near it
 
@@ -82,7 +83,25 @@ def lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
 
 
 def shown(token: str, limit: int = 40) -> str:
-    """A token as quoted in an error message, shortened if long."""
+    """A token as quoted in an error message, shortened if long, controls escaped."""
     if len(token) > limit:
         token = token[:limit] + "..."
-    return repr(token)
+    return repr(token) if token.isprintable() else "'" + printable(token) + "'"
+
+
+def check_name(nm: str, keys: dict[str, str], path: str, line: int | None, col: int | None) -> None:
+    """Refuse, at its line, a candidate name that is not one line of printable text or that
+    a reader could not tell from one met before (``keys``: name key -> name, updated)."""
+    problem = name_problem(nm)
+    if problem is not None:
+        raise BallotFileError(path, line, col, problem, NAME_EXPECTED)
+    other = keys.setdefault(name_key(nm), nm)
+    if other != nm:
+        raise BallotFileError(
+            path,
+            line,
+            col,
+            f"the candidate name '{printable(nm, 80)}', which differs from "
+            f"'{printable(other, 80)}' only in case or Unicode form",
+            NAME_EXPECTED,
+        )
