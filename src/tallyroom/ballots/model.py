@@ -37,6 +37,9 @@ WITHDRAWN_ONLY = "only withdrawn candidates"
 OVERVOTE: tuple[int, ...] = ()
 NO_VALID_PREFERENCE = "no valid preference"  # marks, but none that counts for a candidate
 _INT_ONLY = {int}
+#: the most candidates (and ranks) a file may declare: a header line of a few bytes must
+#: not make a reader allocate without bound; real elections have at most a few hundred
+MAX_CANDIDATES = 100_000
 #: the longest candidate name (characters): a name is a line on a ballot paper
 MAX_NAME = 500
 #: controls, format characters (bidi overrides, zero-width), surrogates, line separators

@@ -55,6 +55,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tallyroom.ballots.formats.textio import read_text_file
 from tallyroom.ballots.model import Election
 from tallyroom.errors import ElectionError, RuleError
 from tallyroom.record import Event
@@ -172,7 +173,7 @@ def parse_constraint(spec: str) -> Constraint:
 def read_constraints_file(path: str | Path) -> list[Constraint]:
     """Constraints from a CSV or TOML file (by extension; ``.toml`` is TOML, else CSV)."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8-sig")
+    text = read_text_file(str(p), "a constraints file (CSV or TOML, UTF-8)")
     if p.suffix.lower() == ".toml":
         return _from_toml(text, str(p))
     return _from_csv(text, str(p))
@@ -196,7 +197,14 @@ def _row_constraint(row: Mapping[str, Any], where: str) -> Constraint:
 
 
 def _from_csv(text: str, path: str) -> list[Constraint]:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _from_csv_rows(text, path)
+    except csv.Error as e:
+        raise RuleError(f"{path}: found malformed CSV ({e}); expected a CSV file") from None
+
+
+def _from_csv_rows(text: str, path: str) -> list[Constraint]:
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "min" not in fields and "max" not in fields:
         raise RuleError(
@@ -222,6 +230,11 @@ def _from_toml(text: str, path: str) -> list[Constraint]:
     rows = data.get("constraint")
     if not isinstance(rows, list) or not rows:
         raise RuleError(f"{path}: expected one or more [[constraint]] tables")
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise RuleError(
+                f"{path}: constraint {i + 1}: found {type(r).__name__}; expected a table"
+            )
     return [_row_constraint(r, f"{path}: constraint {i + 1}") for i, r in enumerate(rows)]
 
 

@@ -726,11 +726,21 @@ def _read_votekit(
             shown(length_text),
             "the maximum ranking length (a whole number)",
         )
-    length = int(length_text)
     voter_set = head[6].cells[0].strip()
     if voter_set not in ("True", "False"):
         raise BallotFileError(name, head[6].line, 1, shown(voter_set), "True or False")
     cols = head[8]
+    if len(length_text) > 9 or int(length_text) > len(cols.cells):
+        # the columns are bounded by the file: never build more names than the row holds
+        raise BallotFileError(
+            name,
+            length_rec.line,
+            1,
+            f"a maximum ranking length of {shown(length_text)}",
+            f"at most the {len(cols.cells)} columns of line {cols.line} "
+            "(one Ranking_i column per rank)",
+        )
+    length = int(length_text)
     want_cols = [f"Ranking_{i + 1}" for i in range(length)] + ["&", "Weight", "&"]
     if voter_set == "True":
         want_cols.append("Voter Set")

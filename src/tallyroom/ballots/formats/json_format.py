@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import open_binary, shown
+from tallyroom.ballots.formats.textio import check_digits, open_binary, shown
 from tallyroom.ballots.model import (
     BLANK,
     NAME_EXPECTED,
@@ -91,6 +91,7 @@ def read_json(
     name = source or name
     try:
         text = _read_text(stream, name)
+        check_digits(text, name)
     finally:
         if not hasattr(path, "read"):
             stream.close()

@@ -36,6 +36,7 @@ from typing import BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.ballots.model import (
+    MAX_CANDIDATES,
     NAME_EXPECTED,
     BallotRules,
     Candidate,
@@ -250,6 +251,14 @@ class _Reader:
         if not _INT.fullmatch(value) or int(value) < 1:
             raise BallotFileError(
                 self.name, lineno, None, shown(value), "a number of alternatives of at least 1"
+            )
+        if int(value) > MAX_CANDIDATES:
+            raise BallotFileError(
+                self.name,
+                lineno,
+                None,
+                f"{int(value):,} alternatives",
+                f"at most {MAX_CANDIDATES:,} alternatives",
             )
         return int(value)
 
