@@ -205,6 +205,8 @@ def test_candidates_file_refused_cleanly(tmp_path: Path, content: bytes) -> None
         ("c.csv", b'gender,min\n"f,1\n'),
         ("c.toml", b"constraint = [1, 2]\n"),
         ("c.toml", b"x = '\xff'\n"),
+        ("c.toml", b"[[constraint]]\nattribute = 'g'\nvalue = 'f'\nmin = " + b"9" * 5000),
+        ("c.csv", b"attribute,value,min\ngender,f," + b"9" * 5000 + b"\n"),
     ],
 )
 def test_constraints_file_refused_cleanly(tmp_path: Path, name: str, content: bytes) -> None:
@@ -213,6 +215,7 @@ def test_constraints_file_refused_cleanly(tmp_path: Path, name: str, content: by
     with pytest.raises(TallyroomError) as info:
         read_constraints_file(path)
     assert str(path) in str(info.value)
+    assert len(str(info.value)) < 400
 
 
 # -- output a spreadsheet can be fooled by -------------------------------------------------------

@@ -41,7 +41,7 @@ def printable(text: str, limit: int | None = None) -> str:
                 )
         text = "".join(out)
     if limit is not None and len(text) > limit:
-        text = text[:limit] + "..."
+        text = text[: max(limit - 3, 0)] + "..."
     return text
 
 
