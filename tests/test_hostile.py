@@ -253,3 +253,32 @@ def test_meek_big_weights_refused_naming_the_limit_or_counted_exactly(weight: in
     # A has a majority of first preferences by any count
     exact = count(p, "meek-stv", arithmetic="exact", quota_form="exact")
     assert exact.elected == ("A",)
+
+
+# -- CSV layouts ---------------------------------------------------------------------------------
+def test_long_csv_quote_that_never_closes_does_not_swallow_rows() -> None:
+    # before: the quote joined the rows after it into one cell and two papers were lost
+    text = 'ballot_id,rank,choice\n1,1,"A\n2,1,B\n3,1,B\n4,1,A\n'
+    err = _refusal("csv-long", text)
+    assert err.line == 2
+    err = _refusal("csv", text)
+    assert err.line == 2
+
+
+def test_long_csv_every_row_counted() -> None:
+    p = _read("csv", "ballot_id,rank,choice\n1,1,A\n1,2,B\n2,1,B\n3,1,$UNDERVOTE\n")
+    assert p.ballots_read == 3  # three ballot ids
+
+
+def test_wide_csv_unknown_column_refused_not_dropped() -> None:
+    err = _refusal("csv", "Rank 1,Rank 2,Rnk 3\nA,B,C\n")
+    assert err.line == 1 and err.column == 15
+    assert "Rnk 3" in str(err)
+    # id and weight columns are still read (or passed over) as before
+    p = _read("csv", "ballot_id,Rank 1,Rank 2,Weight\n7,A,B,3\n")
+    assert p.ballots_read == 3
+
+
+def test_damaged_long_csv_not_reread_as_wide() -> None:
+    err = _refusal("csv", "ballot_id,rnk,choice\n1,1,A\n1,2,B\n")
+    assert "no rank column" in str(err)

@@ -179,7 +179,15 @@ def _records(stream: BinaryIO, name: str) -> Iterator[_Record]:
         if len(physical) == 1:
             cols = _field_columns(physical[0][1], delimiter)
         else:
-            cols = [None] * len(row)
+            # a quoted cell across line ends: no ballot cell holds a newline (names are
+            # one line), and a quote that opens by mistake would swallow the rows after it
+            raise BallotFileError(
+                name,
+                physical[0][0] if physical else None,
+                None,
+                f"a quoted cell running over {len(physical)} lines (a quote that never closes?)",
+                "one record per line",
+            )
         yield _Record(physical[0][0] if physical else 0, row, cols)
 
 
@@ -291,6 +299,25 @@ def csv_kind(header: Sequence[str]) -> CsvKind:
     return "approval"
 
 
+def _not_a_damaged_long_header(header: _Record, name: str) -> None:
+    """A long CSV whose header lost one of its three columns is refused, not read as wide."""
+    cols = {_norm(h) for h in header.cells}
+    has = {
+        "ballot id": bool(cols & _LONG_BALLOT),
+        "rank": bool(cols & _LONG_RANK),
+        "choice": bool(cols & _LONG_CHOICE),
+    }
+    if sum(has.values()) == 2 and not any(_RANK_HEADER.fullmatch(h.strip()) for h in header.cells):
+        missing = next(k for k, v in has.items() if not v)
+        raise BallotFileError(
+            name,
+            header.line,
+            1,
+            f"the header {shown(','.join(header.cells), 60)}, with no {missing} column",
+            "a long CSV's header ballot_id,rank,choice (or name the layout)",
+        )
+
+
 def read_csv(
     path: str | os.PathLike[str] | BinaryIO,
     rules: BallotRules = BallotRules(),
@@ -311,6 +338,8 @@ def read_csv(
                 name, None, None, "an empty file", "a CSV ballot file with a header row"
             )
         chosen = kind or csv_kind(first.cells)
+        if kind is None and chosen != "long":
+            _not_a_damaged_long_header(first, name)
         if chosen == "wide":
             return _read_wide(first, records, name, rules, seats, candidates)
         if chosen == "long":
@@ -417,6 +446,17 @@ def _read_wide(
         )
     rank_cols = [ranks[n] for n in sorted(ranks)]
     wcol = _weight_column(header, name)
+    for i, h in enumerate(header.cells):
+        # a column this reader would not read: refused, not dropped with what it holds
+        if i not in ranks.values() and i != wcol and h.strip() and _norm(h) not in ID_COLUMNS:
+            raise BallotFileError(
+                name,
+                header.line,
+                header.col(i),
+                f"the column {shown(h.strip())}, which is not a rank, weight or id column",
+                "rank columns such as 'Rank 1,Rank 2', an optional weight column and id "
+                "columns (ballot_id ...)",
+            )
     width = len(header.cells)
     cands = _Candidates(name, fixed)
     raw: dict[tuple, Weight] = {}
