@@ -282,3 +282,22 @@ def test_wide_csv_unknown_column_refused_not_dropped() -> None:
 def test_damaged_long_csv_not_reread_as_wide() -> None:
     err = _refusal("csv", "ballot_id,rnk,choice\n1,1,A\n1,2,B\n")
     assert "no rank column" in str(err)
+
+
+def test_stv_multiplier_pattern_is_linear(tmp_path: Path) -> None:
+    # before: a 50 KB token of digits and dots took 44 s (the pattern backtracked
+    # quadratically); 200 KB would take ten minutes.  Run in a subprocess so that a
+    # regression fails at the bound instead of hanging the suite.
+    path = tmp_path / "long.stv"
+    path.write_text(
+        "seats=1\ncandidate=a A\ncandidate=b B\nballots=1\n" + "1." * 100_000 + " a\nend\n"
+    )
+    code = (
+        "import sys\nfrom tallyroom.ballots.formats import read\nfrom tallyroom.errors import "
+        "BallotFileError\ntry:\n    read(sys.argv[1])\nexcept BallotFileError as e:\n"
+        "    print(e.line)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == "5", proc.stderr

@@ -52,7 +52,10 @@ from tallyroom.errors import BallotFileError, ElectionError
 
 _KEY = re.compile(r"([A-Za-z_]+)\s*=\s*(.*)$")
 _MULTIPLIER = re.compile(r"([0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+)[xX]")
-_BAD_MULTIPLIER = re.compile(r"[-+]?[0-9./,]*[0-9][0-9./,]*[xX]")
+#: a token that looks like a multiplier but is not a valid one.  Written with a lookahead,
+#: not as ``[0-9./,]*[0-9][0-9./,]*``: the two stars backtrack against each other, and a
+#: 50 KB token of digits and dots took seconds (quadratic); this is linear
+_BAD_MULTIPLIER = re.compile(r"[-+]?(?=[0-9./,]*[0-9])[0-9./,]*[xX]")
 _TOKEN = re.compile(r"\S+")
 _INT = re.compile(r"[0-9]+")
 #: header keys that concern the count, not the ballots: passed over
