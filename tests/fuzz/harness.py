@@ -418,7 +418,13 @@ class Pool:
 
 
 def campaign(
-    seed: int, count: int, *, start: int = 0, bound: float = TIME_BOUND, log: Any = None
+    seed: int,
+    count: int,
+    *,
+    start: int = 0,
+    bound: float = TIME_BOUND,
+    log: Any = None,
+    progress: str | None = None,
 ) -> dict[str, Any]:
     """Run inputs ``start .. start+count`` of the run ``seed``; counts per format and outcome."""
     pool_files = seeds()
@@ -437,6 +443,11 @@ def campaign(
                 key = inp["origin"].split()[0] if inp["known"] is None else "generated"
                 fmt_key = f"{key}:{inp['format']}" if key == "generated" else inp["format"]
                 counts[fmt_key][result["outcome"]] += 1
+                done = index - start + 1
+                if progress is not None and (done % 1000 == 0 or done == count):
+                    # the counts so far, so that a long run cut short still reports
+                    snapshot = {"seed": seed, "start": start, "done": done, "counts": counts}
+                    Path(progress).write_text(json.dumps(snapshot, sort_keys=True))
                 if result["outcome"] not in ("accepted", "refused"):
                     fail = {"seed": seed, "index": index, "origin": inp["origin"], **result}
                     failures.append(fail)
@@ -456,6 +467,7 @@ def main() -> None:
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--bound", type=float, default=TIME_BOUND)
     ap.add_argument("--log", help="append each failure as a JSON line here")
+    ap.add_argument("--progress", help="rewrite the counts so far here every 1000 inputs")
     ap.add_argument("--save", help="write the input number N of the run to this file", type=int)
     args = ap.parse_args()
     if args.worker:
@@ -468,7 +480,9 @@ def main() -> None:
         print(out, inp["format"], inp["origin"], inp["known"])
         return
     log = open(args.log, "a") if args.log else None  # noqa: SIM115
-    result = campaign(args.seed, args.inputs, start=args.start, bound=args.bound, log=log)
+    result = campaign(
+        args.seed, args.inputs, start=args.start, bound=args.bound, log=log, progress=args.progress
+    )
     print(json.dumps(result["counts"], indent=1, sort_keys=True))
     print(f"{len(result['failures'])} failures")
     for f in result["failures"][:50]:
