@@ -499,6 +499,12 @@ def _register_extra_commands() -> None:
         return
     for command in commands.COMMANDS:
         cli.add_command(command)
+    # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
+    # only when one of them runs
+    from tallyroom.sealed import cli as sealed_cli
+
+    cli.add_command(sealed_cli.trustee)
+    cli.add_command(sealed_cli.verify)
 
 
 _register_extra_commands()
