@@ -34,14 +34,14 @@ if TOOL is None and not os.environ.get("CI"):
 
 from tallyroom.sealed import box  # noqa: E402
 from tallyroom.sealed.group import rfc3526_2048  # noqa: E402
-from tallyroom.sealed.proofs import (
+from tallyroom.sealed.proofs import (  # noqa: E402
     Ciphertext,
     Proof,
     check_decryption_factor,
     check_pok,
     check_raweg,
     decryption_factor,
-)  # noqa: E402
+)
 
 G = rfc3526_2048()
 VOTES = ["[[1,2,3]]", "[[2,1,0]]", "[[0,0,1]]", "[[3,1,2]]"]
