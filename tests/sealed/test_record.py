@@ -186,3 +186,36 @@ def test_open_box_refuses_a_forged_share() -> None:
             rec["shuffles"],
             pds,
         )
+
+
+def _assert_fails(bad: bytes) -> None:
+    with pytest.raises(SealedError) as e:
+        verify_record(bad)
+    assert e.value.part.split(".")[0].split("[")[0] in (*PARTS, "record", "trustees")
+
+
+def test_every_field_name_changed_fails() -> None:
+    # the last letter of each key's first occurrence, to its successor (keeps the key order
+    # in most cases, so the canonical-form check is not what catches it)
+    raw, _ = honest()
+    keys: set[str] = set()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                keys.add(k)
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(json.loads(raw))
+    for k in sorted(keys):
+        i = raw.index(f'"{k}":'.encode()) + len(k)
+        _assert_fails(raw[:i] + bytes([raw[i] + 1]) + raw[i + 1 :])
+
+
+def test_a_sweep_of_changed_bytes_fails() -> None:
+    raw, _ = honest()
+    for i in range(0, len(raw), 41):
+        _assert_fails(raw[:i] + bytes([raw[i] ^ 1]) + raw[i + 1 :])

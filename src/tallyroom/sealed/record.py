@@ -78,11 +78,41 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
         )
         raise SealedError("record", f"not in canonical form (first difference at byte {at})")
     rep.checked.append("the record is canonical JSON (one spelling: any changed byte shows)")
+    stage = ["format"]
+    try:
+        _verify(rec, rep, stage)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        # a field missing or of the wrong type, wherever it is: name the part being checked
+        raise SealedError(stage[0], f"malformed ({type(e).__name__}: {e})") from None
+    return rep
+
+
+ELECTION_KEYS = {
+    "format",
+    "uuid",
+    "title",
+    "candidates",
+    "seats",
+    "method",
+    "group",
+    "embedding",
+    "trustees",
+    "board_key",
+    "mixers",
+}
+
+
+def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
     if rec["format"] != RECORD_FORMAT:
         raise SealedError("format", f"found {rec['format']!r}; expected {RECORD_FORMAT}")
 
+    stage[0] = "election"
     election = rec["election"]
-    if not isinstance(election, dict) or election.get("format") != box.FORMAT:
+    if (
+        not isinstance(election, dict)
+        or set(election) != ELECTION_KEYS
+        or election.get("format") != box.FORMAT
+    ):
         raise SealedError("election", f"expected a {box.FORMAT} structure")
     G = group_named(election.get("group"))
     phi = box.fingerprint(election)
@@ -94,6 +124,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     if election["embedding"] != {"padding": G.padding, "bits_per_int": box.bits_per_int(G, n)}:
         raise SealedError("election.embedding", "is not the group's")
 
+    stage[0] = "election.trustees"
     params = election["trustees"]
     y = check_threshold_parameters(G, election["uuid"], params)
     vks = verification_keys(G, params)
@@ -104,11 +135,13 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     )
 
     # the board and the ballots on it
+    stage[0] = "board"
     entries = box.check_chain(
         phi, rec["board"].get("entries", []) if isinstance(rec["board"], dict) else []
     )
     if not isinstance(rec["board"], dict) or set(rec["board"]) != {"entries", "checkpoints"}:
         raise SealedError("board", "expected {entries, checkpoints}")
+    stage[0] = "ballots"
     ballots = rec["ballots"]
     if not isinstance(ballots, list) or len(ballots) != len(entries):
         raise SealedError(
@@ -135,6 +168,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     rep.checked.append(
         f"ballots: {len(ballots)} proofs of knowledge of the randomness (spec §4.11.2); no ciphertext twice"
     )
+    stage[0] = "board.checkpoints"
     last = box.check_checkpoints(phi, election["board_key"], entries, rec["board"]["checkpoints"])
     cps = rec["board"]["checkpoints"]
     if not cps or last != len(entries):
@@ -147,6 +181,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     )
 
     # the mix
+    stage[0] = "shuffles"
     shuffles = rec["shuffles"]
     if not isinstance(shuffles, list) or len(shuffles) < 2:
         raise SealedError("shuffles", "expected at least two mixers' shuffles")
@@ -170,6 +205,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     from tallyroom.sealed.proofs import Ciphertext
 
     final = [Ciphertext.from_json(G, c, "shuffles[-1]") for c in current]
+    stage[0] = "partial_decryptions"
     pds = rec["partial_decryptions"]
     if not isinstance(pds, list):
         raise SealedError("partial_decryptions", "expected a list")
@@ -183,7 +219,10 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     rep.checked.append(
         f"decryption: trustees {sorted(shares)} (threshold {k}), each factor's Chaum-Pedersen proof against the last shuffle (spec §4.18)"
     )
+    stage[0] = "decoded"
     decoded = [box.group_decode(G, kappa, n, m) for m in plain]
+    if not isinstance(rec["decoded"], list):
+        raise SealedError("decoded", "expected a list")
     if rec["decoded"] != decoded:
         bad = next(
             i
@@ -196,6 +235,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     rep.checked.append(
         f"decoded: {len(decoded)} ballots are the joint decryption of the last shuffle (spec §4.19)"
     )
+    stage[0] = "result"
     result = box.count_decoded(election, decoded)
     if rec["result"] != result:
         raise SealedError("result", f"found {rec['result']}; the recount gives {result}")
@@ -211,7 +251,7 @@ def verify_record(data: bytes, report: Report | None = None) -> Report:
     rep.not_checked.append(
         "that a decoded vector is a ranking before the count (malformed ones are counted as invalid papers)"
     )
-    return rep
+    return None
 
 
 def open_box(
