@@ -1,9 +1,11 @@
 """Interoperability with an independent implementation: Debian's belenios-tool 2.0 (OCaml,
 finite-field groups only), on RFC-3526-2048 with a non-homomorphic (ranked) question.
 
-belenios-tool sets up an election, casts ranked ballots, shuffles and decrypts with one
-trustee; our code decrypts with the other trustee's key, and belenios-tool must accept our
-Chaum--Pedersen proofs (``election verify``) and compute the result with them.  Then our
+belenios-tool sets up an election and casts ranked ballots; the last ballot is encrypted,
+encoded and proved by OUR code; belenios-tool shuffles and decrypts with one trustee; our
+code decrypts with the other trustee's key; belenios-tool must accept our ballot and our
+Chaum--Pedersen proofs (``election verify``) and compute the result with them (our ballot
+among the opened ones).  Then our
 code re-checks belenios-tool's work: the trustees' proofs of knowledge (spec §4.5), every
 ballot's raw-ElGamal proof (spec §4.11.2), its decryption proofs (spec §4.18), and its
 result equals our joint decryption and ``group_decode`` of the shuffled ciphertexts.
@@ -32,10 +34,9 @@ if TOOL is None and not os.environ.get("CI"):
         "belenios-tool is not installed (run .ci/install-belenios)", allow_module_level=True
     )
 
+from tallyroom.sealed import box  # noqa: E402
 from tallyroom.sealed.group import rfc3526_2048  # noqa: E402
-from tallyroom.sealed.proofs import (  # noqa: E402
-    decryption_factor,
-)
+from tallyroom.sealed.proofs import decryption_factor, encrypt, prove_raweg  # noqa: E402
 
 from . import belenios_archive as ba  # noqa: E402
 
@@ -58,6 +59,49 @@ def bt(cwd: Path, *args: str, stdin: str | None = None) -> str:
     )
     assert p.returncode == 0, p.stderr
     return p.stdout
+
+
+def our_ballot(raw_election: bytes, cred: str, ranks: list[int]) -> str:
+    """A Belenios 2.0 ballot (spec §4.15) for a non-homomorphic question, made by our group,
+    encoding, encryption and proof; signed with the voter's credential (spec §4.8, §4.14)."""
+    e = json.loads(raw_election)
+    phi = base64.b64encode(hashlib.sha256(raw_election).digest()).decode().rstrip("=")
+    y = G.from_str(e["public_key"])
+    # spec §4.8: s = PBKDF2-HMAC-SHA256(c, uuid, 1000 iterations, 1 block) mod q
+    s = (
+        int.from_bytes(
+            hashlib.pbkdf2_hmac("sha256", cred.encode(), e["uuid"].encode(), 1000, 32), "big"
+        )
+        % G.q
+    )
+    credential = G.to_str(G.exp_g(s))
+    r = G.random_scalar()
+    c = encrypt(G, y, box.group_encode(G, 8, ranks), r)
+    proof = prove_raweg(G, f"{phi}|{credential}", y, c, r)
+    ballot: dict[str, Any] = {
+        "election_uuid": e["uuid"],
+        "election_hash": phi,
+        "credential": credential,
+        "answers": [{"choices": c.to_json(G), "proof": proof.to_json(G)}],
+    }
+    # spec §4.15: the hash of the compact serialization, fields in the specification's order
+    h = (
+        base64.b64encode(
+            hashlib.sha256(json.dumps(ballot, separators=(",", ":")).encode()).digest()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    w = G.random_scalar()
+    ch = (
+        int.from_bytes(hashlib.sha256(f"sig|{h}|{G.to_str(G.exp_g(w))}".encode()).digest(), "big")
+        % G.q
+    )
+    ballot["signature"] = {
+        "hash": h,
+        "proof": {"challenge": str(ch), "response": str((w - s * ch) % G.q)},
+    }
+    return json.dumps(ballot, separators=(",", ":"))
 
 
 def archive(cwd: Path) -> list[tuple[str, bytes]]:
@@ -86,11 +130,39 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for f in ("election.json", "trustees.json", "public_creds.json"):
         (d / f).unlink()
     creds = [line.split()[1] for line in (d / "private_creds.txt").read_text().splitlines()]
-    for cred, vote in zip(creds, VOTES):
+    for cred, vote in zip(creds[:-1], VOTES[:-1]):
         (d / "cred").write_text(cred + "\n")
         (d / "vote").write_text(vote + "\n")
         ballot = bt(d, "election", "generate-ballot", "--privcred", "cred", "--ballot", "vote")
         bt(d, "archive", "add-event", "--type=Ballot", stdin=ballot)
+    # the last voter's ballot is encrypted by OUR code; belenios-tool must accept and open it
+    raw = next(
+        data for name, data in archive(d) if name.endswith(".data.json") and b'"questions"' in data
+    )
+    # a negative control first: the same kind of ballot with its proof's response changed
+    forged = json.loads(our_ballot(raw, creds[-1], json.loads(VOTES[-1])[0]))
+    resp = forged["answers"][0]["proof"]["response"]
+    forged["answers"][0]["proof"]["response"] = str((int(resp) + 1) % G.q)
+    # (added to a copy of the archive: add-event appends without checking; verify checks)
+    control = d.parent / (d.name + "-control")
+    shutil.copytree(d, control)
+    bt(
+        control,
+        "archive",
+        "add-event",
+        "--type=Ballot",
+        stdin=json.dumps(forged, separators=(",", ":")),
+    )
+    refused = subprocess.run(
+        [str(TOOL), "election", "verify"], cwd=control, capture_output=True, text=True, timeout=300
+    )
+    bt(
+        d,
+        "archive",
+        "add-event",
+        "--type=Ballot",
+        stdin=our_ballot(raw, creds[-1], json.loads(VOTES[-1])[0]),
+    )
     bt(d, "archive", "add-event", "--type=EndBallots", stdin="")
     bt(
         d,
@@ -146,10 +218,22 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         [TOOL, "election", "verify"], cwd=d, capture_output=True, text=True, timeout=300
     )
     files = archive(d)
-    return {"dir": d, "files": files, "phi": phi, "raw_election": raw_election, "verify": p}
+    return {
+        "refused": refused,
+        "dir": d,
+        "files": files,
+        "phi": phi,
+        "raw_election": raw_election,
+        "verify": p,
+    }
 
 
-def test_belenios_accepts_our_decryption_proofs(election: dict[str, Any]) -> None:
+def test_belenios_refuses_a_forged_ballot_of_ours(election: dict[str, Any]) -> None:
+    p = election["refused"]
+    assert p.returncode != 0 and "invalid ballot" in p.stderr
+
+
+def test_belenios_accepts_our_ballot_and_decryption_proofs(election: dict[str, Any]) -> None:
     p = election["verify"]
     assert p.returncode == 0 and "all checks passed" in p.stderr + p.stdout, p.stderr
 
