@@ -143,7 +143,7 @@ class Ed25519Group(Group):
             return b
         if b == _IDENTITY:
             return a
-        return self._nb.crypto_core_ed25519_add(a, b)  # type: ignore[no-any-return]
+        return self._nb.crypto_core_ed25519_add(a, b)
 
     def div(self, a: bytes, b: bytes) -> bytes:
         if b == _IDENTITY:
@@ -152,24 +152,24 @@ class Ed25519Group(Group):
             return _IDENTITY
         if a == _IDENTITY:
             return self.inv(b)
-        return self._nb.crypto_core_ed25519_sub(a, b)  # type: ignore[no-any-return]
+        return self._nb.crypto_core_ed25519_sub(a, b)
 
     def inv(self, a: bytes) -> bytes:
         if a == _IDENTITY:
             return a
-        return self._nb.crypto_core_ed25519_sub(_IDENTITY, a)  # type: ignore[no-any-return]
+        return self._nb.crypto_core_ed25519_sub(_IDENTITY, a)
 
     def exp(self, a: bytes, k: int) -> bytes:
         k %= self.q
         if k == 0 or a == _IDENTITY:
             return _IDENTITY
-        return self._nb.crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), a)  # type: ignore[no-any-return]
+        return self._nb.crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), a)
 
     def exp_g(self, k: int) -> bytes:
         k %= self.q
         if k == 0:
             return _IDENTITY
-        return self._nb.crypto_scalarmult_ed25519_base_noclamp(k.to_bytes(32, "little"))  # type: ignore[no-any-return]
+        return self._nb.crypto_scalarmult_ed25519_base_noclamp(k.to_bytes(32, "little"))
 
     def random_scalar(self) -> int:
         # libsodium's uniform scalar in [0, L) (crypto_core_ed25519_scalar_random is not
