@@ -1,7 +1,7 @@
 """The prime-order group behind ONE interface, with two implementations.
 
-Belenios' specification (version 2.0, the one Debian's ``belenios-tool`` 2.0 implements;
-cited as "spec §x") assumes "a cyclic group G where discrete logarithms are hard ... g a
+Belenios' specification (version 2.0, the one Debian's ``belenios-tool`` 2.0 implements and
+ships as ``/usr/share/doc/belenios-tool/specification.pdf.gz``; cited as "spec §x") assumes "a cyclic group G where discrete logarithms are hard ... g a
 generator and q its order" (§1, "Group parameters") and writes it multiplicatively; so does
 this module: ``mul``, ``exp`` (g^k), ``inv``.
 
