@@ -492,13 +492,32 @@ if __name__ == "__main__":
 
 
 def _register_extra_commands() -> None:
-    """Commands that live beside the modules they drive (analysis: compare, simulate, demo)."""
+    """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
+    the sealed box: trustee, verify)."""
     try:
         from tallyroom.analysis import commands
     except ImportError:
-        return
-    for command in commands.COMMANDS:
-        cli.add_command(command)
+        pass
+    else:
+        for command in commands.COMMANDS:
+            cli.add_command(command)
+    # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
+    # only when one of them runs
+    from tallyroom.sealed import cli as sealed_cli
+
+    cli.add_command(sealed_cli.trustee)
+    cli.add_command(sealed_cli.verify)
 
 
 _register_extra_commands()
+
+
+def _register_service_commands() -> None:
+    """``tallyroom serve`` and ``tallyroom ballot`` (the ballot service, extra ``serve``)."""
+    from tallyroom.service.cli import ballot, serve
+
+    cli.add_command(serve)
+    cli.add_command(ballot)
+
+
+_register_service_commands()

@@ -1,0 +1,166 @@
+"""The sealed box at scale: N ranked ballots of 20 candidates cast (encrypted, proved,
+checked on receipt, put on the board), mixed twice, decrypted by 2 of 3 trustees with
+proofs, every proof verified, decoded and counted by the library; then the whole record
+serialized and re-verified by ``verify_record`` as a scrutineer would.
+
+    nice -n 19 uv run python bench/sealed/run.py --ballots 5000 --out bench/sealed/results-5000.json
+
+Bounded: ``--max-seconds`` stops after the phase that passes it (the result says so).
+One process, one core (libsodium's scalar multiplications are the cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import sys
+import time
+from typing import Any
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ballots", type=int, default=5000)
+    ap.add_argument("--candidates", type=int, default=20)
+    ap.add_argument("--seats", type=int, default=10)
+    ap.add_argument("--method", default="scottish-stv")
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--max-seconds", type=float, default=3000)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+
+    import nacl.signing
+
+    from tallyroom.sealed import box
+    from tallyroom.sealed.group import Ed25519Group
+    from tallyroom.sealed.record import dumps, open_box, verify_record
+    from tallyroom.sealed.simulate import ceremony
+
+    G = Ed25519Group()
+    rng = random.Random(a.seed)
+    names = [f"Candidate {i + 1}" for i in range(a.candidates)]
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    stopped = None
+
+    def phase(name: str, t0: float) -> None:
+        nonlocal stopped
+        phases[name] = round(time.perf_counter() - t0, 2)
+        print(
+            f"{name:40s} {phases[name]:9.2f} s  peak {rss_mb():8.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+        if stopped is None and time.perf_counter() - start > a.max_seconds:
+            stopped = name
+
+    t = time.perf_counter()
+    secrets, params = ceremony(G, "bench", 3, 2)
+    board = nacl.signing.SigningKey.generate()
+    scrut = nacl.signing.SigningKey.generate()
+    election = box.make_election(
+        G,
+        uuid="bench",
+        title="bench",
+        candidates=names,
+        seats=a.seats,
+        method=a.method,
+        trustees=params,
+        board_key=board.verify_key.encode().hex(),
+        mixers=[
+            {"name": "service", "key": board.verify_key.encode().hex()},
+            {"name": "scrutineer", "key": scrut.verify_key.encode().hex()},
+        ],
+    )
+    phi = box.fingerprint(election)
+    phase("key ceremony (3 trustees, 2 of 3)", t)
+
+    # partial rankings, lengths 1..20, more short than long
+    votes = [
+        tuple(rng.sample(range(a.candidates), min(a.candidates, 1 + int(rng.expovariate(0.25)))))
+        for _ in range(a.ballots)
+    ]
+    t = time.perf_counter()
+    ballots = [box.cast(G, election, v) for v in votes]
+    phase("cast: encrypt + proof", t)
+
+    t = time.perf_counter()
+    y = box.public_key(G, election)
+    entries: list[dict[str, Any]] = []
+    for b in ballots:
+        box.check_ballot(G, election, b, "ballot", phi=phi, y=y)
+        entries.append(box.board_entry(phi, entries[-1] if entries else None, "web", b))
+    checkpoints = [
+        box.checkpoint(phi, board.encode().hex(), entries, {"web": len(entries)}, "close")
+    ]
+    phase("receipt: check proof + board entry", t)
+
+    if stopped is None:
+        t = time.perf_counter()
+        s1 = box.mix(
+            G,
+            election,
+            [b["choices"] for b in ballots],
+            index=0,
+            mixer="service",
+            mixer_seed=board.encode().hex(),
+        )
+        phase("mix 1 (service)", t)
+        t = time.perf_counter()
+        s2 = box.mix(
+            G,
+            election,
+            s1["ciphertexts"],
+            index=1,
+            mixer="scrutineer",
+            mixer_seed=scrut.encode().hex(),
+        )
+        phase("mix 2 (scrutineer)", t)
+        t = time.perf_counter()
+        pds = [box.partial_decrypt(G, election, secrets[j], s2["ciphertexts"]) for j in (0, 2)]
+        phase("decryption shares with proofs (trustees 1, 3)", t)
+        t = time.perf_counter()
+        rec = open_box(G, election, entries, checkpoints, ballots, [s1, s2], pds)
+        phase("check shares, combine, decode, count", t)
+        assert sorted(box.vector_ranking(v) for v in rec["decoded"]) == sorted(votes)
+        del s1, s2, pds
+        t = time.perf_counter()
+        data = dumps(rec)
+        size = len(data)
+        del rec
+        phase("serialize the record", t)
+        if stopped is None:
+            t = time.perf_counter()
+            verify_record(data)
+            phase("verify_record (scrutineer's full check)", t)
+    out = {
+        "ballots": a.ballots,
+        "candidates": a.candidates,
+        "method": a.method,
+        "seats": a.seats,
+        "group": G.name,
+        "phases_seconds": phases,
+        "total_seconds": round(time.perf_counter() - start, 2),
+        "peak_rss_mb": round(rss_mb()),
+        "record_bytes": size if stopped is None or "serialize the record" in phases else None,
+        "stopped_after": stopped,
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+        },
+    }
+    print(json.dumps(out, indent=1))
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

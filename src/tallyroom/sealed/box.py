@@ -1,0 +1,487 @@
+"""Casting, the bulletin board, mixing and the joint decryption of the sealed box.
+
+Everything here is storage-agnostic: lists or iterables of JSON-ready dicts in, dicts out,
+so that the service keeps them in its own database.
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tallyroom.sealed.canon import canonical, hjson, sha256_hex
+from tallyroom.sealed.errors import SealedError
+from tallyroom.sealed.group import Element, Group
+from tallyroom.sealed.proofs import (
+    Ciphertext,
+    Proof,
+    check_decryption_factor,
+    check_raweg,
+    decryption_factor,
+    encrypt,
+    lagrange,
+    prove_raweg,
+    reencrypt,
+)
+from tallyroom.sealed.trustees import TrusteeSecret, _sign, _verify
+
+FORMAT = "tallyroom-sealed-election/1"
+
+
+# --- the election ---------------------------------------------------------------------------
+
+
+def bits_per_int(G: Group, n_candidates: int) -> int:
+    # spec §5.2 fixes 8 bits per integer on RFC-3526-2048; on Ed25519 a rank 0..n needs
+    # n.bit_length() bits, so that 20 candidates fit in 100 bits + 16 of padding
+    return 8 if G.name == "RFC-3526-2048" else n_candidates.bit_length()
+
+
+def make_election(
+    G: Group,
+    *,
+    uuid: str,
+    title: str,
+    candidates: Sequence[str],
+    seats: int,
+    method: str,
+    trustees: dict[str, Any],
+    board_key: str,
+    mixers: Sequence[dict[str, str]],
+) -> dict[str, Any]:
+    """The election structure (spec §4.10, with the ranked question spelled out); its
+    fingerprint :func:`fingerprint` goes into every proof."""
+    kappa = bits_per_int(G, len(candidates))
+    if len(candidates) >= 1 << kappa or kappa * len(candidates) + G.padding > G.embed_bits:
+        raise SealedError(
+            "election", f"{len(candidates)} candidates do not fit one {G.name} element"
+        )
+    return {
+        "format": FORMAT,
+        "uuid": uuid,
+        "title": title,
+        "candidates": list(candidates),
+        "seats": seats,
+        "method": method,
+        "group": G.name,
+        "embedding": {"padding": G.padding, "bits_per_int": kappa},
+        "trustees": trustees,
+        "board_key": board_key,
+        "mixers": [dict(m) for m in mixers],
+    }
+
+
+def fingerprint(election: dict[str, Any]) -> str:
+    """spec §4.15: H_JSON of the election, written phi in the proofs."""
+    return hjson(election)
+
+
+def public_key(G: Group, election: dict[str, Any]) -> Element:
+    return G.from_str(election["trustees"]["public_key"], "election.trustees.public_key")
+
+
+# --- casting (spec §4.11.2) -----------------------------------------------------------------
+
+
+def ranks_vector(ranking: Sequence[int], n: int) -> list[int]:
+    """A strict ranking (candidate indexes, first preference first) as the vector of
+    non-homomorphic answers [v_1..v_n] (spec §4.11.2): v_c = c's rank (1 = first), 0 when
+    c is not ranked.  Its length is n whatever the number of preferences."""
+    v = [0] * n
+    for pos, c in enumerate(ranking, 1):
+        if not isinstance(c, int) or not 0 <= c < n:
+            raise SealedError("ballot", f"found candidate {c!r}; expected 0..{n - 1}")
+        if v[c]:
+            raise SealedError("ballot", f"candidate {c} ranked twice")
+        v[c] = pos
+    return v
+
+
+def vector_ranking(v: Sequence[int]) -> tuple[int, ...] | None:
+    """The strict ranking a decoded vector stands for, or None when it is none (ranks not
+    1..k, or repeated): the proof of knowledge does not exclude such a vector."""
+    ranked = sorted((r, c) for c, r in enumerate(v) if r)
+    if [r for r, _ in ranked] != list(range(1, len(ranked) + 1)):
+        return None
+    return tuple(c for _, c in ranked)
+
+
+def group_encode(G: Group, kappa: int, v: Sequence[int]) -> Element:
+    acc = 0
+    for x in v:
+        if not 0 <= x < 1 << kappa:
+            raise SealedError("ballot", f"rank {x} does not fit {kappa} bits")
+        acc = (acc << kappa) + x
+    return G.encode_int(acc)
+
+
+def group_decode(G: Group, kappa: int, n: int, m: Element) -> list[int]:
+    acc = G.decode_int(m)
+    v = []
+    for _ in range(n):
+        v.append(acc & ((1 << kappa) - 1))
+        acc >>= kappa
+    if acc:
+        v = [-1] * n  # more bits than n ranks: not a ballot
+    return v[::-1]
+
+
+def _proof_prefix(phi: str, credential: str) -> str:
+    # spec §4.11: "S0 [is] the string phi followed by a vertical bar and the serialization of
+    # g^s" (the voter's public credential).  The box authenticates voters itself and keeps no
+    # Belenios credential: the credential is the empty string, and the board refuses a
+    # ciphertext seen before (a copied ballot) instead.
+    return f"{phi}|{credential}"
+
+
+def cast(
+    G: Group, election: dict[str, Any], ranking: Sequence[int], credential: str = ""
+) -> dict[str, Any]:
+    """Encrypt a ranking into a ballot ``{choices, proof}`` (spec §4.11.2 ``answer_nh``).
+
+    The proof shows that whoever made the ciphertext knows its randomness r (so it is not a
+    re-randomized copy of someone else's ballot, the attack this proof exists against); it
+    does NOT show that the plaintext is a well-formed ranking -- that is checked after
+    decryption, and a malformed one is counted as an invalid paper, never dropped.
+    """
+    n = len(election["candidates"])
+    kappa = election["embedding"]["bits_per_int"]
+    m = group_encode(G, kappa, ranks_vector(ranking, n))
+    y = public_key(G, election)
+    r = G.random_scalar()
+    c = encrypt(G, y, m, r)
+    p = prove_raweg(G, _proof_prefix(fingerprint(election), credential), y, c, r)
+    return {"choices": c.to_json(G), "proof": p.to_json(G)}
+
+
+def tracker(ballot: dict[str, Any]) -> str:
+    """The smart ballot tracker: H_JSON of the whole ballot (spec §4.15)."""
+    return hjson(ballot)
+
+
+def check_ballot(
+    G: Group,
+    election: dict[str, Any],
+    ballot: Any,
+    part: str,
+    phi: str | None = None,
+    y: Element | None = None,
+    credential: str = "",
+) -> Ciphertext:
+    if not isinstance(ballot, dict) or set(ballot) != {"choices", "proof"}:
+        raise SealedError(part, "expected {choices, proof}")
+    c = Ciphertext.from_json(G, ballot["choices"], part + ".choices")
+    p = Proof.from_json(G, ballot["proof"], part + ".proof")
+    phi = phi or fingerprint(election)
+    y = public_key(G, election) if y is None else y
+    if not check_raweg(G, _proof_prefix(phi, credential), y, c, p):
+        raise SealedError(part + ".proof", "proof of knowledge does not verify (spec §4.11.2)")
+    return c
+
+
+# --- the bulletin board ---------------------------------------------------------------------
+
+
+def genesis(phi: str) -> str:
+    return sha256_hex({"election": phi})
+
+
+def board_entry(
+    phi: str, previous: dict[str, Any] | None, channel: str, ballot: dict[str, Any]
+) -> dict[str, Any]:
+    """The next entry of the hash-chained board: (tracker, ciphertext hash) and its link."""
+    body = {
+        "index": 0 if previous is None else previous["index"] + 1,
+        "channel": channel,
+        "tracker": tracker(ballot),
+        "ciphertext": sha256_hex(ballot["choices"]),
+        "prev": genesis(phi) if previous is None else previous["hash"],
+    }
+    return {**body, "hash": sha256_hex(body)}
+
+
+def check_chain(phi: str, entries: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every link and hash of the board; the entries as read."""
+    out: list[dict[str, Any]] = []
+    prev = genesis(phi)
+    for i, e in enumerate(entries):
+        part = f"board.entries[{i}]"
+        if not isinstance(e, dict) or set(e) != {
+            "index",
+            "channel",
+            "tracker",
+            "ciphertext",
+            "prev",
+            "hash",
+        }:
+            raise SealedError(part, "expected {index, channel, tracker, ciphertext, prev, hash}")
+        body = {k: v for k, v in e.items() if k != "hash"}
+        if e["index"] != i or e["prev"] != prev:
+            raise SealedError(part, "breaks the chain (index or prev)")
+        if sha256_hex(body) != e["hash"]:
+            raise SealedError(part, "hash does not match its contents")
+        prev = e["hash"]
+        out.append(e)
+    return out
+
+
+def find_tracker(entries: Iterable[dict[str, Any]], tracker_: str) -> dict[str, Any] | None:
+    """A voter's check: the board entry carrying their tracker, or None."""
+    for e in entries:
+        if e["tracker"] == tracker_:
+            return e
+    return None
+
+
+def checkpoint(
+    phi: str,
+    board_seed: str,
+    entries: Sequence[dict[str, Any]],
+    voted_slots: dict[str, int],
+    time: str,
+) -> dict[str, Any]:
+    """A signed checkpoint of the board's first ``len(entries)`` entries, with its
+    invariant: ballots on the board per channel = slots the service marked voted."""
+    per = Counter(e["channel"] for e in entries)
+    body = {
+        "election": phi,
+        "count": len(entries),
+        "head": entries[-1]["hash"] if entries else genesis(phi),
+        "ballots_per_channel": dict(sorted(per.items())),
+        "voted_slots": dict(sorted(voted_slots.items())),
+        "time": time,
+    }
+    return {**body, "signature": _sign(board_seed, body)}
+
+
+def check_checkpoints(
+    phi: str, board_key: str, entries: list[dict[str, Any]], checkpoints: Any
+) -> int:
+    if not isinstance(checkpoints, list):
+        raise SealedError("board.checkpoints", "expected a list")
+    last = -1
+    for i, cp in enumerate(checkpoints):
+        part = f"board.checkpoints[{i}]"
+        keys = {
+            "election",
+            "count",
+            "head",
+            "ballots_per_channel",
+            "voted_slots",
+            "time",
+            "signature",
+        }
+        if not isinstance(cp, dict) or set(cp) != keys:
+            raise SealedError(part, "expected {" + ", ".join(sorted(keys)) + "}")
+        body = {k: v for k, v in cp.items() if k != "signature"}
+        _verify(board_key, body, cp["signature"], part)
+        n = cp["count"]
+        if cp["election"] != phi or not isinstance(n, int) or not last <= n <= len(entries):
+            raise SealedError(
+                part, f"count {n!r} not within the board (0..{len(entries)}) after {last}"
+            )
+        head = entries[n - 1]["hash"] if n else genesis(phi)
+        if cp["head"] != head:
+            raise SealedError(part, "head is not the board's entry at that count")
+        per = dict(sorted(Counter(e["channel"] for e in entries[:n]).items()))
+        if cp["ballots_per_channel"] != per:
+            raise SealedError(
+                part, f"ballots per channel {cp['ballots_per_channel']} are not the board's {per}"
+            )
+        if cp["voted_slots"] != per:
+            raise SealedError(
+                part, f"invariant broken: ballots {per} != slots marked voted {cp['voted_slots']}"
+            )
+        last = n
+    return last
+
+
+# --- mixing (spec §4.17, §6) ----------------------------------------------------------------
+
+
+def _shuffle_body(
+    phi: str, index: int, mixer: str, inp: list[Any], out: list[Any], proof: Any
+) -> dict[str, Any]:
+    return {
+        "election": phi,
+        "index": index,
+        "mixer": mixer,
+        "input": sha256_hex(inp),
+        "output": sha256_hex(out),
+        "proof": proof,
+    }
+
+
+def mix(
+    G: Group,
+    election: dict[str, Any],
+    ciphertexts: list[dict[str, str]],
+    *,
+    index: int,
+    mixer: str,
+    mixer_seed: str,
+) -> dict[str, Any]:
+    """One mixer's shuffle (spec §6 GenShuffle): every ciphertext re-encrypted, then
+    permuted (Fisher--Yates with the system's CSPRNG, spec §6 GenPermutation).
+
+    ``proof`` is ``None``: the Terelius--Wikström proof of shuffle (spec §6
+    GenShuffleProof, as CHVote and Verificatum) goes there, and is what the mixer signs.
+    """
+    y = public_key(G, election)
+    cts = [Ciphertext.from_json(G, c, "ciphertext") for c in ciphertexts]
+    out = [reencrypt(G, y, c, G.random_scalar()) for c in cts]
+    _secrets.SystemRandom().shuffle(out)
+    out_json = [c.to_json(G) for c in out]
+    body = _shuffle_body(fingerprint(election), index, mixer, ciphertexts, out_json, None)
+    return {
+        "mixer": mixer,
+        "ciphertexts": out_json,
+        "proof": None,
+        "signature": _sign(mixer_seed, body),
+    }
+
+
+def check_shuffle(
+    G: Group, election: dict[str, Any], phi: str, inp: list[Any], sh: Any, index: int
+) -> list[Ciphertext]:
+    part = f"shuffles[{index}]"
+    if not isinstance(sh, dict) or set(sh) != {"mixer", "ciphertexts", "proof", "signature"}:
+        raise SealedError(part, "expected {mixer, ciphertexts, proof, signature}")
+    keys = {m["name"]: m["key"] for m in election["mixers"]}
+    if sh["mixer"] not in keys:
+        raise SealedError(part + ".mixer", f"found {sh['mixer']!r}; expected one of {sorted(keys)}")
+    if sh["proof"] is not None:
+        raise SealedError(
+            part + ".proof", "found a shuffle proof; this verifier knows none yet (expected null)"
+        )
+    if not isinstance(sh["ciphertexts"], list) or len(sh["ciphertexts"]) != len(inp):
+        raise SealedError(
+            part,
+            f"found {len(sh['ciphertexts'])} ciphertexts; expected {len(inp)} (as many as went in)",
+        )
+    body = _shuffle_body(phi, index, sh["mixer"], inp, sh["ciphertexts"], sh["proof"])
+    _verify(keys[sh["mixer"]], body, sh["signature"], part)
+    return [
+        Ciphertext.from_json(G, c, f"{part}.ciphertexts[{i}]")
+        for i, c in enumerate(sh["ciphertexts"])
+    ]
+
+
+# --- joint decryption (spec §4.18-§4.19) ----------------------------------------------------
+
+
+def partial_decrypt(
+    G: Group, election: dict[str, Any], secret: TrusteeSecret, ciphertexts: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A trustee's decryption factors alpha^{S_j} with their Chaum--Pedersen proofs."""
+    if secret.key is None or secret.index is None:
+        raise SealedError("trustee secret", "holds no decryption key yet (finish the ceremony)")
+    phi = fingerprint(election)
+    X = G.exp_g(secret.key)
+    vks = election["trustees"]["verification_keys"]
+    if vks[secret.index - 1]["public_key"] != G.to_str(X):
+        raise SealedError("trustee secret", "its key is not this election's trustee key")
+    factors, proofs = [], []
+    for i, c in enumerate(ciphertexts):
+        alpha = G.from_str(c["alpha"], f"ciphertexts[{i}].alpha")
+        f, p = decryption_factor(G, phi, secret.key, alpha)
+        factors.append(G.to_str(f))
+        proofs.append(p.to_json(G))
+    return {"trustee": secret.index, "decryption_factors": factors, "decryption_proofs": proofs}
+
+
+def check_partial_decryption(
+    G: Group, phi: str, vks: list[Element], cts: list[Ciphertext], pd: Any, part: str
+) -> tuple[int, list[Element]]:
+    if not isinstance(pd, dict) or set(pd) != {
+        "trustee",
+        "decryption_factors",
+        "decryption_proofs",
+    }:
+        raise SealedError(part, "expected {trustee, decryption_factors, decryption_proofs}")
+    j = pd["trustee"]
+    if not isinstance(j, int) or isinstance(j, bool) or not 1 <= j <= len(vks):
+        raise SealedError(part + ".trustee", f"found {j!r}; expected 1..{len(vks)}")
+    fs, ps = pd["decryption_factors"], pd["decryption_proofs"]
+    if (
+        not isinstance(fs, list)
+        or not isinstance(ps, list)
+        or len(fs) != len(cts)
+        or len(ps) != len(cts)
+    ):
+        raise SealedError(part, f"expected {len(cts)} factors and proofs (one per ciphertext)")
+    out = []
+    for i, (c, f, p) in enumerate(zip(cts, fs, ps)):
+        F = G.from_str(f, f"{part}.decryption_factors[{i}]")
+        pr = Proof.from_json(G, p, f"{part}.decryption_proofs[{i}]")
+        if not check_decryption_factor(G, phi, vks[j - 1], c.alpha, F, pr):
+            raise SealedError(
+                f"{part}.decryption_proofs[{i}]",
+                "Chaum-Pedersen proof does not verify (spec §4.18)",
+            )
+        out.append(F)
+    return j, out
+
+
+def combine(
+    G: Group, cts: list[Ciphertext], shares: dict[int, list[Element]], threshold: int
+) -> list[Element]:
+    """spec §4.19: F = prod_delta (factor_delta)^{lambda_delta} over the supplied trustees;
+    the plaintext is beta / F."""
+    if len(shares) < threshold:
+        raise SealedError(
+            "partial_decryptions",
+            f"found {len(shares)} trustees' shares; expected at least {threshold}",
+        )
+    idx = sorted(shares)[:threshold]
+    lam = {d: lagrange(G, idx, d) for d in idx}
+    out = []
+    for i, c in enumerate(cts):
+        F = G.one
+        for d in idx:
+            F = G.mul(F, G.exp(shares[d][i], lam[d]))
+        out.append(G.div(c.beta, F))
+    return out
+
+
+# --- counting with the library --------------------------------------------------------------
+
+MALFORMED = "sealed ballot not a ranking"
+BLANK = "sealed ballot with no preference"
+
+
+def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[str, Any]:
+    """Count the opened ballots with tallyroom's public API; the result as published."""
+    from tallyroom import Candidate, Election, Profile, count
+
+    names = election["candidates"]
+    e = Election(
+        candidates=tuple(Candidate(n) for n in names),
+        seats=election["seats"],
+        title=election["title"],
+    )
+    invalid: Counter[str] = Counter()
+    ballots = []
+    for v in decoded:
+        r = vector_ranking(v) if all(isinstance(x, int) and x >= 0 for x in v) else None
+        if r is None:
+            invalid[MALFORMED] += 1
+        elif not r:
+            invalid[BLANK] += 1
+        else:
+            ballots.append((r, 1))
+    profile = Profile.build(e, ballots, invalid=dict(invalid))
+    rec = count(profile, election["method"])
+    return {
+        "method": election["method"],
+        "seats": election["seats"],
+        "elected": list(rec.elected),
+        "valid": int(profile.valid),
+        "invalid": dict(sorted(invalid.items())),
+    }
+
+
+def _canonical_size(obj: Any) -> int:
+    return len(canonical(obj))
