@@ -365,6 +365,8 @@ def worker() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import tallyroom.ballots.formats  # noqa: F401  -- imported before the first timing
 
+    sys.stdout.write("ready\n")  # the parent starts the clock only after this
+    sys.stdout.flush()
     for line in sys.stdin:
         task = json.loads(line)
         try:
@@ -395,6 +397,13 @@ class Pool:
     def run(self, task: dict[str, Any], bound: float) -> tuple[dict[str, Any], float]:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = self._start()
+            assert self.proc.stdout
+            # the worker's imports are not the input's time: on a loaded machine they
+            # alone can take seconds, and were once counted as a "hang" of the next input
+            ready, _, _ = select.select([self.proc.stdout], [], [], 300)
+            if not ready or self.proc.stdout.readline() != "ready\n":
+                self.close()
+                raise RuntimeError("the fuzz worker did not start")
         assert self.proc.stdin and self.proc.stdout
         start = time.monotonic()
         self.proc.stdin.write(json.dumps(task) + "\n")
