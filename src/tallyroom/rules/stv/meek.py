@@ -124,14 +124,14 @@ class MeekSTV:
         standing = len(e.candidates) - len(e.withdrawn)
         if self.seats > standing:
             raise ElectionError(f"{self.seats} seats but only {standing} candidates standing")
-        if options.arithmetic != "exact":
-            _check_int64(self.profile, method, options.places)
         self.arrays = BallotArrays.of(self.profile)
         self._first_groups: tuple[list[np.ndarray], list[int], int] | None = None
         self._tree: _Tree | None | Literal[False] = None
         self.exact = options.arithmetic == "exact"
         self.scale = 1 if self.exact else 10**options.places
         if not self.exact and not self.arrays.integral:
+            # whole weights too big for the int64 arrays are named as such, not as fractions
+            _check_int64(self.profile, method, options.places)
             raise RuleError(f"{method} in fixed arithmetic needs whole-number ballot weights")
 
     # -- arithmetic on values (scaled ints, or Fractions) --------------------------------
@@ -395,6 +395,8 @@ class MeekSTV:
     # -- the count ---------------------------------------------------------------------------
     def count(self) -> CountRecord:
         o = self.o
+        if not self.exact:
+            _check_int64(self.profile, self.method, o.places)
         e = self.profile.election
         n = len(self.names)
         one = Fraction(1) if self.exact else self.scale
