@@ -510,3 +510,14 @@ def _register_extra_commands() -> None:
 
 
 _register_extra_commands()
+
+
+def _register_service_commands() -> None:
+    """``tallyroom serve`` and ``tallyroom ballot`` (the ballot service, extra ``serve``)."""
+    from tallyroom.service.cli import ballot, serve
+
+    cli.add_command(serve)
+    cli.add_command(ballot)
+
+
+_register_service_commands()

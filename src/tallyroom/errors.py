@@ -12,9 +12,50 @@ line and exits non-zero, never with a traceback::
 
 from __future__ import annotations
 
+import unicodedata
+
+#: the most characters a message quotes from its input (file name, token found, ...)
+QUOTE_LIMIT = 200
+#: the most characters of any message: a message is one line a person reads
+MESSAGE_LIMIT = 1000
+#: controls, format characters (bidi, zero-width), surrogates, line and paragraph separators
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe to print on one line: control and format characters (Unicode Cc and
+    Cf: newlines, ESC, bidirectional overrides, zero-width characters) shown escaped as
+    ``\\x1b`` or ``\\u202e``, and cut to ``limit`` characters with "..." when longer.
+
+    A terminal or a log viewer must not be fooled by a message that quotes the input.
+    """
+    if not text.isprintable():
+        out = []
+        for ch in text:
+            if ch.isprintable() or unicodedata.category(ch) not in _UNPRINTABLE:
+                out.append(ch)
+            else:
+                n = ord(ch)
+                out.append(
+                    f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+                )
+        text = "".join(out)
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 3, 0)] + "..."
+    return text
+
 
 class TallyroomError(Exception):
-    """Base of every error tallyroom raises on purpose."""
+    """Base of every error tallyroom raises on purpose.
+
+    Its message is made one printable line (see :func:`printable`), at most
+    :data:`MESSAGE_LIMIT` characters, whatever the input it quotes.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (printable(args[0], MESSAGE_LIMIT),)
+        super().__init__(*args)
 
 
 class BallotFileError(TallyroomError):
@@ -33,12 +74,15 @@ class BallotFileError(TallyroomError):
         self.column = column
         self.found = found
         self.expected = expected
-        where = path
+        where = printable(path, QUOTE_LIMIT)
         if line is not None:
             where += f":{line}"
             if column is not None:
                 where += f":{column}"
-        super().__init__(f"{where}: found {found}; expected {expected}")
+        super().__init__(
+            f"{where}: found {printable(found, QUOTE_LIMIT)}; "
+            f"expected {printable(expected, QUOTE_LIMIT)}"
+        )
 
 
 class ElectionError(TallyroomError):

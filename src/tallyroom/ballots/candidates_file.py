@@ -22,6 +22,7 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 
+from tallyroom.ballots.formats.textio import read_text_file
 from tallyroom.ballots.model import Candidate, Election, Profile
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -31,12 +32,20 @@ NAME_COLUMNS = ("name", "candidate")
 def read_candidates_file(path: str | Path) -> dict[str, dict[str, str]]:
     """Each candidate's attributes, by name as written in the file."""
     p = str(path)
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = read_text_file(p, "a candidates file (CSV, UTF-8)")
     lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)]
     data = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not data:
         raise BallotFileError(p, None, None, "no header row", "a name column and attribute columns")
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in data))))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(line for _, line in data)), strict=True))
+    except csv.Error as e:
+        raise BallotFileError(
+            p, None, None, f"malformed CSV ({e})", "a CSV file: a header row, one row per candidate"
+        ) from None
+    if len(rows) != len(data):
+        # a quoted cell ran over a line end: the rows no longer match their lines
+        raise BallotFileError(p, None, None, "a quoted cell across lines", "one line per candidate")
     header = [h.strip() for h in rows[0]]
     head_line = data[0][0]
     folded = [h.casefold() for h in header]

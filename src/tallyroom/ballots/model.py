@@ -14,6 +14,7 @@ Profiles are immutable once built.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -22,7 +23,7 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Any, Literal
 
-from tallyroom.errors import ElectionError
+from tallyroom.errors import ElectionError, printable
 
 Weight = int | Fraction
 Preference = int | tuple[int, ...]
@@ -36,6 +37,75 @@ WITHDRAWN_ONLY = "only withdrawn candidates"
 OVERVOTE: tuple[int, ...] = ()
 NO_VALID_PREFERENCE = "no valid preference"  # marks, but none that counts for a candidate
 _INT_ONLY = {int}
+#: the most candidates (and ranks) a file may declare: a header line of a few bytes must
+#: not make a reader allocate without bound; real elections have at most a few hundred
+MAX_CANDIDATES = 100_000
+#: the longest candidate name (characters): a name is a line on a ballot paper
+MAX_NAME = 500
+#: controls, format characters (bidi overrides, zero-width), surrogates, line separators
+_NOT_IN_NAMES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+#: ... except what real council files carry, inert on a terminal: a Latin-1 reading of UTF-8
+#: (mojibake: "OisÃ\xadn" for Oisín, U+0089 in a 2022 Scottish name) gives the soft hyphen
+#: and C1 controls no terminal acts on.  The C1 controls that move the cursor or start an
+#: escape sequence (IND, NEL, RI, SS2, SS3, DCS, SOS, ST, CSI, OSC, PM, APC) stay refused.
+_MOJIBAKE = frozenset(chr(c) for c in range(0x80, 0xA0)) - frozenset(
+    map(chr, (0x84, 0x85, 0x8D, 0x8E, 0x8F, 0x90, 0x98, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F))
+) | {"\xad"}
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a candidate's name, or None when it can.
+
+    A name is one line of printable text: not empty, no control character (newline, ESC),
+    no format character (bidirectional override, zero-width space), at most
+    :data:`MAX_NAME` characters.  A name that is not one would corrupt a BLT written from
+    the profile, an audit bundle, or what a reader of a sheet sees.
+    """
+    if not isinstance(name, str):
+        return f"a name that is not text ({type(name).__name__})"
+    if not name.strip():
+        return "an empty candidate name"
+    if len(name) > MAX_NAME:
+        return f"a candidate name of {len(name)} characters (at most {MAX_NAME})"
+    if not name.isprintable():
+        for ch in name:
+            if unicodedata.category(ch) in _NOT_IN_NAMES and ch not in _MOJIBAKE:
+                return (
+                    f"the candidate name '{printable(name, 80)}' with the character "
+                    f"U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character').lower()})"
+                )
+    return None
+
+
+def names_problem(names: Sequence[str]) -> tuple[int, str] | None:
+    """The first name (its index) that cannot stand beside the others, and why; or None.
+
+    Readers call it before building the :class:`Election` so that the refusal names the
+    line of the bad name.
+    """
+    keys: dict[str, int] = {}
+    for i, n in enumerate(names):
+        problem = name_problem(n)
+        if problem is not None:
+            return i, problem
+        j = keys.setdefault(name_key(n), i)
+        if j != i:
+            if names[j] == n:
+                return i, f"the candidate name '{printable(n, 80)}' twice"
+            return i, (
+                f"the candidate name '{printable(n, 80)}', which differs from "
+                f"'{printable(names[j], 80)}' only in case or Unicode form"
+            )
+    return None
+
+
+#: what a refusal of a bad name expects
+NAME_EXPECTED = "a candidate name: one line of printable text, told apart from the others"
+
+
+def name_key(name: str) -> str:
+    """The form under which two names are the same to a reader: NFKC, case folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 @dataclass(frozen=True)
@@ -100,6 +170,20 @@ class Election:
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
             raise ElectionError(f"candidate names must be unique; repeated: {', '.join(dup)}")
+        for n in names:
+            problem = name_problem(n)
+            if problem is not None:
+                raise ElectionError(f"{problem}; expected one line of printable text")
+        keys: dict[str, str] = {}
+        for n in names:
+            # NFC/NFD forms of one name, or Bob and BOB, look the same on a sheet (and
+            # --withdraw bob could not say which is meant): refused as duplicates
+            other = keys.setdefault(name_key(n), n)
+            if other != n:
+                raise ElectionError(
+                    f"candidate names '{printable(other, 80)}' and '{printable(n, 80)}' differ "
+                    "only in case or Unicode form; expected names a reader can tell apart"
+                )
         if self.seats < 1:
             raise ElectionError(f"an election needs at least one seat, not {self.seats}")
         for w in self.withdrawn:
@@ -115,9 +199,15 @@ class Election:
         names = self.names
         if name in names:
             return names.index(name)
-        folded = [n.casefold() for n in names]
-        if name.casefold() in folded and folded.count(name.casefold()) == 1:
-            return folded.index(name.casefold())
+        folded = [name_key(n) for n in names]
+        key = name_key(name)
+        if folded.count(key) == 1:
+            return folded.index(key)
+        if folded.count(key) > 1:
+            same = [n for n, k in zip(names, folded) if k == key]
+            raise ElectionError(
+                f"the candidate name {name!r} is ambiguous: it could be any of {', '.join(same)}"
+            )
         raise ElectionError(f"no candidate named {name!r}; candidates are: {', '.join(names)}")
 
     def with_changes(

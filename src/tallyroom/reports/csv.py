@@ -21,6 +21,21 @@ COLUMNS = [
 ]
 
 
+#: a cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """A text cell (a name, a file name, an action) a spreadsheet shows as text.
+
+    OWASP's guidance on CSV injection: a cell beginning ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return is prefixed with a single quote, so ``=HYPERLINK(...)`` as a
+    candidate's name is shown, not run.  Numbers are written as numbers (a negative
+    transfer keeps its sign) and never pass through here.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def rows(record: CountRecord, header: bool = True) -> str:
     places = record.display_places
     buf = io.StringIO()
@@ -35,14 +50,20 @@ def rows(record: CountRecord, header: bool = True) -> str:
             status[n] = "elected"
         for n in s.excluded:
             status[n] = "excluded"
-        common = [record.source, record.method, s.number, s.action, "; ".join(s.subjects)]
+        common = [
+            text_cell(record.source),
+            text_cell(record.method),
+            s.number,
+            text_cell(s.action),
+            text_cell("; ".join(s.subjects)),
+        ]
         for n in record.candidates:
             if n not in s.totals:
                 continue
             w.writerow(
                 common
                 + [
-                    n,
+                    text_cell(n),
                     format_decimal(s.transfers.get(n, 0), places),
                     format_decimal(s.totals[n], places),
                     status[n],

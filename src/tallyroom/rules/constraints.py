@@ -55,8 +55,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tallyroom.ballots.formats.textio import read_text_file
 from tallyroom.ballots.model import Election
-from tallyroom.errors import ElectionError, RuleError
+from tallyroom.errors import ElectionError, RuleError, printable
 from tallyroom.record import Event
 from tallyroom.rules._support import Score, pick
 from tallyroom.rules.ties import TieBreaker
@@ -122,6 +123,11 @@ class Constraint:
         return all(got.get(a.casefold()) == v.strip().casefold() for a, v in self.group)
 
 
+def _q(text: str) -> str:
+    """A piece of a constraint as an error message quotes it: escaped, at most 80 characters."""
+    return repr(printable(text, 80))
+
+
 def _bound(text: str, spec: str) -> Bound:
     t = text.strip()
     try:
@@ -136,7 +142,7 @@ def _bound(text: str, spec: str) -> Bound:
         return Bound(seats=n)
     except ValueError:
         raise RuleError(
-            f"constraint {spec!r}: {t!r} is not a number of seats or a percentage"
+            f"constraint {_q(spec)}: {_q(t)} is not a number of seats or a percentage"
         ) from None
 
 
@@ -144,17 +150,17 @@ def parse_constraint(spec: str) -> Constraint:
     """Read ``"gender=woman:min=3"`` (see the module docstring for the forms)."""
     parts = [p.strip() for p in spec.split(":")]
     if len(parts) < 2:
-        raise RuleError(f"constraint {spec!r}: no bound given; {SPEC_HELP}")
+        raise RuleError(f"constraint {_q(spec)}: no bound given; {SPEC_HELP}")
     group: list[tuple[str, str]] = []
     for item in parts[0].split(","):
         if "=" not in item:
             raise RuleError(
-                f"constraint {spec!r}: {item.strip()!r} is not ATTRIBUTE=VALUE; {SPEC_HELP}"
+                f"constraint {_q(spec)}: {_q(item.strip())} is not ATTRIBUTE=VALUE; {SPEC_HELP}"
             )
         a, v = (x.strip() for x in item.split("=", 1))
         if not a or not v:
             raise RuleError(
-                f"constraint {spec!r}: {item.strip()!r} is not ATTRIBUTE=VALUE; {SPEC_HELP}"
+                f"constraint {_q(spec)}: {_q(item.strip())} is not ATTRIBUTE=VALUE; {SPEC_HELP}"
             )
         group.append((a, v))
     bounds: dict[str, Bound] = {}
@@ -162,9 +168,9 @@ def parse_constraint(spec: str) -> Constraint:
         key, _, value = part.partition("=")
         key = key.strip().lower()
         if key not in ("min", "max") or not _:
-            raise RuleError(f"constraint {spec!r}: {part!r} is not min=N or max=N; {SPEC_HELP}")
+            raise RuleError(f"constraint {_q(spec)}: {_q(part)} is not min=N or max=N; {SPEC_HELP}")
         if key in bounds:
-            raise RuleError(f"constraint {spec!r}: {key} given twice")
+            raise RuleError(f"constraint {_q(spec)}: {key} given twice")
         bounds[key] = _bound(value, spec)
     return Constraint(tuple(group), bounds.get("min"), bounds.get("max"))
 
@@ -172,7 +178,7 @@ def parse_constraint(spec: str) -> Constraint:
 def read_constraints_file(path: str | Path) -> list[Constraint]:
     """Constraints from a CSV or TOML file (by extension; ``.toml`` is TOML, else CSV)."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8-sig")
+    text = read_text_file(str(p), "a constraints file (CSV or TOML, UTF-8)")
     if p.suffix.lower() == ".toml":
         return _from_toml(text, str(p))
     return _from_csv(text, str(p))
@@ -196,7 +202,14 @@ def _row_constraint(row: Mapping[str, Any], where: str) -> Constraint:
 
 
 def _from_csv(text: str, path: str) -> list[Constraint]:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _from_csv_rows(text, path)
+    except csv.Error as e:
+        raise RuleError(f"{path}: found malformed CSV ({e}); expected a CSV file") from None
+
+
+def _from_csv_rows(text: str, path: str) -> list[Constraint]:
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "min" not in fields and "max" not in fields:
         raise RuleError(
@@ -219,9 +232,16 @@ def _from_toml(text: str, path: str) -> list[Constraint]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RuleError(f"{path}: not valid TOML ({e})") from None
+    except ValueError as e:  # an integer past Python's 4,300-digit limit, say
+        raise RuleError(f"{path}: found a value TOML cannot hold here ({e})") from None
     rows = data.get("constraint")
     if not isinstance(rows, list) or not rows:
         raise RuleError(f"{path}: expected one or more [[constraint]] tables")
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise RuleError(
+                f"{path}: constraint {i + 1}: found {type(r).__name__}; expected a table"
+            )
     return [_row_constraint(r, f"{path}: constraint {i + 1}") for i, r in enumerate(rows)]
 
 

@@ -419,6 +419,10 @@ def _read_ess(src: Source, rules: BallotRules | None, seats: int | None) -> Prof
     return read_ess(src, rules or BallotRules(), seats=seats or 1)  # type: ignore[arg-type]
 
 
+def _module_cdf() -> Any:
+    return import_module("tallyroom.ballots.cdf")
+
+
 # each format's functions, importing its module on first use
 read_blt = _lazy("blt", "read_blt")
 write_blt = _lazy("blt", "write_blt")
@@ -525,6 +529,16 @@ register(
         None,
         _sniff_xlsx,
         needs_path=True,
+    )
+)
+register(
+    Format(
+        "cdf-json",
+        "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads them); read only",
+        (),
+        lambda s, r, n: _module_cdf().read_cdf_json(s, r or BallotRules(), seats=n or 1),
+        None,
+        lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
     )
 )
 

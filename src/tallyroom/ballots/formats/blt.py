@@ -28,14 +28,25 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import _CONTROL, MAX_LINE, lines, open_binary, shown
+from tallyroom.ballots.formats.textio import (
+    _CONTROL,
+    _LONG_NUMBER_TEXT,
+    MAX_DIGITS,
+    MAX_LINE,
+    lines,
+    open_binary,
+    shown,
+)
 from tallyroom.ballots.model import (
+    MAX_CANDIDATES,
+    NAME_EXPECTED,
     BallotRules,
     Candidate,
     Election,
     Preference,
     Profile,
     Weight,
+    names_problem,
 )
 from tallyroom.errors import BallotFileError
 
@@ -107,7 +118,11 @@ def _small_file_lines(stream: BinaryIO) -> Iterator[tuple[int, str]] | None:
         return None
     if size > MAX_LINE:
         return None
-    data = stream.read()
+    # bounded: a device (/dev/zero) says its size is 0 and never ends
+    data = stream.read(MAX_LINE + 1)
+    if len(data) > MAX_LINE:
+        stream.seek(start)
+        return None
     try:
         if len(data.translate(None, _CONTROL)) != len(data):
             raise ValueError("binary data")
@@ -115,6 +130,9 @@ def _small_file_lines(stream: BinaryIO) -> Iterator[tuple[int, str]] | None:
     except ValueError:  # UnicodeDecodeError too: some lines are Latin-1
         stream.seek(start)
         return None
+    if len(text) > MAX_DIGITS and _LONG_NUMBER_TEXT.search(text):
+        stream.seek(start)
+        return None  # the line by line reading refuses it, at its line
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM
     parts = text.split("\n")
@@ -277,6 +295,16 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
         )
     if ncand < 1:
         raise BallotFileError(name, lineno, toks[0][0], "0 candidates", "at least one candidate")
+    if ncand > MAX_CANDIDATES:
+        # the work (and the index of candidate numbers) is bounded by the file, not by
+        # what its first line asks for
+        raise BallotFileError(
+            name,
+            lineno,
+            toks[0][0],
+            f"{ncand:,} candidates",
+            f"at most {MAX_CANDIDATES:,} candidates",
+        )
     if seats < 1:
         raise BallotFileError(name, lineno, toks[1][0], "0 seats", "at least one seat")
     if seats > ncand:
@@ -443,6 +471,10 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
             f"the candidate name {dup[0]!r} twice",
             "a different name for each candidate",
         )
+    bad = names_problem(names)
+    if bad is not None:
+        at = name_lines[bad[0]][0] if len(name_lines) >= ncand else None
+        raise BallotFileError(name, at, None, bad[1], NAME_EXPECTED)
 
     election = Election(
         candidates=tuple(Candidate(n) for n in names),

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO, Literal, TextIO
 
-from tallyroom.ballots.formats.textio import lines, open_binary, shown
+from tallyroom.ballots.formats.textio import check_name, lines, open_binary, shown
 from tallyroom.ballots.model import (
     BLANK,
     OVERVOTE,
@@ -213,6 +213,7 @@ class _Candidates:
         self.fixed = fixed is not None
         self.names: list[str] = list(fixed or ())
         self.index: dict[str, int] = {}
+        self.keys: dict[str, str] = {}
         for i, n in enumerate(self.names):
             if n in self.index:
                 raise ElectionError(f"candidate names must be unique; repeated: {n}")
@@ -230,6 +231,7 @@ class _Candidates:
                 f"the name {shown(text)}",
                 "one of the candidates given: " + ", ".join(self.names),
             )
+        check_name(text, self.keys, self.name, line, col)
         self.index[text] = len(self.names)
         self.names.append(text)
         return self.index[text]
@@ -578,6 +580,7 @@ def _read_approval(
     wcol = _weight_column(header, name)
     cand_cols: list[int] = []
     names: list[str] = []
+    name_keys: dict[str, str] = {}
     for i, h in enumerate(header.cells):
         n = _norm(h)
         if not n or i == wcol or n in ID_COLUMNS:
@@ -591,6 +594,7 @@ def _read_approval(
                 f"the candidate {nm!r} a second time",
                 "one column per candidate",
             )
+        check_name(nm, name_keys, name, header.line, header.col(i))
         names.append(nm)
         cand_cols.append(i)
     if not names:
@@ -692,6 +696,7 @@ def _read_votekit(
     # candidates: (NAME:PREFIX)
     cand_rec = head[2]
     names: list[str] = []
+    name_keys: dict[str, str] = {}
     prefixes: dict[str, int] = {}
     for i, cell in enumerate(cand_rec.cells):
         m = _VOTEKIT_CANDIDATE.fullmatch(cell.strip())
@@ -708,6 +713,7 @@ def _read_votekit(
                 f"the candidate {cell!r} a second time",
                 "a different name and prefix for each candidate",
             )
+        check_name(nm, name_keys, name, cand_rec.line, cand_rec.col(i))
         prefixes[prefix] = len(names)
         names.append(nm)
     length_rec = head[4]
@@ -720,11 +726,21 @@ def _read_votekit(
             shown(length_text),
             "the maximum ranking length (a whole number)",
         )
-    length = int(length_text)
     voter_set = head[6].cells[0].strip()
     if voter_set not in ("True", "False"):
         raise BallotFileError(name, head[6].line, 1, shown(voter_set), "True or False")
     cols = head[8]
+    if len(length_text) > 9 or int(length_text) > len(cols.cells):
+        # the columns are bounded by the file: never build more names than the row holds
+        raise BallotFileError(
+            name,
+            length_rec.line,
+            1,
+            f"a maximum ranking length of {shown(length_text)}",
+            f"at most the {len(cols.cells)} columns of line {cols.line} "
+            "(one Ranking_i column per rank)",
+        )
+    length = int(length_text)
     want_cols = [f"Ranking_{i + 1}" for i in range(length)] + ["&", "Weight", "&"]
     if voter_set == "True":
         want_cols.append("Voter Set")

@@ -11,7 +11,8 @@ Column and label choices follow RCTab's ``cvrFileSources`` settings
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tallyroom.ballots.model import (
     OVERVOTE,
@@ -25,6 +26,40 @@ from tallyroom.ballots.model import (
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
+#: a cell longer than this is not a name, a label or a count
+MAX_CELL = 10_000
+#: a workbook may unpack to MAX_RATIO times its size (real CVRs: 5 to 20); past
+#: MAX_INFLATED bytes only
+MAX_RATIO = 100
+MAX_INFLATED = 64 << 20
+
+
+def _check_zip(name: str, path: str) -> None:
+    """Refuse, before openpyxl inflates anything, a workbook whose parts would take more
+    memory than the file's size justifies (a 1 MB file holding a 1 GB cell)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except FileNotFoundError:
+        raise BallotFileError(
+            name, None, None, "no such file", "a readable ES&S .xlsx file"
+        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise BallotFileError(
+            name, None, None, f"not an Excel workbook ({type(e).__name__})", "an ES&S .xlsx file"
+        ) from None
+    packed = os.path.getsize(path)
+    inflated = sum(i.file_size for i in infos)
+    if inflated > MAX_INFLATED and inflated > MAX_RATIO * packed:
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"{inflated:,} bytes once unpacked from {packed:,}",
+            f"a workbook that unpacks to at most {MAX_RATIO} times its size",
+        )
 
 
 def read_ess(
@@ -35,20 +70,42 @@ def read_ess(
     candidates: Sequence[str] | None = None,
     first_vote_column: int = 2,
     first_vote_row: int = 2,
+    max_rankings: int | None = None,
     overvote_label: str = "overvote",
     skipped_label: str = "undervote",
     uwi_label: str = "UWI",
     count_column: str = "COUNT",
+    aliases: Mapping[str, str] | None = None,
     treat_blank_as_undeclared_write_in: bool = False,
     overvote_delimiter: str | None = None,
     source: str | None = None,
 ) -> Profile:
-    """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does."""
+    """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does.
+
+    ``max_rankings`` reads that many rank columns from ``first_vote_column`` (RCTab's
+    ``maxRankingsAllowed``); without it the ranks run to the count column (its header
+    matched without regard to case: Minneapolis 2017 heads it "Count") or the last column.
+    ``aliases`` maps a name or code in the file to the candidate's name (RCTab's
+    ``candidates[].aliases``).  Every ``<row>`` element below the header is a paper (one
+    with no mark is blank, as RCTab counts it); rows missing between two elements, or up to
+    a ``dimension`` that claims row 1,048,576, are not.
+    """
     name = source or os.fspath(path)
+    for label, value in (
+        ("first vote column", first_vote_column),
+        ("first vote row", first_vote_row),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise BallotFileError(name, None, None, f"{label} {value!r}", f"a {label} of 1 or more")
+    if max_rankings is not None and (isinstance(max_rankings, bool) or max_rankings < 1):
+        raise BallotFileError(
+            name, None, None, f"max rankings {max_rankings!r}", "a number of ranks of 1 or more"
+        )
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a declared dependency
         raise BallotFileError(name, None, None, "no Excel reader installed", "openpyxl") from None
+    _check_zip(name, os.fspath(path))
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
     except FileNotFoundError:
@@ -63,7 +120,61 @@ def read_ess(
             f"not an Excel workbook ({type(e).__name__})",
             "an ES&S .xlsx cast-vote record",
         ) from None
+    try:
+        return _read_sheet(
+            name,
+            wb,
+            rules,
+            seats,
+            candidates,
+            first_vote_column,
+            first_vote_row,
+            max_rankings,
+            overvote_label,
+            skipped_label,
+            uwi_label,
+            count_column,
+            dict(aliases or {}),
+            treat_blank_as_undeclared_write_in,
+            overvote_delimiter,
+        )
+    except BallotFileError:
+        raise
+    except Exception as e:  # noqa: BLE001 - openpyxl's ParseError, IndexError, ValueError...
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"a damaged worksheet ({type(e).__name__}: {str(e)[:80]})",
+            "an ES&S .xlsx cast-vote record",
+        ) from None
+    finally:
+        wb.close()
+
+
+def _read_sheet(
+    name: str,
+    wb: Any,
+    rules: BallotRules,
+    seats: int,
+    candidates: Sequence[str] | None,
+    first_vote_column: int,
+    first_vote_row: int,
+    max_rankings: int | None,
+    overvote_label: str,
+    skipped_label: str,
+    uwi_label: str,
+    count_column: str,
+    aliases: dict[str, str],
+    treat_blank_as_undeclared_write_in: bool,
+    overvote_delimiter: str | None,
+) -> Profile:
+    if not wb.worksheets:
+        raise BallotFileError(name, None, None, "a workbook with no sheet", "one worksheet")
     ws = wb.worksheets[0]
+    # the declared dimension is not trusted: rows are as wide as their cells, no wider
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
     index: dict[str, int] = {}
     names: list[str] = list(candidates or [])
     for i, n in enumerate(names):
@@ -71,6 +182,7 @@ def read_ess(
     raw: dict[tuple, Weight] = {}
 
     def _index(text: str, r: int, col: int) -> int:
+        text = aliases.get(text, text)
         cand = UWI_NAME if text == uwi_label else text
         if cand not in index:
             if candidates is not None and cand != UWI_NAME:
@@ -78,26 +190,35 @@ def read_ess(
                     name,
                     r,
                     col,
-                    repr(text),
+                    repr(text[:80]),
                     "one of the declared candidates: " + ", ".join(candidates),
                 )
             index[cand] = len(names)
             names.append(cand)
         return index[cand]
 
+    start = first_vote_column - 1
     rank_cols: slice | None = None
     count_at: int | None = None
     for r, row in enumerate(ws.iter_rows(values_only=True), 1):
         if r < first_vote_row:
             if r == first_vote_row - 1:
-                header = [str(c) if c is not None else "" for c in row]
-                if count_column in header:
-                    count_at = header.index(count_column)
-                stop = count_at if count_at is not None else len(header)
-                rank_cols = slice(first_vote_column - 1, stop)
+                header = [str(c).strip().casefold() if c is not None else "" for c in row]
+                if count_column.casefold() in header:
+                    count_at = header.index(count_column.casefold())
+                stop = count_at if count_at is not None and count_at >= start else None
+                if max_rankings is not None:
+                    stop = start + max_rankings
+                rank_cols = slice(start, stop)
             continue
         if rank_cols is None:
-            rank_cols = slice(first_vote_column - 1, None)
+            rank_cols = slice(start, None if max_rankings is None else start + max_rankings)
+        if not isinstance(row, tuple):
+            # openpyxl fills a gap between two <row> elements with a shared list, a row
+            # element (even one with no cell) is a tuple.  RCTab (Apache POI) sees only the
+            # row elements: a sheet holding rows 1-18 and 1048575-1048576 has 19 papers,
+            # three of them blank (first_round_determines_threshold_test), not 1,048,575.
+            continue
         weight: Weight = 1
         if count_at is not None:
             value = row[count_at] if count_at < len(row) else None
@@ -107,12 +228,19 @@ def read_ess(
                     r,
                     count_at + 1,
                     repr(value),
-                    "a whole number of ballots (1 or more) in the COUNT column",
+                    f"a whole number of ballots (1 or more) in the {count_column} column",
                 )
             weight = value
         marks: list[Preference | None] = []
-        for col, cell in enumerate(row[rank_cols], first_vote_column):
+        cells = row[rank_cols]
+        if max_rankings is not None and len(cells) < max_rankings:
+            cells = tuple(cells) + (None,) * (max_rankings - len(cells))
+        for col, cell in enumerate(cells, first_vote_column):
             text = "" if cell is None else str(cell).strip()
+            if len(text) > MAX_CELL:
+                raise BallotFileError(
+                    name, r, col, f"a cell of {len(text):,} characters", f"at most {MAX_CELL:,}"
+                )
             if text == "" and treat_blank_as_undeclared_write_in:
                 # RCTab's treatBlankAsUndeclaredWriteIn: an empty cell is a write-in vote
                 text = uwi_label
@@ -127,9 +255,11 @@ def read_ess(
                 )
             else:
                 marks.append(_index(text, r, col))
+        # trailing blank ranks say nothing (rows are as wide as their last cell)
+        while marks and marks[-1] is None:
+            marks.pop()
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
-    wb.close()
     return _finish(name, names, raw, rules, seats)
 
 

@@ -47,6 +47,8 @@ _PARALLEL_PAPERS = 1 << 20  # papers from which the merge is shared between core
 _PARALLEL_ROWS = 1 << 18  # unique rankings from which decoding is shared between cores
 _END = re.compile(rb"\n[ \t]*0[ \t]*\r?(\n|$)")
 _PLAIN = b"0123456789 \t\r\n"
+#: any line that begins with a zero (after blanks or commas): what might end the ballots
+_MAYBE_END = re.compile(rb"\n[ \t,]*0+(?![0-9])")
 
 
 #: a callback ``(bytes done, bytes in all)`` told as the ballot section is read (the CLI's
@@ -147,7 +149,7 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     from tallyroom.ballots.formats.blt import _read
 
     start = _head_end(mm)
-    m = _end_line(mm, start)
+    m = _end_line(mm, start, name)
     stop = m.start() + 1  # the end line starts here
     if stop <= start:
         raise _Slow  # no ballots at all
@@ -202,7 +204,7 @@ def _fast(mm: Any, name: str, rules: BallotRules) -> Profile:
     return _build(election, merged, ncand, base, use_int, rules, name)
 
 
-def _end_line(mm: Any, start: int) -> re.Match[bytes]:
+def _end_line(mm: Any, start: int, name: str) -> re.Match[bytes]:
     """The line ``0`` that ends the ballots.
 
     Searched for first in the file's last MB (the names and title follow it), which spares
@@ -214,6 +216,16 @@ def _end_line(mm: Any, start: int) -> re.Match[bytes]:
     if m is None and tail > start - 1:
         m = _END.search(mm, start - 1)
     if m is None:
+        if _MAYBE_END.search(mm, start - 1) is None:
+            # no line anywhere that could end the ballots (even by the careful reader's
+            # looser reading): refused now, not after reading every line of a 2 GB file
+            raise BallotFileError(
+                name,
+                sum(mm[i : i + (1 << 24)].count(b"\n") for i in range(0, len(mm), 1 << 24)) + 1,
+                None,
+                "the end of the file",
+                "more ballots, then the end-of-ballots line '0' and the candidate names",
+            )
         raise _Slow
     return m
 

@@ -39,9 +39,10 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import open_binary, shown
+from tallyroom.ballots.formats.textio import check_digits, open_binary, shown
 from tallyroom.ballots.model import (
     BLANK,
+    NAME_EXPECTED,
     BallotRules,
     Candidate,
     Election,
@@ -49,8 +50,10 @@ from tallyroom.ballots.model import (
     Profile,
     Weight,
     clean_ranking,
+    name_key,
+    name_problem,
 )
-from tallyroom.errors import BallotFileError, ElectionError
+from tallyroom.errors import BallotFileError, ElectionError, printable
 
 FORMAT_ID = "tallyroom.ballots/1"
 MAX_BYTES = 256 << 20  # 256 MiB: unique ballots x weights never come near it
@@ -88,6 +91,7 @@ def read_json(
     name = source or name
     try:
         text = _read_text(stream, name)
+        check_digits(text, name)
     finally:
         if not hasattr(path, "read"):
             stream.close()
@@ -309,6 +313,7 @@ class _Reader:
             )
         candidates: list[Candidate] = []
         index: dict[str, int] = {}
+        name_keys: dict[str, str] = {}
         for i, c in enumerate(cands):
             if isinstance(c, str):
                 c = {"name": c}
@@ -336,6 +341,17 @@ class _Reader:
                     f"the candidate {c['name']!r} twice",
                     "a different name for each candidate",
                 )
+            problem = name_problem(c["name"]) or (
+                None
+                if name_keys.setdefault(name_key(c["name"]), c["name"]) == c["name"]
+                else f"the candidate name '{printable(c['name'], 80)}', which differs from "
+                f"'{printable(name_keys[name_key(c['name'])], 80)}' only in case or Unicode form"
+            )
+            if problem is not None:
+                # the line of the name itself, where it is written as json.dumps writes it
+                start = self._at("candidates") or 0
+                at = self.text.find(json.dumps(c["name"], ensure_ascii=False), start)
+                raise self.fail(at if at >= 0 else start, problem, NAME_EXPECTED)
             index[c["name"]] = i
             candidates.append(Candidate(c["name"], attrs))
 

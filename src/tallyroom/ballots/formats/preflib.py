@@ -36,11 +36,14 @@ from typing import BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.ballots.model import (
+    MAX_CANDIDATES,
+    NAME_EXPECTED,
     BallotRules,
     Candidate,
     Election,
     Preference,
     Profile,
+    names_problem,
 )
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -249,6 +252,14 @@ class _Reader:
             raise BallotFileError(
                 self.name, lineno, None, shown(value), "a number of alternatives of at least 1"
             )
+        if int(value) > MAX_CANDIDATES:
+            raise BallotFileError(
+                self.name,
+                lineno,
+                None,
+                f"{int(value):,} alternatives",
+                f"at most {MAX_CANDIDATES:,} alternatives",
+            )
         return int(value)
 
     def _data(self, lineno: int, text: str, n: int) -> None:
@@ -313,6 +324,9 @@ class _Reader:
         return names
 
     def _unique(self, names: list[str], linenos: list[int]) -> None:
+        bad = names_problem(names)
+        if bad is not None and names.count(names[bad[0]]) == 1:
+            raise BallotFileError(self.name, linenos[bad[0]], None, bad[1], NAME_EXPECTED)
         seen: dict[str, int] = {}
         for nm, lineno in zip(names, linenos):
             if nm in seen:

@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import BinaryIO
 
 from tallyroom.ballots.formats.blt import read_blt
-from tallyroom.ballots.formats.textio import lines, open_binary, shown
+from tallyroom.ballots.formats.textio import check_name, lines, open_binary, shown
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -99,6 +99,7 @@ class _Reader:
         title = ""
         seats: int | None = None
         names: list[str] = []
+        name_keys: dict[str, str] = {}
         codes: dict[str, int] = {}
         withdrawn: set[int] = set()
         order: list[int] | None = None
@@ -150,6 +151,7 @@ class _Reader:
                         f"the name {nm!r} a second time",
                         "a different name for each candidate",
                     )
+                check_name(nm, name_keys, self.name, lineno, col)
                 codes[code] = len(names)
                 names.append(nm)
                 if key == "withdrawn":

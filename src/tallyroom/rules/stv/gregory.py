@@ -115,6 +115,7 @@ class GregorySTV:
         )
         self._noted: set[tuple[str, int]] = set()  # guard/doom events already recorded
         self._held_events: list[Event] = []  # events for the stage being worked on
+        self._why: dict[int, str] = {}  # the test each elected candidate met (Event.reason)
 
     # -- helpers -----------------------------------------------------------------------
     def _fr(self, v: Any) -> Fraction:
@@ -319,7 +320,10 @@ class GregorySTV:
                 # Scottish r.52(1), ERS97 5.5.1, Dáil s.124(1): the continuing candidates fill
                 # the last vacancies, with no further transfer (Scottish r.52(2))
                 self._elect_remaining(
-                    st, continuing, number, "continuing candidates equal the vacancies left"
+                    st,
+                    continuing,
+                    number,
+                    "last places filled (continuing candidates = places unfilled)",
                 )
                 number = self._final_surpluses(st, number)
                 break
@@ -337,7 +341,8 @@ class GregorySTV:
                     st,
                     rest,
                     number,
-                    "the lowest candidate's exclusion would leave as many candidates as places",
+                    "last places filled (the lowest candidate's exclusion would leave continuing "
+                    "candidates = places unfilled)",
                 )
                 number = self._final_surpluses(st, number)
                 break
@@ -408,30 +413,57 @@ class GregorySTV:
         if mode == "always" or (mode == "until-first-election" and not st.elected):
             self.quota = self._quota(self.valid - st.exhausted)
 
-    def _active_threshold_met(self, st: _State, i: int) -> bool:
-        """ERS97 5.1.7(b): votes >= total active vote / (places unfilled + 1), where the total
-        active vote is the continuing candidates' votes plus surpluses awaiting transfer."""
-        vacancies = self.seats - len(st.elected)
-        active = sum(
-            (st.votes[j] for j, s in enumerate(st.status) if s == CONTINUING), self.arith.of(0)
-        )
+    def _total_active(self, st: _State) -> Any:
+        """ERS97 6.20: the votes of all continuing candidates plus any votes awaiting
+        transfer, which are the surpluses not yet transferred and the votes of excluded
+        candidates still to go in later batches (5.4.11).  This is the figure of the count
+        control form of 5.6.1: the total valid vote less the quotas (or the votes, if less)
+        of those deemed elected and less the non-transferable votes."""
+        a0 = self.arith.of(0)
+        active = sum((st.votes[j] for j, s in enumerate(st.status) if s == CONTINUING), a0)
         active += sum(
-            (st.votes[j] - self.quota for j in st.pending if st.votes[j] > self.quota),
-            self.arith.of(0),
+            (st.votes[j] - self.quota for j in st.elected if st.votes[j] > self.quota), a0
         )
+        # an excluded candidate keeps, until transferred, the votes of the batches not yet
+        # moved (5.4.1, 5.4.11); once all are moved these are 0
+        active += sum((st.votes[j] for j, s in enumerate(st.status) if s == EXCLUDED), a0)
+        return active
+
+    def _active_threshold_met(self, st: _State, i: int) -> bool:
+        """ERS97 5.1.7(b), 5.3.13(b), 5.4.9(b): votes >= total active vote / (places not yet
+        filled + 1), the total active vote as :meth:`_total_active`."""
+        vacancies = self.seats - len(st.elected)
+        active = self._total_active(st)
         return bool(st.votes[i] * (vacancies + 1) >= active) and st.votes[i] > 0
 
-    def _elect(self, st: _State, stage: int) -> list[int]:
-        """Elect every continuing candidate who has reached the quota, highest first."""
+    def _meets(self, st: _State, i: int, clause: str = "ERS97 5.1.7(b)") -> str | None:
+        """Which test of election candidate ``i`` meets now, as the reason recorded, or None."""
+        if self._reaches(st.votes[i], self.quota):
+            return "reached the quota"
+        if self.options.elect_on_active_threshold and self._active_threshold_met(st, i):
+            vacancies = self.seats - len(st.elected)
+            active = self._fr(self._total_active(st))
+            return (
+                f"reached the {clause} threshold below the quota (total active vote "
+                f"{_plain(active)} / (places unfilled {vacancies} + 1) = "
+                f"{_plain(active / (vacancies + 1))})"
+            )
+        return None
+
+    def _elect(self, st: _State, stage: int, clause: str = "ERS97 5.1.7(b)") -> list[int]:
+        """Elect every continuing candidate who has reached the quota, highest first.
+
+        ERS97 5.1.7, 5.3.13, 5.4.9: "considering each continuing candidate in turn in
+        descending order of their votes": each candidate is tested against the threshold as
+        it stands when their turn comes, so after one is deemed elected the places not yet
+        filled and the total active vote (5.6.1: less that candidate's quota, or votes if
+        less) are those after that election.  The quota itself does not change (5.4.8 works
+        only before anyone is elected), so for rules that elect on the quota alone this is
+        the same as testing everyone at once.
+        """
         self._recompute_quota(st)
         reached = [
-            i
-            for i, s in enumerate(st.status)
-            if s == CONTINUING
-            and (
-                self._reaches(st.votes[i], self.quota)
-                or (self.options.elect_on_active_threshold and self._active_threshold_met(st, i))
-            )
+            i for i, s in enumerate(st.status) if s == CONTINUING and self._meets(st, i) is not None
         ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
         if self.constraints is not None:
@@ -440,14 +472,20 @@ class GregorySTV:
         if self.options.elect_per_stage == "one":
             room = min(room, 1)
         ordered = ordered[:room] if room >= 0 else []
+        new: list[int] = []
         for i in ordered:
+            why = self._meets(st, i, clause)  # re-tested in turn (5.4.9 "each ... in turn")
+            if why is None:
+                continue
+            self._why[i] = why
             st.status[i] = ELECTED
             st.elected.append(i)
             st.pending.append(i)
-        return ordered
+            new.append(i)
+        return new
 
     def _elect_events(self, st: _State, new: Sequence[int]) -> list[Event]:
-        return [Event("elected", st.names[i], "reached the quota") for i in new]
+        return [Event("elected", st.names[i], self._why.get(i, "reached the quota")) for i in new]
 
     def _elect_remaining(self, st: _State, cands: list[int], number: int, reason: str) -> None:
         ordered = self._order_by_votes(st, cands, number, "order of election")
@@ -483,15 +521,24 @@ class GregorySTV:
         gap = st.votes[cont[1]] - st.votes[cont[0]]
         if mode == "ers97":
             # 5.2.2: "does not exceed" (a) the gap between the two lowest, or (b) the gap between
-            # the group that could be excluded together (5.2.5) and the next candidate up
+            # "the total of the votes of two or more candidates with the fewest votes who could
+            # be excluded under rule 5.2.5" and the vote of the candidate next above.  Read as
+            # ANY such group of lowest candidates, not only the largest: with the surpluses
+            # deferred, 5.2.5(b) counts them with the group's votes, so every group that passes
+            # this test could then be excluded under 5.2.5 -- which is what "could be excluded"
+            # asks -- and no transfer of the surpluses could lift any of them above the next
+            # candidate.  (The largest group may have a smaller gap than a smaller group.)
             if total <= gap:
                 return True
-            group = self._bulk_group(st, cont, with_pending=False)
-            if len(group) >= 2:
-                above = cont[len(group)]
-                return bool(
-                    total <= st.votes[above] - sum((st.votes[i] for i in group), self.arith.of(0))
-                )
+            vacancies = self.seats - len(st.elected)
+            running = self.arith.of(0)
+            for k in range(len(cont) - 1):
+                running += st.votes[cont[k]]
+                if len(cont) - (k + 1) < vacancies:
+                    break  # 5.2.5(a): enough candidates must remain to fill the places
+                above = st.votes[cont[k + 1]]
+                if k >= 1 and st.votes[cont[k]] < above and total <= above - running:
+                    return True
             return False
         # Dáil s.121: the surpluses together are less than the gap between the two lowest and
         # cannot bring any continuing candidate to the quota
@@ -523,7 +570,7 @@ class GregorySTV:
             extras.append(extra)
             if self.options.surpluses_per_stage == "one":
                 break
-        new = self._elect(st, number)
+        new = self._elect(st, number, "ERS97 5.3.13(b)")
         self._close_stage(
             st,
             number=number,
@@ -748,7 +795,7 @@ class GregorySTV:
             _, ex_v, ex_p = self._distribute(st, [(p, p.value) for _, p in batch], number)
             st.exhausted += ex_v
             st.exhausted_papers += ex_p
-            new = self._elect(st, number)
+            new = self._elect(st, number, "ERS97 5.4.9(b)")
             label = description
             if value is not None and len(batches) > 1:
                 label += f" (batch {k + 1} of {len(batches)}: papers at value {_plain(self.arith.fraction(value))})"

@@ -81,6 +81,24 @@ class MeekOptions:
         return asdict(self)
 
 
+def _check_int64(profile: Profile, method: str, places: int) -> None:
+    """Refuse, before counting, papers whose values fixed arithmetic cannot hold.
+
+    In fixed arithmetic every value is an integer of ``places`` decimals in an int64 array
+    (module docstring): a sum of papers is exact while papers x 10^places < 2^63.  More
+    papers than that would overflow (a raw OverflowError before this check); an exact
+    count holds any number.
+    """
+    total = profile.valid
+    limit = (2**63 - 1) // 10**places
+    if isinstance(total, int) and total > limit:
+        raise RuleError(
+            f"{method} in fixed arithmetic of {places} decimal places holds at most "
+            f"{limit:,} papers in all (64-bit integers); this profile has {total:,} "
+            "(count it exactly: options arithmetic=exact and quota_form=exact)"
+        )
+
+
 class MeekSTV:
     def __init__(
         self,
@@ -106,6 +124,8 @@ class MeekSTV:
         standing = len(e.candidates) - len(e.withdrawn)
         if self.seats > standing:
             raise ElectionError(f"{self.seats} seats but only {standing} candidates standing")
+        if options.arithmetic != "exact":
+            _check_int64(self.profile, method, options.places)
         self.arrays = BallotArrays.of(self.profile)
         self._first_groups: tuple[list[np.ndarray], list[int], int] | None = None
         self._tree: _Tree | None | Literal[False] = None

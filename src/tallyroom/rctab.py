@@ -1,0 +1,524 @@
+"""An RCTab (Universal RCV Tabulator) contest configuration, read as it is, and counted.
+
+::
+
+    from tallyroom.rctab import load_config, count_config
+
+    contest = load_config("contest_config.json")   # sources read, rules mapped
+    record = count_config(contest)                  # the count, RCTab's tie-breaks replayed
+
+:func:`load_config` reads the ``cvrFileSources`` (each source's provider, columns, labels),
+the ``candidates`` (names, ``aliases``, ``code``, ``excluded``) and every ``rules`` field
+(``config_file_documentation.txt`` of RCTab), and gives a profile, a tallyroom rule and
+its options.  A field RCTab does not document is refused, and so is a setting tallyroom
+cannot honour yet (a named field and value, never ignored).
+
+RCTab's ``random`` tie-break is reproduced exactly: RCTab draws with Java's
+``java.util.Random`` (a 48-bit linear congruential generator, fully specified in its
+documentation) seeded with ``randomSeed``, sorts the tied candidates alphabetically and takes
+``floor(nextDouble() * n)``.  ``generatePermutation`` shuffles the alphabetical list with
+Java's ``Collections.shuffle`` on the same generator, once, and uses it as the candidate
+order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile, Weight
+from tallyroom.errors import BallotFileError, RuleError
+from tallyroom.record import CountRecord
+
+UWI = "Undeclared Write-ins"
+
+#: every field of an RCTab configuration (config_file_documentation.txt, and the fields of
+#: older versions found in RCTab's own test configs: candidate ``code``, ``cutoffElimination``)
+TOP_FIELDS = {"tabulatorVersion", "outputSettings", "cvrFileSources", "candidates", "rules"}
+OUTPUT_FIELDS = {
+    "contestName",
+    "outputDirectory",
+    "contestDate",
+    "contestJurisdiction",
+    "contestOffice",
+    "tabulateByPrecinct",
+    "tabulateByBatch",
+    "generateCdfJson",
+}
+SOURCE_FIELDS = {
+    "provider",
+    "filePath",
+    "contestId",
+    "firstVoteColumnIndex",
+    "firstVoteRowIndex",
+    "idColumnIndex",
+    "batchColumnIndex",
+    "precinctColumnIndex",
+    "overvoteDelimiter",
+    "overvoteLabel",
+    "skippedRankLabel",
+    "undervoteLabel",
+    "undeclaredWriteInLabel",
+    "treatBlankAsUndeclaredWriteIn",
+}
+CANDIDATE_FIELDS = {"name", "aliases", "code", "excluded"}
+RULE_FIELDS = {
+    "tiebreakMode",
+    "overvoteRule",
+    "winnerElectionMode",
+    "numberOfWinners",
+    "decimalPlacesForVoteArithmetic",
+    "minimumVoteThreshold",
+    "maxSkippedRanksAllowed",
+    "maxRankingsAllowed",
+    "randomSeed",
+    "multiSeatBottomsUpPercentageThreshold",
+    "rulesDescription",
+    "nonIntegerWinningThreshold",
+    "hareQuota",
+    "batchElimination",
+    "continueUntilTwoCandidatesRemain",
+    "exhaustOnDuplicateCandidate",
+    "doesFirstRoundDetermineThreshold",
+    "stopTabulationEarlyAfterRound",
+    "treatBlankAsUndeclaredWriteIn",
+    "cutoffElimination",
+    "bottomsUpPercentageThreshold",
+}
+OVERVOTE = {
+    "exhaustImmediately": "exhaust",
+    "alwaysSkipToNextRank": "skip",
+    "exhaustIfMultipleContinuing": "exhaust-if-multiple-continuing",
+}
+TIE_MODES = (
+    "random",
+    "stopCountingAndAsk",
+    "previousRoundCountsThenRandom",
+    "previousRoundCountsThenAsk",
+    "useCandidateOrder",
+    "generatePermutation",
+)
+#: the providers with a reader here (the others are refused by name)
+PROVIDERS = ("ess", "cdf")
+
+
+class RctabConfigError(BallotFileError):
+    """An RCTab configuration that cannot be read or counted here, with the field."""
+
+    def __init__(self, path: str, where: str, found: str, expected: str) -> None:
+        super().__init__(path, None, None, f"{where}: {found}"[:300], expected)
+
+
+@dataclass(frozen=True)
+class RctabContest:
+    """An RCTab configuration read: the profile, tallyroom's rule and options."""
+
+    path: str
+    profile: Profile
+    rule: str
+    options: dict[str, Any]
+    #: RCTab's tiebreakMode and randomSeed (``random`` ties are replayed by count_config)
+    tiebreak: str
+    seed: int | None
+    #: the settings read but not acted on by the count (output settings), for a notice
+    notes: tuple[str, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+# -- java.util.Random ---------------------------------------------------------------------
+class JavaRandom:
+    """``java.util.Random``: the 48-bit LCG its documentation specifies (setSeed, next,
+    nextInt(bound), nextDouble), bit for bit."""
+
+    MULT = 0x5DEECE66D
+    MASK = (1 << 48) - 1
+
+    def __init__(self, seed: int) -> None:
+        self.seed = (seed ^ self.MULT) & self.MASK
+
+    def next(self, bits: int) -> int:
+        self.seed = (self.seed * self.MULT + 0xB) & self.MASK
+        r = self.seed >> (48 - bits)
+        return r - (1 << 32) if r >= 1 << 31 else r  # the (int) cast: signed 32 bits
+
+    def next_int(self, bound: int) -> int:
+        if bound <= 0:
+            raise ValueError("bound must be positive")
+        if bound & -bound == bound:  # a power of two
+            return (bound * (self.next(31) & 0x7FFFFFFF)) >> 31
+        while True:
+            bits = self.next(31) & 0x7FFFFFFF
+            val = bits % bound
+            if bits - val + (bound - 1) < 1 << 31:
+                return val
+
+    def next_double(self) -> float:
+        # (((long) next(26) << 27) + next(27)) * 0x1.0p-53; the draw, not a count, is a float
+        return ((self.next(26) << 27) + self.next(27)) * 2.0**-53
+
+
+def java_shuffle(items: Sequence[str], rnd: JavaRandom) -> list[str]:
+    """``Collections.shuffle(list, rnd)`` for a random-access list."""
+    out = list(items)
+    for i in range(len(out), 1, -1):
+        j = rnd.next_int(i)
+        out[i - 1], out[j] = out[j], out[i - 1]
+    return out
+
+
+def java_pick(tied: Sequence[str], rnd: JavaRandom) -> str:
+    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``."""
+    ordered = sorted(tied)
+    # the index is floor(d * n) of a double in [0, 1) times an int: exact in binary64
+    return ordered[int(rnd.next_double() * len(ordered))]
+
+
+# -- reading a configuration ----------------------------------------------------------------
+def _unknown(path: str, where: str, obj: Mapping[str, Any], known: set[str]) -> None:
+    extra = sorted(set(obj) - known)
+    if extra:
+        raise RctabConfigError(
+            path,
+            where,
+            f"field {extra[0]!r}",
+            "a field RCTab documents: " + ", ".join(sorted(known)),
+        )
+
+
+def _int(path: str, where: str, value: Any, *, lo: int, default: int | None = None) -> int:
+    if value in ("", None) and default is not None:
+        return default
+    try:
+        n = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        n = None
+    if n is None or n < lo:
+        raise RctabConfigError(path, where, repr(value)[:40], f"a whole number of {lo} or more")
+    return n
+
+
+def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
+    """Read an RCTab configuration and its CVR files (paths relative to the config)."""
+    path = os.fspath(config_path)
+    try:
+        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BallotFileError(path, None, None, "no such file", "an RCTab config") from None
+    except UnicodeDecodeError:
+        raise BallotFileError(path, None, None, "bytes that are not UTF-8", "JSON") from None
+    except json.JSONDecodeError as e:
+        raise BallotFileError(path, e.lineno, e.colno, e.msg, "an RCTab config (JSON)") from None
+    if not isinstance(cfg, dict):
+        raise RctabConfigError(path, "top level", "not an object", "an RCTab config object")
+    _unknown(path, "top level", cfg, TOP_FIELDS)
+    for key in ("cvrFileSources", "candidates", "rules"):
+        if key not in cfg:
+            raise RctabConfigError(path, "top level", f"no {key!r}", f"a {key!r} field")
+    output = cfg.get("outputSettings") or {}
+    _unknown(path, "outputSettings", output, OUTPUT_FIELDS)
+    rules = cfg["rules"]
+    if not isinstance(rules, dict):
+        raise RctabConfigError(path, "rules", "not an object", "the rules object")
+    _unknown(path, "rules", rules, RULE_FIELDS)
+    if not isinstance(cfg["candidates"], list) or not isinstance(cfg["cvrFileSources"], list):
+        raise RctabConfigError(path, "candidates/cvrFileSources", "not a list", "JSON arrays")
+
+    # candidates: names in the config's order (useCandidateOrder), aliases and codes
+    names: list[str] = []
+    alias: dict[str, str] = {}
+    excluded: list[str] = []
+    for i, c in enumerate(cfg["candidates"]):
+        where = f"candidates[{i}]"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+            raise RctabConfigError(path, where, "no name", "a candidate with a name")
+        _unknown(path, where, c, CANDIDATE_FIELDS)
+        n = c["name"]
+        if n in names:
+            raise RctabConfigError(path, where, f"{n!r} again", "each candidate once")
+        names.append(n)
+        for a in list(c.get("aliases") or []) + ([c["code"]] if c.get("code") else []):
+            alias[str(a)] = n
+        if c.get("excluded"):
+            excluded.append(n)
+
+    # rules
+    mode = rules.get("winnerElectionMode")
+    overvote = rules.get("overvoteRule")
+    tie = rules.get("tiebreakMode")
+    if overvote not in OVERVOTE:
+        raise RctabConfigError(
+            path, "rules.overvoteRule", repr(overvote), "one of " + ", ".join(OVERVOTE)
+        )
+    if tie not in TIE_MODES:
+        raise RctabConfigError(
+            path, "rules.tiebreakMode", repr(tie), "one of " + ", ".join(TIE_MODES)
+        )
+    skipped_raw = str(rules.get("maxSkippedRanksAllowed", "")).strip()
+    skipped = (
+        None
+        if skipped_raw == "unlimited"
+        else _int(path, "rules.maxSkippedRanksAllowed", skipped_raw, lo=0)
+    )
+    max_raw = str(rules.get("maxRankingsAllowed", "")).strip()
+    max_rankings = (
+        len(names) if max_raw == "max" else _int(path, "rules.maxRankingsAllowed", max_raw, lo=1)
+    )
+    seats = _int(path, "rules.numberOfWinners", rules.get("numberOfWinners"), lo=0)
+    ballot_rules = BallotRules(
+        overvote=OVERVOTE[overvote],  # type: ignore[arg-type]
+        skipped_ranks=skipped,
+        duplicates="exhaust" if rules.get("exhaustOnDuplicateCandidate") else "skip",
+    )
+    seed: int | None = None
+    if tie in ("random", "previousRoundCountsThenRandom", "generatePermutation"):
+        seed = _int(path, "rules.randomSeed", rules.get("randomSeed"), lo=-(1 << 47))
+
+    def refuse(field_name: str, value: Any, why: str) -> RctabConfigError:
+        return RctabConfigError(
+            path, f"rules.{field_name}", f"{value!r} ({why})", "a setting tallyroom can count"
+        )
+
+    for key, off in (
+        ("minimumVoteThreshold", ("", "0", 0, None)),
+        ("stopTabulationEarlyAfterRound", ("", None)),
+        ("doesFirstRoundDetermineThreshold", (False, None)),
+        ("cutoffElimination", (False, None)),
+    ):
+        if rules.get(key) not in off:
+            raise refuse(key, rules.get(key), "not supported yet")
+    if tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
+        # RCTab asks the operator at a tie; tallyroom takes the answers as decisions
+        pass
+
+    options: dict[str, Any] = {}
+    order = list(names)
+    if tie == "generatePermutation":
+        assert seed is not None
+        order = java_shuffle(sorted(names), JavaRandom(seed))
+    if mode == "singleWinnerMajority":
+        if seats != 1:
+            raise refuse("numberOfWinners", seats, "singleWinnerMajority fills one seat")
+        rule = "irv"
+        options["rctab"] = True
+        options["batch"] = bool(rules.get("batchElimination"))
+        if rules.get("continueUntilTwoCandidatesRemain"):
+            options["continue_until_two"] = True
+        if tie.startswith("previousRoundCounts"):
+            options["tie_history"] = "backward"
+    elif mode in (
+        "multiWinnerAllowMultipleWinnersPerRound",
+        "multiWinnerAllowOnlyOneWinnerPerRound",
+    ):
+        if seats < 2:
+            raise refuse("numberOfWinners", seats, f"{mode} fills two seats or more")
+        rule = "minneapolis-stv"
+        places = _int(
+            path,
+            "rules.decimalPlacesForVoteArithmetic",
+            rules.get("decimalPlacesForVoteArithmetic"),
+            lo=1,
+        )
+        if places != 4:
+            options["places"] = places
+        if rules.get("nonIntegerWinningThreshold"):
+            options["quota_form"] = "places-plus-unit"
+        if rules.get("hareQuota"):
+            options["quota"] = "hare"
+        if mode == "multiWinnerAllowOnlyOneWinnerPerRound":
+            options["elect_per_stage"] = "one"
+        for key in ("batchElimination", "continueUntilTwoCandidatesRemain"):
+            if rules.get(key):
+                raise refuse(key, True, f"not supported with {mode} yet")
+    else:
+        raise refuse("winnerElectionMode", mode, "not supported yet")
+    if tie in ("useCandidateOrder", "generatePermutation"):
+        # RCTab elects the earliest and eliminates the latest of the order; tallyroom's
+        # order decides for the earliest, so single-winner ties (eliminations) use it reversed
+        options["tie_order"] = order[::-1] if rule == "irv" else order
+    elif tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
+        options["tie_fallback"] = "decision"
+    else:
+        options["tie_fallback"] = "decision"  # replayed with java.util.Random by count_config
+
+    # sources
+    base = Path(path).parent
+    profiles: list[Profile] = []
+    uwi_declared = False
+    for i, src in enumerate(cfg["cvrFileSources"]):
+        where = f"cvrFileSources[{i}]"
+        if not isinstance(src, dict):
+            raise RctabConfigError(path, where, "not an object", "a CVR source object")
+        _unknown(path, where, src, SOURCE_FIELDS)
+        provider = src.get("provider")
+        file_path = base / str(src.get("filePath", ""))
+        if provider not in PROVIDERS:
+            raise RctabConfigError(
+                path,
+                f"{where}.provider",
+                repr(provider),
+                "a provider tallyroom reads: " + ", ".join(PROVIDERS),
+            )
+        uwi_label = str(src.get("undeclaredWriteInLabel") or "")
+        uwi_declared = uwi_declared or bool(uwi_label)
+        if provider == "ess":
+            from tallyroom.ballots.formats.ess import read_ess
+
+            p = read_ess(
+                file_path,
+                ballot_rules,
+                candidates=names,
+                first_vote_column=_int(
+                    path, f"{where}.firstVoteColumnIndex", src.get("firstVoteColumnIndex"), lo=1
+                ),
+                first_vote_row=_int(
+                    path, f"{where}.firstVoteRowIndex", src.get("firstVoteRowIndex"), lo=1
+                ),
+                max_rankings=max_rankings,
+                overvote_label=str(src.get("overvoteLabel") or "\0none"),
+                skipped_label=str(
+                    src.get("skippedRankLabel") or src.get("undervoteLabel") or "\0none"
+                ),
+                uwi_label=uwi_label or "\0none",
+                aliases=alias,
+                treat_blank_as_undeclared_write_in=bool(src.get("treatBlankAsUndeclaredWriteIn")),
+                overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
+            )
+        else:
+            if file_path.suffix.lower() != ".json":
+                raise RctabConfigError(
+                    path, f"{where}.filePath", file_path.name, "a NIST CDF JSON file (XML: not yet)"
+                )
+            from tallyroom.ballots.cdf import read_cdf_json
+
+            p = read_cdf_json(
+                file_path,
+                ballot_rules,
+                contest=str(src.get("contestId") or "") or None,
+                max_rankings=max_rankings,
+                aliases=alias,
+            )
+        profiles.append(p)
+    if not profiles:
+        raise RctabConfigError(path, "cvrFileSources", "no source", "one CVR source or more")
+    if uwi_declared and UWI not in names:
+        # a source with an undeclaredWriteInLabel: RCTab counts "Undeclared Write-ins" as a
+        # candidate from round 1, with 0 votes if no paper names it (2015_portland_mayor)
+        names.append(UWI)
+        if "tie_order" in options:  # the write-ins come last in RCTab's candidate list
+            order = list(options["tie_order"])
+            options["tie_order"] = [UWI, *order] if rule == "irv" else [*order, UWI]
+    profile = _merge(path, profiles, names, excluded, max(seats, 1), ballot_rules, output)
+    notes = tuple(
+        f"outputSettings.{k} is an output setting; the count does not use it"
+        for k in ("tabulateByPrecinct", "tabulateByBatch", "generateCdfJson")
+        if output.get(k)
+    )
+    return RctabContest(path, profile, rule, options, str(tie), seed, notes, cfg)
+
+
+def _merge(
+    path: str,
+    profiles: list[Profile],
+    names: list[str],
+    excluded: list[str],
+    seats: int,
+    rules: BallotRules,
+    output: Mapping[str, Any],
+) -> Profile:
+    """The sources' papers as one profile over the config's candidates (UWI last)."""
+    all_names = list(names)
+    for p in profiles:
+        for n in p.election.names:
+            if n not in all_names:
+                if n != UWI:
+                    raise RctabConfigError(
+                        path,
+                        "candidates",
+                        f"{n!r} in {p.source} is not declared",
+                        "every candidate of the CVRs declared (or an alias of one)",
+                    )
+                all_names.append(n)
+    at = {n: i for i, n in enumerate(all_names)}
+    merged: dict[tuple, Weight] = {}
+    invalid: dict[str, Weight] = {}
+    for p in profiles:
+        remap = [at[n] for n in p.election.names]
+        for b, w in zip(p.ballots, p.weights):
+            key = tuple(tuple(remap[c] for c in x) if isinstance(x, tuple) else remap[x] for x in b)
+            merged[key] = merged.get(key, 0) + w
+        for why, w in p.invalid.items():
+            invalid[why] = invalid.get(why, 0) + w
+    election = Election(
+        candidates=tuple(Candidate(n) for n in all_names),
+        seats=seats,
+        withdrawn=frozenset(at[n] for n in excluded),
+        title=str(output.get("contestName") or ""),
+        office=str(output.get("contestOffice") or ""),
+        date=str(output.get("contestDate") or ""),
+        organisation=str(output.get("contestJurisdiction") or ""),
+    )
+    return Profile(
+        election=election,
+        ballots=tuple(merged),
+        weights=tuple(merged.values()),
+        invalid=invalid,
+        rules=rules,
+        source=", ".join(p.source for p in profiles),
+    )
+
+
+# -- counting -------------------------------------------------------------------------------
+def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountRecord:
+    """Count a configuration; RCTab's random tie-breaks are drawn from java.util.Random.
+
+    The count runs with the returning officer's decisions as its tie fallback; each time a
+    tie needs one, RCTab's draw for it is made and the count is run again with the decisions
+    so far (a count with k ties runs k + 1 times; each run is exact and deterministic).
+    ``decisions`` are the operator's answers for stopCountingAndAsk.
+    """
+    from tallyroom.rules import count
+
+    opts = dict(contest.options)
+    if contest.tiebreak not in ("random", "previousRoundCountsThenRandom"):
+        if opts.get("tie_fallback") == "decision":
+            opts["decisions"] = list(decisions)
+        return count(contest.profile, contest.rule, **opts)
+    assert contest.seed is not None
+    rnd = JavaRandom(contest.seed)
+    drawn: list[str] = []
+    names = contest.profile.election.names
+    for _ in range(len(names) * 4 + 8):
+        try:
+            return count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+        except RuleError as e:
+            tied = _tied_from(str(e), names)
+            if tied is None:
+                raise
+            drawn.append(java_pick(tied, rnd))
+    raise RuleError("RCTab random tie-break: more ties than the count can have")
+
+
+def _tied_from(message: str, names: Sequence[str]) -> list[str] | None:
+    """The tied candidates named in a 'needs the returning officer's decision' error (names
+    may hold commas: matched against the candidates, longest first)."""
+    head, sep, rest = message.partition(" between ")
+    if not sep or " needs the returning officer's decision" not in rest:
+        return None
+    text = rest.split(" needs the returning officer's decision")[0]
+    out: list[str] = []
+    by_length = sorted(names, key=len, reverse=True)
+    while text:
+        hit = next((n for n in by_length if text.startswith(n) and n not in out), None)
+        if hit is None:
+            return None
+        out.append(hit)
+        text = text[len(hit) :]
+        if text.startswith(", "):
+            text = text[2:]
+        elif text:
+            return None
+    return out

@@ -1,0 +1,193 @@
+"""``tallyroom serve`` and its admin twins for scripting (``tallyroom ballot ...``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _service(data: str, database: str | None, base_url: str, **kw: Any) -> Any:
+    try:
+        from tallyroom.service.core import Service
+        from tallyroom.service.db import sqlite_url
+    except ImportError as e:  # the extra is not installed
+        raise click.ClickException(
+            f"the ballot service needs the 'serve' extra ({e.name} is missing): "
+            "pip install 'tallyroom[serve]' or uv run --extra serve ..."
+        ) from None
+    url = database or sqlite_url(Path(data))
+    return Service.open(url, base_url=base_url, **kw)
+
+
+@click.command()
+@click.option(
+    "--data",
+    default="tallyroom-data",
+    show_default=True,
+    help="Data folder (the SQLite database, the outbox).",
+)
+@click.option("--database", default=None, help="A database URL instead (postgresql://...).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--base-url", default=None, help="The public address, for links in mail and letters.")
+@click.option(
+    "--smtp",
+    default=None,
+    help="HOST:PORT of the mail server (without it mail goes to DATA/outbox as .eml).",
+)
+@click.option(
+    "--demo", is_flag=True, help="Start with a demonstration organisation and an NEC-like election."
+)
+def serve(
+    data: str,
+    database: str | None,
+    host: str,
+    port: int,
+    base_url: str | None,
+    smtp: str | None,
+    demo: bool,
+) -> None:
+    """Run the ballot service: roll, codes, voting, count, scrutineer's report."""
+    import secrets
+
+    import uvicorn
+
+    from tallyroom.service.web import create_app
+
+    base = base_url or f"http://{host}:{port}"
+    smtp_at = None
+    if smtp:
+        h, _, p = smtp.rpartition(":")
+        smtp_at = (h, int(p))
+    secret_file = Path(data) / "session-secret"
+    Path(data).mkdir(parents=True, exist_ok=True)
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32))
+        secret_file.chmod(0o600)
+    svc = _service(
+        data,
+        database,
+        base,
+        outbox=Path(data) / "outbox",
+        smtp=smtp_at,
+        secret=secret_file.read_text().strip(),
+    )
+    if demo:
+        from tallyroom.service import demo as demo_mod
+        from tallyroom.service.mail import mail_house_csv
+
+        d = demo_mod.install(svc)
+        from tallyroom.service import core
+
+        a = core.authenticate(svc, d["email"], d["password"])
+        assert a is not None
+        sample = mail_house_csv(svc, a, d["election"]).splitlines()[1:4]
+        click.echo(f"demonstration: sign in at {base}/login as {d['email']} / {d['password']}")
+        click.echo(f"demonstration: the ballot is at {base}/e/{d['election']}/vote")
+        click.echo("demonstration: some postal voters' codes (fictional):")
+        for line in sample:
+            click.echo("  " + line.split(",")[3])
+    from tallyroom.service.core import first_run_link
+
+    link = first_run_link(svc)
+    if link:
+        click.echo(f"first run: create the first administrator at {link} (the link works once)")
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info", access_log=True)
+
+
+@click.group()
+def ballot() -> None:
+    """Admin actions of the ballot service, for scripting."""
+
+
+def _admin(svc: Any, email: str) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from tallyroom.service import schema
+
+    with svc.engine.begin() as conn:
+        row = conn.execute(select(schema.admin).where(schema.admin.c.email == email)).first()
+    if row is None:
+        raise click.ClickException(f"no account {email}")
+    return dict(row._mapping)
+
+
+_common = [
+    click.option("--data", default="tallyroom-data", show_default=True),
+    click.option("--database", default=None),
+    click.option("--as", "actor", required=True, help="The account's email (its role applies)."),
+    click.argument("election"),
+]
+
+
+def _with_common(f: Any) -> Any:
+    for o in reversed(_common):
+        f = o(f)
+    return f
+
+
+@ballot.command("import-roll")
+@_with_common
+@click.argument("roll", type=click.Path(exists=True, dir_okay=False))
+@click.option("--map", "mapping", multiple=True, help="FIELD=COLUMN, e.g. number='Membership No'.")
+def import_roll(
+    data: str, database: str | None, actor: str, election: str, roll: str, mapping: tuple[str, ...]
+) -> None:
+    """Import a roll CSV into a draft election."""
+    from tallyroom.service import core
+
+    svc = _service(data, database, "")
+    got = core.import_roll(
+        svc,
+        _admin(svc, actor),
+        election,
+        Path(roll).read_text(encoding="utf-8-sig"),
+        dict(m.split("=", 1) for m in mapping),
+        roll,
+    )
+    click.echo(json.dumps(got, indent=2))
+
+
+@ballot.command("open")
+@_with_common
+def open_(data: str, database: str | None, actor: str, election: str) -> None:
+    """Freeze the roll and open the election now."""
+    from tallyroom.service import core
+
+    svc = _service(data, database, "")
+    click.echo(json.dumps(core.open_election(svc, _admin(svc, actor), election), indent=2))
+
+
+@ballot.command("close")
+@_with_common
+def close(data: str, database: str | None, actor: str, election: str) -> None:
+    """Close the election now (logged as an incident if early) and count it."""
+    from tallyroom.service import core
+
+    svc = _service(data, database, "")
+    core.close_election(svc, _admin(svc, actor), election)
+    click.echo("closed and counted")
+
+
+@ballot.command("export")
+@_with_common
+@click.option("--out", type=click.Path(file_okay=False), default=".", show_default=True)
+def export(data: str, database: str | None, actor: str, election: str, out: str) -> None:
+    """Write the results, the anonymised ballots and the scrutineer's report to a folder."""
+    from tallyroom.service import core
+
+    svc = _service(data, database, "")
+    a = _admin(svc, actor)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scrutineer-report.json").write_text(
+        json.dumps(core.scrutineer_report(svc, a, election), indent=2, default=str)
+    )
+    for r in core.result(svc, election):
+        for fmt, key in (("html", "html"), ("json", "record_json"), ("blt", "blt"), ("csv", "csv")):
+            (folder / f"{r['id']}.{fmt}").write_text(r[key])
+    click.echo(f"written to {folder}", file=sys.stderr)

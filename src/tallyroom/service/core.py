@@ -1,0 +1,1233 @@
+"""What the service does, independent of HTTP: organisations, elections, the roll, codes,
+casting, closing, counting and the scrutineer's report.
+
+Every function takes the :class:`Service` and works in one database transaction. Counting
+uses tallyroom's public API only (``tallyroom.count`` on a ``tallyroom.Profile``); the
+reports are the library's (``tallyroom.reports.render``) and the ballot files its writers
+(``tallyroom.ballots.formats.write``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import secrets
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import Connection, Engine, func, select, update
+
+import tallyroom
+from tallyroom import BallotRules, Candidate, Election, Profile, TallyroomError
+from tallyroom.service import codes, schema
+from tallyroom.service.box import BallotBox, PlainBallotBox
+from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time
+
+ROLES = ("administrator", "returning_officer", "scrutineer", "observer")
+#: who may change an election (scrutineers and observers only read)
+MANAGERS = ("administrator", "returning_officer")
+BALLOT_TYPES = ("ranked", "x", "approval", "yesno")
+_HASHER = PasswordHasher()
+
+
+class ServiceError(TallyroomError):
+    """A request the service refuses, with a plain reason."""
+
+
+class NotFound(ServiceError):
+    """Not there, or not this organisation's (the two are never told apart)."""
+
+
+class Forbidden(ServiceError):
+    pass
+
+
+class AlreadyVoted(ServiceError):
+    pass
+
+
+class NotOpen(ServiceError):
+    pass
+
+
+class RollError(ServiceError):
+    """A roll file with errors; ``errors`` holds one line per bad row."""
+
+    def __init__(self, name: str, errors: list[str]):
+        self.errors = errors
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{name}: {errors[0]}{more}")
+
+
+@dataclass
+class Service:
+    engine: Engine
+    base_url: str = "http://127.0.0.1:8000"
+    outbox: Path | None = None  # mail written here as .eml when no SMTP server is set
+    smtp: tuple[str, int] | None = None
+    mail_from: str = "returning-officer@tallyroom.invalid"
+    box: BallotBox = field(default_factory=PlainBallotBox)
+    secret: str = field(default_factory=lambda: secrets.token_hex(32))
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> Service:
+        engine = engine_for(url)
+        migrate(engine)
+        return cls(engine=engine, **kwargs)
+
+
+# -- audit log --------------------------------------------------------------------------------
+def _audit(
+    conn: Connection, organisation_id: str, actor: str, action: str, detail: Mapping[str, Any]
+) -> str:
+    """Append to the organisation's hash chain: hash = SHA-256(prev | canonical entry)."""
+    # lock the organisation's row so two appends cannot take the same seq (PostgreSQL);
+    # SQLite's BEGIN IMMEDIATE already serialises writers
+    conn.execute(
+        select(schema.organisation.c.id)
+        .where(schema.organisation.c.id == organisation_id)
+        .with_for_update()
+    )
+    last = conn.execute(
+        select(schema.audit.c.seq, schema.audit.c.hash)
+        .where(schema.audit.c.organisation_id == organisation_id)
+        .order_by(schema.audit.c.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, "0" * 64)
+    at = iso(now())
+    entry = json.dumps(
+        {"seq": seq, "at": at, "actor": actor, "action": action, "detail": dict(detail)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256((prev + "|" + entry).encode()).hexdigest()
+    conn.execute(
+        schema.audit.insert().values(
+            organisation_id=organisation_id,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            detail=dict(detail),
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
+    return digest
+
+
+def audit_log(svc: Service, organisation_id: str) -> list[dict[str, Any]]:
+    with svc.engine.begin() as conn:
+        rows = conn.execute(
+            select(schema.audit)
+            .where(schema.audit.c.organisation_id == organisation_id)
+            .order_by(schema.audit.c.seq)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def verify_audit(entries: Sequence[Mapping[str, Any]]) -> bool:
+    prev = "0" * 64
+    for e in entries:
+        entry = json.dumps(
+            {k: e[k] for k in ("seq", "at", "actor", "action", "detail")},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        if (
+            e["prev_hash"] != prev
+            or hashlib.sha256((prev + "|" + entry).encode()).hexdigest() != e["hash"]
+        ):
+            return False
+        prev = e["hash"]
+    return True
+
+
+# -- organisations and administrators -------------------------------------------------------
+def first_run_link(svc: Service) -> str | None:
+    """A one-time link to create the first administrator, while there is none."""
+    with svc.engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(schema.admin)).scalar_one():
+            return None
+        token = secrets.token_urlsafe(24)
+        conn.execute(
+            schema.invitation.insert().values(
+                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                organisation_id=None,
+                role="administrator",
+                used=False,
+            )
+        )
+    return f"{svc.base_url}/setup/{token}"
+
+
+def invite(svc: Service, actor: dict[str, Any], role: str) -> str:
+    _require(actor, ("administrator",))
+    if role not in ROLES:
+        raise ServiceError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    token = secrets.token_urlsafe(24)
+    with svc.engine.begin() as conn:
+        conn.execute(
+            schema.invitation.insert().values(
+                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                organisation_id=actor["organisation_id"],
+                role=role,
+                used=False,
+            )
+        )
+        _audit(conn, actor["organisation_id"], actor["email"], "invite", {"role": role})
+    return f"{svc.base_url}/setup/{token}"
+
+
+def accept_invitation(
+    svc: Service, token: str, email: str, password: str, organisation: str = ""
+) -> dict[str, Any]:
+    if len(password) < 12:
+        raise ServiceError("a password needs at least 12 characters")
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    with svc.engine.begin() as conn:
+        inv = conn.execute(
+            select(schema.invitation).where(schema.invitation.c.token_sha256 == digest)
+        ).first()
+        if inv is None or inv.used:
+            raise NotFound("this link is unknown or has been used")
+        # the conditional update makes the link single-use even under a double submit
+        claimed = conn.execute(
+            update(schema.invitation)
+            .where(schema.invitation.c.token_sha256 == digest, schema.invitation.c.used.is_(False))
+            .values(used=True)
+        ).rowcount
+        if claimed != 1:
+            raise NotFound("this link is unknown or has been used")
+        org_id = inv.organisation_id
+        if org_id is None:
+            if not organisation.strip():
+                raise ServiceError("name the organisation")
+            org_id = new_id()
+            conn.execute(schema.organisation.insert().values(id=org_id, name=organisation.strip()))
+        if conn.execute(select(schema.admin.c.id).where(schema.admin.c.email == email)).first():
+            raise ServiceError(f"{email} already has an account")
+        admin = {
+            "id": new_id(),
+            "organisation_id": org_id,
+            "email": email,
+            "password_hash": _HASHER.hash(password),
+            "role": inv.role,
+        }
+        conn.execute(schema.admin.insert().values(**admin))
+        _audit(conn, org_id, email, "account created", {"role": inv.role})
+    return admin
+
+
+def create_organisation(svc: Service, name: str, email: str, password: str) -> dict[str, Any]:
+    """An organisation with its first administrator (the CLI's and the demo's way in)."""
+    with svc.engine.begin() as conn:
+        token = secrets.token_urlsafe(24)
+        conn.execute(
+            schema.invitation.insert().values(
+                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                organisation_id=None,
+                role="administrator",
+                used=False,
+            )
+        )
+    return accept_invitation(svc, token, email, password, name)
+
+
+def authenticate(svc: Service, email: str, password: str) -> dict[str, Any] | None:
+    with svc.engine.begin() as conn:
+        row = conn.execute(select(schema.admin).where(schema.admin.c.email == email)).first()
+    if row is None:
+        _HASHER.hash(password)  # the same work whether or not the account exists
+        return None
+    try:
+        _HASHER.verify(row.password_hash, password)
+    except VerificationError:
+        return None
+    return dict(row._mapping)
+
+
+def admin_by_id(svc: Service, admin_id: str) -> dict[str, Any] | None:
+    with svc.engine.begin() as conn:
+        row = conn.execute(select(schema.admin).where(schema.admin.c.id == admin_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def _require(actor: Mapping[str, Any], roles: Sequence[str]) -> None:
+    if actor["role"] not in roles:
+        raise Forbidden(f"a {actor['role'].replace('_', ' ')} may not do this")
+
+
+# -- elections ----------------------------------------------------------------------------------
+def _election(conn: Connection, actor: Mapping[str, Any], election_id: str) -> Any:
+    row = conn.execute(
+        select(schema.election).where(
+            schema.election.c.id == election_id,
+            schema.election.c.organisation_id == actor["organisation_id"],
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no election {election_id}")
+    return row
+
+
+def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]) -> str:
+    """An election from a plain description (the JSON API's body; see docs/service.md)."""
+    _require(actor, MANAGERS)
+    opens, closes = parse_time(spec["opens_at"]), parse_time(spec["closes_at"])
+    if closes <= opens:
+        raise ServiceError("the election must close after it opens")
+    contests = spec.get("contests") or []
+    if not contests:
+        raise ServiceError("an election needs at least one contest")
+    for rule in spec.get("eligibility", []):
+        if rule.get("rule") not in ("joined_by", "paid_up_at", "status", "section"):
+            raise ServiceError(
+                f"eligibility rule {rule.get('rule')!r}: expected joined_by, paid_up_at, "
+                "status or section"
+            )
+    election_id = new_id()
+    with svc.engine.begin() as conn:
+        conn.execute(
+            schema.election.insert().values(
+                id=election_id,
+                organisation_id=actor["organisation_id"],
+                title=spec["title"],
+                rule_book=spec.get("rule_book", ""),
+                notice=spec.get("notice", ""),
+                opens_at=iso(opens),
+                closes_at=iso(closes),
+                time_zone=spec.get("time_zone", "UTC"),
+                state="draft",
+                key=secrets.token_hex(32),
+                eligibility=list(spec.get("eligibility", [])),
+                retention_days=int(spec.get("retention_days", 365)),
+            )
+        )
+        for position, c in enumerate(contests):
+            kind = c.get("ballot_type", "ranked")
+            if kind not in BALLOT_TYPES:
+                raise ServiceError(f"ballot type {kind!r}: expected one of {BALLOT_TYPES}")
+            candidates = [
+                {
+                    "name": x["name"] if isinstance(x, Mapping) else str(x),
+                    "statement": (x.get("statement", "") if isinstance(x, Mapping) else "")[
+                        : int(spec.get("statement_length", 500))
+                    ],
+                    "attributes": dict(x.get("attributes", {})) if isinstance(x, Mapping) else {},
+                }
+                for x in (c.get("candidates") or ([] if kind != "yesno" else ["Yes", "No"]))
+            ]
+            rule_id = c.get("rule", "fptp" if kind == "yesno" else "")
+            tallyroom.get(rule_id)  # an unknown rule is refused now, not at the count
+            conn.execute(
+                schema.contest.insert().values(
+                    id=new_id(),
+                    election_id=election_id,
+                    position=position,
+                    title=c["title"],
+                    rule_id=rule_id,
+                    options=dict(c.get("options", {})),
+                    seats=int(c.get("seats", 1)),
+                    ballot_type=kind,
+                    max_marks=c.get("max_marks"),
+                    candidates=candidates,
+                    constraints=list(c.get("constraints", [])),
+                    candidate_order=c.get("candidate_order", "entered"),
+                    electorate=c.get("electorate"),
+                )
+            )
+        _audit(
+            conn,
+            actor["organisation_id"],
+            actor["email"],
+            "election created",
+            {"election": election_id, "title": spec["title"]},
+        )
+        _job(conn, f"open:{election_id}", "open", {"election": election_id}, opens)
+    return election_id
+
+
+def elections(svc: Service, actor: Mapping[str, Any]) -> list[dict[str, Any]]:
+    with svc.engine.begin() as conn:
+        rows = conn.execute(
+            select(schema.election)
+            .where(schema.election.c.organisation_id == actor["organisation_id"])
+            .order_by(schema.election.c.opens_at)
+        )
+        return [_public_election(r) for r in rows]
+
+
+def _public_election(row: Any) -> dict[str, Any]:
+    d = dict(row._mapping)
+    d.pop("key")
+    return d
+
+
+def election_info(svc: Service, actor: Mapping[str, Any], election_id: str) -> dict[str, Any]:
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        info = _public_election(e)
+        info["contests"] = _contests(conn, election_id)
+        info["turnout"] = _turnout(conn, election_id)
+    return info
+
+
+def _contests(conn: Connection, election_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(schema.contest)
+        .where(schema.contest.c.election_id == election_id)
+        .order_by(schema.contest.c.position)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+# -- the roll -------------------------------------------------------------------------------------
+ROLL_FIELDS = (
+    "number", "name", "email", "address", "joined_on", "paid_until",
+    "status", "section", "region", "birth_date",
+)  # fmt: skip
+_DATE_FIELDS = ("joined_on", "paid_until", "birth_date")
+
+
+def import_roll(
+    svc: Service,
+    actor: dict[str, Any],
+    election_id: str,
+    text: str,
+    mapping: Mapping[str, str] | None = None,
+    name: str = "roll.csv",
+) -> dict[str, Any]:
+    """Replace the election's roll with a CSV. ``mapping`` names, for each roll field, the
+    file's column (the field's own name by default). Any bad row refuses the whole file,
+    with every bad row listed: a roll is never half imported."""
+    _require(actor, MANAGERS)
+    mapping = {f: (mapping or {}).get(f, f) for f in ROLL_FIELDS}
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    for f in ("number", "name"):
+        if mapping[f] not in header:
+            raise RollError(
+                name,
+                [
+                    f"line 1: no column {mapping[f]!r} for the member's {f}; "
+                    f"found {', '.join(header) or 'no header'}"
+                ],
+            )
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for line, raw in enumerate(reader, start=2):
+        row: dict[str, Any] = {}
+        for f in ROLL_FIELDS:
+            value = (raw.get(mapping[f]) or "").strip() if mapping[f] in header else ""
+            row[f] = value or None
+        if not row["number"]:
+            errors.append(f"line {line}: no member number")
+            continue
+        if row["number"] in seen:
+            errors.append(f"line {line}: member number {row['number']} appears twice")
+            continue
+        seen.add(row["number"])
+        if not row["name"]:
+            errors.append(f"line {line}: member {row['number']} has no name")
+        for f in _DATE_FIELDS:
+            if row[f]:
+                try:
+                    date.fromisoformat(row[f])
+                except ValueError:
+                    errors.append(
+                        f"line {line}, column {mapping[f]}: {row[f]!r} is not a date (YYYY-MM-DD)"
+                    )
+        if row["email"] and "@" not in row["email"]:
+            errors.append(
+                f"line {line}, column {mapping['email']}: {row['email']!r} is not an email address"
+            )
+        rows.append(row)
+    if errors:
+        raise RollError(name, errors)
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        if e.state != "draft":
+            raise ServiceError("the roll is frozen: the election has opened")
+        conn.execute(schema.member.delete().where(schema.member.c.election_id == election_id))
+        for row in rows:
+            failed = _excluded_by(row, e.eligibility)
+            row.update(
+                id=new_id(), election_id=election_id, eligible=not failed, excluded_by=failed
+            )
+        if rows:
+            conn.execute(schema.member.insert(), rows)
+        _audit(
+            conn,
+            actor["organisation_id"],
+            actor["email"],
+            "roll imported",
+            {
+                "election": election_id,
+                "rows": len(rows),
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            },
+        )
+    excluded = Counter(r for row in rows for r in row["excluded_by"])
+    return {
+        "imported": len(rows),
+        "eligible": sum(1 for r in rows if r["eligible"]),
+        "excluded_by_rule": dict(excluded),
+    }
+
+
+def _rule_name(rule: Mapping[str, Any]) -> str:
+    if rule["rule"] in ("joined_by", "paid_up_at"):
+        return f"{rule['rule']} {rule['date']}"
+    return f"{rule['rule']} in {', '.join(rule['in'])}"
+
+
+def _excluded_by(row: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every eligibility rule the member fails (each rule is counted on its own)."""
+    failed = []
+    for rule in rules:
+        kind = rule["rule"]
+        if kind == "joined_by":
+            ok = row["joined_on"] is not None and row["joined_on"] <= rule["date"]
+        elif kind == "paid_up_at":
+            ok = row["paid_until"] is not None and row["paid_until"] >= rule["date"]
+        else:  # status, section
+            ok = row[kind] in rule["in"]
+        if not ok:
+            failed.append(_rule_name(rule))
+    return failed
+
+
+def _receives(member: Mapping[str, Any], electorate: Mapping[str, Any] | None) -> bool:
+    """The ballot style: whether a member receives a contest."""
+    if not electorate:
+        return True
+    for f in ("region", "section", "status"):
+        if f in electorate and member[f] not in electorate[f]:
+            return False
+    if "age_under" in electorate:
+        born = member["birth_date"]
+        if born is None:
+            return False
+        on = date.fromisoformat(electorate["on"])
+        b = date.fromisoformat(born)
+        age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+        if age >= int(electorate["age_under"]):
+            return False
+    return True
+
+
+def _roll_sha256(members: Sequence[Mapping[str, Any]]) -> str:
+    """Canonical: one JSON line per member (sorted keys), sorted by member number."""
+    h = hashlib.sha256()
+    for m in sorted(members, key=lambda m: m["number"]):
+        line = {f: m[f] for f in ROLL_FIELDS} | {"eligible": bool(m["eligible"])}
+        h.update(json.dumps(line, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    return h.hexdigest()
+
+
+# -- opening: freeze the roll, make the slots and the codes ------------------------------------------
+def open_election(svc: Service, actor: Mapping[str, Any], election_id: str) -> dict[str, Any]:
+    _require(actor, MANAGERS)
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        cert = _open(conn, e, actor["email"])
+    return cert
+
+
+def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
+    if e.state != "draft":
+        raise ServiceError(f"the election is {e.state}, not a draft")
+    members = [
+        dict(r._mapping)
+        for r in conn.execute(select(schema.member).where(schema.member.c.election_id == e.id))
+    ]
+    eligible = [m for m in members if m["eligible"]]
+    if not eligible:
+        raise ServiceError("nobody on the roll is eligible")
+    contests = _contests(conn, e.id)
+    # an address that two eligible members share cannot carry a secret code: post instead
+    emails = Counter(m["email"].lower() for m in eligible if m["email"])
+    slots = []
+    for m in eligible:
+        channel = "email" if m["email"] and emails[m["email"].lower()] == 1 else "post"
+        style = [c["id"] for c in contests if _receives(m, c["electorate"])]
+        if not style:
+            continue
+        slot_id = new_id()
+        slots.append(
+            {
+                "id": slot_id,
+                "election_id": e.id,
+                "member_id": m["id"],
+                "code_hmac": codes.lookup(e.key, codes.derive(e.key, slot_id, 1)),
+                "issue": 1,
+                "channel": channel,
+                "contests": style,
+                "voted": False,
+            }
+        )
+    conn.execute(schema.slot.insert(), slots)
+    cert = {
+        "roll_sha256": _roll_sha256(members),
+        "members": len(members),
+        "eligible": len(eligible),
+        "slots": len(slots),
+        "excluded_by_rule": dict(Counter(r for m in members for r in m["excluded_by"])),
+        "duplicate_emails_sent_by_post": sum(n for n in emails.values() if n > 1),
+        "frozen_at": iso(now()),
+    }
+    conn.execute(
+        update(schema.election)
+        .where(schema.election.c.id == e.id)
+        .values(state="open", roll_sha256=cert["roll_sha256"], roll_certificate=cert)
+    )
+    for s in slots:
+        if s["channel"] == "email":
+            _job(
+                conn,
+                f"mail:{s['id']}:1:code",
+                "mail",
+                {"election": e.id, "slot": s["id"], "issue": 1, "kind": "code"},
+                now(),
+            )
+    _job(conn, f"close:{e.id}:{e.closes_at}", "close", {"election": e.id}, parse_time(e.closes_at))
+    _audit(
+        conn,
+        e.organisation_id,
+        actor,
+        "election opened",
+        {"election": e.id, "roll_sha256": cert["roll_sha256"], "eligible": cert["eligible"]},
+    )
+    return cert
+
+
+# -- voters ---------------------------------------------------------------------------------------
+def public_election(svc: Service, election_id: str) -> dict[str, Any]:
+    """What a voter may see of an election (no key, no roll)."""
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
+        if e is None:
+            raise NotFound("no such election")
+        info = _public_election(e)
+        info["contests"] = _contests(conn, election_id)
+        info["organisation"] = conn.execute(
+            select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
+        ).scalar_one()
+        if e.state == "open":
+            info["turnout"] = _turnout(conn, election_id)
+    return info
+
+
+def _is_open(e: Any) -> bool:
+    # the closing time is checked on every cast: voting stops at the minute even if the
+    # close job runs late
+    return e.state == "open" and now() < parse_time(e.closes_at)
+
+
+def enter_code(svc: Service, election_id: str, typed: str) -> dict[str, Any]:
+    """The slot a code opens (its id and contests), or a refusal that does not say
+    whether the code exists."""
+    code = codes.normalise(typed)
+    if code is None:
+        raise ServiceError("that is not a voting code: check each character and try again")
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
+        if e is None:
+            raise NotFound("no such election")
+        if not _is_open(e):
+            raise NotOpen("voting is not open")
+        s = conn.execute(
+            select(schema.slot).where(
+                schema.slot.c.code_hmac == codes.lookup(e.key, code),
+                schema.slot.c.election_id == election_id,
+            )
+        ).first()
+    if s is None:
+        raise ServiceError("that code is not valid for this election")
+    if s.voted:
+        raise AlreadyVoted("a ballot has already been cast with this code")
+    return {"slot": s.id, "issue": s.issue, "contests": list(s.contests)}
+
+
+def cast(
+    svc: Service,
+    election_id: str,
+    slot_id: str,
+    issue: int,
+    papers: Mapping[str, Any],
+    channel: str = "online",
+) -> str:
+    """Cast one paper; return its tracking code. The slot is marked voted and the ballot
+    put in the box in one transaction; the conditional update is what allows one ballot
+    per slot (a concurrent second cast updates no row and is refused)."""
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
+        if e is None or not _is_open(e):
+            raise NotOpen("voting is not open")
+        s = conn.execute(
+            select(schema.slot.c.contests).where(
+                schema.slot.c.id == slot_id, schema.slot.c.election_id == election_id
+            )
+        ).first()
+        if s is None or set(papers) - set(s.contests):
+            raise ServiceError("this paper holds a contest the voter does not receive")
+        marked = conn.execute(
+            update(schema.slot)
+            .where(
+                schema.slot.c.id == slot_id,
+                schema.slot.c.voted.is_(False),
+                schema.slot.c.issue == issue,
+            )
+            .values(voted=True, voted_channel=channel, voted_day=now().date().isoformat())
+        ).rowcount
+        if marked != 1:
+            raise AlreadyVoted("a ballot has already been cast with this code")
+        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests})
+
+
+def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple[Any, list[str]]:
+    """The marks a form gives for one contest, and the problems with the form's fields
+    (a number that is not one, out of range): those are sent back, never stored."""
+    n = len(contest["candidates"])
+    cid = contest["id"]
+    problems = []
+    if contest["ballot_type"] == "ranked":
+        marks: dict[str, int] = {}
+        for i in range(n):
+            v = form.get(f"c-{cid}-{i}", "").strip()
+            if not v:
+                continue
+            if not v.isdigit() or not 1 <= int(v) <= n:
+                problems.append(
+                    f"{contest['candidates'][i]['name']}: write a number from 1 to {n}, or leave blank"
+                )
+            else:
+                marks[str(i)] = int(v)
+        return marks, problems
+    if contest["ballot_type"] == "yesno":
+        v = form.get(f"c-{cid}", "")
+        return ([int(v)] if v in ("0", "1") else []), problems
+    return sorted(
+        int(v[len(f"c-{cid}-") :])
+        for v in form
+        if v.startswith(f"c-{cid}-")
+        and v[len(f"c-{cid}-") :].isdigit()
+        and int(v[len(f"c-{cid}-") :]) < n
+    ), problems
+
+
+def _ranked_marks(marks: Mapping[str, int]) -> tuple[Any, ...]:
+    by_number: dict[int, list[int]] = {}
+    for i, k in marks.items():
+        by_number.setdefault(k, []).append(int(i))
+    top = max(by_number, default=0)
+    return tuple(
+        None
+        if k not in by_number
+        else (by_number[k][0] if len(by_number[k]) == 1 else tuple(sorted(by_number[k])))
+        for k in range(1, top + 1)
+    )
+
+
+def _ballot_rules(contest: Mapping[str, Any]) -> BallotRules:
+    return BallotRules(**contest["options"].get("ballot_rules", {}))
+
+
+def explain(contest: Mapping[str, Any], marks: Any) -> list[str]:
+    """What the paper will count for, in plain words, under the contest's ballot rules
+    (worked out by the library's own reading of the marks)."""
+    names = [c["name"] for c in contest["candidates"]]
+    kind = contest["ballot_type"]
+    if kind == "ranked":
+        raw = _ranked_marks(marks or {})
+        p = Profile.from_marks(_election_of(contest), {raw: 1}, _ballot_rules(contest))
+        notes = []
+        numbers = Counter((marks or {}).values())
+        for k in sorted(numbers):
+            if numbers[k] > 1:
+                notes.append(f"You gave {numbers[k]} candidates the number {k}.")
+        missing = [k for k in range(1, max(numbers, default=0)) if k not in numbers]
+        if missing:
+            notes.append("You did not use the number " + ", ".join(map(str, missing)) + ".")
+        if p.invalid:
+            reason = next(iter(p.invalid))
+            return notes + [f"This paper will not count for any candidate ({reason})."]
+        counted = [names[i] for i in p.ballots[0]]
+        used = sum(numbers.values())
+        lines = notes + [
+            "Your vote counts for, in this order: "
+            + ", ".join(f"{j}. {n}" for j, n in enumerate(counted, 1))
+        ]
+        if len(counted) < used:
+            lines.append(f"Only {len(counted)} of your {used} preferences will count.")
+        return lines
+    chosen = [names[i] for i in marks or []]
+    limit = contest["max_marks"] or (1 if kind == "yesno" else len(names))
+    if not chosen:
+        return ["You have marked nothing: this paper will count for no one (a blank paper)."]
+    if len(chosen) > limit:
+        return [
+            f"You marked {len(chosen)} but may mark at most {limit}: this paper will not count."
+        ]
+    return ["Your vote counts for: " + ", ".join(chosen) + "."]
+
+
+def _election_of(contest: Mapping[str, Any], title: str = "") -> Election:
+    return Election(
+        candidates=tuple(
+            Candidate(c["name"], c.get("attributes", {})) for c in contest["candidates"]
+        ),
+        seats=contest["seats"],
+        title=title or contest["title"],
+        office=contest["title"],
+    )
+
+
+def _turnout(conn: Connection, election_id: str) -> dict[str, Any]:
+    rows = conn.execute(
+        select(
+            schema.slot.c.channel, schema.slot.c.voted, schema.slot.c.voted_channel, func.count()
+        )
+        .where(schema.slot.c.election_id == election_id)
+        .group_by(schema.slot.c.channel, schema.slot.c.voted, schema.slot.c.voted_channel)
+    ).all()
+    distributed: Counter[str] = Counter()
+    returned: Counter[str] = Counter()
+    for channel, voted, voted_channel, n in rows:
+        distributed[channel] += n
+        if voted:
+            returned[voted_channel] += n
+    return {
+        "slots": sum(distributed.values()),
+        "voted": sum(returned.values()),
+        "distributed_by_channel": dict(distributed),
+        "returned_by_channel": dict(returned),
+    }
+
+
+# -- re-issue and reminders --------------------------------------------------------------------------
+def reissue(svc: Service, actor: Mapping[str, Any], election_id: str, member_number: str) -> str:
+    """Revoke the member's code and issue a new one for the same slot (delivered by the
+    slot's channel). Refused once the member has voted."""
+    _require(actor, MANAGERS)
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        if not _is_open(e):
+            raise NotOpen("voting is not open")
+        row = conn.execute(
+            select(schema.slot)
+            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
+            .where(
+                schema.member.c.election_id == election_id, schema.member.c.number == member_number
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"member {member_number} has no voting slot")
+        if row.voted:
+            raise AlreadyVoted(f"member {member_number} has voted")
+        issue = row.issue + 1
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.id == row.id)
+            .values(issue=issue, code_hmac=codes.lookup(e.key, codes.derive(e.key, row.id, issue)))
+        )
+        if row.channel == "email":
+            _job(
+                conn,
+                f"mail:{row.id}:{issue}:code",
+                "mail",
+                {"election": e.id, "slot": row.id, "issue": issue, "kind": "code"},
+                now(),
+            )
+        _audit(
+            conn,
+            e.organisation_id,
+            actor["email"],
+            "code re-issued",
+            {"election": e.id, "member": member_number, "issue": issue},
+        )
+    return row.channel
+
+
+def remind(svc: Service, actor: Mapping[str, Any], election_id: str) -> int:
+    """Queue a reminder (with the current code) to every email voter who has not voted."""
+    _require(actor, MANAGERS)
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        rows = conn.execute(
+            select(schema.slot.c.id, schema.slot.c.issue).where(
+                schema.slot.c.election_id == election_id,
+                schema.slot.c.voted.is_(False),
+                schema.slot.c.channel == "email",
+            )
+        ).all()
+        n = sum(
+            _job(
+                conn,
+                f"mail:{r.id}:{r.issue}:reminder:{iso(now())[:10]}",
+                "mail",
+                {"election": e.id, "slot": r.id, "issue": r.issue, "kind": "reminder"},
+                now(),
+            )
+            for r in rows
+        )
+        _audit(
+            conn,
+            e.organisation_id,
+            actor["email"],
+            "reminders queued",
+            {"election": e.id, "count": n},
+        )
+    return n
+
+
+def extend(
+    svc: Service, actor: Mapping[str, Any], election_id: str, closes_at: str, reason: str
+) -> None:
+    _require(actor, MANAGERS)
+    new = parse_time(closes_at)
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        if e.state != "open" or new <= parse_time(e.closes_at):
+            raise ServiceError("only an open election's closing time can be put later")
+        conn.execute(
+            update(schema.election).where(schema.election.c.id == e.id).values(closes_at=iso(new))
+        )
+        conn.execute(
+            update(schema.job)
+            .where(schema.job.c.key == f"close:{e.id}:{e.closes_at}")
+            .values(done=True, error="superseded by an extension")
+        )
+        _job(conn, f"close:{e.id}:{iso(new)}", "close", {"election": e.id}, new)
+        conn.execute(
+            schema.incident.insert().values(
+                election_id=e.id,
+                at=iso(now()),
+                kind="extension",
+                text=f"closing time moved from {e.closes_at} to {iso(new)}: {reason}",
+            )
+        )
+        _audit(
+            conn,
+            e.organisation_id,
+            actor["email"],
+            "closing extended",
+            {"election": e.id, "from": e.closes_at, "to": iso(new), "reason": reason},
+        )
+
+
+# -- closing and counting -----------------------------------------------------------------------------
+def close_election(svc: Service, actor: Mapping[str, Any] | None, election_id: str) -> None:
+    """Close (by the clock when ``actor`` is None, or by hand: an early close is logged as
+    an incident) and count."""
+    with svc.engine.begin() as conn:
+        if actor is not None:
+            _require(actor, MANAGERS)
+            e = _election(conn, actor, election_id)
+        else:
+            e = conn.execute(
+                select(schema.election).where(schema.election.c.id == election_id)
+            ).one()
+        if e.state != "open":
+            return
+        early = now() < parse_time(e.closes_at)
+        conn.execute(
+            update(schema.election).where(schema.election.c.id == e.id).values(state="closed")
+        )
+        if actor is not None and early:
+            conn.execute(
+                schema.incident.insert().values(
+                    election_id=e.id,
+                    at=iso(now()),
+                    kind="early close",
+                    text=f"closed by {actor['email']} before the closing time {e.closes_at}",
+                )
+            )
+        _audit(
+            conn,
+            e.organisation_id,
+            actor["email"] if actor else "the clock",
+            "election closed",
+            {"election": e.id},
+        )
+        # the count job is the fallback should the process die before the count below
+        _job(conn, f"count:{e.id}", "count", {"election": e.id}, now())
+    _count(svc, election_id)
+
+
+def _count(svc: Service, election_id: str) -> None:
+    from tallyroom.ballots.formats import write
+    from tallyroom.reports import render
+
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).one()
+        if e.state != "closed":
+            return
+        org = conn.execute(
+            select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
+        ).scalar_one()
+        for c in _contests(conn, election_id):
+            profile = profile_of(c, svc.box.opened(conn, c["id"]), e.title, org, e.closes_at[:10])
+            options = {k: v for k, v in c["options"].items() if k != "ballot_rules"}
+            if c["constraints"]:
+                options["constraints"] = list(c["constraints"])
+            record = tallyroom.count(profile, c["rule_id"], **options)
+            files = {}
+            for fmt in ("blt", "csv"):
+                buf = io.StringIO()
+                try:
+                    write(profile, buf, fmt)
+                    files[fmt] = buf.getvalue()
+                except TallyroomError as err:
+                    files[fmt] = f"# {err}\n"
+            conn.execute(
+                schema.result.insert().values(
+                    contest_id=c["id"],
+                    record_json=render([record], "json"),
+                    html=render([record], "html"),
+                    blt=files["blt"],
+                    csv=files["csv"],
+                )
+            )
+        published = now()
+        conn.execute(
+            update(schema.election)
+            .where(schema.election.c.id == e.id)
+            .values(state="counted", published_at=iso(published))
+        )
+        _audit(conn, e.organisation_id, "the service", "result published", {"election": e.id})
+        _job(
+            conn,
+            f"purge:{e.id}",
+            "purge",
+            {"election": e.id},
+            published + timedelta(days=e.retention_days),
+        )
+
+
+def profile_of(
+    contest: Mapping[str, Any],
+    ballots: Sequence[Any],
+    title: str = "",
+    organisation: str = "",
+    day: str = "",
+) -> Profile:
+    """The contest's papers as a tallyroom Profile, read under its ballot rules."""
+    election = Election(
+        candidates=tuple(
+            Candidate(c["name"], c.get("attributes", {})) for c in contest["candidates"]
+        ),
+        seats=contest["seats"],
+        title=title or contest["title"],
+        organisation=organisation,
+        office=contest["title"],
+        date=day,
+    )
+    if contest["ballot_type"] in ("ranked", "yesno"):
+        raw: Counter[tuple[Any, ...]] = Counter()
+        for b in ballots:
+            raw[_ranked_marks(b) if contest["ballot_type"] == "ranked" else tuple(b or ())] += 1
+        return Profile.from_marks(
+            election, dict(raw), _ballot_rules(contest), source=contest["title"]
+        )
+    limit = contest["max_marks"] or len(contest["candidates"])
+    invalid: Counter[str] = Counter()
+    papers: Counter[tuple[int, ...]] = Counter()
+    for b in ballots:
+        if not b:
+            invalid["blank"] += 1
+        elif len(b) > limit:
+            invalid["more marks than votes allowed"] += 1
+        else:
+            papers[tuple(sorted(b))] += 1
+    return Profile.build(
+        election, papers.items(), kind="approval", invalid=dict(invalid), source=contest["title"]
+    )
+
+
+def result(svc: Service, election_id: str) -> list[dict[str, Any]]:
+    """The published results (anyone may read them once counted)."""
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
+        if e is None or e.state not in ("counted", "purged"):
+            raise NotFound("no published result")
+        out = []
+        for c in _contests(conn, election_id):
+            r = conn.execute(
+                select(schema.result).where(schema.result.c.contest_id == c["id"])
+            ).one()
+            out.append(c | dict(r._mapping))
+    return out
+
+
+# -- the scrutineer's report ---------------------------------------------------------------------------
+def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) -> dict[str, Any]:
+    """What TULRCA 1992 s.52 asks a scrutineer's report to state, from the books."""
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        turnout = _turnout(conn, election_id)
+        reissues = conn.execute(
+            select(func.coalesce(func.sum(schema.slot.c.issue - 1), 0)).where(
+                schema.slot.c.election_id == election_id
+            )
+        ).scalar_one()
+        incidents = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(schema.incident).where(schema.incident.c.election_id == election_id)
+            )
+        ]
+        deliveries = conn.execute(
+            select(schema.delivery.c.kind, schema.delivery.c.outcome, func.count())
+            .where(schema.delivery.c.election_id == election_id)
+            .group_by(schema.delivery.c.kind, schema.delivery.c.outcome)
+        ).all()
+        head = conn.execute(
+            select(schema.audit.c.hash)
+            .where(schema.audit.c.organisation_id == e.organisation_id)
+            .order_by(schema.audit.c.seq.desc())
+            .limit(1)
+        ).scalar_one()
+        ballots_in_box = conn.execute(
+            select(func.count(func.distinct(schema.ballot.c.tracker))).where(
+                schema.ballot.c.contest_id.in_([c["id"] for c in _contests(conn, election_id)])
+            )
+        ).scalar_one()
+        contests = []
+        if e.state in ("counted", "purged"):
+            for c in _contests(conn, election_id):
+                r = conn.execute(
+                    select(schema.result.c.record_json).where(schema.result.c.contest_id == c["id"])
+                ).scalar_one()
+                rec = json.loads(r)
+                contests.append(
+                    {"title": c["title"], "rule": c["rule_id"], "seats": c["seats"], "record": rec}
+                )
+    return {
+        "election": {
+            "id": e.id,
+            "title": e.title,
+            "rule_book": e.rule_book,
+            "opens_at": e.opens_at,
+            "closes_at": e.closes_at,
+            "state": e.state,
+        },
+        "voting_papers_distributed_by_channel": turnout["distributed_by_channel"],
+        "voting_papers_returned_by_channel": turnout["returned_by_channel"],
+        "papers_in_ballot_box": ballots_in_box,
+        "slots_marked_voted": turnout["voted"],
+        "reissued_codes": int(reissues),
+        "deliveries": [{"kind": k, "outcome": o, "count": n} for k, o, n in deliveries],
+        "incidents_and_extensions": incidents,
+        "roll_certificate": e.roll_certificate,
+        "audit_log_head_sha256": head,
+        "contests": contests,
+    }
+
+
+# -- retention ----------------------------------------------------------------------------------------------
+def purge(svc: Service, election_id: str, actor: str = "the retention clock") -> None:
+    """Delete the roll's personal data; slots lose their member link; results, ballots
+    and the audit log stay."""
+    with svc.engine.begin() as conn:
+        e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).one()
+        if e.state != "counted":
+            return
+        n = conn.execute(
+            schema.member.delete().where(schema.member.c.election_id == election_id)
+        ).rowcount
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.election_id == election_id)
+            .values(member_id=None)
+        )
+        conn.execute(
+            update(schema.election).where(schema.election.c.id == e.id).values(state="purged")
+        )
+        _audit(
+            conn,
+            e.organisation_id,
+            actor,
+            "personal data purged",
+            {"election": e.id, "members_deleted": n},
+        )
+
+
+# -- jobs ---------------------------------------------------------------------------------------------------
+def _job(conn: Connection, key: str, kind: str, payload: Mapping[str, Any], when: datetime) -> int:
+    """Queue a job once: a key already queued is left alone (idempotent across restarts)."""
+    if conn.execute(select(schema.job.c.id).where(schema.job.c.key == key)).first():
+        return 0
+    conn.execute(
+        schema.job.insert().values(
+            key=key, kind=kind, payload=dict(payload), run_after=iso(when), done=False, attempts=0
+        )
+    )
+    return 1
+
+
+def run_due_jobs(svc: Service, limit: int = 200) -> int:
+    """Run the jobs that are due; each is marked done in its own transaction after it ran,
+    so a crash in between runs it again (mail then sends the same code again)."""
+    from tallyroom.service import mail
+
+    with svc.engine.begin() as conn:
+        due = conn.execute(
+            select(schema.job)
+            .where(
+                schema.job.c.done.is_(False),
+                schema.job.c.run_after <= iso(now()),
+                schema.job.c.attempts < 5,
+            )
+            .order_by(schema.job.c.run_after, schema.job.c.id)
+            .limit(limit)
+        ).all()
+    ran = 0
+    for j in due:
+        try:
+            if j.kind == "open":
+                with svc.engine.begin() as conn:
+                    e = conn.execute(
+                        select(schema.election).where(schema.election.c.id == j.payload["election"])
+                    ).one()
+                    has_roll = conn.execute(
+                        select(schema.member.c.id)
+                        .where(schema.member.c.election_id == e.id)
+                        .limit(1)
+                    ).first()
+                    if e.state == "draft" and has_roll:
+                        _open(conn, e, "the clock")
+            elif j.kind == "close":
+                close_election(svc, None, j.payload["election"])
+            elif j.kind == "count":
+                _count(svc, j.payload["election"])
+            elif j.kind == "purge":
+                purge(svc, j.payload["election"])
+            elif j.kind == "mail":
+                mail.send_code(svc, j.payload)
+            with svc.engine.begin() as conn:
+                conn.execute(
+                    update(schema.job)
+                    .where(schema.job.c.id == j.id)
+                    .values(done=True, attempts=j.attempts + 1)
+                )
+            ran += 1
+        except Exception as err:  # a failed job is retried, and its error kept for the admin
+            with svc.engine.begin() as conn:
+                conn.execute(
+                    update(schema.job)
+                    .where(schema.job.c.id == j.id)
+                    .values(attempts=j.attempts + 1, error=f"{type(err).__name__}: {err}"[:500])
+                )
+    return ran

@@ -1,0 +1,211 @@
+"""Codes by email (aiosmtplib) and by letter (reportlab, with a segno QR code).
+
+The code is derived from the slot and issue (``codes.derive``), so a mail job run twice
+(after a crash between sending and marking the job done) sends the same code again, never a
+different one. The letter's QR code carries the code in the URL *fragment*
+(``.../vote#CODE``), which browsers do not send to the server, so it never reaches a log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tallyroom.service import codes, schema
+from tallyroom.service.core import Service, _election, _require
+
+
+def vote_url(svc: Service, election_id: str) -> str:
+    return f"{svc.base_url}/e/{election_id}/vote"
+
+
+def _record(
+    conn: Connection,
+    election_id: str,
+    slot_id: str,
+    issue: int,
+    kind: str,
+    channel: str,
+    outcome: str,
+) -> None:
+    if (
+        conn.execute(
+            select(schema.delivery.c.id).where(
+                schema.delivery.c.slot_id == slot_id,
+                schema.delivery.c.issue == issue,
+                schema.delivery.c.kind == kind,
+            )
+        ).first()
+        is None
+    ):
+        conn.execute(
+            schema.delivery.insert().values(
+                election_id=election_id,
+                slot_id=slot_id,
+                issue=issue,
+                kind=kind,
+                channel=channel,
+                outcome=outcome,
+            )
+        )
+
+
+def send_code(svc: Service, job: dict[str, Any]) -> None:
+    import aiosmtplib
+
+    with svc.engine.begin() as conn:
+        row = conn.execute(
+            select(
+                schema.slot.c.issue,
+                schema.slot.c.voted,
+                schema.member.c.name,
+                schema.member.c.email,
+                schema.election.c.key,
+                schema.election.c.title,
+                schema.election.c.closes_at,
+                schema.election.c.state,
+            )
+            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
+            .join(schema.election, schema.election.c.id == schema.slot.c.election_id)
+            .where(schema.slot.c.id == job["slot"])
+        ).first()
+    # a superseded issue, a voter who has voted, or a closed election: nothing to send
+    if row is None or row.issue != job["issue"] or row.state != "open":
+        return
+    if job["kind"] == "reminder" and row.voted:
+        return
+    code = codes.derive(row.key, job["slot"], job["issue"])
+    msg = EmailMessage()
+    msg["From"] = svc.mail_from
+    msg["To"] = row.email
+    msg["Subject"] = ("Reminder: " if job["kind"] == "reminder" else "") + f"Your vote: {row.title}"
+    msg.set_content(
+        f"Dear {row.name},\n\nYou may vote in {row.title} until {row.closes_at}.\n\n"
+        f"Go to {vote_url(svc, job['election'])}\nand enter your voting code:\n\n"
+        f"    {codes.display(code)}\n\nThe code is yours alone: do not pass it on.\n"
+        + ("A code sent to you earlier no longer works.\n" if job["issue"] > 1 else "")
+    )
+    outcome = "sent"
+    if svc.smtp is not None:
+        try:
+            asyncio.run(
+                aiosmtplib.send(
+                    msg,
+                    hostname=svc.smtp[0],
+                    port=svc.smtp[1],
+                    start_tls=False,
+                    use_tls=False,
+                    timeout=30,
+                )
+            )
+        except aiosmtplib.SMTPRecipientsRefused:
+            outcome = "bounced"  # recorded; the member's code can go by post on re-issue
+    elif svc.outbox is not None:
+        svc.outbox.mkdir(parents=True, exist_ok=True)
+        (svc.outbox / f"{job['slot']}-{job['issue']}-{job['kind']}.eml").write_bytes(bytes(msg))
+    with svc.engine.begin() as conn:
+        _record(conn, job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+
+
+def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
+    """A PDF with one letter per postal voter who has not voted (current codes)."""
+    import segno
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    _require(actor, ("administrator", "returning_officer"))
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        rows = conn.execute(
+            select(
+                schema.slot.c.id,
+                schema.slot.c.issue,
+                schema.member.c.name,
+                schema.member.c.address,
+                schema.member.c.number,
+            )
+            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
+            .where(
+                schema.slot.c.election_id == election_id,
+                schema.slot.c.channel == "post",
+                schema.slot.c.voted.is_(False),
+            )
+            .order_by(schema.member.c.number)
+        ).all()
+        buf = io.BytesIO()
+        pdf = Canvas(buf, pagesize=A4)
+        pdf.setTitle(f"Voting letters: {e.title}")
+        for r in rows:
+            code = codes.derive(e.key, r.id, r.issue)
+            url = f"{vote_url(svc, election_id)}#{code}"
+            y = 270 * mm
+            pdf.setFont("Helvetica", 11)
+            for line in [r.name, *(r.address or "").split(";")]:
+                pdf.drawString(25 * mm, y, line.strip())
+                y -= 5 * mm
+            pdf.setFont("Helvetica-Bold", 14)
+            pdf.drawString(25 * mm, 215 * mm, e.title)
+            pdf.setFont("Helvetica", 11)
+            pdf.drawString(25 * mm, 205 * mm, f"Vote at {vote_url(svc, election_id)}")
+            pdf.drawString(25 * mm, 199 * mm, f"by {e.closes_at}, with this code:")
+            pdf.setFont("Courier-Bold", 14)
+            pdf.drawString(25 * mm, 189 * mm, codes.display(code))
+            qr = io.BytesIO()
+            segno.make(url, error="m").save(qr, kind="png", scale=4, border=2)
+            qr.seek(0)
+            pdf.drawImage(ImageReader(qr), 140 * mm, 180 * mm, 45 * mm, 45 * mm)
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(
+                25 * mm,
+                175 * mm,
+                "Or scan the square: it opens the ballot with the code filled in.",
+            )
+            pdf.showPage()
+            _record(conn, election_id, r.id, r.issue, "code", "post", "printed")
+        pdf.save()
+    return buf.getvalue()
+
+
+def mail_house_csv(svc: Service, actor: dict[str, Any], election_id: str) -> str:
+    """The postal voters' names, addresses and current codes, for a mail house."""
+    import csv
+
+    _require(actor, ("administrator", "returning_officer"))
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["member", "name", "address", "code", "url"])
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        for r in conn.execute(
+            select(
+                schema.slot.c.id,
+                schema.slot.c.issue,
+                schema.member.c.name,
+                schema.member.c.address,
+                schema.member.c.number,
+            )
+            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
+            .where(
+                schema.slot.c.election_id == election_id,
+                schema.slot.c.channel == "post",
+                schema.slot.c.voted.is_(False),
+            )
+            .order_by(schema.member.c.number)
+        ):
+            code = codes.derive(e.key, r.id, r.issue)
+            w.writerow(
+                [
+                    r.number,
+                    r.name,
+                    r.address,
+                    codes.display(code),
+                    f"{vote_url(svc, election_id)}#{code}",
+                ]
+            )
+    return out.getvalue()

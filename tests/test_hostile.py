@@ -1,0 +1,255 @@
+"""Hostile input (issue 13): no traceback, no hang, no silent loss, nothing a spreadsheet
+or a terminal can be fooled by.  Each test is a reproducer from the fuzzing campaign or the
+issue, refused (or neutralised) as the project promises."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tallyroom import count
+from tallyroom.ballots.candidates_file import read_candidates_file
+from tallyroom.ballots.formats import read
+from tallyroom.ballots.model import Candidate, Election, Profile
+from tallyroom.errors import BallotFileError, ElectionError, RuleError, TallyroomError
+from tallyroom.reports.csv import rows
+from tallyroom.rules.constraints import read_constraints_file
+
+BIG = "9" * 5000  # past Python's 4,300-digit limit on int("...")
+
+
+def _read(fmt: str, text: str | bytes) -> Profile:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    stream = io.BytesIO(data)
+    stream.name = f"ballots.{fmt}"
+    return read(stream, fmt)
+
+
+def _refusal(fmt: str, text: str | bytes) -> BallotFileError:
+    with pytest.raises(BallotFileError) as info:
+        _read(fmt, text)
+    msg = str(info.value)
+    assert "\n" not in msg and "bug in tallyroom" not in msg, msg
+    assert all(unicodedata.category(ch) not in ("Cc", "Cf") for ch in msg), msg
+    return info.value
+
+
+# -- numbers past the int-string limit ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fmt", "text", "line"),
+    [
+        ("blt", f'2 1\n{BIG} 1 2 0\n0\n"a"\n"b"\n', 2),
+        ("csv", f"Rank 1,Weight\na,{BIG}\n", 2),
+        (
+            "json",
+            '{"format": "tallyroom.ballots/1", "candidates": ["a", "b"], "seats": 1,\n'
+            f'"ballots": [{{"ranking": ["a"], "weight": {BIG}}}]}}',
+            2,
+        ),
+        (
+            "preflib",
+            f"# NUMBER ALTERNATIVES: 2\n# ALTERNATIVE NAME 1: a\n"
+            f"# ALTERNATIVE NAME 2: b\n{BIG}: 1,2\n",
+            4,
+        ),
+        ("stv", f"seats=1\ncandidate=a A\ncandidate=b B\nballots=1\n{BIG}X a b\nend\n", 5),
+    ],
+)
+def test_numbers_past_the_int_string_limit_refused_at_their_line(
+    fmt: str, text: str, line: int
+) -> None:
+    err = _refusal(fmt, text)
+    assert err.line == line
+    assert "4,300 digits" in str(err)
+
+
+# -- tiny headers asking for unbounded memory ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("fmt", "text", "what"),
+    [
+        ("blt", "1000000000 1\n1 1 0\n0\n", "candidates"),
+        (
+            "preflib",
+            "# NUMBER ALTERNATIVES: 1000000000\n# ALTERNATIVE NAME 1: a\n1: 1\n",
+            "alternatives",
+        ),
+        (
+            "votekit-csv",
+            "VoteKit RankProfile\nCandidates\n(a:a),(b:b)\nMax Ranking Length\n"
+            "100000000\nIncludes Voter Set\nFalse\nBreak Indices\nFalse\n=======\n"
+            "Ranking_1,&,Weight,&\na,&,1,&\n",
+            "ranking length",
+        ),
+    ],
+)
+def test_tiny_headers_cannot_ask_for_unbounded_memory(fmt: str, text: str, what: str) -> None:
+    err = _refusal(fmt, text)
+    assert err.line is not None
+    assert what in str(err)
+
+
+def test_dev_zero_as_blt_ends() -> None:
+    # before: read the endless device whole; a subprocess, so that a regression fails
+    # instead of hanging the test run
+    proc = subprocess.run(
+        [sys.executable, "-m", "tallyroom.cli", "inspect", "/dev/zero", "--input-format", "blt"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "longer than 1 MiB" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_big_blt_with_no_end_line_refused_without_the_careful_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tallyroom.ballots.formats import blt
+
+    path = tmp_path / "noend.blt"
+    body = b"1 1 2 3\n" * 300_000  # 2.4 MB: the fast path's size
+    path.write_bytes(b"3 1\n" + body)
+
+    def careful(*args: object, **kwargs: object) -> Profile:
+        raise AssertionError("a file with no end line was read again line by line")
+
+    monkeypatch.setattr(blt, "read_blt_careful", careful)
+    with pytest.raises(BallotFileError) as info:
+        blt.read_blt(str(path))
+    assert info.value.line == 300_002  # the end of the file, as the careful reader says
+    assert "end-of-ballots line" in str(info.value)
+
+
+# -- candidate names ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("names", "line", "what"),
+    [
+        (['""', '"Al"'], 4, "empty"),
+        (['"Bob\u202eevil"', '"Al"'], 4, "U+202E"),
+        (['"Bob\u200b"', '"Al"'], 4, "U+200B"),
+        (['"Al"', '"Bob\x1b[31m"'], 5, "0x1b"),
+        (['"Bob"', '"BOB"'], 5, "only in case or Unicode form"),
+        (['"Zo\u00eb"', '"Zoe\u0308"'], 5, "only in case or Unicode form"),
+    ],
+)
+def test_bad_candidate_names_refused_at_their_line(names: list[str], line: int, what: str) -> None:
+    err = _refusal("blt", "2 1\n1 1 2 0\n0\n" + "\n".join(names) + "\n")
+    assert err.line == line
+    assert what in str(err)
+
+
+def test_newline_in_a_name_refused_from_json_and_csv() -> None:
+    err = _refusal(
+        "json",
+        '{"format": "tallyroom.ballots/1",\n "candidates": ["a\\nb", "c"], "seats": 1, '
+        '"ballots": []}',
+    )
+    assert err.line == 2
+    err = _refusal("csv", 'Rank 1,Rank 2\n"a\nb",c\n')
+    assert err.line == 2
+    err = _refusal(
+        "preflib",
+        "# NUMBER ALTERNATIVES: 2\n# ALTERNATIVE NAME 1: a\u202eb\n"
+        "# ALTERNATIVE NAME 2: c\n1: 1,2\n",
+    )
+    assert err.line == 2
+
+
+def test_election_refuses_look_alikes_and_index_folds_case() -> None:
+    with pytest.raises(ElectionError, match="only in case"):
+        Election((Candidate("Bob"), Candidate("BOB")), seats=1)
+    with pytest.raises(ElectionError, match="printable"):
+        Election((Candidate(""), Candidate("Al")), seats=1)
+    e = Election((Candidate("Zo\u00eb"), Candidate("Al")), seats=1)
+    assert e.index("zoe\u0308") == 0  # the NFD form finds the NFC name
+
+
+def test_real_mojibake_names_still_read() -> None:
+    # a 2022 Scottish ward file read as Latin-1: "OisÃ\xadn" (Oisín) must stay readable
+    p = _read("blt", '2 1\n1 1 2 0\n0\n"Ois\u00c3\u00adn"\n"Al"\n')
+    assert p.election.names[0] == "Ois\u00c3\u00adn"
+
+
+# -- error messages ----------------------------------------------------------------------------
+def test_messages_cap_what_they_quote_and_escape_controls() -> None:
+    err = _refusal("blt", "2 1\n1 " + "x" * 1_000_000 + '\u202e 0\n0\n"a"\n"b"\n')
+    assert len(str(err)) < 1000
+    err = BallotFileError("f\u202e.blt", 1, None, "a\x1bb", "c")
+    assert "\\u202e" in str(err) and "\\x1b" in str(err)
+    assert str(ElectionError("x\ny")) == "x\\x0ay"
+
+
+# -- side files ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "content",
+    [b"name,gender\nAl\xe9,f\n", b'name,gender\n"Al,f\n', b"name,gender\nAl\x00,f\n"],
+)
+def test_candidates_file_refused_cleanly(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "cands.csv"
+    path.write_bytes(content)
+    with pytest.raises(TallyroomError) as info:
+        read_candidates_file(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("c.csv", b"attribute,value,min\ngender,f\xe9,1\n"),
+        ("c.csv", b'gender,min\n"f,1\n'),
+        ("c.toml", b"constraint = [1, 2]\n"),
+        ("c.toml", b"x = '\xff'\n"),
+        ("c.toml", b"[[constraint]]\nattribute = 'g'\nvalue = 'f'\nmin = " + b"9" * 5000),
+        ("c.csv", b"attribute,value,min\ngender,f," + b"9" * 5000 + b"\n"),
+    ],
+)
+def test_constraints_file_refused_cleanly(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(TallyroomError) as info:
+        read_constraints_file(path)
+    assert str(path) in str(info.value)
+    assert len(str(info.value)) < 400
+
+
+# -- output a spreadsheet can be fooled by -------------------------------------------------------
+def test_csv_result_neutralises_formulas_but_keeps_negative_numbers() -> None:
+    names = ['=HYPERLINK("http://x","click")', "+1", "-Dee", "@SUM(A1)", "Al"]
+    e = Election(tuple(Candidate(n) for n in names), seats=2)
+    ballots = [((0, 4), 5), ((1,), 4), ((2,), 3), ((3,), 2), ((4,), 1)]
+    record = count(Profile.build(e, ballots), "scottish-stv")
+    text = rows(record)
+    import csv
+
+    table = list(csv.DictReader(io.StringIO(text)))
+    cells = {r["candidate"] for r in table}
+    assert '\'=HYPERLINK("http://x","click")' in cells
+    assert {"'+1", "'-Dee", "'@SUM(A1)", "Al"} <= cells
+    for r in table:
+        for key in ("source", "method", "action", "subjects", "candidate", "status"):
+            assert not r[key].startswith(("=", "+", "-", "@", "\t", "\r")), r
+    # a transfer out of an excluded candidate is a negative number, and stays one
+    assert any(r["transfer"].startswith("-") and r["transfer"][1:2].isdigit() for r in table)
+
+
+def test_bidi_names_cannot_reach_the_sheets() -> None:
+    with pytest.raises(ElectionError):
+        Election((Candidate("Bob\u202eevil"), Candidate("Al")), seats=1)
+
+
+# -- big weights under Meek -----------------------------------------------------------------------
+@pytest.mark.parametrize("weight", [18_446_744_074, 2**63 - 1])
+def test_meek_big_weights_refused_naming_the_limit_or_counted_exactly(weight: int) -> None:
+    e = Election((Candidate("A"), Candidate("B"), Candidate("C")), seats=1)
+    p = Profile.build(e, [((0, 1), weight), ((1,), 5), ((2, 0), 3)])
+    with pytest.raises(RuleError, match="at most 9,223,372,036 papers"):
+        count(p, "meek-stv")
+    # A has a majority of first preferences by any count
+    exact = count(p, "meek-stv", arithmetic="exact", quota_form="exact")
+    assert exact.elected == ("A",)
