@@ -163,9 +163,10 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
 
 
 def article(
-    record: CountRecord, number: int, source_hash: str | None = None, *, level: int = 2
+    record: CountRecord, number: int, source_hash: str | None = None, *, heading: str = ""
 ) -> tuple[str, dict]:
-    """One count's section of the page, and the data its script draws."""
+    """One count's section of the page, and the data its script draws; ``heading`` (else
+    the election's name) heads it."""
     if source_hash and not record.source_sha256:
         from dataclasses import replace
 
@@ -177,7 +178,7 @@ def article(
     threshold = threshold_word(record)
     out: list[str] = []
     out.append(f'<article class="count" id="{prefix}" aria-labelledby="{prefix}-h">')
-    out.append(f'<h2 id="{prefix}-h">{_e(election_name(record))}</h2>')
+    out.append(f'<h2 id="{prefix}-h">{_e(heading or election_name(record))}</h2>')
     details = election_details(record)
     if details:
         out.append(f'<p class="election">{_e(details)}</p>')
@@ -249,6 +250,8 @@ def article(
             "to those who received them, to non-transferable and to rounding loss."
             "</figcaption></figure>"
             f'<p class="no-flow" hidden>No votes move at this {word}.</p>'
+            f'<p class="narrow-note">On a narrow screen the flow diagram gives way to the '
+            f"sentence above; every figure is in the {word} table.</p>"
             "</section>"
         )
 
@@ -262,8 +265,8 @@ def article(
                 charts.add(
                     journey_figure(record, places),
                     f"Line chart of each candidate's votes across the {word}s. " + " ".join(words),
-                    f"Each candidate's votes at the end of each {word}, each line labelled with "
-                    f"the candidate's name at its end; the dashed line is the {threshold}. The "
+                    f"Each candidate's votes at the end of each {word}, each line in its own "
+                    f"colour and symbol; the dashed line is the {threshold}. The "
                     f"same journeys in words follow, and every figure is in the {word} table.",
                 )
             )
@@ -311,7 +314,6 @@ def article(
     out.append(f"SHA-256 of the ballot file: {_e(record.source_sha256 or 'not known')}</p>")
     out.append(f'<script type="application/json" class="tallyroom-data">{script_json(data)}')
     out.append("</script></article>")
-    del level
     return "\n".join(out), data
 
 
@@ -467,7 +469,9 @@ def page(
     articles = []
     for k, r in enumerate(records):
         digest = r.source_sha256 or source_sha256(r.source)
-        articles.append(article(r, k + 1, digest)[0])
+        # a page of one count has the election's name as its h1: the article says what it is
+        head = f"Result of the count ({r.title})" if len(records) == 1 else ""
+        articles.append(article(r, k + 1, digest, heading=head)[0])
     if len(records) == 1:
         r = records[0]
         name = election_name(r)

@@ -234,7 +234,7 @@ def sankey_label(record: CountRecord, index: int, places: int) -> str:
 
 def journey_figure(record: CountRecord, places: int) -> dict[str, Any]:
     """Each candidate's votes across the stages, one line each (each its own colour and
-    symbol, labelled at its end), with the quota."""
+    symbol, none repeated), with the quota."""
     stages = [s for s in record.stages if s.totals]
     quotas = [quota_at(record, s) for s in stages]
     every = [Fraction(v) for s in stages for v in s.totals.values()]
@@ -250,18 +250,14 @@ def journey_figure(record: CountRecord, places: int) -> dict[str, Any]:
         traces.append(
             {
                 "type": "scatter",
-                "mode": "lines+markers+text",
+                "mode": "lines+markers",
                 "name": chart_text(n),
                 "x": xs,
                 "y": [float(v / scale) for v in ys],
                 "customdata": [fmt(v, places) for v in ys],
-                "text": [""] * (len(xs) - 1) + [chart_text(n)],
-                "textposition": "middle right",
-                "textfont": {"size": 10, "color": palette[k]},
                 "hovertemplate": chart_text(n) + "<br>%{x}: %{customdata}<extra></extra>",
                 "line": {"color": palette[k], "width": 2},
                 "marker": {"symbol": k % 24, "size": 7},
-                "cliponaxis": False,
             }
         )
     word = stage_word(record)

@@ -90,6 +90,15 @@ def first_votes(record: CountRecord) -> tuple[str, dict[str, Fraction]]:
     return "", {}
 
 
+def _several_votes(record: CountRecord) -> bool:
+    """Whether each paper may give several votes (a block vote's poll): shares are then
+    of the papers, not of the votes."""
+    return any(
+        is_number(s.extra.get("votes_per_voter")) and s.extra["votes_per_voter"] > 1
+        for s in record.stages
+    )
+
+
 def declaration_table(record: CountRecord, places: int) -> str:
     """Each candidate's votes, share, result and the stage it came at, in ballot order."""
     label, votes = first_votes(record)
@@ -100,13 +109,16 @@ def declaration_table(record: CountRecord, places: int) -> str:
             at.setdefault(n, ("Elected", s.number))
         for n in s.excluded:
             at.setdefault(n, ("Eliminated" if is_rounds(record) else "Excluded", s.number))
-    total = sum(votes.values(), Fraction(0))
+    passed = {e.candidate for s in record.stages for e in s.events if e.kind == "passed over"}
+    per_paper = _several_votes(record)
+    total = Fraction(record.valid) if per_paper else sum(votes.values(), Fraction(0))
+    share = "Share of papers" if per_paper else "Share"
     multi_stage = sum(1 for s in record.stages if s.totals) > 1
     caption = "Declaration of result"
     out = [scroll_region(caption), f'<table class="declaration"><caption>{_e(caption)}</caption>']
     out.append('<thead><tr><th scope="col">Candidate</th>')
     if votes:
-        out.append(f'<th scope="col">{_e(label)}</th><th scope="col">Share</th>')
+        out.append(f'<th scope="col">{_e(label)}</th><th scope="col">{share}</th>')
     out.append('<th scope="col">Result</th>')
     if multi_stage:
         out.append(f'<th scope="col">At {word}</th>')
@@ -120,6 +132,8 @@ def declaration_table(record: CountRecord, places: int) -> str:
             status, number = "Elected", None
         else:
             status, number = "Not elected", None
+        if n in passed and status == "Not elected":
+            status = "Not elected: passed over to meet the rules on seats"
         cls = ' class="elected"' if status == "Elected" else ""
         out.append(f'<tr{cls}><th scope="row">{_e(n)}</th>')
         if votes:

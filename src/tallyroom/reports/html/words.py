@@ -196,7 +196,8 @@ def stage_in_words(record: CountRecord, index: int, places: int, detail: bool = 
 
     s = record.stages[index]
     word = stage_word(record).capitalize()
-    parts = [f"{word} {s.number}: {stage_name(record, s)}."]
+    rounds = is_rounds(record)
+    parts = [f"{word} {s.number}." if rounds else f"{word} {s.number}: {stage_name(record, s)}."]
     changes = stage_changes(record, index)
     if s.transfer_value is not None and s.action == "surplus":
         parts.append(f"Transfer value {fmt(s.transfer_value, places)}.")
@@ -226,6 +227,15 @@ def stage_in_words(record: CountRecord, index: int, places: int, detail: bool = 
     for k, v in s.extra.items():
         if not rich(v):
             parts.append(f"{_title(k)}: {cell(v, places)}.")
+    if rounds:
+        # a round's result comes after its count: who was eliminated (or elected) at its end
+        reasons = {e.candidate: e.reason for e in s.events}
+        for n in s.excluded:
+            why = f" ({reasons[n]})" if reasons.get(n) else ""
+            parts.append(f"{n} eliminated{why}.")
+        for n in s.elected:
+            why = f" ({reasons[n]})" if reasons.get(n) else ""
+            parts.append(f"{n} elected{why}.")
     return " ".join(parts)
 
 
