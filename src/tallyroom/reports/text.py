@@ -112,7 +112,7 @@ def _declaration(record: CountRecord, width: int) -> list[str]:
     """Each candidate's votes, share, result and stage, in ballot order (as official
     declarations list them)."""
     from tallyroom.reports.html.tables import first_votes
-    from tallyroom.reports.html.words import fmt, is_rounds, percent, stage_word
+    from tallyroom.reports.html.words import fmt, is_rounds, percent, seats_won, stage_word
 
     places = _places(record)
     label, votes = first_votes(record)
@@ -131,6 +131,7 @@ def _declaration(record: CountRecord, width: int) -> list[str]:
     if several:
         total = Fraction(record.valid)
     word = stage_word(record)
+    won = seats_won(record)
     rows = []
     for n in record.candidates:
         if n in record.withdrawn:
@@ -141,6 +142,8 @@ def _declaration(record: CountRecord, width: int) -> list[str]:
             result, number = "elected", ""
         else:
             result, number = ("passed over" if n in passed else "not elected"), ""
+        if won is not None:
+            result, number = ("elected" if won.get(n) else "no seat"), str(won.get(n, 0))
         v = votes.get(n)
         rows.append(
             (
@@ -153,11 +156,11 @@ def _declaration(record: CountRecord, width: int) -> list[str]:
         )
     multi = sum(1 for s in record.stages if s.totals) > 1
     heads = (
-        "Candidate",
+        "Party" if won is not None else "Candidate",
         (label or "Votes") if votes else "",
         ("Share of papers" if several else "Share") if votes else "",
         "Result",
-        word.capitalize() if multi else "",
+        "Seats" if won is not None else (word.capitalize() if multi else ""),
     )
     widths = [max(len(r[k]) for r in [heads, *rows]) for k in range(5)]
     fixed = sum(widths[1:]) + 8
@@ -188,6 +191,7 @@ def _declaration(record: CountRecord, width: int) -> list[str]:
 def sheet(record: CountRecord, width: int = WIDTH) -> str:
     from tallyroom.reports.html.words import (
         below_quota_in_words,
+        elected_in_words,
         election_details,
         election_name,
         final_round_in_words,
@@ -205,7 +209,7 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
         out.extend(textwrap.wrap(details, width=width) or [details])
     out.append("")
     out.append("Declaration of result")
-    out.extend(_wrap("Elected:", _names(list(record.elected)) or "nobody", width))
+    out.extend(_wrap("Elected:", elected_in_words(record), width))
     out.extend(_wrap("Rule:", f"{record.method} ({record.title}; {record.rule_text})", width))
     out.append(f"Seats:        {record.seats}")
     out.append(f"Ballots read: {_papers(record.ballots_read)}")
@@ -296,6 +300,20 @@ def _extras(record: CountRecord, width: int) -> list[str]:
     steps): name-to-value tables and single values; a matrix is left to JSON and HTML."""
     places = _places(record)
     out: list[str] = []
+    for key, value in record.extra.items():
+        # seats per party and constituency: a line per constituency
+        if (
+            key != "seats"
+            and hasattr(value, "items")
+            and value
+            and all(hasattr(v, "items") for v in value.values())
+        ):
+            out.append("")
+            out.append(key.replace("_", " ").capitalize() + ":")
+            for row, inner in value.items():
+                won = sum(v for v in inner.values() if isinstance(v, int))
+                items = ", ".join(f"{k} {_value(v, places)}" for k, v in inner.items())
+                out.extend(_wrap("", f"{row} ({won}): {items}", width, indent=2))
     for s in record.stages:
         if s.totals:
             continue

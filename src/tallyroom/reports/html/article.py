@@ -36,6 +36,7 @@ from tallyroom.reports.html.tables import (
 )
 from tallyroom.reports.html.words import (
     below_quota_in_words,
+    elected_in_words,
     election_details,
     election_name,
     figure_places,
@@ -43,7 +44,6 @@ from tallyroom.reports.html.words import (
     fmt,
     fmt_count,
     is_rounds,
-    join,
     journeys_in_words,
     option_in_words,
     other_decisions_in_words,
@@ -119,7 +119,7 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
     out = [f'<section class="declaration" aria-labelledby="{prefix}-result">']
     out.append(f'<h3 id="{prefix}-result">Declaration of result</h3>')
     seats = f"{record.seats} seat" + ("s" if record.seats != 1 else "")
-    elected = join(list(record.elected)) or "nobody"
+    elected = elected_in_words(record)
     out.append(
         f'<p class="summary"><strong>Elected: {_e(elected)}</strong> '
         f"({_e(seats)} to fill; counted under {_e(record.title)}).</p>"

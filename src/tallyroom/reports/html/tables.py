@@ -27,6 +27,7 @@ from tallyroom.reports.html.words import (
     fmt_signed,
     is_rounds,
     percent,
+    seats_won,
     stage_name,
     stage_word,
     statuses,
@@ -87,6 +88,14 @@ def first_votes(record: CountRecord) -> tuple[str, dict[str, Fraction]]:
         if isinstance(scores, Mapping) and all(is_number(v) for v in scores.values()):
             return "Votes", {str(n): Fraction(v) for n, v in scores.items()}
         break
+    # a party list counted constituency by constituency: each party's votes in all of them
+    parts = [s.extra["votes"] for s in record.stages if isinstance(s.extra.get("votes"), Mapping)]
+    if parts and all(is_number(v) for p in parts for v in p.values()):
+        summed: dict[str, Fraction] = {}
+        for p in parts:
+            for n, v in p.items():
+                summed[str(n)] = summed.get(str(n), Fraction(0)) + Fraction(v)
+        return "Votes", summed
     return "", {}
 
 
@@ -110,17 +119,20 @@ def declaration_table(record: CountRecord, places: int) -> str:
         for n in s.excluded:
             at.setdefault(n, ("Eliminated" if is_rounds(record) else "Excluded", s.number))
     passed = {e.candidate for s in record.stages for e in s.events if e.kind == "passed over"}
+    won = seats_won(record)
     per_paper = _several_votes(record)
     total = Fraction(record.valid) if per_paper else sum(votes.values(), Fraction(0))
     share = "Share of papers" if per_paper else "Share"
     multi_stage = sum(1 for s in record.stages if s.totals) > 1
     caption = "Declaration of result"
     out = [scroll_region(caption), f'<table class="declaration"><caption>{_e(caption)}</caption>']
-    out.append('<thead><tr><th scope="col">Candidate</th>')
+    out.append(f'<thead><tr><th scope="col">{"Party" if won is not None else "Candidate"}</th>')
     if votes:
         out.append(f'<th scope="col">{_e(label)}</th><th scope="col">{share}</th>')
     out.append('<th scope="col">Result</th>')
-    if multi_stage:
+    if won is not None:
+        out.append('<th scope="col">Seats</th>')
+    elif multi_stage:
         out.append(f'<th scope="col">At {word}</th>')
     out.append("</tr></thead><tbody>")
     for n in record.candidates:
@@ -134,14 +146,18 @@ def declaration_table(record: CountRecord, places: int) -> str:
             status, number = "Not elected", None
         if n in passed and status == "Not elected":
             status = "Not elected: passed over to meet the rules on seats"
-        cls = ' class="elected"' if status == "Elected" else ""
+        cls = ' class="elected"' if status == "Elected" or (won or {}).get(n) else ""
         out.append(f'<tr{cls}><th scope="row">{_e(n)}</th>')
         if votes:
             v = votes.get(n)
             out.append(f'<td class="num">{_e(fmt(v, places)) if v is not None else ""}</td>')
             out.append(f'<td class="num">{_e(percent(v, total)) if v is not None else ""}</td>')
+        if won is not None:
+            status = "Elected" if won.get(n) else "No seat"
         out.append(f"<td>{_e(status)}</td>")
-        if multi_stage:
+        if won is not None:
+            out.append(f'<td class="num">{won.get(n, 0)}</td>')
+        elif multi_stage:
             out.append(f'<td class="num">{number if number is not None else ""}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")

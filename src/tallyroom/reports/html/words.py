@@ -8,7 +8,7 @@ places of the JSON contract, so that the page and ``result.json`` agree digit fo
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from tallyroom.numbers import format_decimal
@@ -395,3 +395,24 @@ OPTION_WORDS = {
 
 def option_in_words(key: str) -> str:
     return OPTION_WORDS.get(key, key.replace("_", " ").strip().capitalize())
+
+
+def seats_won(record: CountRecord) -> dict[str, int] | None:
+    """Seats per party, for a party-list count (its record's ``seats``), else None."""
+    seats = record.extra.get("seats")
+    if (
+        isinstance(seats, Mapping)
+        and seats
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in seats.values())
+    ):
+        return {str(k): int(v) for k, v in seats.items()}
+    return None
+
+
+def elected_in_words(record: CountRecord) -> str:
+    """Who was elected: the names in order, or for a party list each party's seats."""
+    won = seats_won(record)
+    if won is not None:
+        ranked = sorted(((p, k) for p, k in won.items() if k), key=lambda x: -x[1])
+        return _join([f"{p} {k} seat{'s' if k != 1 else ''}" for p, k in ranked]) or "nobody"
+    return _join(list(record.elected)) or "nobody"
