@@ -266,8 +266,14 @@ def count(
     from tallyroom.rules import count as run
     from tallyroom.rules import get
 
+    if fmt == "html" and not output and _stdout_is_terminal():
+        raise click.UsageError(
+            "an HTML report is a file of several megabytes: write it with -o FILE.html "
+            "(or redirect the output to a file)"
+        )
     rule = get(method)
     rules = _rules(overvote, skipped_ranks, duplicates)
+    party_of: dict[str, str] = {}
     options: dict[str, Any] = {"seed": seed}
     if tie_fallback:
         options["tie_fallback"] = tie_fallback
@@ -287,6 +293,10 @@ def count(
     sharded = dask_address is not None
     # with --dask all the files are one sharded ballot set: one profile, one count
     for path in files[:1] if sharded else files:
+        table = None if sharded else _vote_table(path, input_format)
+        if table is not None:  # a party-list table of several constituencies
+            records.append(_count_vote_table(table, rule, seats, options))
+            continue
         bar = _Progress("reading")
         if sharded:
             from tallyroom.ballots.formats.fastblt import keep_freed_memory
@@ -308,21 +318,88 @@ def count(
             from tallyroom.ballots.candidates_file import with_candidates_file
 
             profile = with_candidates_file(profile, candidates_file)
+        for c in profile.election.candidates:
+            if c.attributes.get("party"):
+                party_of[c.name] = c.attributes["party"]
         if countback:
             from tallyroom.rules.stv.countback import countback as run_countback
 
             records.append(run_countback(profile, rule.id, countback, **options))
         else:
             bar = _Progress(f"counting {profile.unique:,} unique ballots")
-            records.append(run(profile, rule.id, **options))
+            run_options = _list_options(options) if rule.family == "list" else options
+            records.append(run(profile, rule.id, **run_options))
             bar.done()
         if audit_dir:
             from tallyroom.reports.audit import bundle_dir, write_bundle
 
             write_bundle(bundle_dir(audit_dir, path, len(files)), profile, records[-1], options)
-    if fmt == "json" and len(records) > 1:
-        fmt = "jsonl"
-    _emit(render(records, fmt), output)
+    _emit(render(records, fmt, party_of=party_of), output)
+
+
+def _vote_table(path: str, input_format: str | None):  # type: ignore[no-untyped-def]
+    """The party-list vote table at ``path`` when it has several constituencies (counted
+    constituency by constituency), else None (a file read into one profile)."""
+    from tallyroom.ballots.votetable import file_looks_like_votetable, read_votetable
+
+    if input_format not in (None, "votetable"):
+        return None
+    if input_format is None and not file_looks_like_votetable(path):
+        return None
+    table = read_votetable(path)
+    return table if len(table.constituencies) > 1 else None
+
+
+def _count_vote_table(table: Any, rule: Any, seats: int | None, options: dict[str, Any]) -> Any:
+    """Seats to constituencies (``--option apportionment=hare-lr``, or a
+    ``constituency;seats`` file as ``--option constituency_seats=FILE``), the national
+    threshold, then the rule within each constituency."""
+    from tallyroom.ballots.votetable import read_seats_table
+    from tallyroom.rules.lists import count_table
+
+    if rule.family != "list":
+        raise click.UsageError(
+            f"{table.source} is a party-list vote table: count it with a list rule "
+            "(dhondt, sainte-lague, modified-sainte-lague, hare-lr, droop-lr), not "
+            f"{rule.id}"
+        )
+    opts = dict(options)
+    apportionment: Any = opts.pop("apportionment", "hare-lr")
+    if "constituency_seats" in opts:
+        apportionment = read_seats_table(str(opts.pop("constituency_seats")))
+        seats = seats or sum(apportionment.values())
+    if seats is None:
+        raise click.UsageError(f"{table.source}: a vote table holds no seat count: give --seats N")
+    return count_table(
+        table,
+        rule.id,
+        seats,
+        apportionment=apportionment,
+        **_list_options(opts),
+    )
+
+
+def _list_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``coalition_thresholds=2:7%,4:10%`` (parties in a coalition: its threshold) as a
+    mapping; the other options as given."""
+    out = dict(options)
+    ct = out.get("coalition_thresholds")
+    if isinstance(ct, str):
+        parsed: dict[int, str] = {}
+        for item in ct.split(","):
+            size, sep, share = item.partition(":")
+            if not sep or not size.strip().isdigit():
+                raise click.BadParameter(
+                    f"coalition_thresholds={ct!r}: expected SIZE:SHARE,... such as 2:7%,4:10%",
+                    param_hint="--option",
+                )
+            parsed[int(size)] = share.strip()
+        out["coalition_thresholds"] = parsed
+    return out
+
+
+def _stdout_is_terminal() -> bool:
+    return bool(sys.stdout.isatty())
 
 
 class _Progress:

@@ -70,6 +70,8 @@ class Format:
     sniff: Callable[[bytes], bool] | None = None
     #: readers of binary containers (Excel) need a path, not a stream
     needs_path: bool = False
+    #: its candidates are parties, each of which may win several seats
+    parties: bool = False
 
 
 _REGISTRY: dict[str, Format] = {}
@@ -176,6 +178,9 @@ def detect(source: Source) -> tuple[Format, Source]:
         ext = os.path.splitext(os.fspath(source))[1].lower().lstrip(".")
         for fmt in _REGISTRY.values():
             if ext and ext in fmt.extensions and fmt.reader is not None:
+                # a party-list vote table is semicolon-separated text, often named .csv
+                if fmt.name == "csv" and _module_votetable().file_looks_like_votetable(source):
+                    return _REGISTRY["votetable"], source
                 return fmt, source
     head, source = _head(source)
     for fmt in _REGISTRY.values():
@@ -257,13 +262,13 @@ def read(
         ) from bug
     e = profile.election
     if seats is not None and e.seats != seats:
-        if seats > len(e.candidates):
+        if seats > len(e.candidates) and not fmt.parties:
             raise ElectionError(
                 f"{profile.source or _display(path)}: {seats} seats for {len(e.candidates)} "
                 "candidates; there cannot be more seats than candidates"
             )
         profile = profile.with_election(e.with_changes(seats=seats))
-    if profile.election.seats > len(profile.election.candidates):
+    if profile.election.seats > len(profile.election.candidates) and not fmt.parties:
         raise ElectionError(
             f"{profile.source or _display(path)}: {profile.election.seats} seats for "
             f"{len(profile.election.candidates)} candidates; there cannot be more seats than candidates"
@@ -391,6 +396,10 @@ def _lazy(name: str, function: str) -> Callable[..., Any]:
     return call
 
 
+def _module_votetable() -> Any:
+    return import_module("tallyroom.ballots.votetable")
+
+
 def _read_blt(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
     profile: Profile = read_blt(src, rules or BallotRules())
     return profile  # seats override applied by read()
@@ -481,6 +490,19 @@ register(
         _csv_reader("votekit"),
         None,
         _sniff_votekit,
+    )
+)
+register(
+    Format(
+        "votetable",
+        "party-list vote table, semicolon-separated: party;<constituency>... with a row per "
+        "party, or party;coalition;votes[;seats] rows; --seats required; read only",
+        ("votes",),
+        lambda s, r, n: _module_votetable().read_profile(s, r, n),
+        None,
+        lambda head: _module_votetable().looks_like_votetable(head),
+        needs_path=True,
+        parties=True,
     )
 )
 register(
