@@ -7,7 +7,8 @@ line and exits non-zero, never with a traceback::
     ├── BallotFileError      a file could not be read (file, line, column, found, expected)
     ├── ElectionError        an impossible election (more seats than candidates, unknown name)
     ├── RuleError            an unknown rule or option, or options that contradict each other
-    └── CountError           the count itself failed a check (books did not balance)
+    ├── CountError           the count itself failed a check (books did not balance)
+    └── RecordError          a count record (``tallyroom.result/1`` JSON) that cannot be read
 """
 
 from __future__ import annotations
@@ -95,3 +96,7 @@ class RuleError(TallyroomError):
 
 class CountError(TallyroomError):
     """A count that failed one of its own checks; this is a bug, please report it."""
+
+
+class RecordError(TallyroomError):
+    """A count record that cannot be read back (not a ``tallyroom.result/1`` document)."""

@@ -996,14 +996,13 @@ def _arith(record: CountRecord) -> str:
 def page(records: Sequence[CountRecord], title: str | None = None) -> str:
     """The whole report for one or more counts, as one self-contained HTML document."""
     from tallyroom import __version__
-    from tallyroom.reports.audit import source_sha256
 
     if not records:
         raise ValueError("no count to report")
     heading = title or (
         f"Result: {records[0].title}" if len(records) == 1 else f"Results of {len(records)} counts"
     )
-    articles = [article(r, k + 1, source_sha256(r.source))[0] for k, r in enumerate(records)]
+    articles = [article(r, k + 1, r.source_sha256 or None)[0] for k, r in enumerate(records)]
     nav = ""
     if len(records) > 1:
         nav = (
