@@ -209,7 +209,7 @@ def test_infeasible_refused(specs: list[str], says: str) -> None:
 
 def test_no_attributes_at_all() -> None:
     e = Election((Candidate("A"), Candidate("B")), 1)
-    with pytest.raises(ElectionError, match="give candidates' attributes with --candidates FILE"):
+    with pytest.raises(ElectionError, match="no candidate has any attribute"):
         _bind(["gender=woman:min=1"], e)
 
 
