@@ -161,13 +161,15 @@ def count_outcome(
 ) -> Outcome:
     """Count ``profile`` under ``method``; a single-seat rule on a multi-seat election is
     counted for one seat.  Errors become an outcome with ``error`` set."""
-    from tallyroom.rules import count, get
+    from tallyroom.rules import get
+    from tallyroom.rules.request import CountRequest, run_count
 
     rule = get(method)
     single = False
     try:
+        request = CountRequest.from_options(method, options)
         try:
-            record = count(profile, method, **options)
+            record = run_count(profile, request)
         except ElectionError as exc:
             if profile.election.seats == 1 or "one seat" not in str(exc):
                 raise
@@ -180,7 +182,7 @@ def count_outcome(
                 rules=profile.rules,
                 source=profile.source,
             )
-            record = count(one, method, **options)
+            record = run_count(one, request)
             single = True
     except TallyroomError as exc:
         return Outcome(method, rule.title, profile.election.seats, (), {}, {}, error=str(exc))

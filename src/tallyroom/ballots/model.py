@@ -241,8 +241,9 @@ class Profile:
     rules: BallotRules = BallotRules()
     source: str = ""
     #: SHA-256 (hex) of the input as read: the file's bytes, or the canonical ballots when
-    #: the profile came from no file ("" when not known)
-    source_sha256: str = ""
+    #: the profile came from no file ("" when not known); not part of equality: the same
+    #: ballots read by two readers of one file are the same profile
+    source_sha256: str = field(default="", compare=False)
     #: optional prebuilt arrays of the same ballots, for the array engines: (preferences
     #: as an int32 matrix padded with -1 and at least one -1 column, weights as int64).
     #: Only for strict ranked ballots with whole weights; not part of equality.
@@ -380,6 +381,42 @@ class Profile:
             source_sha256=self.source_sha256,
             arrays=self.arrays,
         )
+
+    def canonical_sha256(self) -> str:
+        """SHA-256 (hex) of the ballots in a canonical form, for a profile that came from no
+        file (a ballot box): the candidates, seats, withdrawn, kind, ballot rules, and each
+        unique ballot with its weight, in a fixed order, with the invalid papers by reason.
+
+        Two profiles holding the same papers for the same election have the same digest,
+        whatever order their ballots were merged in.
+        """
+        import hashlib
+        import json
+
+        def mark(m: Any) -> Any:
+            return list(m) if isinstance(m, tuple) else m
+
+        rows = sorted(
+            json.dumps([[mark(m) for m in b], str(w)], separators=(",", ":"))
+            for b, w in zip(self.ballots, self.weights)
+        )
+        e = self.election
+        head = json.dumps(
+            {
+                "candidates": list(e.names),
+                "seats": e.seats,
+                "withdrawn": sorted(e.withdrawn),
+                "kind": self.kind,
+                "rules": self.rules.describe(),
+                "invalid": {k: str(v) for k, v in sorted(self.invalid.items())},
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        h = hashlib.sha256(head.encode("utf-8"))
+        for row in rows:
+            h.update(b"\n" + row.encode("utf-8"))
+        return h.hexdigest()
 
     def same_as(self, other: Profile) -> bool:
         """Same election and the same multiset of ballots (order of unique ballots aside)."""

@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tallyroom.ballots.formats.textio import file_sha256
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 
@@ -46,13 +47,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a file, read in blocks (ballot files can be large)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256_file = file_sha256
 
 
 def source_sha256(source: str) -> str | None:
@@ -101,7 +96,9 @@ def count_settings(
         "withdrawn": list(record.withdrawn),
         "source": {
             "name": record.source or profile.source,
-            "sha256": source_sha256(record.source or profile.source),
+            # the digest taken when the file was read: the bundle is made from the record
+            # and the profile, never from the file again
+            "sha256": profile.source_sha256 or None,
         },
         "ballots": {
             "read": whole(record.ballots_read),

@@ -32,6 +32,7 @@ from importlib import import_module
 from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO
 
+from tallyroom.ballots.formats.textio import with_file_digest
 from tallyroom.ballots.model import BallotRules, Profile
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -273,6 +274,8 @@ def read(
             f"{profile.source or _display(path)}: {profile.election.seats} seats for "
             f"{len(profile.election.candidates)} candidates; there cannot be more seats than candidates"
         )
+    if isinstance(source, (str, os.PathLike)):
+        profile = with_file_digest(profile, source)
     return profile
 
 
