@@ -807,12 +807,12 @@ def article(record: CountRecord, number: int, source_hash: str | None) -> tuple[
     out.append(f'<h2 id="{prefix}-h">{_e(heading)}</h2>')
 
     # the result first: what a member wants to know
-    stage_of = {n: s.number for s in record.stages for n in s.elected}
+    why = record.election_reasons()  # stage and the test met (issue 12; layout: h4)
     out.append(f'<section aria-labelledby="{prefix}-result"><h3 id="{prefix}-result">Result</h3>')
     seats = f"{record.seats} seat" + ("s" if record.seats != 1 else "")
     out.append(f"<p>{_e(seats)} to fill. Elected, in order:</p><ol class=elected>")
     for n in record.elected:
-        at = f" (stage {stage_of[n]})" if n in stage_of else ""
+        at = f" (stage {why[n][0]})" + (f": {why[n][1]}" if why[n][1] else "") if n in why else ""
         out.append(f"<li>{_e(n)}{_e(at)}</li>")
     out.append("</ol>")
     if record.quota is not None:
