@@ -18,6 +18,7 @@ COLUMNS = [
     "transfer",
     "total",
     "status",
+    "reason",
 ]
 
 
@@ -57,6 +58,11 @@ def rows(record: CountRecord, header: bool = True) -> str:
             text_cell(s.action),
             text_cell("; ".join(s.subjects)),
         ]
+        # why a candidate was elected (the test met) or excluded at this stage
+        why: dict[str, list[str]] = {}
+        for e in s.events:
+            if e.reason and e.kind in ("elected", "excluded"):
+                why.setdefault(e.candidate, []).append(e.reason)
         for n in record.candidates:
             if n not in s.totals:
                 continue
@@ -67,9 +73,11 @@ def rows(record: CountRecord, header: bool = True) -> str:
                     format_decimal(s.transfers.get(n, 0), places),
                     format_decimal(s.totals[n], places),
                     status[n],
+                    text_cell("; ".join(why.get(n, ()))),
                 ]
             )
         if s.totals:
-            w.writerow(common + ["(non-transferable)", "", format_decimal(s.exhausted, places), ""])
-            w.writerow(common + ["(rounding loss)", "", format_decimal(s.loss, places), ""])
+            nt = format_decimal(s.exhausted, places)
+            w.writerow(common + ["(non-transferable)", "", nt, "", ""])
+            w.writerow(common + ["(rounding loss)", "", format_decimal(s.loss, places), "", ""])
     return buf.getvalue()

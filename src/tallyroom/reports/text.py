@@ -247,10 +247,12 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     out.extend(_extras(record, width))
     out.append("")
     out.append("Elected, in order:")
-    stage_of = {n: s.number for s in stages for n in s.elected}
+    why = record.election_reasons()
     word = "round" if is_rounds(record) else "stage"
     for k, name in enumerate(record.elected, 1):
-        at = f" ({word} {stage_of[name]})" if name in stage_of else ""
+        at = ""
+        if name in why:
+            at = f" ({word} {why[name][0]})" + (f": {why[name][1]}" if why[name][1] else "")
         out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
     # events other than elections, exclusions and withdrawals: group quotas (guarded,
     # doomed, passed over), deferred surpluses, ...
