@@ -317,9 +317,10 @@ def count(
             records.append(run(profile, rule.id, **options))
             bar.done()
         if audit_dir:
-            from tallyroom.reports.audit import bundle_dir, write_bundle
+            from tallyroom.reports.audit import bundle_dirs, write_bundle
 
-            write_bundle(bundle_dir(audit_dir, path, len(files)), profile, records[-1], options)
+            where = bundle_dirs(audit_dir, files)[len(records) - 1]
+            write_bundle(where, profile, records[-1], options)
     if fmt == "json" and len(records) > 1:
         fmt = "jsonl"
     _emit(render(records, fmt), output)

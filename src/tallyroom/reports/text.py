@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord, TieBreak
 
@@ -147,7 +148,9 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
             out.extend(_wrap("  -", tie_in_words(t), width, indent=4))
     for note in record.notes:
         out.extend(_wrap("Note:", note, width, indent=6))
-    return "\n".join(out) + "\n"
+    # a file name (or anything else from the input) with a bidi override or an ESC in it
+    # must not reorder or recolour what a reader sees: shown escaped, as in messages
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def _value(v: object, places: int) -> str:
@@ -217,6 +220,10 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
     if cur:
         blocks.append(cur)
 
+    # whether a stage moved any votes: once per stage, not once per candidate and stage
+    # (that made the sheet cubic in the candidates)
+    moved_at = [dict(s.transfers) != dict(s.totals) for s in stages]
+
     out: list[str] = []
     out.append("Stages:")
     for s in stages:
@@ -244,8 +251,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
             for i in block:
                 s = stages[i]
                 mark = "*" if n in s.elected else " "
-                moved = dict(s.transfers) != dict(s.totals)
-                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved else ""
+                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved_at[i] else ""
                 has_transfer = has_transfer or bool(t)
                 line1 += (t + " ").rjust(widths[i])
                 total = _fmt(s.totals[n], places) + mark if n in s.totals else " "
