@@ -331,11 +331,10 @@ def count(
         records.append(run_count(profile, request))
         bar.done()
         if audit_dir:
-            from tallyroom.reports.audit import bundle_dir, write_bundle
+            from tallyroom.reports.audit import bundle_dirs, write_bundle
 
-            write_bundle(
-                bundle_dir(audit_dir, path, len(files)), profile, records[-1], request.given()
-            )
+            where = bundle_dirs(audit_dir, files)[len(records) - 1]
+            write_bundle(where, profile, records[-1], request.given())
     _emit(render(records, fmt, party_of=party_of), output)
 
 

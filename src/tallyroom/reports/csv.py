@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord
 
@@ -32,8 +33,11 @@ def text_cell(value: str) -> str:
     OWASP's guidance on CSV injection: a cell beginning ``=``, ``+``, ``-``, ``@``, tab or
     carriage return is prefixed with a single quote, so ``=HYPERLINK(...)`` as a
     candidate's name is shown, not run.  Numbers are written as numbers (a negative
-    transfer keeps its sign) and never pass through here.
+    transfer keeps its sign) and never pass through here.  Control and bidirectional
+    characters (a file name with U+202E in it) are shown escaped, as in messages, so that
+    a cell cannot reorder what a reader of the sheet sees.
     """
+    value = printable(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

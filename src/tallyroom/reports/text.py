@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord, TieBreak
 
@@ -283,7 +284,9 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
             out.extend(_wrap("Ballot file:", record.source, width))
         if record.source_sha256:
             out.extend(_wrap("SHA-256:", record.source_sha256, width))
-    return "\n".join(out) + "\n"
+    # a file name (or anything else from the input) with a bidi override or an ESC in it
+    # must not reorder or recolour what a reader sees: shown escaped, as in messages
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def _value(v: object, places: int) -> str:
@@ -371,6 +374,10 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
     if cur:
         blocks.append(cur)
 
+    # whether a stage moved any votes: once per stage, not once per candidate and stage
+    # (that made the sheet cubic in the candidates)
+    moved_at = [dict(s.transfers) != dict(s.totals) for s in stages]
+
     out: list[str] = []
     out.append(f"{word}s:")
     for s in stages:
@@ -398,8 +405,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
             for i in block:
                 s = stages[i]
                 mark = "*" if n in s.elected else " "
-                moved = dict(s.transfers) != dict(s.totals)
-                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved else ""
+                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved_at[i] else ""
                 has_transfer = has_transfer or bool(t)
                 line1 += (t + " ").rjust(widths[i])
                 total = _fmt(s.totals[n], places) + mark if n in s.totals else " "

@@ -26,7 +26,7 @@ from tallyroom.rules._support import (
     tiebreaker,
 )
 from tallyroom.rules._tally import ranked
-from tallyroom.rules.ties import TIE_KEYS, TieBreaker, break_by_history
+from tallyroom.rules.ties import TIE_KEYS, History, TieBreaker, break_by_history
 
 #: RCTab's name for undeclared write-ins (RCTab always eliminates them first)
 UWI = "Undeclared Write-ins"
@@ -98,7 +98,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     ties = tiebreaker(used, **tie)
     continuing = {i for i in range(n) if i not in used.election.withdrawn}
     stages: list[Stage] = []
-    history: list[dict[str, Fraction]] = []
+    history = History()
     previous: dict[str, Score] | None = None
     elected: list[str] = []
     number = 0

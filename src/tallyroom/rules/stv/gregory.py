@@ -27,7 +27,7 @@ from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
 from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
 from tallyroom.rules.stv.options import STVOptions
-from tallyroom.rules.ties import TieBreaker, resolve
+from tallyroom.rules.ties import History, TieBreaker, resolve
 
 if TYPE_CHECKING:
     from tallyroom.rules.constraints import BoundConstraints, ConstraintSet
@@ -60,7 +60,7 @@ class _State:
     loss: Any
     elected: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # elected, surplus not yet transferred
-    history: list[dict[str, Any]] = field(default_factory=list)  # totals after each stage
+    history: History = field(default_factory=History)  # totals after each stage
 
 
 class GregorySTV:
@@ -92,6 +92,8 @@ class GregorySTV:
             Fixed(options.places) if options.arithmetic == "fixed" else Exact()
         )
         self.election = self.profile.election
+        if isinstance(self.arith, Fixed):
+            _check_weights_fit(self.profile, self.arith)
         self.seats = self.election.seats
         ncand = len(self.election.candidates)
         if self.seats > ncand - len(self.election.withdrawn):
@@ -878,6 +880,43 @@ class GregorySTV:
                 self._note("doomed", i, self.constraints.why_doomed(i, st.elected, hopeful))
         held, self._held_events = self._held_events, []
         return held
+
+
+def _weight_text(w: Fraction) -> str:
+    """A weight as its reader wrote it: a decimal when it has one, else a fraction."""
+    d = w.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d != 1 or len(str(w.denominator)) > 40:
+        return f"{w.numerator}/{w.denominator}"
+    places = 0
+    while (w * 10**places).denominator != 1:
+        places += 1
+    return format_decimal(w, places)
+
+
+def _check_weights_fit(profile: Profile, arith: Fixed) -> None:
+    """Refuse, before counting, a ballot weight the rule's fixed-point arithmetic cannot
+    hold (1/3 of a paper, or 1.000001 under 5 decimals): rounding it at the first stage
+    would change the valid poll without a word, and the books could not balance."""
+    scale = arith.scale
+    for ballot, w in zip(profile.ballots, profile.weights):
+        if isinstance(w, int) or (w * scale).denominator == 1:
+            continue
+        names = profile.election.names
+        first = [
+            "=".join(names[c] for c in p) if isinstance(p, (tuple, frozenset)) else names[p]
+            for p in list(ballot)[:3]
+        ]
+        ranking = ", ".join(first) + (", ..." if len(ballot) > 3 else "") or "no one"
+        kind = "is not a decimal" if "/" in _weight_text(w) else "has more decimals than that"
+        raise RuleError(
+            f"the ballot weight {_weight_text(w)} (papers ranking {ranking}) cannot be held in "
+            f"the rule's arithmetic, fixed point with {arith.places} decimal places: it {kind}, "
+            f"and rounding it would change the valid poll; give weights of at most "
+            f"{arith.places} decimals, or count with --option arithmetic=exact"
+        )
 
 
 def _plain(x: Fraction) -> str:

@@ -31,7 +31,7 @@ from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.stv.gregory import BallotArrays
-from tallyroom.rules.ties import TieBreaker, resolve, tie_breaker_for
+from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
 
@@ -411,7 +411,7 @@ class MeekSTV:
         )
         elected: list[int] = []
         stages: list[Stage] = []
-        history: list[dict[str, Any]] = []
+        history = History()
         prev_totals = {nm: zero for nm in self.names}
         number = 0
         quota = self._quota(valid)
