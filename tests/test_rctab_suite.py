@@ -45,14 +45,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "convertToRctabCvrFromCdf": NO_WRITER + "RCTab CSV",
     "convertToRctabCvrFromDominion": NO_WRITER + "RCTab CSV; " + NO_READER + "Dominion",
     "convertToRctabCvrFromEss": NO_WRITER + "RCTab CSV",
-    "nistXmlCdf2": NO_READER + "NIST CDF XML",
-    "unisynXmlCdfCityTaxCollector": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCityMayor": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCityCouncilMember": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCityChiefOfPolice": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCityCoroner": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCountySheriff": NO_READER + "NIST CDF XML (Unisyn)",
-    "unisynXmlCdfCountyCoroner": NO_READER + "NIST CDF XML (Unisyn)",
     "testClearBallotKansasPrimary": NO_READER + "Clear Ballot CSV",
     "testClearBallotInlineComma": NO_READER + "Clear Ballot CSV",
     "testHartTravisCountyOfficers": NO_READER + "Hart Verity XML",
@@ -99,9 +91,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "continueUntilTwoThresholdFreeze": "continue_until_two: threshold and rounds (issue 12)",
     "overvoteExhaustIfMultipleContinuingTest": "exhaust-if-multiple-continuing revives papers "
     "exhausted in an earlier round (issue 12)",
-    "testTiebreakSeed": "a final two-way tie: RCTab draws a winner (java.util.Random, reproduced "
-    "here), irv draws the candidate to exclude, so the same draw elects the other",
-    "treatBlankAsUndeclaredWriteInTest": "as testTiebreakSeed: B and C tie in the final round",
     "test2018MaineGovPrimaryDem": "its CVR (2018_maine_governor_primary_cvr.xlsx) is not in the "
     "corpus (too large)",
 }

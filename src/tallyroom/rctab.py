@@ -388,9 +388,23 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
             )
         else:
+            if file_path.suffix.lower() == ".xml":
+                from tallyroom.ballots.formats.cdf_xml import read_cdf_xml
+
+                p = read_cdf_xml(
+                    file_path,
+                    ballot_rules,
+                    contest=str(src.get("contestId") or "") or None,
+                    max_rankings=max_rankings,
+                    aliases=alias,
+                    overvote_label=str(src.get("overvoteLabel") or "") or None,
+                    uwi_label=uwi_label or None,
+                )
+                profiles.append(p)
+                continue
             if file_path.suffix.lower() != ".json":
                 raise RctabConfigError(
-                    path, f"{where}.filePath", file_path.name, "a NIST CDF JSON file (XML: not yet)"
+                    path, f"{where}.filePath", file_path.name, "a NIST CDF file (.json or .xml)"
                 )
             from tallyroom.ballots.cdf import read_cdf_json
 
@@ -432,7 +446,10 @@ def _merge(
     """The sources' papers as one profile over the config's candidates (UWI last)."""
     all_names = list(names)
     for p in profiles:
-        for n in p.election.names:
+        marked = {c for b in p.ballots for x in b for c in (x if isinstance(x, tuple) else (x,))}
+        for i, n in enumerate(p.election.names):
+            if n not in all_names and i not in marked and n != UWI:
+                continue  # a candidate of the file no paper marks: RCTab does not ask for it
             if n not in all_names:
                 if n != UWI:
                     raise RctabConfigError(
@@ -446,7 +463,7 @@ def _merge(
     merged: dict[tuple, Weight] = {}
     invalid: dict[str, Weight] = {}
     for p in profiles:
-        remap = [at[n] for n in p.election.names]
+        remap = [at.get(n, -1) for n in p.election.names]
         for b, w in zip(p.ballots, p.weights):
             key = tuple(tuple(remap[c] for c in x) if isinstance(x, tuple) else remap[x] for x in b)
             merged[key] = merged.get(key, 0) + w
@@ -493,12 +510,27 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
     names = contest.profile.election.names
     for _ in range(len(names) * 4 + 8):
         try:
-            return count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+            record = count(contest.profile, contest.rule, **opts, decisions=list(drawn))
         except RuleError as e:
             tied = _tied_from(str(e), names)
             if tied is None:
                 raise
             drawn.append(java_pick(tied, rnd))
+            continue
+        if contest.rule == "irv" and drawn and record.ties:
+            # RCTab decides a tie of the last two continuing candidates by drawing the
+            # winner (Tabulator: "selecting winner"); irv asks which of them to exclude
+            last = record.ties[-1]
+            final = set(record.stages[-1].totals)
+            if (
+                last.purpose == "exclusion"
+                and len(last.tied) == 2
+                and set(last.tied) == final
+                and last.chosen == drawn[-1]
+            ):
+                drawn[-1] = next(n for n in last.tied if n != last.chosen)
+                return count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+        return record
     raise RuleError("RCTab random tie-break: more ties than the count can have")
 
 

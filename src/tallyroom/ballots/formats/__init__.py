@@ -541,6 +541,17 @@ register(
         lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
     )
 )
+register(
+    Format(
+        "cdf-xml",
+        "NIST SP 1500-103 cast-vote records, XML, Unisyn's exports too (as RCTab reads them); "
+        "read only",
+        (),
+        lambda s, r, n: _module("cdf_xml").read_cdf_xml(s, r or BallotRules(), seats=n or 1),
+        None,
+        lambda head: _module("cdf_xml").sniff(head),
+    )
+)
 
 __all__ = [
     "FORMATS",
