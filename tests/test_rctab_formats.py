@@ -83,3 +83,52 @@ def test_cdf_xml_refuses_a_dtd_and_broken_xml(tmp_path: Path) -> None:
     f.write_bytes((CVR % (b"SA", b"1")).replace(b"</CVR>", b"</CVX>"))
     with pytest.raises(BallotFileError, match=r"cvr.xml:7:58: found mismatched tag"):
         read_cdf_xml(f)
+
+
+# -- Dominion -------------------------------------------------------------------------------
+DOMINION = RCTAB / "dominion_wyoming" / "wyoming_input_data"
+
+
+def test_dominion_by_format_detection() -> None:
+    # a CvrExport.json is Dominion's, not tallyroom's JSON: the content decides
+    p = read(DOMINION / "CvrExport.json")
+    want = _expected("dominion_wyoming")
+    assert p.ballots_read == int(want["summary"]["totalNumBallots"]) == 1000
+    assert p.invalid["blank"] == want["summary"]["undervotes"] == 57
+
+
+def test_dominion_partial_count_ballots_left_out() -> None:
+    # Alaska 2024: 197 papers carry contest 7, 73 of them "InvalidContest" (outstack 7)
+    from tallyroom.ballots.formats.dominion import read_dominion
+
+    p = read_dominion(RCTAB / "2024_alaska_dominion" / "partial_cvr", contest="7")
+    want = _expected("2024_alaska_dominion")
+    assert p.ballots_read == int(want["summary"]["totalNumBallots"]) == 124
+
+
+def _copy_export(tmp_path: Path) -> Path:
+    import shutil
+
+    out = tmp_path / "export"
+    shutil.copytree(DOMINION, out)
+    return out
+
+
+def test_dominion_refusals(tmp_path: Path) -> None:
+    from tallyroom.ballots.formats.dominion import read_dominion
+
+    out = _copy_export(tmp_path)
+    with pytest.raises(BallotFileError, match="no contest '99'; expected one contest named"):
+        read_dominion(out, contest="99")
+    doc = json.loads((out / "CvrExport.json").read_text())
+    doc["Sessions"][4]["Original"]["Cards"][0]["Contests"][0]["Marks"][0]["Rank"] = "one"
+    (out / "CvrExport.json").write_text(json.dumps(doc))
+    with pytest.raises(
+        BallotFileError,
+        match=r"CvrExport.json: found Sessions\[4\].Original.Cards\[0\].Contests\[0\].Marks\[0\]"
+        r".Rank: 'one'; expected a rank",
+    ):
+        read_dominion(out, contest="1")
+    (out / "CvrExport.json").write_text('{"Sessions": [')
+    with pytest.raises(BallotFileError, match=r"CvrExport.json:1:15: found Expecting value"):
+        read_dominion(out, contest="1")

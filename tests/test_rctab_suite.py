@@ -49,16 +49,9 @@ KNOWN_FAILURES: dict[str, str] = {
     "testClearBallotInlineComma": NO_READER + "Clear Ballot CSV",
     "testHartTravisCountyOfficers": NO_READER + "Hart Verity XML",
     "testHartCedarParkSchoolBoard": NO_READER + "Hart Verity XML",
-    "testDominionAlaska": NO_READER + "Dominion",
-    "testDominionAlaskaPartialBallot": NO_READER + "Dominion",
-    "testDominionKansas": NO_READER + "Dominion (and its CvrExport.json is not in the corpus)",
-    "testDominionWyoming": NO_READER + "Dominion",
-    "testDominionNoPrecinctData": NO_READER + "Dominion",
-    "multiFileDominionTest": NO_READER + "Dominion",
+    "testDominionKansas": "its CVR (kansas_input_data/CvrExport.json) is not in the corpus (too large)",
     "genericCsvTest": NO_READER + "RCTab generic CSV",
     "csvMissingHeaderTest": NO_READER + "RCTab generic CSV",
-    "tabulateByPrecinctWithoutPrecincts": "refused, but for the Dominion provider, not RCTab's "
-    "reason (tabulateByPrecinct with no precinct column)",
     "maxRankingValidationFails": "refused, but for the generic CSV provider, not RCTab's reason "
     "(a ballot ranking more than maxRankingsAllowed)",
     # rule options tallyroom lacks (refused by name by load_config)

@@ -103,7 +103,7 @@ TIE_MODES = (
     "generatePermutation",
 )
 #: the providers with a reader here (the others are refused by name)
-PROVIDERS = ("ess", "cdf")
+PROVIDERS = ("ess", "cdf", "dominion")
 
 
 class RctabConfigError(BallotFileError):
@@ -364,6 +364,29 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             )
         uwi_label = str(src.get("undeclaredWriteInLabel") or "")
         uwi_declared = uwi_declared or bool(uwi_label)
+        if provider == "dominion":
+            from tallyroom.ballots.formats.dominion import read_dominion
+
+            by_precinct: dict[str, dict[tuple, int]] = {}
+            p = read_dominion(
+                file_path,
+                ballot_rules,
+                contest=str(src.get("contestId") or "") or None,
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+                overvote_label=str(src.get("overvoteLabel") or "") or None,
+                precincts=by_precinct,
+            )
+            if output.get("tabulateByPrecinct") and not by_precinct:
+                raise RctabConfigError(
+                    path,
+                    "outputSettings.tabulateByPrecinct",
+                    f"true, but the CVRs of {file_path.name} name no precinct",
+                    "CVRs with precincts (PrecinctManifest.json), or tabulateByPrecinct false",
+                )
+            profiles.append(p)
+            continue
         if provider == "ess":
             from tallyroom.ballots.formats.ess import read_ess
 

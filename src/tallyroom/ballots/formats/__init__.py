@@ -70,6 +70,8 @@ class Format:
     sniff: Callable[[bytes], bool] | None = None
     #: readers of binary containers (Excel) need a path, not a stream
     needs_path: bool = False
+    #: its content decides before the extension does (a vendor's JSON in a .json file)
+    content_first: bool = False
 
 
 _REGISTRY: dict[str, Format] = {}
@@ -174,6 +176,12 @@ def detect(source: Source) -> tuple[Format, Source]:
     name = _display(source)
     if isinstance(source, (str, os.PathLike)):
         ext = os.path.splitext(os.fspath(source))[1].lower().lstrip(".")
+        first = [f for f in _REGISTRY.values() if f.content_first and f.sniff and f.reader]
+        if first and ext in ("json", "xml"):
+            head, _ = _head(source)
+            for fmt in first:
+                if fmt.sniff(head):  # type: ignore[misc]
+                    return fmt, source
         for fmt in _REGISTRY.values():
             if ext and ext in fmt.extensions and fmt.reader is not None:
                 return fmt, source
@@ -539,6 +547,20 @@ register(
         lambda s, r, n: _module_cdf().read_cdf_json(s, r or BallotRules(), seats=n or 1),
         None,
         lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
+        content_first=True,
+    )
+)
+register(
+    Format(
+        "dominion",
+        "Dominion CVR export (a folder of JSON manifests and CvrExport*.json; give the folder "
+        "or one of its files) as RCTab reads it; read only",
+        (),
+        lambda s, r, n: _module("dominion").read_dominion(s, r or BallotRules(), seats=n or 1),
+        None,
+        lambda head: _module("dominion").sniff(head),
+        needs_path=True,
+        content_first=True,
     )
 )
 register(
