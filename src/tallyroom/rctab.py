@@ -103,7 +103,7 @@ TIE_MODES = (
     "generatePermutation",
 )
 #: the providers with a reader here (the others are refused by name)
-PROVIDERS = ("ess", "cdf", "dominion")
+PROVIDERS = ("ess", "cdf", "dominion", "clearBallot", "hart", "genericCsv")
 
 
 class RctabConfigError(BallotFileError):
@@ -170,9 +170,39 @@ def java_shuffle(items: Sequence[str], rnd: JavaRandom) -> list[str]:
     return out
 
 
-def java_pick(tied: Sequence[str], rnd: JavaRandom) -> str:
-    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``."""
+def java_string_hash(text: str) -> int:
+    """``String.hashCode()``: over UTF-16 code units, ``h = 31 * h + c`` in 32 bits."""
+    h = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_hash_set_order(names: Sequence[str]) -> list[str]:
+    """The iteration order of ``new HashSet<>(names)``: by bucket (the spread hash
+    ``h ^ (h >>> 16)`` masked to the table size), then in the order the names came."""
+    size = 16
+    while size < int(len(names) / 0.75) + 1:
+        size *= 2
+
+    def bucket(n: str) -> int:
+        h = java_string_hash(n)
+        return (h ^ (h >> 16)) & (size - 1)
+
+    return sorted(names, key=bucket)  # sorted() is stable: ties keep the given order
+
+
+def java_pick(tied: Sequence[str], rnd: JavaRandom, *, hash_order: bool = False) -> str:
+    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``.
+
+    ``hash_order``: the order RCTab's ``previousRoundCountsThenRandom`` draws from when the
+    earlier rounds did not part the tied candidates: it looked them up round by round
+    through a ``HashSet`` (Tiebreak.doPreviousRounds), so they come in its iteration order.
+    """
     ordered = sorted(tied)
+    if hash_order:
+        ordered = java_hash_set_order(ordered)
     # the index is floor(d * n) of a double in [0, 1) times an int: exact in binary64
     return ordered[int(rnd.next_double() * len(ordered))]
 
@@ -387,6 +417,40 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 )
             profiles.append(p)
             continue
+        if provider in ("clearBallot", "hart"):
+            if provider == "hart":
+                from tallyroom.ballots.formats.hart import read_hart as reader
+            else:
+                from tallyroom.ballots.formats.clearballot import read_clearballot as reader
+            p = reader(
+                file_path,
+                ballot_rules,
+                contest=str(src.get("contestId") or "") or None,
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+                overvote_label=str(src.get("overvoteLabel") or "") or None,
+            )
+            profiles.append(p)
+            continue
+        if provider == "genericCsv":
+            from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+            p = read_rctab_csv(
+                file_path,
+                ballot_rules,
+                first_vote_column=_int(
+                    path, f"{where}.firstVoteColumnIndex", src.get("firstVoteColumnIndex"), lo=1
+                ),
+                first_vote_row=_int(
+                    path, f"{where}.firstVoteRowIndex", src.get("firstVoteRowIndex"), lo=2
+                ),
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+            )
+            profiles.append(p)
+            continue
         if provider == "ess":
             from tallyroom.ballots.formats.ess import read_ess
 
@@ -538,7 +602,9 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
             tied = _tied_from(str(e), names)
             if tied is None:
                 raise
-            drawn.append(java_pick(tied, rnd))
+            later = not str(e).startswith("stage 1:")  # earlier rounds were compared
+            history = contest.tiebreak == "previousRoundCountsThenRandom" and later
+            drawn.append(java_pick(tied, rnd, hash_order=history))
             continue
         if contest.rule == "irv" and drawn and record.ties:
             # RCTab decides a tie of the last two continuing candidates by drawing the
