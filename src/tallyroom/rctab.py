@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,8 @@ TIE_MODES = (
     "useCandidateOrder",
     "generatePermutation",
 )
+#: rules whose ties are all for exclusion (a tie order is read from its end)
+SINGLE_EXCLUSION = ("irv", "bottoms-up", "multi-pass-irv")
 #: the providers with a reader here (the others are refused by name)
 PROVIDERS = ("ess", "cdf", "dominion", "clearBallot", "hart", "genericCsv")
 
@@ -312,12 +315,15 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             path, f"rules.{field_name}", f"{value!r} ({why})", "a setting tallyroom can count"
         )
 
+    percentage_mode = mode == "bottomsUpUsingPercentageThreshold"
     for key, off in (
         ("minimumVoteThreshold", ("", "0", 0, None)),
         ("stopTabulationEarlyAfterRound", ("", None)),
         ("doesFirstRoundDetermineThreshold", (False, None)),
         ("cutoffElimination", (False, None)),
     ):
+        if key in ("doesFirstRoundDetermineThreshold", "cutoffElimination") and percentage_mode:
+            continue
         if rules.get(key) not in off:
             raise refuse(key, rules.get(key), "not supported yet")
     if tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
@@ -363,12 +369,38 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         for key in ("batchElimination", "continueUntilTwoCandidatesRemain"):
             if rules.get(key):
                 raise refuse(key, True, f"not supported with {mode} yet")
+    elif mode in ("bottomsUp", "bottomsUpUsingPercentageThreshold", "multiPassIrv"):
+        rule = {"multiPassIrv": "multi-pass-irv"}.get(str(mode), "bottoms-up")
+        options["rctab"] = True
+        if mode == "bottomsUp" and seats < 2:
+            raise refuse("numberOfWinners", seats, "bottomsUp fills two seats or more")
+        if mode == "multiPassIrv":
+            if seats < 2:
+                raise refuse("numberOfWinners", seats, "multiPassIrv fills two seats or more")
+            options["batch"] = bool(rules.get("batchElimination"))
+            if rules.get("continueUntilTwoCandidatesRemain"):
+                options["continue_until_two"] = True
+            if tie.startswith("previousRoundCounts"):
+                options["tie_history"] = "backward"
+        if percentage_mode:
+            if seats != 0:
+                raise refuse("numberOfWinners", seats, f"{mode} takes 0 (the threshold decides)")
+            raw = str(rules.get("multiSeatBottomsUpPercentageThreshold", "")).strip()
+            try:
+                pct = Fraction(raw)
+            except (ValueError, ZeroDivisionError):
+                pct = Fraction(-1)
+            if not 0 < pct <= 100:
+                raise refuse("multiSeatBottomsUpPercentageThreshold", raw, "a percentage 1 to 100")
+            options["percentage"] = raw
+            options["first_round_threshold"] = bool(rules.get("doesFirstRoundDetermineThreshold"))
+            options["cutoff"] = bool(rules.get("cutoffElimination"))
     else:
         raise refuse("winnerElectionMode", mode, "not supported yet")
     if tie in ("useCandidateOrder", "generatePermutation"):
         # RCTab elects the earliest and eliminates the latest of the order; tallyroom's
         # order decides for the earliest, so single-winner ties (eliminations) use it reversed
-        options["tie_order"] = order[::-1] if rule == "irv" else order
+        options["tie_order"] = order[::-1] if rule in SINGLE_EXCLUSION else order
     elif tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
         options["tie_fallback"] = "decision"
     else:
@@ -511,7 +543,7 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         names.append(UWI)
         if "tie_order" in options:  # the write-ins come last in RCTab's candidate list
             order = list(options["tie_order"])
-            options["tie_order"] = [UWI, *order] if rule == "irv" else [*order, UWI]
+            options["tie_order"] = [UWI, *order] if rule in SINGLE_EXCLUSION else [*order, UWI]
     profile = _merge(path, profiles, names, excluded, max(seats, 1), ballot_rules, output)
     notes = tuple(
         f"outputSettings.{k} is an output setting; the count does not use it"
@@ -582,22 +614,39 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
     The count runs with the returning officer's decisions as its tie fallback; each time a
     tie needs one, RCTab's draw for it is made and the count is run again with the decisions
     so far (a count with k ties runs k + 1 times; each run is exact and deterministic).
-    ``decisions`` are the operator's answers for stopCountingAndAsk.
+    ``decisions`` are the operator's answers for stopCountingAndAsk.  A multi-pass count
+    (``multiPassIrv``) is one IRV count per seat, RCTab's generator seeded afresh for each.
     """
+    if contest.rule != "multi-pass-irv":
+        return _count_one(contest, contest.profile, contest.rule, decisions)
+    from tallyroom.rules.rctab_modes import combine_passes
+
+    e = contest.profile.election
+    passes: list[CountRecord] = []
+    for _ in range(e.seats):
+        gone = e.withdrawn | {e.index(w) for r in passes for w in r.elected}
+        one = contest.profile.with_election(e.with_changes(seats=1, withdrawn=gone))
+        passes.append(_count_one(contest, one, "irv", decisions))
+    return combine_passes(contest.profile, passes)
+
+
+def _count_one(
+    contest: RctabContest, profile: Profile, rule: str, decisions: Sequence[str]
+) -> CountRecord:
     from tallyroom.rules import count
 
     opts = dict(contest.options)
     if contest.tiebreak not in ("random", "previousRoundCountsThenRandom"):
         if opts.get("tie_fallback") == "decision":
             opts["decisions"] = list(decisions)
-        return count(contest.profile, contest.rule, **opts)
+        return count(profile, rule, **opts)
     assert contest.seed is not None
     rnd = JavaRandom(contest.seed)
     drawn: list[str] = []
-    names = contest.profile.election.names
+    names = profile.election.names
     for _ in range(len(names) * 4 + 8):
         try:
-            record = count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+            record = count(profile, rule, **opts, decisions=list(drawn))
         except RuleError as e:
             tied = _tied_from(str(e), names)
             if tied is None:
@@ -606,7 +655,7 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
             history = contest.tiebreak == "previousRoundCountsThenRandom" and later
             drawn.append(java_pick(tied, rnd, hash_order=history))
             continue
-        if contest.rule == "irv" and drawn and record.ties:
+        if rule == "irv" and drawn and record.ties:
             # RCTab decides a tie of the last two continuing candidates by drawing the
             # winner (Tabulator: "selecting winner"); irv asks which of them to exclude
             last = record.ties[-1]
@@ -618,7 +667,7 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
                 and last.chosen == drawn[-1]
             ):
                 drawn[-1] = next(n for n in last.tied if n != last.chosen)
-                return count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+                return count(profile, rule, **opts, decisions=list(drawn))
         return record
     raise RuleError("RCTab random tie-break: more ties than the count can have")
 
