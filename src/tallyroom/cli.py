@@ -49,6 +49,12 @@ BALLOT_OPTIONS = [
         default=None,
         help="Seats to fill (overrides the file).",
     ),
+    click.option(
+        "--contest",
+        default=None,
+        metavar="NAME",
+        help="The contest to read from a cast-vote-record file of several (its name or id).",
+    ),
 ]
 
 
@@ -64,7 +70,7 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
     return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
 
 
-def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: ignore[no-untyped-def]
+def _read(path: str, fmt: str | None, rules: Any, seats: int | None, contest: str | None = None):  # type: ignore[no-untyped-def]
     from tallyroom.ballots.formats import read
 
     if _fast_read(path):
@@ -72,7 +78,7 @@ def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: i
         from tallyroom.ballots.formats.fastblt import keep_freed_memory
 
         keep_freed_memory()
-    return read(path, fmt, rules=rules, seats=seats)
+    return read(path, fmt, rules=rules, seats=seats, contest=contest)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -90,7 +96,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -107,6 +113,7 @@ def inspect(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None,
 ) -> None:
     """What a ballot file holds: candidates, seats, papers valid and invalid, first preferences."""
     from tallyroom.ballots.inspect import summary, summary_text
@@ -114,7 +121,7 @@ def inspect(
     rules = _rules(overvote, skipped_ranks, duplicates)
     summaries = []
     for path in files:
-        profile = _read(path, input_format, rules, seats)
+        profile = _read(path, input_format, rules, seats, contest)
         summaries.append(summary(profile, source=path))
     if fmt == "jsonl":
         for s in summaries:
@@ -130,7 +137,7 @@ def inspect(
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--method", "-m", "method", required=True, help="Counting rule id (see `tallyroom methods`)."
 )
@@ -259,6 +266,7 @@ def count(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None = None,
     dask_address: str | None = None,
 ) -> None:
     """Count one or more ballot files under a rule; one result per file."""
@@ -321,7 +329,7 @@ def count(
             )
         else:
             with bar.reading(path):
-                profile = _read(path, input_format, rules, seats)
+                profile = _read(path, input_format, rules, seats, contest)
         bar.done()
         profile = request.prepare(profile)
         for c in profile.election.candidates:
@@ -497,7 +505,7 @@ def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
 
 
 @cli.command()
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", type=click.Path())
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.option(
     "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
@@ -512,11 +520,13 @@ def convert(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None,
 ) -> None:
     """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
     from tallyroom.ballots.formats import write
 
-    profile = _read(source, input_format, _rules(overvote, skipped_ranks, duplicates), seats)
+    rules = _rules(overvote, skipped_ranks, duplicates)
+    profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
