@@ -219,3 +219,24 @@ def test_bad_rules_are_refused_when_the_election_is_made(svc, rule, message):
     bad = [dict(CONTESTS[0], electorate=[rule])]
     with pytest.raises(core.ServiceError, match="contest 'Executive', electorate, rule 1"):
         core.create_election(svc, a, spec(bad))
+
+
+@pytest.mark.parametrize(
+    "contest, message",
+    [
+        ({"title": "X", "rule": "no-such-rule", "candidates": ["A", "B"]}, "no-such-rule"),
+        ({"title": "X", "rule": "irv", "seats": 3, "candidates": ["A", "B"]}, "cannot be counted"),
+        (
+            {"title": "X", "rule": "scottish-stv", "seats": 2, "candidates": ["A", "B", "C"],
+             "constraints": ["gender=woman:min=1"]},
+            "cannot be counted",
+        ),
+        ({"title": "X", "rule": "irv", "candidates": ["A"], "ballot_type": "dots"}, "dots"),
+        ({"rule": "irv", "candidates": ["A", "B"]}, "contest 1 needs a title"),
+    ],
+)  # fmt: skip
+def test_a_contest_that_cannot_be_counted_is_refused_when_made(svc, contest, message):
+    a = admin_of(svc)
+    with pytest.raises(core.ServiceError, match=message):
+        core.create_election(svc, a, spec([contest]))
+    assert core.elections(svc, a) == []

@@ -281,10 +281,25 @@ def _election(conn: Connection, actor: Mapping[str, Any], election_id: str) -> A
     return row
 
 
+def _time(text: Any, what: str) -> datetime:
+    try:
+        return parse_time(str(text or ""))
+    except ValueError:
+        raise ServiceError(
+            f"{what}: {text!r} is not a time with its UTC offset (e.g. 2026-12-09T17:00:00+00:00)"
+        ) from None
+
+
 def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]) -> str:
     """An election from a plain description (the JSON API's body; see docs/service.md)."""
     _require(actor, MANAGERS)
-    opens, closes = parse_time(spec["opens_at"]), parse_time(spec["closes_at"])
+    if not isinstance(spec, Mapping) or not str(spec.get("title") or "").strip():
+        raise ServiceError("an election needs a title")
+    for n, c in enumerate(spec.get("contests") or [], 1):
+        if not isinstance(c, Mapping) or not str(c.get("title") or "").strip():
+            raise ServiceError(f"contest {n} needs a title")
+    opens = _time(spec.get("opens_at"), "opens_at")
+    closes = _time(spec.get("closes_at"), "closes_at")
     if closes <= opens:
         raise ServiceError("the election must close after it opens")
     contests = spec.get("contests") or []
@@ -331,24 +346,28 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
                 for x in (c.get("candidates") or ([] if kind != "yesno" else ["Yes", "No"]))
             ]
             rule_id = c.get("rule", "fptp" if kind == "yesno" else "")
-            tallyroom.get(rule_id)  # an unknown rule is refused now, not at the count
-            conn.execute(
-                schema.contest.insert().values(
-                    id=new_id(),
-                    election_id=election_id,
-                    position=position,
-                    title=c["title"],
-                    rule_id=rule_id,
-                    options=dict(c.get("options", {})),
-                    seats=int(c.get("seats", 1)),
-                    ballot_type=kind,
-                    max_marks=c.get("max_marks"),
-                    candidates=candidates,
-                    constraints=list(c.get("constraints", [])),
-                    candidate_order=c.get("candidate_order", "entered"),
-                    electorate=electorates[position] or None,
+            if c.get("candidate_order", "entered") not in ("entered", "alphabetical", "rotated"):
+                raise ServiceError(
+                    f"contest {c['title']!r}: candidate_order expected entered, alphabetical "
+                    "or rotated"
                 )
-            )
+            row = {
+                "id": new_id(),
+                "election_id": election_id,
+                "position": position,
+                "title": c["title"],
+                "rule_id": rule_id,
+                "options": dict(c.get("options", {})),
+                "seats": int(c.get("seats", 1)),
+                "ballot_type": kind,
+                "max_marks": c.get("max_marks"),
+                "candidates": candidates,
+                "constraints": list(c.get("constraints", [])),
+                "candidate_order": c.get("candidate_order", "entered"),
+                "electorate": electorates[position] or None,
+            }
+            _trial_count(row)
+            conn.execute(schema.contest.insert().values(**row))
         _audit(
             conn,
             actor["organisation_id"],
@@ -358,6 +377,31 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
         )
         _job(conn, f"open:{election_id}", "open", {"election": election_id}, opens)
     return election_id
+
+
+def _trial_count(contest: Mapping[str, Any]) -> None:
+    """Count one paper (every candidate, in the order entered) under the contest's rule,
+    options and constraints, so that a rule, option or constraint the library refuses is
+    refused now, when the election is made, not at the close."""
+    n = len(contest["candidates"])
+    if contest["ballot_type"] == "ranked":
+        paper: Any = {str(i): i + 1 for i in range(n)}
+    elif contest["ballot_type"] == "yesno":
+        paper = [0]
+    else:
+        paper = list(range(min(n, contest["max_marks"] or n)))
+    try:
+        profile = profile_of(contest, [paper])
+        tallyroom.count(profile, contest["rule_id"], **_count_options(contest))
+    except (TallyroomError, TypeError, ValueError) as err:
+        raise ServiceError(f"contest {contest['title']!r} cannot be counted: {err}") from None
+
+
+def _count_options(contest: Mapping[str, Any]) -> dict[str, Any]:
+    options = {k: v for k, v in contest["options"].items() if k != "ballot_rules"}
+    if contest["constraints"]:
+        options["constraints"] = list(contest["constraints"])
+    return options
 
 
 def elections(svc: Service, actor: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -966,9 +1010,9 @@ def extend(
     svc: Service, actor: Mapping[str, Any], election_id: str, closes_at: str, reason: str
 ) -> None:
     _require(actor, MANAGERS)
-    new = parse_time(closes_at)
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
+        new = _time(closes_at, "the new closing time")
         if e.state != "open" or new <= parse_time(e.closes_at):
             raise ServiceError("only an open election's closing time can be put later")
         conn.execute(
@@ -1049,10 +1093,7 @@ def _count(svc: Service, election_id: str) -> None:
         ).scalar_one()
         for c in _contests(conn, election_id):
             profile = profile_of(c, svc.box.opened(conn, c["id"]), e.title, org, e.closes_at[:10])
-            options = {k: v for k, v in c["options"].items() if k != "ballot_rules"}
-            if c["constraints"]:
-                options["constraints"] = list(c["constraints"])
-            record = tallyroom.count(profile, c["rule_id"], **options)
+            record = tallyroom.count(profile, c["rule_id"], **_count_options(c))
             files = {}
             for fmt in ("blt", "csv"):
                 buf = io.StringIO()

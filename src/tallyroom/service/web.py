@@ -232,7 +232,10 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         except (core.NotOpen, core.NotFound):
             raise
         except ServiceError as err:
-            return page(request, "code.html", 400, title=f"Vote: {e['title']}", e=e, error=str(err))
+            status = 409 if isinstance(err, core.AlreadyVoted) else 400
+            return page(
+                request, "code.html", status, title=f"Vote: {e['title']}", e=e, error=str(err)
+            )
         request.session.clear()  # the voter's own, fresh session
         request.session.update(voter={"election": eid, **slot})
         return RedirectResponse(f"/e/{eid}/ballot", 303)
