@@ -6,7 +6,6 @@ so that the service keeps them in its own database.
 
 from __future__ import annotations
 
-import secrets as _secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,7 +22,6 @@ from tallyroom.sealed.proofs import (
     encrypt,
     lagrange,
     prove_raweg,
-    reencrypt,
 )
 from tallyroom.sealed.trustees import TrusteeSecret, _sign, _verify
 
@@ -323,22 +321,22 @@ def mix(
     mixer: str,
     mixer_seed: str,
 ) -> dict[str, Any]:
-    """One mixer's shuffle (spec §6 GenShuffle): every ciphertext re-encrypted, then
-    permuted (Fisher--Yates with the system's CSPRNG, spec §6 GenPermutation).
+    """One mixer's shuffle (spec §4.17): every ciphertext re-encrypted and the list permuted
+    (spec §6 GenShuffle), with the Terelius--Wikström proof that it was (GenShuffleProof);
+    the mixer signs input, output and proof, so that the record says who mixed."""
+    from tallyroom.sealed.shuffle import gen_shuffle, gen_shuffle_proof
 
-    ``proof`` is ``None``: the Terelius--Wikström proof of shuffle (spec §6
-    GenShuffleProof, as CHVote and Verificatum) goes there, and is what the mixer signs.
-    """
     y = public_key(G, election)
-    cts = [Ciphertext.from_json(G, c, "ciphertext") for c in ciphertexts]
-    out = [reencrypt(G, y, c, G.random_scalar()) for c in cts]
-    _secrets.SystemRandom().shuffle(out)
-    out_json = [c.to_json(G) for c in out]
-    body = _shuffle_body(fingerprint(election), index, mixer, ciphertexts, out_json, None)
+    phi = fingerprint(election)
+    cts = [Ciphertext.from_json(G, c, f"ciphertexts[{i}]") for i, c in enumerate(ciphertexts)]
+    sh = gen_shuffle(G, y, cts)
+    proof = gen_shuffle_proof(G, cts, sh, y, phi).to_json(G)
+    out_json = [c.to_json(G) for c in sh.ciphertexts]
+    body = _shuffle_body(phi, index, mixer, ciphertexts, out_json, proof)
     return {
         "mixer": mixer,
         "ciphertexts": out_json,
-        "proof": None,
+        "proof": proof,
         "signature": _sign(mixer_seed, body),
     }
 
@@ -346,27 +344,59 @@ def mix(
 def check_shuffle(
     G: Group, election: dict[str, Any], phi: str, inp: list[Any], sh: Any, index: int
 ) -> list[Ciphertext]:
+    """A shuffle's mixer, signature and proof of shuffle (spec §6 CheckShuffleProof) against
+    its input; the output ciphertexts."""
+    from tallyroom.sealed.shuffle import ShuffleProof, check_shuffle_proof
+
     part = f"shuffles[{index}]"
     if not isinstance(sh, dict) or set(sh) != {"mixer", "ciphertexts", "proof", "signature"}:
         raise SealedError(part, "expected {mixer, ciphertexts, proof, signature}")
     keys = {m["name"]: m["key"] for m in election["mixers"]}
     if sh["mixer"] not in keys:
         raise SealedError(part + ".mixer", f"found {sh['mixer']!r}; expected one of {sorted(keys)}")
-    if sh["proof"] is not None:
-        raise SealedError(
-            part + ".proof", "found a shuffle proof; this verifier knows none yet (expected null)"
-        )
     if not isinstance(sh["ciphertexts"], list) or len(sh["ciphertexts"]) != len(inp):
+        n_out = len(sh["ciphertexts"]) if isinstance(sh["ciphertexts"], list) else "?"
         raise SealedError(
             part,
-            f"found {len(sh['ciphertexts'])} ciphertexts; expected {len(inp)} (as many as went in)",
+            f"found {n_out} ciphertexts; expected {len(inp)} (as many as went in)",
         )
     body = _shuffle_body(phi, index, sh["mixer"], inp, sh["ciphertexts"], sh["proof"])
     _verify(keys[sh["mixer"]], body, sh["signature"], part)
-    return [
+    e = [Ciphertext.from_json(G, c, f"{part}.input[{i}]") for i, c in enumerate(inp)]
+    out = [
         Ciphertext.from_json(G, c, f"{part}.ciphertexts[{i}]")
         for i, c in enumerate(sh["ciphertexts"])
     ]
+    if sh["proof"] is None:
+        raise SealedError(part + ".proof", "missing: expected a proof of shuffle (spec §4.17)")
+    proof = ShuffleProof.from_json(G, sh["proof"], len(out), part + ".proof")
+    if not check_shuffle_proof(G, proof, e, out, public_key(G, election), phi):
+        raise SealedError(
+            part + ".proof",
+            "proof of shuffle does not verify (spec §6 CheckShuffleProof): the output is not "
+            "a re-encryption and permutation of the input",
+        )
+    return out
+
+
+def check_shuffles(
+    G: Group, election: dict[str, Any], phi: str, ballots_cts: list[Any], shuffles: Any
+) -> list[Ciphertext]:
+    """The chain of shuffles from the board's ciphertexts: at least two, by two different
+    mixers, each proved against the one before.  Trustees run this before they decrypt: a
+    last "shuffle" that is not one could be a voter's own ciphertext put up for decryption."""
+    if not isinstance(shuffles, list) or len(shuffles) < 2:
+        raise SealedError("shuffles", "expected at least two mixers' shuffles")
+    current, out = ballots_cts, []
+    for i, sh in enumerate(shuffles):
+        out = check_shuffle(G, election, phi, current, sh, i)
+        current = sh["ciphertexts"]
+    mixers = [sh["mixer"] for sh in shuffles]
+    if len(set(mixers)) < 2:
+        raise SealedError(
+            "shuffles", f"found mixers {mixers}; expected at least two different ones"
+        )
+    return out
 
 
 # --- joint decryption (spec §4.18-§4.19) ----------------------------------------------------
