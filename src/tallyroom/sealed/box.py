@@ -48,9 +48,15 @@ def make_election(
     trustees: dict[str, Any],
     board_key: str,
     mixers: Sequence[dict[str, str]],
+    ballot: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The election structure (spec §4.10, with the ranked question spelled out); its
-    fingerprint :func:`fingerprint` goes into every proof."""
+    fingerprint :func:`fingerprint` goes into every proof.
+
+    ``ballot`` says how an opened vector is read and counted (see :func:`count_decoded`):
+    ``{"kind": "ranking"}`` (the default: a strict ranking, anything else invalid) or, for
+    papers as voters marked them, ``{"kind": "ranked" | "approval" | "yesno", "max_marks":
+    int | None, "rules": BallotRules fields, "options": the rule's count options}``."""
     kappa = bits_per_int(G, len(candidates))
     if len(candidates) >= 1 << kappa or kappa * len(candidates) + G.padding > G.embed_bits:
         raise SealedError(
@@ -68,7 +74,21 @@ def make_election(
         "trustees": trustees,
         "board_key": board_key,
         "mixers": [dict(m) for m in mixers],
+        "ballot": _ballot_spec(ballot),
     }
+
+
+BALLOT_KINDS = ("ranking", "ranked", "approval", "yesno")
+
+
+def _ballot_spec(ballot: Any) -> dict[str, Any]:
+    b = {"kind": "ranking", "max_marks": None, "rules": {}, "options": {}, **(ballot or {})}
+    if set(b) != {"kind", "max_marks", "rules", "options"} or b["kind"] not in BALLOT_KINDS:
+        raise SealedError(
+            "election.ballot",
+            f"found {ballot!r}; expected {{kind: {'|'.join(BALLOT_KINDS)}, max_marks, rules, options}}",
+        )
+    return b
 
 
 def fingerprint(election: dict[str, Any]) -> str:
@@ -154,9 +174,27 @@ def cast(
     return {"choices": c.to_json(G), "proof": p.to_json(G)}
 
 
+def cast_vector(G: Group, election: dict[str, Any], v: Sequence[int]) -> dict[str, Any]:
+    """Encrypt a paper as marked: v[c] is the number written against candidate c (ranked
+    papers, 0 = blank; repeats and gaps are kept, to be read under the ballot rules after
+    opening) or 1 for a marked candidate (approval, yes/no).  One ciphertext, whatever v."""
+    n = len(election["candidates"])
+    kappa = election["embedding"]["bits_per_int"]
+    if len(v) != n or not all(isinstance(x, int) and 0 <= x <= n for x in v):
+        raise SealedError("ballot", f"expected {n} numbers from 0 to {n}")
+    m = group_encode(G, kappa, v)
+    y = public_key(G, election)
+    r = G.random_scalar()
+    c = encrypt(G, y, m, r)
+    p = prove_raweg(G, _proof_prefix(fingerprint(election), ""), y, c, r)
+    return {"choices": c.to_json(G), "proof": p.to_json(G)}
+
+
 def tracker(ballot: dict[str, Any]) -> str:
-    """The smart ballot tracker: H_JSON of the whole ballot (spec §4.15)."""
-    return hjson(ballot)
+    """The smart ballot tracker: the SHA-256 of the whole ballot (spec §4.15 hashes it the
+    same way), written in lowercase hex (not Belenios' Base64) so that it reads aloud and
+    survives being typed in any case."""
+    return sha256_hex(ballot)
 
 
 def check_ballot(
@@ -482,9 +520,40 @@ MALFORMED = "sealed ballot not a ranking"
 BLANK = "sealed ballot with no preference"
 
 
-def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[str, Any]:
-    """Count the opened ballots with tallyroom's public API; the result as published."""
-    from tallyroom import Candidate, Election, Profile, count
+def marks_of(election: dict[str, Any], v: Sequence[int]) -> Any:
+    """An opened vector as the paper was marked: ``{str(c): number}`` for ranked papers,
+    the sorted marked candidates for approval and yes/no papers; None when the vector is
+    not a paper of this kind (a hand-made ciphertext: counted as invalid, never dropped)."""
+    n = len(election["candidates"])
+    kind = election["ballot"]["kind"]
+    if len(v) != n or not all(isinstance(x, int) and 0 <= x <= n for x in v):
+        return None
+    if kind == "ranked":
+        return {str(c): x for c, x in enumerate(v) if x}
+    if not all(x in (0, 1) for x in v):
+        return None
+    return [c for c, x in enumerate(v) if x]
+
+
+def ranked_marks(marks: dict[str, int]) -> tuple[Any, ...]:
+    """Numbers written against candidates as the raw ranking ``Profile.from_marks`` reads:
+    position k holds the candidate numbered k+1, a tuple of them when several share it,
+    None when nobody has it."""
+    by_number: dict[int, list[int]] = {}
+    for c, k in marks.items():
+        by_number.setdefault(k, []).append(int(c))
+    return tuple(
+        None
+        if k not in by_number
+        else (by_number[k][0] if len(by_number[k]) == 1 else tuple(sorted(by_number[k])))
+        for k in range(1, max(by_number, default=0) + 1)
+    )
+
+
+def profile_of_decoded(election: dict[str, Any], decoded: list[list[int]]) -> Any:
+    """The opened ballots as a tallyroom Profile, read as the election's ``ballot`` says."""
+    from tallyroom import Candidate, Election, Profile
+    from tallyroom.ballots.model import BallotRules
 
     names = election["candidates"]
     e = Election(
@@ -492,18 +561,46 @@ def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[st
         seats=election["seats"],
         title=election["title"],
     )
+    spec = election["ballot"]
     invalid: Counter[str] = Counter()
-    ballots = []
+    if spec["kind"] == "ranking":
+        ballots = []
+        for v in decoded:
+            r = vector_ranking(v) if all(isinstance(x, int) and x >= 0 for x in v) else None
+            if r is None:
+                invalid[MALFORMED] += 1
+            elif not r:
+                invalid[BLANK] += 1
+            else:
+                ballots.append((r, 1))
+        return Profile.build(e, ballots, invalid=dict(invalid))
+    papers: Counter[Any] = Counter()
     for v in decoded:
-        r = vector_ranking(v) if all(isinstance(x, int) and x >= 0 for x in v) else None
-        if r is None:
+        m = marks_of(election, v)
+        if m is None:
             invalid[MALFORMED] += 1
-        elif not r:
-            invalid[BLANK] += 1
+        elif spec["kind"] == "ranked":
+            papers[ranked_marks(m)] += 1
+        elif spec["kind"] == "yesno":
+            papers[tuple(m)] += 1
+        elif not m:
+            invalid["blank"] += 1
+        elif len(m) > (spec["max_marks"] or len(names)):
+            invalid["more marks than votes allowed"] += 1
         else:
-            ballots.append((r, 1))
-    profile = Profile.build(e, ballots, invalid=dict(invalid))
-    rec = count(profile, election["method"])
+            papers[tuple(m)] += 1
+    if spec["kind"] == "approval":
+        return Profile.build(e, papers.items(), kind="approval", invalid=dict(invalid))
+    return Profile.from_marks(e, dict(papers), BallotRules(**spec["rules"]), invalid=dict(invalid))
+
+
+def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[str, Any]:
+    """Count the opened ballots with tallyroom's public API; the result as published."""
+    from tallyroom import count
+
+    profile = profile_of_decoded(election, decoded)
+    rec = count(profile, election["method"], **election["ballot"]["options"])
+    invalid = {k: int(v) for k, v in profile.invalid.items()}
     return {
         "method": election["method"],
         "seats": election["seats"],

@@ -101,6 +101,7 @@ ELECTION_KEYS = {
     "trustees",
     "board_key",
     "mixers",
+    "ballot",
 }
 
 
@@ -125,6 +126,8 @@ def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
     kappa = election["embedding"]["bits_per_int"]
     if election["embedding"] != {"padding": G.padding, "bits_per_int": box.bits_per_int(G, n)}:
         raise SealedError("election.embedding", "is not the group's")
+    if box._ballot_spec(election["ballot"]) != election["ballot"]:
+        raise SealedError("election.ballot", "expected {kind, max_marks, rules, options}")
 
     stage[0] = "election.trustees"
     params = election["trustees"]
