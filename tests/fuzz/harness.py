@@ -12,7 +12,14 @@ Each input is one of
   PrefLib, ``.stv``, tallyroom JSON, NIST CDF JSON, ES&S ``.xlsx``, candidates and
   constraints files), or
 * a generated file with known totals (random ballots written by tallyroom's writers, then
-  padded with hostile but legal variations), whose profile must give back those totals.
+  padded with hostile but legal variations), whose profile must give back those totals, or
+* an ``--option`` call (``count small.blt -m RULE --option K=V ...`` with odd keys and
+  values) through the command line's own entry point, in about one input in ten.
+
+Every accepted profile that is small (at most 300 unique ballots, 12 candidates) is then
+counted under a rule of one family or another (:data:`COUNT_RULES`): a count that ends in
+anything but a result or a clean refusal is a failure too (``unbalanced`` when the count's
+own check of its books fails).
 
 Outcomes: ``accepted`` (books balanced: ``ballots_read == valid + sum(invalid)``, every
 ballot's candidates in range, every weight positive, and for generated files the known
@@ -22,8 +29,13 @@ tallyroom"), or a failure: ``bug`` (another exception, or a refusal that breaks 
 rules), ``unbalanced``, ``hang`` (over the time bound) and ``memory`` (MemoryError under the
 worker's address-space limit, or the worker killed).
 
-Run ``python tests/fuzz/harness.py --inputs 100000 --jobs 2`` for a long run; the test suite
-runs a short seeded one (``tests/test_fuzz.py``; ``TALLYROOM_FUZZ=N`` makes it N inputs).
+Per format the run reports inputs, outcomes, the inputs over 5 s (``over_5s``, apart from
+hangs, which pass ``--bound``) and the peak resident memory an input of that format took
+the worker to.  A long run, one process, ending by a given time:
+``python tests/fuzz/harness.py --seed 13 --inputs 200000 --bound 30 --until 18:00
+--log fail.jsonl --out result.json``; ``--save N`` writes input N to a file.  The test
+suite runs a short seeded one (``tests/test_fuzz.py``; ``TALLYROOM_FUZZ=N`` makes it N
+inputs).
 """
 
 from __future__ import annotations
