@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile, Weight
+from tallyroom.ballots.model import (
+    NEVER_ELECTED,
+    BallotRules,
+    Candidate,
+    Election,
+    Profile,
+    Weight,
+)
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
 
@@ -170,9 +177,40 @@ def java_shuffle(items: Sequence[str], rnd: JavaRandom) -> list[str]:
     return out
 
 
-def java_pick(tied: Sequence[str], rnd: JavaRandom) -> str:
-    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``."""
+def java_string_hash(s: str) -> int:
+    """``String.hashCode()``: over the UTF-16 code units, signed 32-bit arithmetic."""
+    units = s.encode("utf-16-le")
+    h = 0
+    for k in range(0, len(units), 2):
+        h = (31 * h + int.from_bytes(units[k : k + 2], "little")) & 0xFFFFFFFF
+    return h
+
+
+def java_hash_set_order(names: Sequence[str]) -> list[str]:
+    """The order a ``java.util.HashSet`` of ``names`` iterates in: by bucket (the spread hash
+    ``h ^ (h >>> 16)`` masked by the table size), ties in insertion order.  The table size is
+    ``new HashSet<>(collection)``'s: the power of two at least ``max(n / 0.75 + 1, 16)``."""
+    want = max(int(len(names) / 0.75) + 1, 16)
+    size = 1 << (want - 1).bit_length()
+
+    def bucket(n: str) -> int:
+        h = java_string_hash(n)
+        return (h ^ (h >> 16)) & (size - 1)
+
+    return sorted(names, key=bucket)  # stable: equal buckets keep the insertion order
+
+
+def java_pick(tied: Sequence[str], rnd: JavaRandom, *, after_history: bool = False) -> str:
+    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``.
+
+    ``after_history``: the draw of ``previousRoundCountsThenRandom`` once earlier rounds
+    were compared and left the tie: RCTab draws from the candidates still tied as its
+    ``Tiebreak.doPreviousRounds`` leaves them, in the iteration order of the ``HashSet`` it
+    rebuilt them in (exact for ties of up to 11 candidates, whose sets all have 16
+    buckets), not sorted."""
     ordered = sorted(tied)
+    if after_history:
+        ordered = java_hash_set_order(ordered)
     # the index is floor(d * n) of a double in [0, 1) times an int: exact in binary64
     return ordered[int(rnd.next_double() * len(ordered))]
 
@@ -453,7 +491,10 @@ def _merge(
         for why, w in p.invalid.items():
             invalid[why] = invalid.get(why, 0) + w
     election = Election(
-        candidates=tuple(Candidate(n) for n in all_names),
+        # RCTab's undeclared write-ins can never be elected (Tabulator.identifyWinners)
+        candidates=tuple(
+            Candidate(n, {NEVER_ELECTED: "yes"} if n == UWI else {}) for n in all_names
+        ),
         seats=seats,
         withdrawn=frozenset(at[n] for n in excluded),
         title=str(output.get("contestName") or ""),
@@ -498,7 +539,13 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
             tied = _tied_from(str(e), names)
             if tied is None:
                 raise
-            drawn.append(java_pick(tied, rnd))
+            stage = str(e).partition(":")[0].removeprefix("stage ")
+            after_history = (
+                contest.tiebreak == "previousRoundCountsThenRandom"
+                and stage.isdigit()
+                and int(stage) > 1
+            )
+            drawn.append(java_pick(tied, rnd, after_history=after_history))
     raise RuleError("RCTab random tie-break: more ties than the count can have")
 
 
