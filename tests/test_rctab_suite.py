@@ -46,8 +46,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "convertToRctabCvrFromCdf": NO_WRITER + "RCTab CSV",
     "convertToRctabCvrFromDominion": NO_WRITER + "RCTab CSV; " + NO_READER + "Dominion",
     "convertToRctabCvrFromEss": NO_WRITER + "RCTab CSV",
-    "testClearBallotKansasPrimary": "as testPortlandMayor: Undeclared Write-ins (0 votes) "
-    "eliminated with the batch in round 1 by RCTab, on its own by irv rctab=true (issue 12)",
     "testDominionKansas": "its CVR (kansas_input_data/CvrExport.json) is not in the corpus (too large)",
     # rule options tallyroom lacks (refused by name by load_config)
     "testStopTabulationEarly": "stopTabulationEarlyAfterRound: no rule option yet",
@@ -60,19 +58,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "refused by the election model",
     "testHareQuota": "hareQuota: RCTab's whole threshold is floor(votes / seats) (19,821), "
     "minneapolis-stv's Hare quota form gives floor + 1 (19,822)",
-    # IRV round structure: the counting helper's irv work (issue 12) is not merged yet
-    "testPortlandMayor": "Undeclared Write-ins (0 votes) eliminated with the batch in round 1 "
-    "by RCTab, on its own by irv rctab=true",
-    "testPortlandMayorCodes": "as testPortlandMayor (the same count, candidate codes)",
-    "missingPrecinctExample": "as testPortlandMayor: the write-ins eliminated in the batch",
-    "uwiCannotWinTest": "irv elects Undeclared Write-ins; RCTab never can (issue 12)",
-    "multiSeatUwiTest": "minneapolis-stv eliminates Undeclared Write-ins in another round",
-    "testContinueUntilTwoCandidatesRemain": "continue_until_two round structure (issue 12)",
-    "testContinueUntilTwoCandidatesRemainWithBatchElimination": "continue_until_two with batch "
-    "elimination: round structure (issue 12)",
-    "continueUntilTwoThresholdFreeze": "continue_until_two: threshold and rounds (issue 12)",
-    "overvoteExhaustIfMultipleContinuingTest": "exhaust-if-multiple-continuing revives papers "
-    "exhausted in an earlier round (issue 12)",
     "test2018MaineGovPrimaryDem": "its CVR (2018_maine_governor_primary_cvr.xlsx) is not in the "
     "corpus (too large)",
 }

@@ -31,7 +31,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile, Weight
+from tallyroom.ballots.model import (
+    NEVER_ELECTED,
+    BallotRules,
+    Candidate,
+    Election,
+    Profile,
+    Weight,
+)
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
 
@@ -589,7 +596,10 @@ def _merge(
         for why, w in p.invalid.items():
             invalid[why] = invalid.get(why, 0) + w
     election = Election(
-        candidates=tuple(Candidate(n) for n in all_names),
+        # RCTab's undeclared write-ins can never be elected (Tabulator.identifyWinners)
+        candidates=tuple(
+            Candidate(n, {NEVER_ELECTED: "yes"} if n == UWI else {}) for n in all_names
+        ),
         seats=seats,
         withdrawn=frozenset(at[n] for n in excluded),
         title=str(output.get("contestName") or ""),

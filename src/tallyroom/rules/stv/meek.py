@@ -30,6 +30,7 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.rules._support import refuse_never_elected
 from tallyroom.rules.stv.gregory import BallotArrays
 from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
 
@@ -565,6 +566,7 @@ class MeekSTV:
         notes = []
         if len(elected) < self.seats:
             notes.append(f"only {len(elected)} of {self.seats} seats filled: candidates ran out")
+        refuse_never_elected(self.profile, [self.names[i] for i in elected], self.method)
         return CountRecord(
             method=self.method,
             title=self.title,
