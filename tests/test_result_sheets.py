@@ -385,3 +385,73 @@ def test_a_weight_past_the_largest_float_is_reported() -> None:
     bar = data["stages"][0]["bar"]
     assert bar["layout"]["xaxis"]["title"]["text"].startswith("votes (× 10^")
     assert all(isinstance(x, float) and x < 1e308 for x in bar["data"][0]["x"])
+
+
+# ------------------------------------------------------------------ PDF and Excel
+
+
+def test_pdf_of_an_eleven_stage_ward_has_every_stage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    off = official("glasgow_2017_ward1")
+    assert len(off["stages"]) == 11
+    out = tmp_path / "ward.pdf"
+    blt = SCOT / "ballots" / "glasgow_2017_ward1.blt"
+    code, _, err = run(capsys, "count", blt, "-m", "scottish-stv", "--format", "pdf", "-o", out)
+    assert code == 0, err
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(out).pages]
+    whole = " ".join(pages)
+    # page 1: the election's name and the declaration, with the official figures
+    assert pages[0].startswith("Ward 1 Linn")
+    assert "Declaration of result" in pages[0] and f"Quota {off['quota']}.00000" in pages[0]
+    for n, v in off["stages"][0]["totals"].items():
+        assert f"{n} {v}" in pages[0]
+    # every stage's column on paper, with every official total (the official sheet gives
+    # some at fewer decimals: ours, at 5, cut or rounded to theirs)
+    from tallyroom.numbers import Rounding, format_decimal
+
+    shown = [Fraction(x) for x in re.findall(r"(?<![\d.])\d+\.\d{5}(?![\d])", whole)]
+    from test_scottish_official import TRANSCRIPTION_ERRORS
+
+    for st in off["stages"]:
+        assert f"Stage {st['count']}" in whole
+        for n, v in st["totals"].items():
+            v = TRANSCRIPTION_ERRORS.get(("glasgow_2017_ward1", st["count"], n), v)
+            p = len(v.split(".")[1]) if "." in v else 0
+            assert any(
+                v in (format_decimal(x, p, Rounding.DOWN), format_decimal(x, p)) for x in shown
+            ), (st["count"], v)
+    # the footer: the election, the file's SHA-256, the page number
+    from tallyroom.reports.audit import sha256_file
+
+    digest = sha256_file(blt)
+    for k, text in enumerate(pages, 1):
+        assert digest in text and f"page {k} of {len(pages)}" in text
+
+
+def test_xlsx_stage_sheet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    off = official("aberdeen_2017_ward1")
+    out = tmp_path / "ward.xlsx"
+    blt = SCOT / "ballots" / "aberdeen_2017_ward1.blt"
+    code, _, err = run(capsys, "count", blt, "-m", "scottish-stv", "--format", "xlsx", "-o", out)
+    assert code == 0, err
+    ws = load_workbook(out).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0][0] == "Dyce/Bucksburn/Danestone Ward"
+    head = next(i for i, r in enumerate(rows) if r[1] == "Stage 1: First preferences")
+    sub = rows[head + 1]
+    by_name = {r[0]: r for r in rows[head + 2 :] if r[0]}
+    # the last stage's totals are the official figures
+    last = off["stages"][-1]
+    col = len(sub) - 1 - sub[::-1].index("Total")
+    from tallyroom.numbers import format_decimal
+
+    # a spreadsheet's numbers are binary floats: at the count's five places (the cells'
+    # format) each is the official figure
+    for n, v in last["totals"].items():
+        assert format_decimal(Fraction(str(by_name[n][col])), 5) == v, n
+    assert ws.cell(head + 3, col).number_format == "0.00000"

@@ -190,9 +190,11 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv", "html"]),
+    type=click.Choice(["text", "json", "jsonl", "csv", "html", "pdf", "xlsx"]),
     default="text",
     show_default=True,
+    help="html: the report to pin up; pdf: the A4 sheet (tallyroom[pdf]); xlsx: the "
+    "stage sheet for a spreadsheet. The last three go to a file (-o FILE).",
 )
 @click.option(
     "-o",
@@ -275,10 +277,14 @@ def count(
     from tallyroom.rules import get
     from tallyroom.rules.request import CountRequest, TieRules, run_count
 
-    if fmt == "html" and not output and _stdout_is_terminal():
+    if fmt in ("html", "pdf", "xlsx") and not output and _stdout_is_terminal():
+        what = (
+            "an HTML report is a file of several megabytes"
+            if fmt == "html"
+            else (f"a {fmt.upper()} file is not text")
+        )
         raise click.UsageError(
-            "an HTML report is a file of several megabytes: write it with -o FILE.html "
-            "(or redirect the output to a file)"
+            f"{what}: write it with -o FILE.{fmt} (or redirect the output to a file)"
         )
     _refuse_output_onto_input(output, files)
     rule = get(method)
@@ -343,6 +349,21 @@ def count(
 
             where = bundle_dirs(audit_dir, files)[len(records) - 1]
             write_bundle(where, profile, records[-1], request.given())
+    if fmt in ("pdf", "xlsx"):
+        if fmt == "pdf":
+            from tallyroom.reports.pdf import pdf
+
+            data = pdf(records, party_of=party_of)
+        else:
+            from tallyroom.reports.xlsx import workbook
+
+            data = workbook(records)
+        if output:
+            with open(output, "wb") as f:
+                f.write(data)
+        else:
+            sys.stdout.buffer.write(data)
+        return
     _emit(render(records, fmt, party_of=party_of), output)
 
 

@@ -64,7 +64,7 @@ def whole(x: float) -> str:
 
 
 #: a cell holding a figure (right-aligned, tabular digits); other cells are text
-FIGURE = re.compile(r"[-+]?[\d,]*\.?\d+%?|∞|-|[\d.]+–[\d.]+")
+FIGURE = re.compile(r"[-+]?[\d,]*\.?\d+%?|∞|-|[\d.]+–[\d.]+|[\d,]+ \([\d.]+%\)")
 
 
 def _table(
@@ -98,18 +98,26 @@ def _ordered_groups(first: Mapping[str, float], seats_by: Mapping[str, Mapping[s
 def group_table(
     first: Mapping[str, float], seats_by: Mapping[str, Mapping[str, int]], caption: str
 ) -> str:
-    """Per group: first preferences, their share, and each rule's seats and seat share."""
+    """A column per group; a row of first preferences (votes and share), then a row per
+    rule with its seats and seat share -- narrow enough for a screen however many rules
+    are compared."""
     fp = shares(first)
     groups = _ordered_groups(first, seats_by)
-    headers = ["Group", "First preferences", "First-preference share (%)"]
-    for m in seats_by:
-        headers += [f"{m} seats", f"{m} seat share (%)"]
-    rows = []
-    for g in groups:
-        cells = [whole(first.get(g, 0.0)), pct(fp.get(g, 0.0))]
-        for s in seats_by.values():
-            cells += [str(s.get(g, 0)), pct(shares(s).get(g, 0.0)) if s else "-"]
-        rows.append((g, cells))
+    headers = ["Rule", *groups]
+    rows = [
+        (
+            "First preferences",
+            [f"{whole(first.get(g, 0.0))} ({pct(fp.get(g, 0.0))}%)" for g in groups],
+        )
+    ]
+    for m, s in seats_by.items():
+        sh = shares(s)
+        rows.append(
+            (
+                f"{m} seats",
+                [f"{s.get(g, 0)} ({pct(sh.get(g, 0.0))}%)" if s else "-" for g in groups],
+            )
+        )
     return _table(caption, headers, rows, "groups")
 
 
@@ -133,6 +141,8 @@ def share_bars(
                 "y": [float(y) for y in ys],
                 "text": [pct(y) + "%" for y in ys],
                 "textposition": "outside",
+                # side by side, many bars' labels would overlap: they stand upright
+                "textangle": -90 if len(series) > 3 else 0,
                 "textfont": {"size": 10},
                 "cliponaxis": False,
                 "hovertemplate": chart_text(name) + " · %{x}: %{text}<extra></extra>",

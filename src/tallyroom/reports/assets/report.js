@@ -28,7 +28,9 @@
     if (!narrow()) return f;
     var layout = f.layout || (f.layout = {});
     layout.font = { size: 11 };
-    layout.margin = { l: 4, r: 8, t: 44, b: 40 };
+    var across = f.data.some(function (t) { return t.type === "bar" && t.orientation === "h"; });
+    // names on a horizontal bar chart take their own margin; other charts need their axis
+    layout.margin = { l: across ? 4 : 44, r: 8, t: 44, b: 40 };
     if (layout.title && layout.title.text) layout.title.text = wrap(layout.title.text, 40);
     f.data.forEach(function (t) {
       if (t.type === "bar" && t.orientation === "h") {
@@ -38,6 +40,11 @@
         if (layout.xaxis && layout.xaxis.range) layout.xaxis.range[1] *= 1.5;
       }
     });
+    var grouped = f.data.filter(function (t) { return t.type === "bar" && t.orientation !== "h"; });
+    if (grouped.length > 3) {
+      // too narrow for a label on each of many bars side by side: hover, and the table
+      grouped.forEach(function (t) { t.textposition = "none"; });
+    }
     if (f.data.some(function (t) { return t.type === "scatter"; })) {
       layout.legend = { orientation: "h", y: -0.2, yanchor: "top", font: { size: 10 } };
       layout.height = (layout.height || 460) + 16 * Math.ceil(f.data.length / 2);

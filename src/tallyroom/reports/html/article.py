@@ -177,7 +177,11 @@ def article(
     word = stage_word(record)
     threshold = threshold_word(record)
     out: list[str] = []
-    out.append(f'<article class="count" id="{prefix}" aria-labelledby="{prefix}-h">')
+    out.append(
+        f'<article class="count" id="{prefix}" aria-labelledby="{prefix}-h" '
+        f'data-sha256="{_e(record.source_sha256 or "not known")}" '
+        f'data-election="{_e(election_name(record))}">'
+    )
     out.append(f'<h2 id="{prefix}-h">{_e(heading or election_name(record))}</h2>')
     details = election_details(record)
     if details:
@@ -457,11 +461,14 @@ def page(
     title: str | None = None,
     *,
     party_of: Mapping[str, str] | None = None,
+    charts: bool = True,
+    extra_css: str = "",
 ) -> str:
     """The whole report for one or more counts, as one self-contained HTML document.
 
     Several counts make one page that opens with their summary (who was elected where,
-    the parties' totals); plotly.js is in it once."""
+    the parties' totals); plotly.js is in it once (not at all without ``charts``: a page
+    made for paper by a renderer that runs no script)."""
     if not records:
         raise ValueError("no count to report")
     articles = []
@@ -496,7 +503,9 @@ def page(
             + "</ul></nav>"
         )
         body = council_summary(records, party_of) + "\n" + "\n".join(articles)
-    return document(browser_title, body, heading=heading, nav=nav)
+    return document(
+        browser_title, body, heading=heading, nav=nav, charts=charts, extra_css=extra_css
+    )
 
 
 def report(record: CountRecord) -> str:
