@@ -426,6 +426,9 @@ def election_info(svc: Service, actor: Mapping[str, Any], election_id: str) -> d
         info = _public_election(e)
         info["contests"] = _contests(conn, election_id)
         info["turnout"] = _turnout(conn, election_id)
+        info["organisation"] = conn.execute(
+            select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
+        ).scalar_one()
     return info
 
 
@@ -667,15 +670,23 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
         .where(schema.election.c.id == e.id)
         .values(state="open", roll_sha256=cert["roll_sha256"], roll_certificate=cert)
     )
-    for s in slots:
-        if s["channel"] == "email":
-            _job(
-                conn,
-                f"mail:{s['id']}:1:code",
-                "mail",
-                {"election": e.id, "slot": s["id"], "issue": 1, "kind": "code"},
-                now(),
-            )
+    # the first codes' mail, queued in one statement (a draft has no mail jobs yet: the
+    # keys are new); a restart finds them in the job table and sends each once more at most
+    at = iso(now())
+    mail_jobs = [
+        {
+            "key": f"mail:{s['id']}:1:code",
+            "kind": "mail",
+            "payload": {"election": e.id, "slot": s["id"], "issue": 1, "kind": "code"},
+            "run_after": at,
+            "done": False,
+            "attempts": 0,
+        }
+        for s in slots
+        if s["channel"] == "email"
+    ]
+    if mail_jobs:
+        conn.execute(schema.job.insert(), mail_jobs)
     _job(conn, f"close:{e.id}:{e.closes_at}", "close", {"election": e.id}, parse_time(e.closes_at))
     _audit(
         conn,

@@ -85,6 +85,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         openapi_url="/api/openapi.json",
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["when"] = mail.when
     limiter = RateLimit(code_limit)
 
     @app.middleware("http")
