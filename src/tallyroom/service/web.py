@@ -475,6 +475,9 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         body = await request.json()
         return {"link": core.invite(svc, api_admin(request), body.get("role", ""))}
 
+    from tallyroom.service.sealed_web import add_routes
+
+    add_routes(app, svc, page)  # the sealed box's board, mix and decryption routes
     return app
 
 
@@ -487,6 +490,17 @@ def _act(svc: Service, a: dict[str, Any], eid: str, action: str, f: dict[str, An
         return f"{core.remind(svc, a, eid)} reminders queued"
     elif action == "reissue":
         return f"new code sent by {core.reissue(svc, a, eid, str(f.get('member', '')))}"
+    elif action == "seal":
+        from tallyroom.service import sealed
+
+        sealed.seal(
+            svc,
+            a,
+            eid,
+            f.get("trustees", {}),
+            str(f.get("scrutineer_key", "")),
+            str(f.get("group", "Ed25519")),
+        )
     elif action == "extend":
         core.extend(svc, a, eid, str(f.get("closes_at", "")), str(f.get("reason", "")))
     else:
