@@ -20,7 +20,7 @@ from tallyroom.service import schema
 
 
 class BallotBox(Protocol):
-    def cast(self, conn: Connection, papers: Mapping[str, Any]) -> str:
+    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
         """Put one paper (contest id -> marks) in the box; return the tracking code."""
         ...
 
@@ -30,11 +30,16 @@ class BallotBox(Protocol):
 
     def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]: ...
 
+    def prepare_opening(self, conn: Connection, election_id: str) -> bool:
+        """Do what the box can do by itself to open a closed election; True once its
+        ballots can be opened (the sealed box waits for a mix and trustees)."""
+        ...
+
 
 class PlainBallotBox:
     """The plaintext box: anyone holding the database reads the ballots (but not whose)."""
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any]) -> str:
+    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
         tracker = secrets.token_hex(8)
         conn.execute(
             schema.ballot.insert(),
@@ -63,3 +68,6 @@ class PlainBallotBox:
             select(schema.ballot.c.tracker).where(schema.ballot.c.contest_id.in_(contest_ids))
         )
         return {r.tracker for r in rows}
+
+    def prepare_opening(self, conn: Connection, election_id: str) -> bool:
+        return True

@@ -29,8 +29,9 @@ import tallyroom
 from tallyroom import BallotRules, Candidate, Election, Profile, TallyroomError
 from tallyroom.service import codes, schema
 from tallyroom.service import eligibility as rules
-from tallyroom.service.box import BallotBox, PlainBallotBox
+from tallyroom.service.box import BallotBox
 from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time
+from tallyroom.service.sealed import SealingBox
 
 ROLES = ("administrator", "returning_officer", "scrutineer", "observer")
 #: who may change an election (scrutineers and observers only read)
@@ -75,7 +76,7 @@ class Service:
     outbox: Path | None = None  # mail written here as .eml when no SMTP server is set
     smtp: tuple[str, int] | None = None
     mail_from: str = "returning-officer@tallyroom.invalid"
-    box: BallotBox = field(default_factory=PlainBallotBox)
+    box: BallotBox = field(default_factory=SealingBox)
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
 
     @classmethod
@@ -779,7 +780,7 @@ def cast(
         ).rowcount
         if marked != 1:
             raise AlreadyVoted("a ballot has already been cast with this code")
-        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests})
+        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests}, channel=channel)
 
 
 def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple[Any, list[str]]:
@@ -1097,8 +1098,8 @@ def _count(svc: Service, election_id: str) -> None:
 
     with svc.engine.begin() as conn:
         e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).one()
-        if e.state != "closed":
-            return
+        if e.state != "closed" or not svc.box.prepare_opening(conn, election_id):
+            return  # a sealed box waits for its mix and trustees (tallyroom.service.sealed)
         org = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()

@@ -494,6 +494,9 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         body = await request.json()
         return {"link": core.invite(svc, api_admin(request), body.get("role", ""))}
 
+    from tallyroom.service.sealed_web import add_routes
+
+    add_routes(app, svc, page)  # the sealed box's board, mix and decryption routes
     return app
 
 
@@ -510,6 +513,17 @@ def _act(svc: Service, a: dict[str, Any], eid: str, action: str, f: dict[str, An
     elif action == "sign-off":
         core.sign_off(svc, a, eid, str(f.get("statement", "")), str(f.get("report_sha256", "")))
         return "signed off"
+    elif action == "seal":
+        from tallyroom.service import sealed
+
+        sealed.seal(
+            svc,
+            a,
+            eid,
+            f.get("trustees", {}),
+            str(f.get("scrutineer_key", "")),
+            str(f.get("group", "Ed25519")),
+        )
     elif action == "extend":
         core.extend(svc, a, eid, str(f.get("closes_at", "")), str(f.get("reason", "")))
     else:
