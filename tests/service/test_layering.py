@@ -8,6 +8,7 @@ import ast
 from pathlib import Path
 
 import tallyroom
+import tallyroom.sealed
 
 SRC = Path(tallyroom.__file__).parent
 SERVICE = SRC / "service"
@@ -18,7 +19,7 @@ PUBLIC = {
     "tallyroom.reports": {"render"},  # the library's report writers, pure functions of a record
     "tallyroom.ballots.formats": {"write"},  # the library's ballot-file writers
     # the sealed box's service-facing interface (issue 17), for the sealed ballot box
-    "tallyroom.sealed.ballotbox": {"SealedBallotBox"},
+    "tallyroom.sealed": set(tallyroom.sealed.__all__),
 }
 
 

@@ -122,7 +122,7 @@ sealed_decryption = Table(
 
 
 def _dump(obj: Any) -> str:
-    from tallyroom.sealed.canon import canonical
+    from tallyroom.sealed import canonical
 
     return canonical(obj).decode()
 
@@ -152,7 +152,7 @@ class SealingBox:
 
     def _structure(self, conn: Connection, contest_id: str) -> tuple[Any, dict[str, Any], str]:
         if contest_id not in self._structures:
-            from tallyroom.sealed.group import group_named
+            from tallyroom.sealed import group_named
 
             row = conn.execute(
                 select(sealed_contest.c.structure, sealed_contest.c.fingerprint).where(
@@ -389,10 +389,7 @@ def seal(
     ``verification`` of the scrutineer's trustee certificate) as the two mixers."""
     import nacl.signing
 
-    from tallyroom.sealed import box
-    from tallyroom.sealed.errors import SealedError
-    from tallyroom.sealed.group import group_named
-    from tallyroom.sealed.trustees import check_threshold_parameters
+    from tallyroom.sealed import SealedError, box, check_threshold_parameters, group_named
     from tallyroom.service import core
 
     core._require(actor, core.MANAGERS)
@@ -555,8 +552,7 @@ def _shuffles(conn: Connection, contest_id: str) -> list[dict[str, Any]]:
 def submit_shuffle(svc: Any, election_id: str, contest_id: str, shuffle: Any) -> None:
     """The scrutineer's shuffle: checked (signature and proof of shuffle against the
     service's) before it is kept."""
-    from tallyroom.sealed import box
-    from tallyroom.sealed.errors import SealedError
+    from tallyroom.sealed import SealedError, box
     from tallyroom.service import core
 
     box_ = _box(svc)
@@ -586,11 +582,7 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
     proof) before it is kept; once k are in, the record is assembled, verified and kept,
     and when every contest is open the election is counted.  True once this contest is
     opened."""
-    from tallyroom.sealed import box
-    from tallyroom.sealed.errors import SealedError
-    from tallyroom.sealed.proofs import Ciphertext
-    from tallyroom.sealed.record import dumps, open_box
-    from tallyroom.sealed.trustees import verification_keys
+    from tallyroom.sealed import Ciphertext, SealedError, box, dumps, open_box, verification_keys
     from tallyroom.service import core
 
     box_ = _box(svc)
