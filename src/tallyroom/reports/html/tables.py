@@ -119,7 +119,6 @@ def declaration_table(record: CountRecord, places: int) -> str:
         for n in s.excluded:
             at.setdefault(n, ("Eliminated" if is_rounds(record) else "Excluded", s.number))
     passed = {e.candidate for s in record.stages for e in s.events if e.kind == "passed over"}
-    why = record.election_reasons()  # the test each election met (quota, threshold, ...)
     won = seats_won(record)
     per_paper = _several_votes(record)
     total = Fraction(record.valid) if per_paper else sum(votes.values(), Fraction(0))
@@ -145,11 +144,9 @@ def declaration_table(record: CountRecord, places: int) -> str:
             status, number = "Elected", None
         else:
             status, number = "Not elected", None
-        if status == "Elected" and why.get(n, (0, ""))[1]:
-            status = f"Elected: {why[n][1]}"
         if n in passed and status == "Not elected":
             status = "Not elected: passed over to meet the rules on seats"
-        cls = ' class="elected"' if status.startswith("Elected") or (won or {}).get(n) else ""
+        cls = ' class="elected"' if status == "Elected" or (won or {}).get(n) else ""
         out.append(f'<tr{cls}><th scope="row">{_e(n)}</th>')
         if votes:
             v = votes.get(n)
