@@ -1190,7 +1190,17 @@ def result(svc: Service, election_id: str) -> list[dict[str, Any]]:
             r = conn.execute(
                 select(schema.result).where(schema.result.c.contest_id == c["id"])
             ).one()
-            out.append(c | dict(r._mapping) | {"recount": recount_command(c)})
+            rec = json.loads(r.record_json)
+            out.append(
+                c
+                | dict(r._mapping)
+                | {
+                    "recount": recount_command(c),
+                    "elected": rec.get("elected", []),
+                    "valid": rec.get("valid"),
+                    "invalid": rec.get("invalid", {}),
+                }
+            )
     return out
 
 
