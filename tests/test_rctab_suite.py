@@ -50,7 +50,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "eliminated with the batch in round 1 by RCTab, on its own by irv rctab=true (issue 12)",
     "testDominionKansas": "its CVR (kansas_input_data/CvrExport.json) is not in the corpus (too large)",
     # rule options tallyroom lacks (refused by name by load_config)
-    "testStopTabulationEarly": "stopTabulationEarlyAfterRound: no rule option yet",
     "sequentialWithContinueUntilTwo": "multi-pass-irv runs, but each pass has irv's "
     "continue_until_two round structure (issue 12)",
     "firstRoundDeterminesThresholdTest": "doesFirstRoundDetermineThreshold: no rule option yet",
