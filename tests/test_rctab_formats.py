@@ -132,3 +132,34 @@ def test_dominion_refusals(tmp_path: Path) -> None:
     (out / "CvrExport.json").write_text('{"Sessions": [')
     with pytest.raises(BallotFileError, match=r"CvrExport.json:1:15: found Expecting value"):
         read_dominion(out, contest="1")
+
+
+# -- the command line -----------------------------------------------------------------------
+def test_cli_count_rctab_config() -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    folder = "multi_seat_bottoms_up_with_cutoff_eliminate"
+    config = RCTAB / folder / f"{folder}_config.json"
+    got = CliRunner().invoke(cli, ["count", "--rctab-config", str(config), "--format", "json"])
+    assert got.exit_code == 0, got.output
+    result = json.loads(got.output)
+    want = _expected(folder)
+    winners = [t["elected"] for r in want["results"] for t in r["tallyResults"] if "elected" in t]
+    assert result["elected"] == winners == ["A", "B"]
+    bad = CliRunner().invoke(cli, ["count", "--rctab-config", str(config), "-m", "irv"])
+    assert bad.exit_code == 2 and "no FILES or -m" in bad.output
+
+
+def test_cli_contest_option() -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    got = CliRunner().invoke(
+        cli, ["inspect", str(UNISYN), "--contest", "For City C Mayor (1/3)", "--format", "json"]
+    )
+    assert got.exit_code == 0, got.output
+    want = _expected("unisyn_xml_cdf_city_mayor")
+    assert json.loads(got.output)["ballots"] == int(want["summary"]["totalNumBallots"])
