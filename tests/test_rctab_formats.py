@@ -6,6 +6,7 @@ file (file:line or the XML path, and what was expected)."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,43 @@ def test_cli_contest_option() -> None:
     assert got.exit_code == 0, got.output
     want = _expected("unisyn_xml_cdf_city_mayor")
     assert json.loads(got.output)["ballots"] == int(want["summary"]["totalNumBallots"])
+
+
+# -- RCTab's detailed report layout -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "2013_minneapolis_mayor",  # irv, batch elimination, 33 rounds (official)
+        "2013_minneapolis_park",  # minneapolis-stv: exclusions one stage later in the record
+        "2013_minneapolis_park_bottoms_up",
+        "tiebreak_seed_test",
+    ],
+)
+def test_rctab_json_report_matches_rctab(folder: str) -> None:
+    from tallyroom.rctab import count_config, load_config
+    from tallyroom.reports import render
+
+    got = json.loads(
+        render([count_config(load_config(RCTAB / folder / f"{folder}_config.json"))], "rctab-json")
+    )
+    want = _expected(folder)
+    for key in ("totalNumBallots", "numWinners", "numCandidates", "finalThreshold"):
+        assert got["summary"][key] == want["summary"][key], key
+    assert len(got["results"]) == len(want["results"])
+    for g, w in zip(got["results"], want["results"]):
+        assert g["round"] == w["round"]
+        assert Fraction(g["threshold"]) == Fraction(w["threshold"])
+        assert {k: Fraction(v) for k, v in g["tally"].items() if Fraction(v)} == {
+            k: Fraction(v) for k, v in w["tally"].items() if Fraction(v)
+        }
+        for kind in ("eliminated", "elected"):
+            assert sorted(t[kind] for t in g["tallyResults"] if kind in t) == sorted(
+                t[kind] for t in w["tallyResults"] if kind in t
+            ), (w["round"], kind)
+        # a single elimination's transfers, to the vote
+        one = [t for t in w["tallyResults"] if "eliminated" in t]
+        if len(one) == 1 and folder != "2013_minneapolis_park":
+            mine = next(t for t in g["tallyResults"] if "eliminated" in t)
+            assert {k: Fraction(v) for k, v in mine["transfers"].items()} == {
+                k: Fraction(v) for k, v in one[0]["transfers"].items() if Fraction(v)
+            }, w["round"]

@@ -199,7 +199,7 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv", "html"]),
+    type=click.Choice(["text", "json", "jsonl", "csv", "html", "rctab-json"]),
     default="text",
     show_default=True,
 )
