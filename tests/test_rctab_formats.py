@@ -204,3 +204,31 @@ def test_rctab_json_report_matches_rctab(folder: str) -> None:
             assert {k: Fraction(v) for k, v in mine["transfers"].items()} == {
                 k: Fraction(v) for k, v in one[0]["transfers"].items() if Fraction(v)
             }, w["round"]
+
+
+# -- RCTab generic CSV: read, write, read again ----------------------------------------------
+def test_rctab_csv_round_trip(tmp_path: Path) -> None:
+    from tallyroom.ballots.formats import write
+    from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+    folder = RCTAB / "generic_csv_test"
+    p = read_rctab_csv(folder / "generic_csv_test_cvr.csv", first_vote_column=4)
+    want = _expected("generic_csv_test")
+    assert p.ballots_read == int(want["summary"]["totalNumBallots"])
+    out = tmp_path / "out.csv"
+    write(p, out, "rctab-csv")
+    again = read(out, "rctab-csv")
+    assert again.same_as(p) and again.invalid == p.invalid
+
+
+def test_rctab_csv_refuses_a_rank_past_the_rankings_allowed(tmp_path: Path) -> None:
+    from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+    f = tmp_path / "cvr.csv"
+    f.write_text("id,A,B,C\n1,1,2,\n2,1,2,3\n3,x,,\n")
+    with pytest.raises(
+        BallotFileError, match=r"cvr.csv:3:4: found rank 3; expected a rank of at most 2"
+    ):
+        read_rctab_csv(f, max_rankings=2)
+    with pytest.raises(BallotFileError, match=r"cvr.csv:4:2: found 'x'"):
+        read_rctab_csv(f)
