@@ -320,8 +320,7 @@ def count(
             from tallyroom.reports.audit import bundle_dir, write_bundle
 
             write_bundle(bundle_dir(audit_dir, path, len(files)), profile, records[-1], options)
-    if fmt == "json" and len(records) > 1:
-        fmt = "jsonl"
+    # --format json with several files: a JSON list (docs/json-result.md); jsonl: lines
     _emit(render(records, fmt), output)
 
 
@@ -417,8 +416,13 @@ def convert(
     seats: int | None,
 ) -> None:
     """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
-    from tallyroom.ballots.formats import write
+    import os
 
+    from tallyroom.ballots.formats import write
+    from tallyroom.errors import BallotFileError
+
+    if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
+        raise BallotFileError(target, None, None, "the source file itself", "another file to write")
     profile = _read(source, input_format, _rules(overvote, skipped_ranks, duplicates), seats)
     write(profile, target, to_format)
     click.echo(
