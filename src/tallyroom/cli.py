@@ -566,8 +566,13 @@ def convert(
     contest: str | None,
 ) -> None:
     """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
-    from tallyroom.ballots.formats import write
+    import os
 
+    from tallyroom.ballots.formats import write
+    from tallyroom.errors import BallotFileError
+
+    if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
+        raise BallotFileError(target, None, None, "the source file itself", "another file to write")
     rules = _rules(overvote, skipped_ranks, duplicates)
     profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
