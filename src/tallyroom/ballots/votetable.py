@@ -95,7 +95,9 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
     votes: dict[tuple[str, str], int] = {}
     if (
         len(first) >= 3
+        and first[1].strip().isascii()
         and first[1].strip().isdigit()
+        and first[2].strip().replace(" ", "").isascii()
         and first[2].strip().replace(" ", "").isdigit()
     ):
         parties: list[str] = []

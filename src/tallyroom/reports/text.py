@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord, TieBreak
 
@@ -247,10 +248,12 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     out.extend(_extras(record, width))
     out.append("")
     out.append("Elected, in order:")
-    stage_of = {n: s.number for s in stages for n in s.elected}
+    why = record.election_reasons()
     word = "round" if is_rounds(record) else "stage"
     for k, name in enumerate(record.elected, 1):
-        at = f" ({word} {stage_of[name]})" if name in stage_of else ""
+        at = ""
+        if name in why:
+            at = f" ({word} {why[name][0]})" + (f": {why[name][1]}" if why[name][1] else "")
         out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
     # events other than elections, exclusions and withdrawals: group quotas (guarded,
     # doomed, passed over), deferred surpluses, ...
@@ -281,7 +284,9 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
             out.extend(_wrap("Ballot file:", record.source, width))
         if record.source_sha256:
             out.extend(_wrap("SHA-256:", record.source_sha256, width))
-    return "\n".join(out) + "\n"
+    # a file name (or anything else from the input) with a bidi override or an ESC in it
+    # must not reorder or recolour what a reader sees: shown escaped, as in messages
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def _value(v: object, places: int) -> str:
@@ -369,6 +374,10 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
     if cur:
         blocks.append(cur)
 
+    # whether a stage moved any votes: once per stage, not once per candidate and stage
+    # (that made the sheet cubic in the candidates)
+    moved_at = [dict(s.transfers) != dict(s.totals) for s in stages]
+
     out: list[str] = []
     out.append(f"{word}s:")
     for s in stages:
@@ -396,8 +405,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
             for i in block:
                 s = stages[i]
                 mark = "*" if n in s.elected else " "
-                moved = dict(s.transfers) != dict(s.totals)
-                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved else ""
+                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved_at[i] else ""
                 has_transfer = has_transfer or bool(t)
                 line1 += (t + " ").rjust(widths[i])
                 total = _fmt(s.totals[n], places) + mark if n in s.totals else " "

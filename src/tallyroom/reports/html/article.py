@@ -114,6 +114,24 @@ def _how_it_was_counted(record: CountRecord, prefix: str, places: int) -> str:
     return "\n".join(out)
 
 
+def _elected_in_order(record: CountRecord) -> str:
+    """The elected in the order of election, each with the stage and the test met (the
+    quota, a 5.4.9(b) threshold, the last places...): what the rule says made them win."""
+    why = record.election_reasons()
+    if not record.elected or not why:
+        return ""
+    word = stage_word(record)
+    out = ["<p>Elected, in order, with the test each met:</p><ol class=elected>"]
+    for n in record.elected:
+        at = ""
+        if n in why:
+            stage, reason = why[n]
+            at = f" ({word} {stage})" + (f": {reason}" if reason else "")
+        out.append(f"<li>{_e(n)}{_e(at)}</li>")
+    out.append("</ol>")
+    return "".join(out)
+
+
 def _declaration(record: CountRecord, prefix: str, places: int) -> str:
     word = threshold_word(record)
     out = [f'<section class="declaration" aria-labelledby="{prefix}-result">']
@@ -146,6 +164,7 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
         facts.append(("Withdrawn candidates", ", ".join(record.withdrawn)))
     out.append(kv_table("The poll", facts, "kv poll"))
     out.append(declaration_table(record, places))
+    out.append(_elected_in_order(record))
     sentences = below_quota_in_words(record, places)
     final = final_round_in_words(record, places)
     if final:
@@ -483,13 +502,11 @@ def page(
     Several counts make one page that opens with their summary (who was elected where,
     the parties' totals); plotly.js is in it once (not at all without ``charts``: a page
     made for paper by a renderer that runs no script)."""
-    from tallyroom.reports.audit import source_sha256
-
     if not records:
         raise ValueError("no count to report")
     articles = []
     for k, r in enumerate(records):
-        digest = r.source_sha256 or source_sha256(r.source)
+        digest = r.source_sha256 or None  # the record's own: the file is never read again
         # a page of one count has the election's name as its h1: the article says what it is
         head = f"Result of the count ({r.title})" if len(records) == 1 else ""
         articles.append(article(r, k + 1, digest, heading=head)[0])
