@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import os
-from fractions import Fraction
 import shutil
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
