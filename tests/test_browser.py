@@ -13,6 +13,7 @@ import functools
 import os
 import shutil
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +146,10 @@ def test_stage_charts_by_keyboard(browser: Any, tmp_path: Path, name: str) -> No
         start = int(select.input_value())
         words = page.locator(".stage-explorer .words").inner_text()
         label = page.locator(".chart.bar").get_attribute("aria-label")
-        # Tab reaches the "Next stage" button; Enter moves one stage on
-        page.locator(".stage-explorer button.prev").focus()
-        page.keyboard.press("Tab")
+        # the page opens at the first stage ("Previous" is disabled); Tab from the stage
+        # picker reaches the "Next stage" button, and Enter moves one stage on
+        assert start == 0 and page.locator(".stage-explorer button.prev").is_disabled()
+        select.focus()
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "next"
         page.keyboard.press("Enter")
@@ -165,9 +167,189 @@ def test_stage_charts_by_keyboard(browser: Any, tmp_path: Path, name: str) -> No
         )
         assert page.locator(".stage-explorer button.next").is_disabled()
         title = page.evaluate("document.querySelector('.chart.bar .gtitle').textContent")
-        assert title.startswith(f"Stage {record.stages[-1].number}")
+        word = "Round" if name.startswith("minneapolis") else "Stage"  # IRV counts in rounds
+        assert title.startswith(f"{word} {record.stages[-1].number}")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.locator(".stage-explorer").screenshot(path=str(ARTIFACTS / f"{name}-last.png"))
         assert problems == []
     finally:
         page.close()
+
+
+# ------------------------------------------------------------------ sheets at 1400 and 390 px
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+LISTS = Path(__file__).parent / "data" / "list-pr"
+
+
+def _sheet_pages(tmp_path: Path) -> dict[str, tuple[Path, list[dict[str, Any]]]]:
+    """Each page of the issue's list, written to a file, with the JSON of its counts."""
+    import glob
+    import json
+    import sys
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+    from tallyroom.reports.json import to_dict
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_constraints import _nec
+
+    out: dict[str, tuple[Path, list[dict[str, Any]]]] = {}
+
+    def write(name: str, records: list[CountRecord]) -> None:
+        path = tmp_path / f"{name}.html"
+        path.write_text(render(records, "html"), encoding="utf-8")
+        out[name] = (path, [json.loads(json.dumps(to_dict(r))) for r in records])
+
+    write("scottish-ward", [_ward()])
+    mpls = replace(_minneapolis(), election_title="2013 Minneapolis Mayor", office="Mayor")
+    write("minneapolis-2013-mayor", [mpls])
+    p, _ = _nec()
+    write("nec-2016-block-vote", [count(p, "block-vote", constraints=["gender=woman:min=5"])])
+    wards = sorted(glob.glob(str(SCOT / "aberdeen_2017_ward*.blt")))
+    write("council", [count(read_blt(w), "scottish-stv") for w in wards])
+    for name, args in (
+        ("compare", ["compare", str(SCOT / "aberdeen_2017_ward1.blt"), "-m",
+                     "block-vote,ers97-stv,meek-stv,irv,scottish-stv,schulze,fptp,dhondt"]),
+        ("party-list", ["count", str(LISTS / "cz_psp_2017.csv"), "-m", "dhondt", "--seats",
+                        "200", "--option", "threshold=5%"]),
+    ):  # fmt: skip
+        path = tmp_path / f"{name}.html"
+        r = CliRunner().invoke(cli, [*args, "--format", "html", "-o", str(path)])
+        assert r.exit_code == 0, r.output
+        j = CliRunner().invoke(cli, [*args, "--format", "json"])
+        assert j.exit_code == 0, j.output
+        data = json.loads(j.output)
+        out[name] = (path, [] if name == "compare" else [data])
+    return out
+
+
+@pytest.fixture(scope="module")
+def sheet_pages(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _sheet_pages(tmp_path_factory.mktemp("sheets"))
+
+
+SHEETS = [
+    "scottish-ward",
+    "minneapolis-2013-mayor",
+    "nec-2016-block-vote",
+    "compare",
+    "council",
+    "party-list",
+]
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("name", SHEETS)
+def test_sheet_at_width(browser: Any, sheet_pages: dict, name: str, width: int) -> None:
+    path, results = sheet_pages[name]
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.documentElement.dataset.charts", timeout=60_000)
+        assert page.evaluate("document.documentElement.dataset.charts") == "drawn"
+        # no sideways scroll: wide tables scroll inside their own regions
+        scroll, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, (name, width, scroll, client)
+        # no chart wider than the page
+        wide = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.chart .main-svg')).filter(
+                 s => s.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+               ).length"""
+        )
+        assert wide == 0
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',
+                 'wcag21aa']})).violations.map(v => v.id + ': ' + v.nodes[0].html.slice(0, 200))"""
+        )
+        assert violations == [], violations
+        # every figure of each declaration, as the browser shows it, equals the JSON
+        shown = page.evaluate(
+            """() => Array.from(document.querySelectorAll('article.count')).map(a => {
+                 const t = a.querySelector('table.declaration');
+                 return t ? Array.from(t.querySelectorAll('tbody tr')).map(
+                   r => Array.from(r.children).map(c => c.innerText.trim())) : [];
+               })"""
+        )
+        for rows, result in zip(shown, results):
+            stage = next((s for s in result["stages"] if s["totals"]), None)
+            votes = stage["totals"] if stage else {}
+            if not votes and "scores" in result["stages"][0].get("extra", {}):
+                votes = result["stages"][0]["extra"]["scores"]
+            if not votes:  # a party list by constituency: each party's votes in all of them
+                summed: dict[str, Fraction] = {}
+                for st in result["stages"]:
+                    for party, v in st.get("extra", {}).get("votes", {}).items():
+                        summed[party] = summed.get(party, Fraction(0)) + Fraction(v)
+                votes = {k: str(v) for k, v in summed.items()}
+            assert [r[0] for r in rows] == result["candidates"]
+            for r in rows:
+                if votes:
+                    # exact counts: the JSON at 9 places, the page at the figures' own
+                    assert Fraction(r[1]) == Fraction(votes[r[0]]), (name, r)
+                    if result["places"] is not None:
+                        assert r[1] == votes[r[0]]
+                elected = r[0] in result["elected"]
+                assert (r[3 if votes else 1] == "Elected") == elected, (name, r)
+        # the bar chart of the chosen stage labels each bar with the JSON's figure
+        labels = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.chart.bar')).map(c =>
+                 Array.from(c.querySelectorAll('.bars .textpoint text, .bartext')).map(
+                   t => t.textContent))"""
+        )
+        for texts, result in zip(labels, results):
+            if not texts:
+                continue
+            first = {Fraction(v) for v in result["stages"][0]["totals"].values()}
+            assert {Fraction(t.split(" ")[0]) for t in texts} <= first, (name, texts)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"sheet-{name}-{width}.png"), full_page=True)
+        assert problems == [], problems
+    finally:
+        page.close()
+
+
+def test_printed_ward_has_every_stage_and_its_charts(browser: Any, tmp_path: Path) -> None:
+    """Printed from the browser (A4): the declaration on page 1, every stage in the text,
+    the charts drawn on paper."""
+    from pypdf import PdfReader
+
+    record = count(read_blt(SCOT / "glasgow_2017_ward1.blt"), "scottish-stv")
+    path = tmp_path / "ward.html"
+    path.write_text(render([record], "html"), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.documentElement.dataset.charts", timeout=60_000)
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        drawn = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.chart')).filter(c =>
+                 c.offsetParent !== null).map(c => c.querySelector('.main-svg') ?
+                 c.querySelector('.main-svg').getBoundingClientRect().width : 0)"""
+        )
+        assert drawn and all(0 < w <= 700 for w in drawn), drawn  # at the A4 text width
+        pdf = tmp_path / "ward.pdf"
+        page.pdf(path=str(pdf), format="A4")
+    finally:
+        page.close()
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
+    assert "Declaration of result" in pages[0] and "Ward 1 Linn" in pages[0]
+    text = " ".join(pages)
+    for s in record.stages:
+        assert f"Stage {s.number}" in text
+    assert sum(1 for p in pages if "Stage by stage:" in p) >= 2  # blocks of stages

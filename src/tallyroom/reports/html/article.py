@@ -311,16 +311,23 @@ def article(
     views: list[str] = []
     for key, value in record.extra.items():
         views.append(natural_view(key, value, record, places, charts, 4))
-    for s in record.stages:
+    with_views = [s for s in record.stages if any(rich(v) for v in s.extra.values())]
+    # many stages with their own tables (a party list's constituencies): each collapsed,
+    # tables only -- the record-wide views above chart the totals
+    folded = len(with_views) > 3
+    stage_charts: Charts = _NoCharts(prefix) if folded else charts
+    for s in with_views:
         richer = {k: v for k, v in s.extra.items() if rich(v)}
-        if richer:
-            views.append(f"<h4>{word.capitalize()} {s.number}: {_e(stage_name(record, s))}</h4>")
-            if not s.totals:  # else the scalars are in the stage's sentence
-                for key, value in s.extra.items():
-                    if not rich(value):
-                        views.append(natural_view(key, value, record, places, charts, 5))
-            for key, value in richer.items():
-                views.append(natural_view(key, value, record, places, charts, 5))
+        name = f"{word.capitalize()} {s.number}: {_e(stage_name(record, s))}"
+        views.append(f"<details><summary>{name}</summary>" if folded else f"<h4>{name}</h4>")
+        if not s.totals:  # else the scalars are in the stage's sentence
+            for key, value in s.extra.items():
+                if not rich(value):
+                    views.append(natural_view(key, value, record, places, stage_charts, 5))
+        for key, value in richer.items():
+            views.append(natural_view(key, value, record, places, stage_charts, 5))
+        if folded:
+            views.append("</details>")
     if views:
         out.append(
             f'<section aria-labelledby="{prefix}-more"><h3 id="{prefix}-more">'
@@ -338,6 +345,13 @@ def article(
     out.append(f'<script type="application/json" class="tallyroom-data">{script_json(data)}')
     out.append("</script></article>")
     return "\n".join(out), data
+
+
+class _NoCharts(Charts):
+    """Draws nothing: for views whose figures are in their tables and charted elsewhere."""
+
+    def add(self, figure: dict[str, Any], label: str, caption: str, cls: str = "") -> str:
+        return ""
 
 
 # --------------------------------------------------------------------------- a council
