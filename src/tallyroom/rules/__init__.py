@@ -23,6 +23,9 @@ CountFunction = Callable[..., CountRecord]
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered counting rule: its id, its name and rule text, its count function and
+    the schema of its options (:attr:`parameters`)."""
+
     id: str
     title: str
     description: str  # one line
@@ -100,6 +103,8 @@ def rules() -> list[Rule]:
 
 
 def get(rule_id: str) -> Rule:
+    """The rule registered as ``rule_id`` (``"scottish-stv"``); an unknown id is a
+    RuleError listing the known ones."""
     _load(rule_id)
     try:
         return _REGISTRY[rule_id]
