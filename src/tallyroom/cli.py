@@ -547,20 +547,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(0)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _register_extra_commands() -> None:
     """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
     the sealed box: trustee, verify)."""
-    try:
-        from tallyroom.analysis import commands
-    except ImportError:
-        pass
-    else:
-        for command in commands.COMMANDS:
-            cli.add_command(command)
+    from tallyroom.analysis import commands
+
+    for command in commands.COMMANDS:
+        cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
     from tallyroom.sealed import cli as sealed_cli
@@ -581,3 +574,9 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
+
+
+# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
+# compare, simulate and demo were added)
+if __name__ == "__main__":
+    main()
