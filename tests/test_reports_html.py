@@ -230,11 +230,29 @@ def test_page_states_rule_options_version_and_hash(ward: CountRecord, ward_page:
     assert kv["The count"]["Rule"] == "Scottish STV (scottish-stv)"
     assert kv["The count"]["tallyroom version"] == __version__
     assert kv["The count"]["Ballot file SHA-256"] == sha256_file(DATA / "aberdeen_2017_ward1.blt")
-    assert kv["Ballot papers"] == {"Ballots read": "6608", "Valid": "6608", "Invalid": "0"}
-    options = kv["Options of the rule"]
+    assert kv["The poll"] == {
+        "Valid poll": "6608",
+        "Rejected papers": "0",
+        "Ballot papers read": "6608",
+        "Quota": "1322.00000",
+    }
+    # the options in words, each with its name in tallyroom beside it
+    options = {
+        r[2][2]: r[1][2]
+        for t in p.tables
+        if t["caption"] == "Options of the rule"
+        for r in t["rows"]
+        if r[0][0] == "th" and r[0][1].get("scope") == "row"
+    }
     assert set(options) == set(ward.options)
     assert options["places"] == "5" and options["seed"] == "1"
-    assert kv["Ballot rules"]["overvote"] == "exhaust"
+    ballot = next(t for t in p.tables if t["caption"] == "How ballot papers were read")
+    assert ["A preference shared by several candidates", "exhaust", "overvote"] in [
+        [c[2] for c in r] for r in ballot["rows"]
+    ]
+    # and all of it below the declaration, in a collapsed block
+    assert ward_page.index("Declaration of result") < ward_page.index('<details class="how"')
+    assert ward_page.index('<details class="how"') < ward_page.index("quota_form")
 
 
 def test_no_float_is_shown(ward_page: str, tied_ward: CountRecord) -> None:
@@ -253,6 +271,7 @@ def test_no_float_is_shown(ward_page: str, tied_ward: CountRecord) -> None:
                 assert re.search(r"\d\.\d{6,}", st["bar_label"] + st["words"]) is None
         text = re.sub(r'tallyroom-data">.*?</script>', "", body, flags=re.S)
         text = text.replace(f"tallyroom {__version__}", "").replace(f">{__version__}<", "")
+        text = re.sub(r"\d+\.\d%", "", text)  # shares are percentages to one decimal
         for m in re.findall(r"\d+\.\d+", text):
             assert len(m.split(".")[1]) == 5, m
 
@@ -311,7 +330,7 @@ def test_condorcet_matrix_is_a_table_and_a_heat_map() -> None:
     t = next(t for t in p.tables if t["caption"] == "Pairwise")
     assert [c[2] for c in t["rows"][1]] == ["Ann", "0", "6", "7"]
     assert '"type":"heatmap"' in page
-    assert "Invalid: blank" in page
+    assert "Rejected: blank" in page
 
 
 def test_list_seats_and_single_poll_scores() -> None:

@@ -176,6 +176,17 @@ class CountRecord:
     def excluded(self) -> tuple[str, ...]:
         return tuple(n for s in self.stages for n in s.excluded)
 
+    def election_reasons(self) -> dict[str, tuple[int, str]]:
+        """Each elected candidate's stage and the test they met (the ``elected`` event's
+        reason: "reached the quota", a 5.4.9(b) threshold, the last places...), for every
+        sheet to show; ``(stage, "")`` when the rule gave no reason."""
+        out: dict[str, tuple[int, str]] = {}
+        for s in self.stages:
+            reasons = {e.candidate: e.reason for e in s.events if e.kind == "elected"}
+            for n in s.elected:
+                out.setdefault(n, (s.number, reasons.get(n, "")))
+        return out
+
     @property
     def display_places(self) -> int:
         return 5 if self.places is None else self.places

@@ -25,7 +25,7 @@ from tallyroom.analysis.indices import (
     shares,
 )
 from tallyroom.ballots.model import Election, Profile
-from tallyroom.errors import ElectionError, TallyroomError
+from tallyroom.errors import ElectionError, TallyroomError, printable
 
 #: ``Name (Party)``: the party is the last parenthesised part of the name
 NAME_GROUP = re.compile(r"\(([^()]+)\)\s*$")
@@ -413,7 +413,7 @@ def render_text(c: Comparison) -> str:
     lines += ["", "Proportionality"]
     lines += ["  " + x for x in _index_rows((o.method, o.indices, o.represented) for o in ok)]
     lines += ["", INDEX_NOTE]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def render_aggregate_text(a: Aggregate, title: str = "") -> str:
@@ -435,4 +435,4 @@ def render_aggregate_text(a: Aggregate, title: str = "") -> str:
         for x in _index_rows((m, a.indices[m], a.represented.get(m)) for m in a.seats_by_method)
     ]
     lines += ["", INDEX_NOTE]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -108,6 +108,12 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
+#: the attribute that marks a candidate who can never be elected: a placeholder that collects
+#: votes, such as RCTab's "Undeclared Write-ins" (value "yes").  An attribute, so that it
+#: travels wherever attributes do (JSON ballots, a ``--candidates`` file, audit bundles).
+NEVER_ELECTED = "never-elected"
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A candidate, with optional attributes such as gender, slate, party or region."""
@@ -118,6 +124,14 @@ class Candidate:
     def __post_init__(self) -> None:
         if not isinstance(self.attributes, MappingProxyType):
             object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+    @property
+    def electable(self) -> bool:
+        """False for a candidate who can never be elected (attribute :data:`NEVER_ELECTED`
+        "yes").  The rules that know it (``irv``, the STV rules of the Gregory engine) elect
+        nobody while such a candidate holds votes and exclude them first, on their own, as
+        RCTab does its undeclared write-ins; the other rules refuse to elect them."""
+        return self.attributes.get(NEVER_ELECTED) != "yes"
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted(self.attributes.items()))))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -140,10 +140,31 @@ def _shell_quote(s: str) -> str:
 
 def bundle_dir(root: str | os.PathLike[str], source: str, files: int) -> Path:
     """Where one count's bundle goes: ``root`` itself for a single file, else a subfolder
-    named after the ballot file (``root/ward1.blt/``), so that no two counts collide."""
+    named after the ballot file (``root/ward1.blt/``).  For several files, use
+    :func:`bundle_dirs`, which keeps two files of the same name apart."""
     if files <= 1:
         return Path(root)
     return Path(root) / Path(source).name
+
+
+def bundle_dirs(root: str | os.PathLike[str], sources: Sequence[str]) -> list[Path]:
+    """Where each count's bundle goes: ``root`` itself for a single file, else a subfolder
+    per ballot file named after it (``root/ward1.blt/``).  Two files of the same name
+    (``north/ward1.blt`` and ``south/ward1.blt``), or names a case-insensitive file system
+    takes for one, get ``ward1.blt``, ``ward1.blt-2``, ...: no bundle overwrites another."""
+    if len(sources) <= 1:
+        return [Path(root)]
+    taken: set[str] = set()
+    out = []
+    for source in sources:
+        base = Path(source).name or "ballots"
+        name, k = base, 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add(name.casefold())
+        out.append(Path(root) / name)
+    return out
 
 
 def write_bundle(

@@ -70,6 +70,7 @@ _SOURCES = (
     "tallyroom.rules.lists",
     "tallyroom.rules.plurality",
     "tallyroom.rules.majority",
+    "tallyroom.rules.rctab_modes",
     "tallyroom.rules.stv.presets:register_meek",
 )
 _loaded: set[str] = set()

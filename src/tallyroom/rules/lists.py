@@ -421,7 +421,25 @@ _QUOTA = (
         choices=("exact", "down", "up"),
     ),
 )
-PARAMETERS = {m: _THRESHOLDS + (_QUOTA if m.endswith("-lr") else ()) for m in METHODS}
+#: for a vote table of several constituencies only (``count_table``)
+_TABLE = (
+    Parameter(
+        "apportionment",
+        "text",
+        "hare-lr",
+        "vote tables of several constituencies: how the seats are shared among them, by a "
+        "list method on their valid votes (hare-lr, droop-lr, dhondt, ...)",
+    ),
+    Parameter(
+        "constituency_seats",
+        "text",
+        None,
+        "vote tables of several constituencies: a CSV file of the seats of each one, "
+        "instead of an apportionment",
+        optional=True,
+    ),
+)
+PARAMETERS = {m: _THRESHOLDS + (_QUOTA if m.endswith("-lr") else ()) + _TABLE for m in METHODS}
 
 register_family(
     METHODS,

@@ -97,6 +97,47 @@ class TieBreaker:
         self.log.append(tie)
 
 
+class History(list[dict[str, Any]]):
+    """The totals at the end of each stage, oldest first, that also keeps, for each
+    candidate, the stages at which their total changed.
+
+    Only those stages can separate tied candidates, so :func:`break_by_history` looks at
+    them alone: with many candidates on the same votes since the first stage (a thousand
+    candidates, three papers) the search is no longer stages x candidates for every tie,
+    which made a count cubic in the candidates.  The choice is the same as looking at
+    every stage.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: dict[str, list[int]] = {}
+        self._last: dict[str, Any] = {}
+
+    def append(self, totals: dict[str, Any]) -> None:
+        i = len(self)
+        last = self._last
+        for n, v in totals.items():
+            if v != last.get(n, 0):
+                self.changes.setdefault(n, []).append(i)
+            last[n] = v
+        for n, v in last.items():
+            if n not in totals and v != 0:  # absent from a stage: 0 there
+                self.changes.setdefault(n, []).append(i)
+                last[n] = 0
+        super().append(totals)
+
+
+def _stages_to_look_at(tied: Sequence[str], history: History, direction: str) -> list[int]:
+    """One stage of each run of stages over which no tied candidate's total changed: the
+    latest of the run looking backward, the earliest looking forward."""
+    points: set[int] = set()
+    for n in tied:
+        points.update(history.changes.get(n, ()))
+    if direction == "forward":
+        return sorted({0} | points)
+    return sorted({len(history) - 1} | {c - 1 for c in points if c >= 1}, reverse=True)
+
+
 def break_by_history(
     tied: Sequence[str],
     history: Sequence[dict[str, Fraction]],
@@ -114,11 +155,18 @@ def break_by_history(
     the stage number that decided, and the candidates still tied (all of them chosen or
     not): (None, None, still_tied) when no stage separates them.
     """
-    order = range(len(history)) if direction == "forward" else range(len(history) - 1, -1, -1)
+    order: Sequence[int]
+    if isinstance(history, History):
+        order = _stages_to_look_at(tied, history, direction) if history else []
+    elif direction == "forward":
+        order = range(len(history))
+    else:
+        order = range(len(history) - 1, -1, -1)
+    zero = Fraction(0)
     pick: Callable[..., Fraction] = max if want == "highest" else min
     remaining = list(tied)
     for i in order:
-        vals = {n: history[i].get(n, Fraction(0)) for n in remaining}
+        vals = {n: history[i].get(n, zero) for n in remaining}
         if len(set(vals.values())) > 1:
             best = pick(vals.values())
             remaining = [n for n in remaining if vals[n] == best]

@@ -464,15 +464,7 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
     if src.comma_dialect:
         names = [" ".join(n.replace(",", " ").split()) for n in names]
         title = " ".join(title.replace(",", " ").split())
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise BallotFileError(
-            name,
-            None,
-            None,
-            f"the candidate name {dup[0]!r} twice",
-            "a different name for each candidate",
-        )
+    # a name given twice is refused at the line of its second time (names_problem)
     bad = names_problem(names)
     if bad is not None:
         at = name_lines[bad[0]][0] if len(name_lines) >= ncand else None
