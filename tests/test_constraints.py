@@ -425,7 +425,7 @@ def test_stv_maximum_dooms_at_once() -> None:
 
 
 def test_stv_unknown_method_refused() -> None:
-    with pytest.raises(RuleError, match="unknown constraint method 'lottery'"):
+    with pytest.raises(RuleError, match="constraint_method cannot be 'lottery'"):
         count(
             _stv_example(),
             "scottish-stv",

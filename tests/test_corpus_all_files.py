@@ -22,6 +22,8 @@ def test_the_whole_scottish_set_is_here() -> None:
     assert len(SCOTLAND) == 1100
 
 
+@pytest.mark.slow
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", SCOTLAND + DROOP, ids=lambda p: p.name)
 def test_parse_count_and_round_trip(path: Path) -> None:
     profile = read_blt(path)

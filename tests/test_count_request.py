@@ -180,3 +180,17 @@ def test_output_onto_the_ballot_file_is_refused(
     code, out, err = run(capsys, "count", blt, "-m", "scottish-stv", "-o", blt)
     assert code == 2 and "destroy" in err
     assert blt.read_bytes() == WARD.read_bytes()
+
+
+def test_python_m_cli_has_every_command() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "tallyroom.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in ("count", "compare", "simulate", "demo", "methods", "verify"):
+        assert f"  {command} " in out or f"  {command}\n" in out, command

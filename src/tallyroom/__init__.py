@@ -7,6 +7,10 @@ The public surface::
     profile = read("ward.blt")
     record = count(profile, "scottish-stv")
     print(record.elected)
+
+    # a service: one typed request (withdrawals, attributes, constraints, countback, ties)
+    record = run_count(profile, CountRequest("ers97-stv", ties=TieRules(seed=7)))
+    again = CountRecord.from_json(tallyroom.reports.render([record], "json"))
 """
 
 from __future__ import annotations
@@ -17,12 +21,21 @@ from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import (
     BallotFileError,
     CountError,
+    DecisionNeeded,
     ElectionError,
+    RecordError,
     RuleError,
     TallyroomError,
 )
 from tallyroom.record import CountRecord, Event, Stage, TieBreak
-from tallyroom.rules import count, get, rules
+from tallyroom.rules import Rule, count, get, parameters, parse_options
+from tallyroom.rules import rules as counting_rules
+from tallyroom.rules.parameters import Parameter
+from tallyroom.rules.request import CountRequest, TieRules, run_count
+
+#: "rules" means one thing: the package ``tallyroom.rules`` of counting rules (a rule is a
+#: :class:`Rule`; how papers are read is :class:`BallotRules`; every registered rule is
+#: :func:`counting_rules`)
 
 
 def read(path, format=None, **options):  # type: ignore[no-untyped-def]
@@ -51,18 +64,27 @@ __all__ = [
     "Candidate",
     "CountError",
     "CountRecord",
+    "CountRequest",
+    "DecisionNeeded",
     "Election",
     "ElectionError",
     "Event",
+    "Parameter",
     "Profile",
+    "RecordError",
+    "Rule",
     "RuleError",
     "Stage",
     "TallyroomError",
     "TieBreak",
+    "TieRules",
     "__version__",
     "count",
+    "counting_rules",
     "get",
     "load_result",
+    "parameters",
+    "parse_options",
     "read",
-    "rules",
+    "run_count",
 ]

@@ -318,10 +318,10 @@ def count(
         constraints = [parse_constraint(c) for c in constraint_specs]
         if constraints_file:
             constraints += read_constraints_file(constraints_file)
-    rule_opts = _parse_rule_options(rule_options)
+    rule_opts = rule.parse_options(rule_options)
     request = CountRequest(
         rule.id,
-        options=_list_options(rule_opts) if rule.family == "list" else rule_opts,
+        options=rule_opts,
         ties=TieRules(
             seed=seed,
             fallback=tie_fallback,  # type: ignore[arg-type]
@@ -531,22 +531,6 @@ def _fast_read(path: str) -> bool:
     return big_enough_for_fast_reader(path)
 
 
-def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--option")
-        key, value = item.split("=", 1)
-        key = key.strip().replace("-", "_")
-        v: Any = value.strip()
-        if v.lower() in ("true", "false"):
-            v = v.lower() == "true"
-        elif v.isdigit():
-            v = int(v)
-        out[key] = v
-    return out
-
-
 @cli.command()
 @click.argument("source", type=click.Path())
 @click.argument("target", type=click.Path(dir_okay=False))
@@ -582,13 +566,17 @@ def convert(
 
 
 @cli.command()
+@click.argument("rule_id", required=False, metavar="[RULE]")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def methods(fmt: str) -> None:
-    """List every counting rule with a one-line description."""
-    from tallyroom.rules import rules
+def methods(rule_id: str | None, fmt: str) -> None:
+    """List every counting rule with a one-line description; with RULE, its options."""
+    from tallyroom.rules import get, rules
 
+    if rule_id:
+        _show_rule(get(rule_id), fmt)
+        return
     found = rules()
     if fmt == "json":
         click.echo(
@@ -614,6 +602,52 @@ def methods(fmt: str) -> None:
             family = r.family
             click.echo(f"{family}:")
         click.echo(f"  {r.id.ljust(width)}  {r.description}")
+
+
+def _show_rule(rule: Any, fmt: str) -> None:
+    """One rule and its parameter schema (``methods RULE``)."""
+    import textwrap
+
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "id": rule.id,
+                    "family": rule.family,
+                    "title": rule.title,
+                    "description": rule.description,
+                    "rule_text": rule.rule_text,
+                    "parameters": [p.describe() for p in rule.parameters],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    out = [f"{rule.id}: {rule.title}", f"  {rule.description}", f"  Rule text: {rule.rule_text}"]
+    if not rule.parameters:
+        out.append("  Options: none besides the tie rules (--seed, --tie-break).")
+    else:
+        out.append("  Options (--option NAME=VALUE):")
+    for p in rule.parameters:
+        d = p.describe()
+        values = " | ".join(p.choices) if p.choices else p.kind
+        if p.minimum is not None or p.maximum is not None:
+            values += f" ({p.minimum if p.minimum is not None else ''}..{p.maximum if p.maximum is not None else ''})"
+        default = d["default"]
+        shown = (
+            "none"
+            if default is None
+            else str(default).lower()
+            if isinstance(default, bool)
+            else str(default)
+        )
+        out.append(f"    {p.name} = {shown}    [{values}]")
+        for line in textwrap.wrap(p.meaning, 84):
+            out.append(f"        {line}")
+        if p.clause:
+            out.append(f"        Rule text: {p.clause}")
+    click.echo("\n".join(out))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -649,20 +683,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(0)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _register_extra_commands() -> None:
     """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
     the sealed box: trustee, verify)."""
-    try:
-        from tallyroom.analysis import commands
-    except ImportError:
-        pass
-    else:
-        for command in commands.COMMANDS:
-            cli.add_command(command)
+    from tallyroom.analysis import commands
+
+    for command in commands.COMMANDS:
+        cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
     from tallyroom.sealed import cli as sealed_cli
@@ -683,3 +710,9 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
+
+
+# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
+# compare, simulate and demo were added)
+if __name__ == "__main__":
+    main()

@@ -115,7 +115,7 @@ class Fixed:
 
     @property
     def scale(self) -> int:
-        return 10**self.places
+        return int(10**self.places)
 
     def of(self, x: int | Fraction, rounding: Rounding = Rounding.DOWN) -> int:
         if isinstance(x, int):

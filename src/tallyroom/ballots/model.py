@@ -253,7 +253,7 @@ class Profile:
     """Unique ballots x weights for one election, with the accounting of every paper."""
 
     election: Election
-    ballots: tuple[tuple, ...]
+    ballots: tuple[tuple[Any, ...], ...]
     weights: tuple[Weight, ...]
     kind: Literal["ranked", "approval"] = "ranked"
     invalid: Mapping[str, Weight] = field(default_factory=lambda: MappingProxyType({}))
@@ -312,7 +312,7 @@ class Profile:
     def build(
         cls,
         election: Election,
-        ballots: Iterable[tuple[Sequence, Weight]],
+        ballots: Iterable[tuple[Sequence[Any], Weight]],
         *,
         kind: Literal["ranked", "approval"] = "ranked",
         invalid: Mapping[str, Weight] | None = None,
@@ -320,7 +320,7 @@ class Profile:
         source: str = "",
     ) -> Profile:
         """Merge identical ballots (keeping first-seen order) into a profile."""
-        merged: dict[tuple, Weight] = {}
+        merged: dict[tuple[Any, ...], Weight] = {}
         for b, w in ballots:
             key = tuple(b)
             merged[key] = merged.get(key, 0) + w
@@ -350,7 +350,7 @@ class Profile:
                 "continuing at each round; only irv applies it"
             )
         invalid = dict(self.invalid)
-        out: list[tuple[tuple, Weight]] = []
+        out: list[tuple[tuple[Any, ...], Weight]] = []
         for b, w in zip(self.ballots, self.weights):
             clean, reason = clean_ranking(b, self.rules)
             if reason is None:
@@ -365,7 +365,7 @@ class Profile:
     def from_marks(
         cls,
         election: Election,
-        raw: Mapping[tuple, Weight],
+        raw: Mapping[tuple[Any, ...], Weight],
         rules: BallotRules = BallotRules(),
         *,
         source: str = "",
@@ -375,7 +375,7 @@ class Profile:
         """A profile from papers as marked (merged by their marks), read under ``rules``:
         each is cleaned by :func:`clean_ranking` and counted valid, or invalid with its reason."""
         bad: dict[str, Weight] = dict(invalid or {})
-        cleaned: list[tuple[tuple, Weight]] = []
+        cleaned: list[tuple[tuple[Any, ...], Weight]] = []
         for marks, w in raw.items():
             if marks and set(map(type, marks)) == _INT_ONLY and len(set(marks)) == len(marks):
                 # distinct candidates, one per rank: what clean_ranking would give, at once

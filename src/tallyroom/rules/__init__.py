@@ -8,19 +8,24 @@ returns a :class:`~tallyroom.record.CountRecord`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord
+from tallyroom.rules.parameters import Parameter, check_options
+from tallyroom.rules.parameters import parse_options as _parse_options
 
 CountFunction = Callable[..., CountRecord]
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered counting rule: its id, its name and rule text, its count function and
+    the schema of its options (:attr:`parameters`)."""
+
     id: str
     title: str
     description: str  # one line
@@ -28,7 +33,20 @@ class Rule:
     family: str  # stv, plurality, majority, condorcet, approval, list
     count: CountFunction
     kinds: tuple[str, ...] = ("ranked",)
+    #: the preset's option values (the defaults), by name
     options: dict[str, Any] = field(default_factory=dict)
+    #: the options the rule takes besides the tie rules (every rule takes ``seed``,
+    #: ``tie_fallback``, ``tie_order``, ``decisions``): name, kind, allowed values, default,
+    #: meaning, clause
+    parameters: tuple[Parameter, ...] = ()
+
+    def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """``options`` (the rule's own, tie options aside) checked against the schema."""
+        return check_options(self.id, self.parameters, options)
+
+    def parse_options(self, items: Sequence[str]) -> dict[str, Any]:
+        """``KEY=VALUE`` texts as the rule's typed options (``--option``)."""
+        return _parse_options(self.id, self.parameters, items)
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -86,6 +104,8 @@ def rules() -> list[Rule]:
 
 
 def get(rule_id: str) -> Rule:
+    """The rule registered as ``rule_id`` (``"scottish-stv"``); an unknown id is a
+    RuleError listing the known ones."""
     _load(rule_id)
     try:
         return _REGISTRY[rule_id]
@@ -95,9 +115,27 @@ def get(rule_id: str) -> Rule:
 
 
 def count(profile: Profile, method: str, **options: Any) -> CountRecord:
-    """Count ``profile`` under the rule registered as ``method``."""
-    record = get(method).count(profile, **options)
+    """Count ``profile`` under the rule registered as ``method``.
+
+    ``options`` are the tie options (``seed``, ``tie_fallback``, ``tie_order``,
+    ``decisions``) and the rule's own, checked against its schema (:attr:`Rule.parameters`)
+    before counting: an unknown option or a value of the wrong kind is a RuleError."""
+    from tallyroom.rules.ties import TIE_KEYS
+
+    rule = get(method)
+    rule.check_options({k: v for k, v in options.items() if k not in TIE_KEYS})
+    record = rule.count(profile, **options)
     return with_election_details(record, profile)
+
+
+def parameters(method: str) -> tuple[Parameter, ...]:
+    """The options the rule registered as ``method`` takes (its schema)."""
+    return get(method).parameters
+
+
+def parse_options(method: str, items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` texts as typed options of the rule registered as ``method``."""
+    return get(method).parse_options(items)
 
 
 def with_election_details(record: CountRecord, profile: Profile) -> CountRecord:

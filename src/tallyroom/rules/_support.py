@@ -17,6 +17,7 @@ from typing import Any
 from tallyroom.ballots.model import NEVER_ELECTED, Profile
 from tallyroom.errors import ElectionError, RuleError
 from tallyroom.record import CountRecord, Stage
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TieBreaker, tie_breaker_for
 
 Score = int | Fraction
@@ -237,9 +238,10 @@ def register_family(
     family: str,
     count: Callable[[Profile, str, dict[str, Any]], CountRecord],
     kinds: tuple[str, ...] = ("ranked",),
+    parameters: Mapping[str, tuple[Parameter, ...]] | None = None,
 ) -> None:
     """Register a family of rules that share one counting function ``count(profile, id,
-    options)``."""
+    options)``; ``parameters`` gives each rule's options (none where not given)."""
     from tallyroom.rules import Rule, register
 
     def bind(rule_id: str) -> Callable[..., CountRecord]:
@@ -258,5 +260,6 @@ def register_family(
                 family=family,
                 count=bind(rule_id),
                 kinds=kinds,
+                parameters=(parameters or {}).get(rule_id, ()),
             )
         )

@@ -36,6 +36,7 @@ from tallyroom.rules._support import (
     tiebreaker,
     top_n,
 )
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
 MAX_COMMITTEES = 2_000_000
@@ -343,6 +344,29 @@ DESCRIPTIONS = {
 }
 
 
+PARAMETERS = {
+    "pav": (
+        Parameter(
+            "max_committees",
+            "int",
+            MAX_COMMITTEES,
+            "the most committees the exhaustive search looks at before it gives up "
+            "(PAV is NP-hard)",
+            minimum=0,
+        ),
+    ),
+    "mes": (
+        Parameter(
+            "completion",
+            "choice",
+            "phragmen",
+            "when equal shares buy fewer candidates than seats: complete by sequential "
+            "Phragmén, by approvals, or not at all",
+            choices=("phragmen", "av", "none"),
+        ),
+    ),
+}
+
 register_family(
     TITLES,
     titles=TITLES,
@@ -351,4 +375,5 @@ register_family(
     family="approval",
     count=_count,
     kinds=("approval",),
+    parameters=PARAMETERS,
 )

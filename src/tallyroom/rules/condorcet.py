@@ -26,6 +26,7 @@ from tallyroom.rules._support import (
     register_family,
     tiebreaker,
 )
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
 Matrix = dict[str, dict[str, Score]]
@@ -369,6 +370,38 @@ DESCRIPTIONS = {
 #: the rules that always elect a Condorcet winner when there is one
 CONDORCET_CONSISTENT = ("condorcet", "smith-set", "schulze", "ranked-pairs", "copeland", "minimax")
 
+PARAMETERS = {
+    "copeland": (
+        Parameter(
+            "tie_score",
+            "number",
+            Fraction(1, 2),
+            "what a pairwise tie scores (a win scores 1)",
+            minimum=0,
+            maximum=1,
+        ),
+    ),
+    "minimax": (
+        Parameter(
+            "measure",
+            "choice",
+            "winning-votes",
+            "the size of a pairwise defeat: the winner's votes, the margin, or the votes "
+            "against whether won or lost",
+            choices=("winning-votes", "margins", "pairwise-opposition"),
+        ),
+    ),
+    "borda": (
+        Parameter(
+            "truncated",
+            "choice",
+            "zero",
+            "candidates a paper leaves unranked score nothing, or share the points left equally",
+            choices=("zero", "average"),
+        ),
+    ),
+}
+
 register_family(
     TITLES,
     titles=TITLES,
@@ -376,4 +409,5 @@ register_family(
     texts=TEXTS,
     family="condorcet",
     count=_count,
+    parameters=PARAMETERS,
 )

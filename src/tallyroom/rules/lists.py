@@ -20,6 +20,7 @@ from tallyroom.ballots.votetable import VoteTable
 from tallyroom.errors import RuleError
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules._support import no_options, record, register_family, tiebreaker
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
 DIVISORS = {
@@ -387,6 +388,59 @@ DESCRIPTIONS = {
 }
 
 
+_THRESHOLDS = (
+    Parameter(
+        "threshold",
+        "text",
+        0,
+        "the share of all valid votes a party needs to take part in the allocation, as a "
+        "number or a percentage (5%)",
+    ),
+    Parameter(
+        "coalition_thresholds",
+        "mapping",
+        {},
+        "the share a coalition of n parties needs, by n (2:7%,4:10%); the largest n given "
+        "that is at most the coalition's size applies",
+    ),
+)
+_QUOTA = (
+    Parameter(
+        "quota",
+        "choice",
+        None,
+        "the quota (default: the method's own, Hare or Droop)",
+        choices=QUOTAS,
+        optional=True,
+    ),
+    Parameter(
+        "quota_rounding",
+        "choice",
+        "exact",
+        "the quota as it is, or rounded down or up to a whole number",
+        choices=("exact", "down", "up"),
+    ),
+)
+#: for a vote table of several constituencies only (``count_table``)
+_TABLE = (
+    Parameter(
+        "apportionment",
+        "text",
+        "hare-lr",
+        "vote tables of several constituencies: how the seats are shared among them, by a "
+        "list method on their valid votes (hare-lr, droop-lr, dhondt, ...)",
+    ),
+    Parameter(
+        "constituency_seats",
+        "text",
+        None,
+        "vote tables of several constituencies: a CSV file of the seats of each one, "
+        "instead of an apportionment",
+        optional=True,
+    ),
+)
+PARAMETERS = {m: _THRESHOLDS + (_QUOTA if m.endswith("-lr") else ()) + _TABLE for m in METHODS}
+
 register_family(
     METHODS,
     titles=TITLES,
@@ -395,4 +449,5 @@ register_family(
     family="list",
     count=_count,
     kinds=("ranked", "approval"),
+    parameters=PARAMETERS,
 )

@@ -26,6 +26,7 @@ from tallyroom.rules._support import (
     tiebreaker,
 )
 from tallyroom.rules._tally import ranked
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, History, TieBreaker, break_by_history
 
 
@@ -66,6 +67,41 @@ def _lowest(
 
 
 IRV_OPTIONS = ("batch", "rctab", "continue_until_two", "tie_history")
+PARAMETERS = {
+    "irv": (
+        Parameter(
+            "batch",
+            "bool",
+            False,
+            "eliminate at once the largest group of lowest candidates whose combined votes "
+            "are fewer than the next candidate's (RCTab batchElimination)",
+        ),
+        Parameter(
+            "rctab",
+            "bool",
+            False,
+            "RCTab conventions: Undeclared Write-ins eliminated first, on their own; the "
+            "threshold reported as half the continuing votes, rounded down, plus one",
+        ),
+        Parameter(
+            "continue_until_two",
+            "bool",
+            False,
+            "eliminate until two candidates remain, even after a majority",
+        ),
+        Parameter(
+            "tie_history",
+            "choice",
+            "none",
+            "separate candidates tied for exclusion by earlier rounds (the most recent, or "
+            "the first, at which they differ) before the final fallback",
+            choices=("none", "backward", "forward"),
+        ),
+    ),
+    "two-round": (
+        Parameter("advance", "int", 2, "how many candidates go to the second round", minimum=2),
+    ),
+}
 
 
 def _batch(current: dict[str, Score], keep: int) -> list[str]:
@@ -585,5 +621,13 @@ for _id, _title, _desc, _text, _fn in (
     ),
 ):
     register(
-        Rule(id=_id, title=_title, description=_desc, rule_text=_text, family="majority", count=_fn)
+        Rule(
+            id=_id,
+            title=_title,
+            description=_desc,
+            rule_text=_text,
+            family="majority",
+            count=_fn,
+            parameters=PARAMETERS.get(_id, ()),
+        )
     )

@@ -31,6 +31,7 @@ from tallyroom.rules._support import (
 from tallyroom.rules._tally import ranked
 from tallyroom.rules.constraints import coerce as coerce_constraints
 from tallyroom.rules.constraints import elect_in_order
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import pop_tie_options
 
 TOO_MANY = "too many marks"
@@ -235,6 +236,28 @@ CUMULATIVE_TEXT = (
     "them equally among several (Illinois Constitution 1870, art. IV s. 7)"
 )
 
+_CONSTRAINTS = Parameter(
+    "constraints",
+    "constraints",
+    None,
+    "group minima and maxima of seats (docs/constraints.md), e.g. gender=woman:min=3",
+    optional=True,
+)
+
+
+def _votes(default: str) -> Parameter:
+    return Parameter(
+        "votes", "int", None, f"votes each voter has (default: {default})", minimum=1, optional=True
+    )
+
+
+PARAMETERS = {
+    "snv": (_CONSTRAINTS,),
+    "block-vote": (_votes("the seats"), _CONSTRAINTS),
+    "limited-vote": (_votes("one fewer than the seats"), _CONSTRAINTS),
+    "cumulative-vote": (_votes("the seats"), _CONSTRAINTS),
+}
+
 for _id, _title, _desc, _text, _fn, _kinds in (
     (
         "fptp",
@@ -286,5 +309,6 @@ for _id, _title, _desc, _text, _fn, _kinds in (
             family="plurality",
             count=_fn,
             kinds=_kinds,
+            parameters=PARAMETERS.get(_id, ()),
         )
     )

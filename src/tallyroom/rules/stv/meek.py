@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules._support import need_seats, refuse_never_elected
+from tallyroom.rules.parameters import validate_record
 from tallyroom.rules.stv.gregory import BallotArrays
 from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
 
@@ -48,6 +49,7 @@ class MeekOptions:
     #: fixed decimals, or exact rationals (keep factors then rounded up at 20 places beyond
     #: omega, the only rounding in an exact Meek count)
     arithmetic: Literal["fixed", "exact"] = "fixed"
+    #: the decimals of fixed arithmetic
     places: int = 9
     #: the amount a candidate keeps from a ballot, rounded up or down (fixed arithmetic)
     keep_rounding: Literal["up", "down"] = "up"
@@ -59,14 +61,28 @@ class MeekOptions:
     quota_form: Literal["places-plus-unit", "exact"] = "places-plus-unit"
     #: iteration ends when the total surplus is below omega = 10^-omega_places
     omega_places: int = 6
+    #: the iteration ends when the total surplus is below omega ("<"), or at most omega
     omega_test: Literal["<", "<="] = "<"
     #: exclude every sure loser at once (Droop's "safe" batch), or one at a time
     defeat_batch: Literal["none", "safe"] = "none"
     #: candidates whose votes are within the total surplus of the lowest are tied (PRF B.3)
     tie_within_surplus: bool = True
+    #: separate tied candidates by earlier stages (the first, or the most recent, at which
+    #: they differ) before the final fallback, or not
     tie_history: Literal["forward", "backward", "none"] = "none"
     tie_fallback: Literal["lot", "order", "decision"] = "lot"
+    #: the most iterations of the keep factors at one stage before the count stops
     max_iterations: int = 100_000
+
+    #: the bounds of the whole-number options
+    BOUNDS: ClassVar[dict[str, tuple[int, int | None]]] = {
+        "places": (0, 30),
+        "omega_places": (0, 30),
+        "max_iterations": (1, None),
+    }
+
+    def __post_init__(self) -> None:
+        validate_record(self, "Meek STV")
 
     def with_options(self, **changes: Any) -> MeekOptions:
         known = set(asdict(self))

@@ -7,10 +7,11 @@ its rule text that fixes it (see ``presets.py``).  Nothing else changes between 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal
 
 from tallyroom.errors import RuleError
 from tallyroom.numbers import Rounding
+from tallyroom.rules.parameters import validate_record
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,13 @@ class STVOptions:
     #: transfer an excluded candidate's papers in one stage, or in sub-stages by the value
     #: the papers carry (highest first), checking for elections after each
     exclusion_transfers: Literal["one-stage", "by-value"] = "one-stage"
-    #: after a sub-stage elects someone, the rest of the exclusion still goes ahead
-    #: ("continue"), or the count turns to the new surplus first ("surplus-first")
-    after_election_in_exclusion: Literal["continue", "surplus-first"] = "continue"
-
     #: candidates excluded before any other (RCTab: undeclared write-ins)
     exclude_first: tuple[str, ...] = ()
 
     # -- arithmetic ------------------------------------------------------------------
+    #: fixed decimals (at ``places``, rounded as ``tv_rounding`` says), or exact rationals
     arithmetic: Literal["fixed", "exact"] = "fixed"
+    #: the decimals of fixed arithmetic
     places: int = 5
 
     # -- ties ------------------------------------------------------------------------
@@ -105,17 +104,11 @@ class STVOptions:
     #: transfer surpluses still pending when the last seat is filled (RCTab reports do)
     transfer_final_surplus: bool = False
 
+    #: the bounds of the whole-number options
+    BOUNDS: ClassVar[dict[str, tuple[int, int | None]]] = {"places": (0, 30)}
+
     def __post_init__(self) -> None:
-        hints = get_type_hints(STVOptions)
-        for f in fields(self):
-            allowed = get_args(hints[f.name]) if get_origin(hints[f.name]) is Literal else None
-            if allowed and getattr(self, f.name) not in allowed:
-                raise RuleError(
-                    f"STV option {f.name} cannot be {getattr(self, f.name)!r}; "
-                    f"choose one of: {', '.join(map(str, allowed))}"
-                )
-        if self.places < 0 or self.places > 30:
-            raise RuleError(f"places must be between 0 and 30, not {self.places}")
+        validate_record(self, "STV")
 
     def with_options(self, **changes: Any) -> STVOptions:
         """A copy with some options changed; unknown names are a RuleError."""

@@ -12,6 +12,7 @@ from typing import Any
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 from tallyroom.rules import Rule, register
+from tallyroom.rules.parameters import Parameter, preset_clauses, schema_of
 from tallyroom.rules.stv.gregory import GregorySTV
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import tie_breaker_for
@@ -158,7 +159,38 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
     return count
 
 
+#: the options every STV rule takes besides its options record's fields
+CONSTRAINT_PARAMETERS = (
+    Parameter(
+        "constraints",
+        "constraints",
+        None,
+        "group minima and maxima of seats (docs/constraints.md), e.g. gender=woman:min=3",
+        optional=True,
+    ),
+    Parameter(
+        "constraint_method",
+        "choice",
+        "guard-doom",
+        "how the constraints are kept: candidates guarded and doomed as the count goes "
+        "(guard-doom), or the lowest who would break one excluded (exclude-lowest)",
+        choices=("guard-doom", "exclude-lowest"),
+    ),
+)
+
+
+def schema(options: Any, preset: str) -> tuple[Parameter, ...]:
+    """A preset's parameters: its options record's fields (tie_fallback is a tie rule, set
+    with the tie rules), each with the clause the preset cites for it."""
+    import sys
+
+    return schema_of(
+        options, clauses=preset_clauses(sys.modules[__name__], preset), skip=("tie_fallback",)
+    )
+
+
 def _stv(rule_id: str, title: str, description: str, rule_text: str, options: STVOptions) -> None:
+    preset = next(n for n, v in globals().items() if v is options and n.isupper())
     register(
         Rule(
             id=rule_id,
@@ -168,6 +200,7 @@ def _stv(rule_id: str, title: str, description: str, rule_text: str, options: ST
             family="stv",
             count=_counter(options, rule_id, title, rule_text),
             options=options.describe(),
+            parameters=schema(options, preset) + CONSTRAINT_PARAMETERS,
         )
     )
 
@@ -292,6 +325,7 @@ def register_meek() -> None:
                 family="stv",
                 count=make_counter(options, rule_id, title, rule_text),
                 options=options.describe(),
+                parameters=schema(options, "_" + preset),
             )
         )
 
