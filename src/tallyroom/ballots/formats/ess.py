@@ -10,8 +10,10 @@ Column and label choices follow RCTab's ``cvrFileSources`` settings
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -109,6 +111,47 @@ def read_ess(
     except ImportError:  # pragma: no cover - a declared dependency
         raise BallotFileError(name, None, None, "no Excel reader installed", "openpyxl") from None
     _check_zip(name, os.fspath(path))
+    # openpyxl prints some complaints (a bad style index) on standard output, where they
+    # would corrupt a result sheet or JSON written there: they go to standard error
+    with contextlib.redirect_stdout(sys.stderr):
+        return _open_and_read(
+            name,
+            path,
+            openpyxl,
+            rules,
+            seats,
+            candidates,
+            first_vote_column,
+            first_vote_row,
+            max_rankings,
+            overvote_label,
+            skipped_label,
+            uwi_label,
+            count_column,
+            aliases,
+            treat_blank_as_undeclared_write_in,
+            overvote_delimiter,
+        )
+
+
+def _open_and_read(
+    name: str,
+    path: Any,
+    openpyxl: Any,
+    rules: BallotRules,
+    seats: int,
+    candidates: Sequence[str] | None,
+    first_vote_column: int,
+    first_vote_row: int,
+    max_rankings: int | None,
+    overvote_label: str,
+    skipped_label: str,
+    uwi_label: str,
+    count_column: str,
+    aliases: Mapping[str, str] | None,
+    treat_blank_as_undeclared_write_in: bool,
+    overvote_delimiter: str | None,
+) -> Profile:
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
     except FileNotFoundError:
