@@ -549,3 +549,31 @@ def test_ess_rows_out_of_order_refused_not_dropped(tmp_path: Path) -> None:
             w.writestr(m, body)
     with pytest.raises(BallotFileError, match="16 <row> elements"):
         read_ess(out)
+
+
+def test_ess_reader_prints_nothing_on_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fuzz run seed 2026, input 51352: a style numbered 10^9 made openpyxl print
+    # "1000000000 is out of range" on standard output, where a JSON result goes
+    import zipfile
+
+    from tallyroom.ballots.formats.ess import read_ess
+
+    src = next((Path(__file__).parent / "data").rglob("exhaust_if_multiple_continuing_cvr.xlsx"))
+    out = tmp_path / "style.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for m in z.namelist():
+            body = z.read(m)
+            if m == "xl/styles.xml":
+                body = body.replace(
+                    b'<cellStyle name="Normal" xfId="0"',
+                    b'<cellStyle name="Normal" xfId="1000000000"',
+                    1,
+                )
+            w.writestr(m, body)
+    try:
+        read_ess(out)
+    except BallotFileError:
+        pass
+    assert capsys.readouterr().out == ""
