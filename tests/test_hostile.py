@@ -501,3 +501,79 @@ def test_bidi_in_a_title_or_file_name_escaped_by_inspect_and_compare(
         out = capsys.readouterr().out
         assert not exit_.value.code
         assert "\u202e" not in out and "North \\u202e ward" in out, out
+
+
+def test_ess_row_numbered_past_excel_refused_not_walked(tmp_path: Path) -> None:
+    # fuzz run seed 2026, inputs 13270 and 36571: a <row r="1000000000"> made openpyxl
+    # yield a billion empty rows first (minutes for a 7 KB file).  In a subprocess, so
+    # that a regression fails at the bound instead of hanging the suite.
+    import zipfile
+
+    src = next(
+        (Path(__file__).parent / "data").rglob("test_set_5_two_skipped_choice_exhaust_cvr.xlsx")
+    )
+    out = tmp_path / "rows.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for m in z.namelist():
+            body = z.read(m)
+            if m == "xl/worksheets/sheet1.xml":
+                body = body.replace(b'<row r="1"', b'<row r="1000000000"', 1)
+            w.writestr(m, body)
+    code = (
+        "import sys\nfrom tallyroom.ballots.formats import read\nfrom tallyroom.errors import "
+        "BallotFileError\ntry:\n    read(sys.argv[1], 'ess')\nexcept BallotFileError as e:\n"
+        "    print(e)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert "a row numbered past 1,048,576" in proc.stdout, proc.stderr
+
+
+def test_ess_rows_out_of_order_refused_not_dropped(tmp_path: Path) -> None:
+    # before: openpyxl dropped without a word the rows numbered below the one before them:
+    # a sheet of 15 papers with its third row numbered 9 was read as 9 papers
+    import zipfile
+
+    from tallyroom.ballots.formats.ess import read_ess
+
+    data = Path(__file__).parent / "data"
+    src = next(data.rglob("test_set_5_two_skipped_choice_exhaust_cvr.xlsx"))
+    assert read_ess(src).ballots_read == 15
+    out = tmp_path / "order.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for m in z.namelist():
+            body = z.read(m)
+            if m == "xl/worksheets/sheet1.xml":
+                body = body.replace(b'<row r="3"', b'<row r="9"', 1)
+            w.writestr(m, body)
+    with pytest.raises(BallotFileError, match="16 <row> elements"):
+        read_ess(out)
+
+
+def test_ess_reader_prints_nothing_on_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fuzz run seed 2026, input 51352: a style numbered 10^9 made openpyxl print
+    # "1000000000 is out of range" on standard output, where a JSON result goes
+    import zipfile
+
+    from tallyroom.ballots.formats.ess import read_ess
+
+    src = next((Path(__file__).parent / "data").rglob("exhaust_if_multiple_continuing_cvr.xlsx"))
+    out = tmp_path / "style.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for m in z.namelist():
+            body = z.read(m)
+            if m == "xl/styles.xml":
+                body = body.replace(
+                    b'<cellStyle name="Normal" xfId="0"',
+                    b'<cellStyle name="Normal" xfId="1000000000"',
+                    1,
+                )
+            w.writestr(m, body)
+    try:
+        read_ess(out)
+    except BallotFileError:
+        pass
+    assert capsys.readouterr().out == ""

@@ -578,8 +578,13 @@ def worker() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import tallyroom.ballots.formats  # noqa: F401  -- imported before the first timing
 
-    sys.stdout.write("ready\n")  # the parent starts the clock only after this
-    sys.stdout.flush()
+    # the answers go on a copy of standard output; what the code under test prints there
+    # (openpyxl prints some complaints) goes to standard error and cannot break the protocol
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    answers.write("ready\n")  # the parent starts the clock only after this
+    answers.flush()
     for line in sys.stdin:
         task = json.loads(line)
         try:
@@ -589,8 +594,8 @@ def worker() -> None:
         # the worker's peak resident memory so far (KB): a high-water mark, so the input
         # that raised it is the one that took that much
         result["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
+        answers.write(json.dumps(result) + "\n")
+        answers.flush()
 
 
 class Pool:

@@ -10,7 +10,10 @@ Column and label choices follow RCTab's ``cvrFileSources`` settings
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +32,8 @@ from tallyroom.errors import BallotFileError
 UWI_NAME = "Undeclared Write-ins"
 #: a cell longer than this is not a name, a label or a count
 MAX_CELL = 10_000
+#: the rows of an Excel worksheet
+EXCEL_ROWS = 1_048_576
 #: a workbook may unpack to MAX_RATIO times its size (real CVRs: 5 to 20); past
 #: MAX_INFLATED bytes only
 MAX_RATIO = 100
@@ -107,6 +112,47 @@ def read_ess(
     except ImportError:  # pragma: no cover - a declared dependency
         raise BallotFileError(name, None, None, "no Excel reader installed", "openpyxl") from None
     _check_zip(name, os.fspath(path))
+    # openpyxl prints some complaints (a bad style index) on standard output, where they
+    # would corrupt a result sheet or JSON written there: they go to standard error
+    with contextlib.redirect_stdout(sys.stderr):
+        return _open_and_read(
+            name,
+            path,
+            openpyxl,
+            rules,
+            seats,
+            candidates,
+            first_vote_column,
+            first_vote_row,
+            max_rankings,
+            overvote_label,
+            skipped_label,
+            uwi_label,
+            count_column,
+            aliases,
+            treat_blank_as_undeclared_write_in,
+            overvote_delimiter,
+        )
+
+
+def _open_and_read(
+    name: str,
+    path: Any,
+    openpyxl: Any,
+    rules: BallotRules,
+    seats: int,
+    candidates: Sequence[str] | None,
+    first_vote_column: int,
+    first_vote_row: int,
+    max_rankings: int | None,
+    overvote_label: str,
+    skipped_label: str,
+    uwi_label: str,
+    count_column: str,
+    aliases: Mapping[str, str] | None,
+    treat_blank_as_undeclared_write_in: bool,
+    overvote_delimiter: str | None,
+) -> Profile:
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
     except FileNotFoundError:
@@ -201,7 +247,14 @@ def _read_sheet(
     start = first_vote_column - 1
     rank_cols: slice | None = None
     count_at: int | None = None
+    seen = header_rows = 0  # <row> elements read as papers, and before them
     for r, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if r > EXCEL_ROWS:
+            # openpyxl yields an empty row for each row number skipped: a row numbered
+            # 10^9 in a 7 KB file was a billion of them (minutes); Excel stops here
+            raise BallotFileError(
+                name, r, None, f"a row numbered past {EXCEL_ROWS:,}", "Excel's rows at most"
+            )
         if r < first_vote_row:
             if r == first_vote_row - 1:
                 header = [str(c).strip().casefold() if c is not None else "" for c in row]
@@ -211,6 +264,7 @@ def _read_sheet(
                 if max_rankings is not None:
                     stop = start + max_rankings
                 rank_cols = slice(start, stop)
+            header_rows += isinstance(row, tuple)
             continue
         if rank_cols is None:
             rank_cols = slice(start, None if max_rankings is None else start + max_rankings)
@@ -261,7 +315,39 @@ def _read_sheet(
             marks.pop()
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
+        seen += 1
+    if seen + header_rows != _row_elements(ws):
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"{_row_elements(ws):,} <row> elements in the worksheet, of which openpyxl reads "
+            f"{seen + header_rows:,} (rows numbered out of order?)",
+            "rows numbered in ascending order, each read once",
+        )
     return _finish(name, names, raw, rules, seats)
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _row_elements(ws: Any) -> int:
+    """The ``<row>`` elements of the worksheet's XML, counted apart from openpyxl, which
+    drops without a word a row numbered below the one before it (15 papers read as 9).
+    Markup in cell text is escaped, so every ``<row`` is an element."""
+    if not hasattr(ws, "_get_source"):  # pragma: no cover - openpyxl's read-only sheet
+        return -1
+    n, tail = 0, b""
+    with ws._get_source() as src:
+        while chunk := src.read(1 << 20):
+            data = tail + chunk
+            n += len(_ROW_TAG.findall(data))
+            # a tag cut at the chunk's end is counted with the next chunk
+            cut = data.rfind(b"<")
+            tail = data[cut:] if cut >= 0 and len(data) - cut < 64 else b""
+            if tail:
+                n -= len(_ROW_TAG.findall(tail))
+    return n + len(_ROW_TAG.findall(tail))
 
 
 def _finish(
