@@ -182,17 +182,18 @@ def test_compare_tables_equal_json(tmp_path: Path) -> None:
         column = [cells[i] for cells in w["rows"].values()]
         assert [x for x in column if x] == o["elected"]
     # seats by group against first preferences
+    # a column per group, a row per rule: "seats (share%)"
     g = p.table("groups")
-    assert g["head"][:3] == ["Group", "First preferences", "First-preference share (%)"]
-    assert set(g["rows"]) == set(c["first_preferences"])
-    for group, cells in g["rows"].items():
-        assert cells[0] == whole(c["first_preferences"][group])
-        assert cells[1] == pct(c["first_preference_share"][group])
-        for k, o in enumerate(ok):
+    assert g["head"][0] == "Rule" and set(g["head"][1:]) == set(c["first_preferences"])
+    assert list(g["rows"]) == ["First preferences"] + [f"{o['method']} seats" for o in ok]
+    for j, group in enumerate(g["head"][1:]):
+        assert g["rows"]["First preferences"][j] == (
+            f"{whole(c['first_preferences'][group])} ({pct(c['first_preference_share'][group])}%)"
+        )
+        for o in ok:
             seats = o["seats_by_group"].get(group, 0)
-            assert g["head"][3 + 2 * k] == f"{o['method']} seats"
-            assert cells[2 + 2 * k] == str(seats)
-            assert cells[3 + 2 * k] == pct(100 * seats / sum(o["seats_by_group"].values()))
+            share = pct(100 * seats / sum(o["seats_by_group"].values()))
+            assert g["rows"][f"{o['method']} seats"][j] == f"{seats} ({share}%)"
     # the indices
     ix = p.table("indices")
     assert list(ix["rows"]) == [o["method"] for o in ok]
@@ -222,11 +223,12 @@ def test_compare_many_files_total_equals_json(tmp_path: Path) -> None:
     total = data["total"]
     g = p.table("groups")  # only the total: --each is off with many files
     assert len([t for t in p.tables if "groups" in t["class"].split()]) == 1
-    for group, cells in g["rows"].items():
-        assert cells[1] == pct(total["first_preference_share"][group])
-        for k, (_m, d) in enumerate(total["methods"].items()):
-            assert cells[2 + 2 * k] == str(d["seats_by_group"].get(group, 0))
-            assert cells[3 + 2 * k] == pct(d["seat_share"].get(group, 0.0))
+    for j, group in enumerate(g["head"][1:]):
+        fp = g["rows"]["First preferences"][j]
+        assert fp.endswith(f"({pct(total['first_preference_share'][group])}%)")
+        for m, d in total["methods"].items():
+            seats, share = d["seats_by_group"].get(group, 0), d["seat_share"].get(group, 0.0)
+            assert g["rows"][f"{m} seats"][j] == f"{seats} ({pct(share)}%)"
     ix = p.table("indices")
     for m, d in total["methods"].items():
         assert ix["rows"][m][0] == two(d["indices"]["gallagher"])
@@ -242,7 +244,7 @@ def test_compare_many_files_total_equals_json(tmp_path: Path) -> None:
 def test_simulate_tables_equal_json(tmp_path: Path) -> None:
     args = ["simulate", "-n", "12", "--voters", "300", "-m", "block-vote,meek-stv"]
     p, text, data = run(tmp_path, "simulate", *args)
-    groups = list(p.table("groups")["rows"])
+    groups = p.table("groups")["head"][1:]  # a column per group, in the report's order
     splits = p.table("splits")
     assert splits["head"] == ["Seats by group", "block-vote", "meek-stv"]
     for k, m in enumerate(["block-vote", "meek-stv"]):
@@ -258,11 +260,11 @@ def test_simulate_tables_equal_json(tmp_path: Path) -> None:
         seats = data["total"]["methods"][m]["seats_by_group"]
         assert cells == [two(seats.get(g, 0) / 12) for g in means["head"][1:]]
     g = p.table("groups")
-    for group, cells in g["rows"].items():
-        assert cells[1] == pct(data["total"]["first_preference_share"][group])
-        assert cells[2] == str(
-            data["total"]["methods"]["block-vote"]["seats_by_group"].get(group, 0)
-        )
+    for j, group in enumerate(g["head"][1:]):
+        share = data["total"]["first_preference_share"][group]
+        assert g["rows"]["First preferences"][j].endswith(f"({pct(share)}%)")
+        seats = data["total"]["methods"]["block-vote"]["seats_by_group"].get(group, 0)
+        assert g["rows"]["block-vote seats"][j].startswith(f"{seats} (")
     ix = p.table("indices")
     for m, d in data["total"]["methods"].items():
         assert ix["rows"][m][:2] == [

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tallyroom.ballots.formats.blt import read_blt
-from tallyroom.numbers import parse_decimal
+from tallyroom.numbers import Rounding, parse_decimal, round_fraction
 from tallyroom.record import CountRecord, Stage
 from tallyroom.reports import render
 from tallyroom.reports.audit import sha256_file
@@ -101,11 +101,17 @@ def check_table_against_json(record: CountRecord, page: str) -> int:
     with_transfer = [s["transfers"] != s["totals"] and bool(s["transfers"]) for s in stages]
     body = [r for r in rows if r and r[0][0] == "th" and r[0][1].get("scope") == "row"]
 
+    def num(v: str) -> Fraction:
+        # an exact count's JSON holds exact values ("p/q" where not decimal); the page
+        # shows them at 9 places, rounded half up
+        f = Fraction(v)
+        return round_fraction(f, 9, Rounding.HALF_UP) if exact else f
+
     def same(shown: str, expected: str | None) -> bool:
         if expected is None:
             return shown == ""
         if exact:  # the JSON's exact-count figures are at 9 places; the page may show fewer
-            return parse_decimal(shown) == parse_decimal(expected)
+            return parse_decimal(shown) == num(expected)
         return shown == expected
 
     checked = 0
@@ -116,10 +122,10 @@ def check_table_against_json(record: CountRecord, page: str) -> int:
             if t:
                 shown = next(cells)
                 v = s["transfers"].get(name)
-                if v is None or parse_decimal(v) == 0:
+                if v is None or num(v) == 0:
                     assert shown == "", (s["number"], name, shown)
                 else:
-                    assert parse_decimal(shown) == parse_decimal(v), (s["number"], name)
+                    assert parse_decimal(shown) == num(v), (s["number"], name)
                     assert shown.lstrip("+") == v.lstrip("+") or exact
                 checked += 1
             assert same(next(cells), s["totals"].get(name)), (s["number"], name)
@@ -132,23 +138,23 @@ def check_table_against_json(record: CountRecord, page: str) -> int:
             if t:
                 shown = next(cells)
                 if prev is not None:
-                    change = parse_decimal(s[key]) - prev
+                    change = num(s[key]) - prev
                     got = parse_decimal(shown) if shown else 0
                     # an exact count rounds the change itself, not the two totals
                     assert abs(got - change) <= (Fraction(1, 10**9) if exact else 0)
             assert same(next(cells), s[key])
-            prev = parse_decimal(s[key])
+            prev = num(s[key])
             checked += 1
     cells = iter(by_label["Exhausted papers"])
     for s, t in zip(stages, with_transfer):
         if t:
             assert next(cells) == ""
-        assert parse_decimal(next(cells)) == parse_decimal(s["exhausted_papers"])
+        assert parse_decimal(next(cells)) == num(s["exhausted_papers"])
     cells = iter(by_label["Total"])
     for t in with_transfer:
         if t:
             next(cells)
-        assert parse_decimal(next(cells)) == parse_decimal(result["valid"])
+        assert parse_decimal(next(cells)) == num(result["valid"])
     if "Quota" in by_label:
         cells = iter(by_label["Quota"])
         for s, t in zip(stages, with_transfer):
@@ -224,11 +230,29 @@ def test_page_states_rule_options_version_and_hash(ward: CountRecord, ward_page:
     assert kv["The count"]["Rule"] == "Scottish STV (scottish-stv)"
     assert kv["The count"]["tallyroom version"] == __version__
     assert kv["The count"]["Ballot file SHA-256"] == sha256_file(DATA / "aberdeen_2017_ward1.blt")
-    assert kv["Ballot papers"] == {"Ballots read": "6608", "Valid": "6608", "Invalid": "0"}
-    options = kv["Options of the rule"]
+    assert kv["The poll"] == {
+        "Valid poll": "6608",
+        "Rejected papers": "0",
+        "Ballot papers read": "6608",
+        "Quota": "1322.00000",
+    }
+    # the options in words, each with its name in tallyroom beside it
+    options = {
+        r[2][2]: r[1][2]
+        for t in p.tables
+        if t["caption"] == "Options of the rule"
+        for r in t["rows"]
+        if r[0][0] == "th" and r[0][1].get("scope") == "row"
+    }
     assert set(options) == set(ward.options)
     assert options["places"] == "5" and options["seed"] == "1"
-    assert kv["Ballot rules"]["overvote"] == "exhaust"
+    ballot = next(t for t in p.tables if t["caption"] == "How ballot papers were read")
+    assert ["A preference shared by several candidates", "exhaust", "overvote"] in [
+        [c[2] for c in r] for r in ballot["rows"]
+    ]
+    # and all of it below the declaration, in a collapsed block
+    assert ward_page.index("Declaration of result") < ward_page.index('<details class="how"')
+    assert ward_page.index('<details class="how"') < ward_page.index("quota_form")
 
 
 def test_no_float_is_shown(ward_page: str, tied_ward: CountRecord) -> None:
@@ -247,6 +271,7 @@ def test_no_float_is_shown(ward_page: str, tied_ward: CountRecord) -> None:
                 assert re.search(r"\d\.\d{6,}", st["bar_label"] + st["words"]) is None
         text = re.sub(r'tallyroom-data">.*?</script>', "", body, flags=re.S)
         text = text.replace(f"tallyroom {__version__}", "").replace(f">{__version__}<", "")
+        text = re.sub(r"\d+\.\d%", "", text)  # shares are percentages to one decimal
         for m in re.findall(r"\d+\.\d+", text):
             assert len(m.split(".")[1]) == 5, m
 
@@ -305,7 +330,7 @@ def test_condorcet_matrix_is_a_table_and_a_heat_map() -> None:
     t = next(t for t in p.tables if t["caption"] == "Pairwise")
     assert [c[2] for c in t["rows"][1]] == ["Ann", "0", "6", "7"]
     assert '"type":"heatmap"' in page
-    assert "Invalid: blank" in page
+    assert "Rejected: blank" in page
 
 
 def test_list_seats_and_single_poll_scores() -> None:

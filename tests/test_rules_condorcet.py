@@ -38,7 +38,7 @@ SCHULZE_45 = [
 def test_schulze_example() -> None:
     r = count(_profile(SCHULZE_45), "schulze")
     assert r.elected == ("E",)
-    assert r.stages[0].extra["order_of_finish"] == ["E", "A", "C", "B", "D"]
+    assert r.stages[0].extra["order_of_finish"] == ("E", "A", "C", "B", "D")
     m = r.extra["pairwise"]
     # the published pairwise matrix: d[A,B] = 20, d[B,A] = 25; d[E,D] = 31 ...
     assert (m["A"]["B"], m["B"]["A"], m["E"]["D"], m["D"]["E"]) == (20, 25, 31, 14)

@@ -23,6 +23,7 @@ from tallyroom.ballots.model import (
     clean_ranking,
 )
 from tallyroom.errors import ElectionError, RuleError
+from tallyroom.rctab import JavaRandom, java_pick
 from tallyroom.rules import count
 
 DATA = Path(__file__).parent / "data"
@@ -238,9 +239,14 @@ def test_rctab_treat_blank_as_undeclared_write_in() -> None:
     p = read_ess(d / source["filePath"], rules, treat_blank_as_undeclared_write_in=True)
     expected = json.loads((d / f"{name}_expected_detailed_report.json").read_text())
     assert p.ballots_read == int(expected["summary"]["totalNumBallots"])
-    r = count(p, "irv", rctab=True)
+    # the final round ties B and C at 6: RCTab's tie-break chooses the winner, drawn with
+    # java.util.Random seeded with the config's randomSeed (0) from the sorted names
+    assert rules_cfg["tiebreakMode"] == "random" and rules_cfg["randomSeed"] == "0"
+    draw = java_pick(["B", "C"], JavaRandom(0))
+    r = count(p, "irv", rctab=True, tie_fallback="decision", decisions=[draw])
     r.check_balance()
     _compare_rctab(r, expected)
+    assert r.ties[0].purpose == "election" and r.ties[0].chosen == "C"
 
 
 def test_rctab_overvote_exhaust_if_multiple_continuing() -> None:

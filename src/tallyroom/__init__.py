@@ -32,6 +32,19 @@ def read(path, format=None, **options):  # type: ignore[no-untyped-def]
     return _read(path, format, **options)
 
 
+def load_result(source):  # type: ignore[no-untyped-def]
+    """The :class:`CountRecord` of a ``tallyroom.result/1`` JSON file (a path, or an open
+    text file): equal to the record the file was written from."""
+    import os
+
+    if isinstance(source, str | os.PathLike):
+        with open(source, encoding="utf-8") as f:
+            text = f.read()
+    else:
+        text = source.read()
+    return CountRecord.from_json(text)
+
+
 __all__ = [
     "BallotFileError",
     "BallotRules",
@@ -49,6 +62,7 @@ __all__ = [
     "__version__",
     "count",
     "get",
+    "load_result",
     "read",
     "rules",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from tallyroom import __version__
-from tallyroom.errors import TallyroomError
+from tallyroom.errors import DecisionNeeded, TallyroomError
 
 BALLOT_OPTIONS = [
     click.option(
@@ -49,6 +49,12 @@ BALLOT_OPTIONS = [
         default=None,
         help="Seats to fill (overrides the file).",
     ),
+    click.option(
+        "--contest",
+        default=None,
+        metavar="NAME",
+        help="The contest to read from a cast-vote-record file of several (its name or id).",
+    ),
 ]
 
 
@@ -64,7 +70,7 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
     return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
 
 
-def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: ignore[no-untyped-def]
+def _read(path: str, fmt: str | None, rules: Any, seats: int | None, contest: str | None = None):  # type: ignore[no-untyped-def]
     from tallyroom.ballots.formats import read
 
     if _fast_read(path):
@@ -72,7 +78,7 @@ def _read(path: str, fmt: str | None, rules: Any, seats: int | None):  # type: i
         from tallyroom.ballots.formats.fastblt import keep_freed_memory
 
         keep_freed_memory()
-    return read(path, fmt, rules=rules, seats=seats)
+    return read(path, fmt, rules=rules, seats=seats, contest=contest)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -90,7 +96,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -107,6 +113,7 @@ def inspect(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None,
 ) -> None:
     """What a ballot file holds: candidates, seats, papers valid and invalid, first preferences."""
     from tallyroom.ballots.inspect import summary, summary_text
@@ -114,7 +121,7 @@ def inspect(
     rules = _rules(overvote, skipped_ranks, duplicates)
     summaries = []
     for path in files:
-        profile = _read(path, input_format, rules, seats)
+        profile = _read(path, input_format, rules, seats, contest)
         summaries.append(summary(profile, source=path))
     if fmt == "jsonl":
         for s in summaries:
@@ -130,7 +137,7 @@ def inspect(
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--method", "-m", "method", required=True, help="Counting rule id (see `tallyroom methods`)."
 )
@@ -183,9 +190,11 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv", "html"]),
+    type=click.Choice(["text", "json", "jsonl", "csv", "html", "pdf", "xlsx"]),
     default="text",
     show_default=True,
+    help="html: the report to pin up; pdf: the A4 sheet (tallyroom[pdf]); xlsx: the "
+    "stage sheet for a spreadsheet. The last three go to a file (-o FILE).",
 )
 @click.option(
     "-o",
@@ -259,34 +268,62 @@ def count(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None = None,
     dask_address: str | None = None,
 ) -> None:
     """Count one or more ballot files under a rule; one result per file."""
+    from tallyroom.ballots.candidates_file import read_candidates_file
     from tallyroom.reports import render
-    from tallyroom.rules import count as run
     from tallyroom.rules import get
+    from tallyroom.rules.request import CountRequest, TieRules, run_count
 
+    if fmt in ("html", "pdf", "xlsx") and not output and _stdout_is_terminal():
+        what = (
+            "an HTML report is a file of several megabytes"
+            if fmt == "html"
+            else (f"a {fmt.upper()} file is not text")
+        )
+        raise click.UsageError(
+            f"{what}: write it with -o FILE.{fmt} (or redirect the output to a file)"
+        )
+    _refuse_output_onto_input(output, files)
     rule = get(method)
     rules = _rules(overvote, skipped_ranks, duplicates)
-    options: dict[str, Any] = {"seed": seed}
-    if tie_fallback:
-        options["tie_fallback"] = tie_fallback
-    if tie_order:
-        options["tie_order"] = [n.strip() for n in tie_order.split(",")]
-    if decisions:
-        options["decisions"] = list(decisions)
-    options.update(_parse_rule_options(rule_options))
+    constraints = []
     if constraint_specs or constraints_file:
         from tallyroom.rules.constraints import parse_constraint, read_constraints_file
 
-        specs = [parse_constraint(c) for c in constraint_specs]
+        constraints = [parse_constraint(c) for c in constraint_specs]
         if constraints_file:
-            specs += read_constraints_file(constraints_file)
-        options["constraints"] = [c.describe() for c in specs]
+            constraints += read_constraints_file(constraints_file)
+    rule_opts = _parse_rule_options(rule_options)
+    request = CountRequest(
+        rule.id,
+        options=_list_options(rule_opts) if rule.family == "list" else rule_opts,
+        ties=TieRules(
+            seed=seed,
+            fallback=tie_fallback,  # type: ignore[arg-type]
+            order=tuple(n.strip() for n in tie_order.split(",")) if tie_order else (),
+            decisions=tuple(decisions),
+        ),
+        withdrawn=tuple(withdraw),
+        attributes=read_candidates_file(candidates_file) if candidates_file else {},
+        attributes_from=candidates_file or "",
+        constraints=tuple(constraints),
+        countback=countback,
+        ballot_rules=rules,
+    )
     records = []
+    party_of: dict[str, str] = {}
     sharded = dask_address is not None
     # with --dask all the files are one sharded ballot set: one profile, one count
     for path in files[:1] if sharded else files:
+        table = None if sharded else _vote_table(path, input_format)
+        if table is not None:  # a party-list table of several constituencies
+            records.append(
+                _count_vote_table(table, rule, seats, {**request.ties.options(), **rule_opts})
+            )
+            continue
         bar = _Progress("reading")
         if sharded:
             from tallyroom.ballots.formats.fastblt import keep_freed_memory
@@ -298,31 +335,120 @@ def count(
             )
         else:
             with bar.reading(path):
-                profile = _read(path, input_format, rules, seats)
+                profile = _read(path, input_format, rules, seats, contest)
         bar.done()
-        if withdraw:
-            e = profile.election
-            gone = e.withdrawn | {e.index(n) for n in withdraw}
-            profile = profile.with_election(e.with_changes(withdrawn=gone))
-        if candidates_file:
-            from tallyroom.ballots.candidates_file import with_candidates_file
-
-            profile = with_candidates_file(profile, candidates_file)
-        if countback:
-            from tallyroom.rules.stv.countback import countback as run_countback
-
-            records.append(run_countback(profile, rule.id, countback, **options))
-        else:
-            bar = _Progress(f"counting {profile.unique:,} unique ballots")
-            records.append(run(profile, rule.id, **options))
-            bar.done()
+        profile = request.prepare(profile)
+        for c in profile.election.candidates:
+            if c.attributes.get("party"):
+                party_of[c.name] = c.attributes["party"]
+        bar = _Progress(f"counting {profile.unique:,} unique ballots")
+        records.append(run_count(profile, request))
+        bar.done()
         if audit_dir:
-            from tallyroom.reports.audit import bundle_dir, write_bundle
+            from tallyroom.reports.audit import bundle_dirs, write_bundle
 
-            write_bundle(bundle_dir(audit_dir, path, len(files)), profile, records[-1], options)
-    if fmt == "json" and len(records) > 1:
-        fmt = "jsonl"
-    _emit(render(records, fmt), output)
+            where = bundle_dirs(audit_dir, files)[len(records) - 1]
+            write_bundle(where, profile, records[-1], request.given())
+    if fmt in ("pdf", "xlsx"):
+        if fmt == "pdf":
+            from tallyroom.reports.pdf import pdf
+
+            data = pdf(records, party_of=party_of)
+        else:
+            from tallyroom.reports.xlsx import workbook
+
+            data = workbook(records)
+        if output:
+            with open(output, "wb") as f:
+                f.write(data)
+        else:
+            sys.stdout.buffer.write(data)
+        return
+    _emit(render(records, fmt, party_of=party_of), output)
+
+
+def _vote_table(path: str, input_format: str | None):  # type: ignore[no-untyped-def]
+    """The party-list vote table at ``path`` when it has several constituencies (counted
+    constituency by constituency), else None (a file read into one profile)."""
+    from tallyroom.ballots.votetable import file_looks_like_votetable, read_votetable
+
+    if input_format not in (None, "votetable"):
+        return None
+    if input_format is None and not file_looks_like_votetable(path):
+        return None
+    table = read_votetable(path)
+    return table if len(table.constituencies) > 1 else None
+
+
+def _count_vote_table(table: Any, rule: Any, seats: int | None, options: dict[str, Any]) -> Any:
+    """Seats to constituencies (``--option apportionment=hare-lr``, or a
+    ``constituency;seats`` file as ``--option constituency_seats=FILE``), the national
+    threshold, then the rule within each constituency."""
+    from tallyroom.ballots.votetable import read_seats_table
+    from tallyroom.rules.lists import count_table
+
+    if rule.family != "list":
+        raise click.UsageError(
+            f"{table.source} is a party-list vote table: count it with a list rule "
+            "(dhondt, sainte-lague, modified-sainte-lague, hare-lr, droop-lr), not "
+            f"{rule.id}"
+        )
+    opts = dict(options)
+    apportionment: Any = opts.pop("apportionment", "hare-lr")
+    if "constituency_seats" in opts:
+        apportionment = read_seats_table(str(opts.pop("constituency_seats")))
+        seats = seats or sum(apportionment.values())
+    if seats is None:
+        raise click.UsageError(f"{table.source}: a vote table holds no seat count: give --seats N")
+    return count_table(
+        table,
+        rule.id,
+        seats,
+        apportionment=apportionment,
+        **_list_options(opts),
+    )
+
+
+def _list_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``coalition_thresholds=2:7%,4:10%`` (parties in a coalition: its threshold) as a
+    mapping; the other options as given."""
+    out = dict(options)
+    ct = out.get("coalition_thresholds")
+    if isinstance(ct, str):
+        parsed: dict[int, str] = {}
+        for item in ct.split(","):
+            size, sep, share = item.partition(":")
+            if not sep or not size.strip().isdigit():
+                raise click.BadParameter(
+                    f"coalition_thresholds={ct!r}: expected SIZE:SHARE,... such as 2:7%,4:10%",
+                    param_hint="--option",
+                )
+            parsed[int(size)] = share.strip()
+        out["coalition_thresholds"] = parsed
+    return out
+
+
+def _stdout_is_terminal() -> bool:
+    return bool(sys.stdout.isatty())
+
+
+def _refuse_output_onto_input(output: str | None, files: Sequence[str]) -> None:
+    """``-o`` naming one of the ballot files would destroy it: refuse before reading."""
+    import os
+
+    if not output or not os.path.exists(output):
+        return
+    for path in files:
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:
+            continue
+        if same:
+            raise click.BadParameter(
+                f"{output!r} is the ballot file being counted; writing the result there would "
+                "destroy it",
+                param_hint="-o/--output",
+            )
 
 
 class _Progress:
@@ -400,7 +526,7 @@ def _parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
 
 
 @cli.command()
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", type=click.Path())
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.option(
     "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
@@ -415,11 +541,13 @@ def convert(
     duplicates: str,
     input_format: str | None,
     seats: int | None,
+    contest: str | None,
 ) -> None:
     """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
     from tallyroom.ballots.formats import write
 
-    profile = _read(source, input_format, _rules(overvote, skipped_ranks, duplicates), seats)
+    rules = _rules(overvote, skipped_ranks, duplicates)
+    profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
@@ -468,6 +596,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             prog_name="tallyroom",
             standalone_mode=False,
         )
+    except DecisionNeeded as e:
+        click.echo(
+            f"tallyroom: error: {e}; give the decisions with --tie-break decision "
+            "--decision NAME (one per tie, in order)",
+            err=True,
+        )
+        sys.exit(2)
     except TallyroomError as e:
         click.echo(f"tallyroom: error: {e}", err=True)
         sys.exit(2)

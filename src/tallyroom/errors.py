@@ -7,7 +7,9 @@ line and exits non-zero, never with a traceback::
     ├── BallotFileError      a file could not be read (file, line, column, found, expected)
     ├── ElectionError        an impossible election (more seats than candidates, unknown name)
     ├── RuleError            an unknown rule or option, or options that contradict each other
-    └── CountError           the count itself failed a check (books did not balance)
+    │   └── DecisionNeeded   a tie only the returning officer can decide, and no decision left
+    ├── CountError           the count itself failed a check (books did not balance)
+    └── RecordError          a count record (``tallyroom.result/1`` JSON) that cannot be read
 """
 
 from __future__ import annotations
@@ -93,5 +95,28 @@ class RuleError(TallyroomError):
     """An unknown counting rule or option, or contradictory options."""
 
 
+class DecisionNeeded(RuleError):
+    """A tie that falls to the returning officer's decision, with no decision given for it.
+
+    A front end asks the returning officer to choose one of :attr:`tied`, then runs the
+    count again with the decisions so far plus that one (ties are data: the count replays
+    exactly).  ``stage`` is the stage at which the tie arose, ``purpose`` what it decides
+    ("exclusion", "order of surpluses", "last seat", ...).
+    """
+
+    def __init__(self, stage: int, purpose: str, tied: tuple[str, ...]) -> None:
+        self.stage = stage
+        self.purpose = purpose
+        self.tied = tuple(tied)
+        super().__init__(
+            f"stage {stage}: a tie for {purpose} between {', '.join(self.tied)} needs the "
+            "returning officer's decision, and none is left among the decisions given"
+        )
+
+
 class CountError(TallyroomError):
     """A count that failed one of its own checks; this is a bug, please report it."""
+
+
+class RecordError(TallyroomError):
+    """A count record that cannot be read back (not a ``tallyroom.result/1`` document)."""

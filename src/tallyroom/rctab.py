@@ -27,10 +27,18 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile, Weight
+from tallyroom.ballots.model import (
+    NEVER_ELECTED,
+    BallotRules,
+    Candidate,
+    Election,
+    Profile,
+    Weight,
+)
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
 
@@ -102,8 +110,10 @@ TIE_MODES = (
     "useCandidateOrder",
     "generatePermutation",
 )
+#: rules whose ties are all for exclusion (a tie order is read from its end)
+SINGLE_EXCLUSION = ("irv", "bottoms-up", "multi-pass-irv")
 #: the providers with a reader here (the others are refused by name)
-PROVIDERS = ("ess", "cdf")
+PROVIDERS = ("ess", "cdf", "dominion", "clearBallot", "hart", "genericCsv")
 
 
 class RctabConfigError(BallotFileError):
@@ -170,9 +180,39 @@ def java_shuffle(items: Sequence[str], rnd: JavaRandom) -> list[str]:
     return out
 
 
-def java_pick(tied: Sequence[str], rnd: JavaRandom) -> str:
-    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``."""
+def java_string_hash(text: str) -> int:
+    """``String.hashCode()``: over UTF-16 code units, ``h = 31 * h + c`` in 32 bits."""
+    h = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_hash_set_order(names: Sequence[str]) -> list[str]:
+    """The iteration order of ``new HashSet<>(names)``: by bucket (the spread hash
+    ``h ^ (h >>> 16)`` masked to the table size), then in the order the names came."""
+    size = 16
+    while size < int(len(names) / 0.75) + 1:
+        size *= 2
+
+    def bucket(n: str) -> int:
+        h = java_string_hash(n)
+        return (h ^ (h >> 16)) & (size - 1)
+
+    return sorted(names, key=bucket)  # sorted() is stable: ties keep the given order
+
+
+def java_pick(tied: Sequence[str], rnd: JavaRandom, *, hash_order: bool = False) -> str:
+    """RCTab's ``random`` tie-break: the tied names sorted, ``floor(nextDouble() * n)``.
+
+    ``hash_order``: the order RCTab's ``previousRoundCountsThenRandom`` draws from when the
+    earlier rounds did not part the tied candidates: it looked them up round by round
+    through a ``HashSet`` (Tiebreak.doPreviousRounds), so they come in its iteration order.
+    """
     ordered = sorted(tied)
+    if hash_order:
+        ordered = java_hash_set_order(ordered)
     # the index is floor(d * n) of a double in [0, 1) times an int: exact in binary64
     return ordered[int(rnd.next_double() * len(ordered))]
 
@@ -282,12 +322,15 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             path, f"rules.{field_name}", f"{value!r} ({why})", "a setting tallyroom can count"
         )
 
+    percentage_mode = mode == "bottomsUpUsingPercentageThreshold"
     for key, off in (
         ("minimumVoteThreshold", ("", "0", 0, None)),
         ("stopTabulationEarlyAfterRound", ("", None)),
         ("doesFirstRoundDetermineThreshold", (False, None)),
         ("cutoffElimination", (False, None)),
     ):
+        if key in ("doesFirstRoundDetermineThreshold", "cutoffElimination") and percentage_mode:
+            continue
         if rules.get(key) not in off:
             raise refuse(key, rules.get(key), "not supported yet")
     if tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
@@ -333,12 +376,38 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         for key in ("batchElimination", "continueUntilTwoCandidatesRemain"):
             if rules.get(key):
                 raise refuse(key, True, f"not supported with {mode} yet")
+    elif mode in ("bottomsUp", "bottomsUpUsingPercentageThreshold", "multiPassIrv"):
+        rule = {"multiPassIrv": "multi-pass-irv"}.get(str(mode), "bottoms-up")
+        options["rctab"] = True
+        if mode == "bottomsUp" and seats < 2:
+            raise refuse("numberOfWinners", seats, "bottomsUp fills two seats or more")
+        if mode == "multiPassIrv":
+            if seats < 2:
+                raise refuse("numberOfWinners", seats, "multiPassIrv fills two seats or more")
+            options["batch"] = bool(rules.get("batchElimination"))
+            if rules.get("continueUntilTwoCandidatesRemain"):
+                options["continue_until_two"] = True
+            if tie.startswith("previousRoundCounts"):
+                options["tie_history"] = "backward"
+        if percentage_mode:
+            if seats != 0:
+                raise refuse("numberOfWinners", seats, f"{mode} takes 0 (the threshold decides)")
+            raw = str(rules.get("multiSeatBottomsUpPercentageThreshold", "")).strip()
+            try:
+                pct = Fraction(raw)
+            except (ValueError, ZeroDivisionError):
+                pct = Fraction(-1)
+            if not 0 < pct <= 100:
+                raise refuse("multiSeatBottomsUpPercentageThreshold", raw, "a percentage 1 to 100")
+            options["percentage"] = raw
+            options["first_round_threshold"] = bool(rules.get("doesFirstRoundDetermineThreshold"))
+            options["cutoff"] = bool(rules.get("cutoffElimination"))
     else:
         raise refuse("winnerElectionMode", mode, "not supported yet")
     if tie in ("useCandidateOrder", "generatePermutation"):
         # RCTab elects the earliest and eliminates the latest of the order; tallyroom's
         # order decides for the earliest, so single-winner ties (eliminations) use it reversed
-        options["tie_order"] = order[::-1] if rule == "irv" else order
+        options["tie_order"] = order[::-1] if rule in SINGLE_EXCLUSION else order
     elif tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
         options["tie_fallback"] = "decision"
     else:
@@ -364,6 +433,63 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             )
         uwi_label = str(src.get("undeclaredWriteInLabel") or "")
         uwi_declared = uwi_declared or bool(uwi_label)
+        if provider == "dominion":
+            from tallyroom.ballots.formats.dominion import read_dominion
+
+            by_precinct: dict[str, dict[tuple, int]] = {}
+            p = read_dominion(
+                file_path,
+                ballot_rules,
+                contest=str(src.get("contestId") or "") or None,
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+                overvote_label=str(src.get("overvoteLabel") or "") or None,
+                precincts=by_precinct,
+            )
+            if output.get("tabulateByPrecinct") and not by_precinct:
+                raise RctabConfigError(
+                    path,
+                    "outputSettings.tabulateByPrecinct",
+                    f"true, but the CVRs of {file_path.name} name no precinct",
+                    "CVRs with precincts (PrecinctManifest.json), or tabulateByPrecinct false",
+                )
+            profiles.append(p)
+            continue
+        if provider in ("clearBallot", "hart"):
+            if provider == "hart":
+                from tallyroom.ballots.formats.hart import read_hart as reader
+            else:
+                from tallyroom.ballots.formats.clearballot import read_clearballot as reader
+            p = reader(
+                file_path,
+                ballot_rules,
+                contest=str(src.get("contestId") or "") or None,
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+                overvote_label=str(src.get("overvoteLabel") or "") or None,
+            )
+            profiles.append(p)
+            continue
+        if provider == "genericCsv":
+            from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+            p = read_rctab_csv(
+                file_path,
+                ballot_rules,
+                first_vote_column=_int(
+                    path, f"{where}.firstVoteColumnIndex", src.get("firstVoteColumnIndex"), lo=1
+                ),
+                first_vote_row=_int(
+                    path, f"{where}.firstVoteRowIndex", src.get("firstVoteRowIndex"), lo=2
+                ),
+                max_rankings=max_rankings,
+                aliases=alias,
+                uwi_label=uwi_label or None,
+            )
+            profiles.append(p)
+            continue
         if provider == "ess":
             from tallyroom.ballots.formats.ess import read_ess
 
@@ -388,9 +514,23 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
             )
         else:
+            if file_path.suffix.lower() == ".xml":
+                from tallyroom.ballots.formats.cdf_xml import read_cdf_xml
+
+                p = read_cdf_xml(
+                    file_path,
+                    ballot_rules,
+                    contest=str(src.get("contestId") or "") or None,
+                    max_rankings=max_rankings,
+                    aliases=alias,
+                    overvote_label=str(src.get("overvoteLabel") or "") or None,
+                    uwi_label=uwi_label or None,
+                )
+                profiles.append(p)
+                continue
             if file_path.suffix.lower() != ".json":
                 raise RctabConfigError(
-                    path, f"{where}.filePath", file_path.name, "a NIST CDF JSON file (XML: not yet)"
+                    path, f"{where}.filePath", file_path.name, "a NIST CDF file (.json or .xml)"
                 )
             from tallyroom.ballots.cdf import read_cdf_json
 
@@ -410,7 +550,7 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         names.append(UWI)
         if "tie_order" in options:  # the write-ins come last in RCTab's candidate list
             order = list(options["tie_order"])
-            options["tie_order"] = [UWI, *order] if rule == "irv" else [*order, UWI]
+            options["tie_order"] = [UWI, *order] if rule in SINGLE_EXCLUSION else [*order, UWI]
     profile = _merge(path, profiles, names, excluded, max(seats, 1), ballot_rules, output)
     notes = tuple(
         f"outputSettings.{k} is an output setting; the count does not use it"
@@ -432,7 +572,10 @@ def _merge(
     """The sources' papers as one profile over the config's candidates (UWI last)."""
     all_names = list(names)
     for p in profiles:
-        for n in p.election.names:
+        marked = {c for b in p.ballots for x in b for c in (x if isinstance(x, tuple) else (x,))}
+        for i, n in enumerate(p.election.names):
+            if n not in all_names and i not in marked and n != UWI:
+                continue  # a candidate of the file no paper marks: RCTab does not ask for it
             if n not in all_names:
                 if n != UWI:
                     raise RctabConfigError(
@@ -446,14 +589,17 @@ def _merge(
     merged: dict[tuple, Weight] = {}
     invalid: dict[str, Weight] = {}
     for p in profiles:
-        remap = [at[n] for n in p.election.names]
+        remap = [at.get(n, -1) for n in p.election.names]
         for b, w in zip(p.ballots, p.weights):
             key = tuple(tuple(remap[c] for c in x) if isinstance(x, tuple) else remap[x] for x in b)
             merged[key] = merged.get(key, 0) + w
         for why, w in p.invalid.items():
             invalid[why] = invalid.get(why, 0) + w
     election = Election(
-        candidates=tuple(Candidate(n) for n in all_names),
+        # RCTab's undeclared write-ins can never be elected (Tabulator.identifyWinners)
+        candidates=tuple(
+            Candidate(n, {NEVER_ELECTED: "yes"} if n == UWI else {}) for n in all_names
+        ),
         seats=seats,
         withdrawn=frozenset(at[n] for n in excluded),
         title=str(output.get("contestName") or ""),
@@ -478,27 +624,61 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
     The count runs with the returning officer's decisions as its tie fallback; each time a
     tie needs one, RCTab's draw for it is made and the count is run again with the decisions
     so far (a count with k ties runs k + 1 times; each run is exact and deterministic).
-    ``decisions`` are the operator's answers for stopCountingAndAsk.
+    ``decisions`` are the operator's answers for stopCountingAndAsk.  A multi-pass count
+    (``multiPassIrv``) is one IRV count per seat, RCTab's generator seeded afresh for each.
     """
+    if contest.rule != "multi-pass-irv":
+        return _count_one(contest, contest.profile, contest.rule, decisions)
+    from tallyroom.rules.rctab_modes import combine_passes
+
+    e = contest.profile.election
+    passes: list[CountRecord] = []
+    for _ in range(e.seats):
+        gone = e.withdrawn | {e.index(w) for r in passes for w in r.elected}
+        one = contest.profile.with_election(e.with_changes(seats=1, withdrawn=gone))
+        passes.append(_count_one(contest, one, "irv", decisions))
+    return combine_passes(contest.profile, passes)
+
+
+def _count_one(
+    contest: RctabContest, profile: Profile, rule: str, decisions: Sequence[str]
+) -> CountRecord:
     from tallyroom.rules import count
 
     opts = dict(contest.options)
     if contest.tiebreak not in ("random", "previousRoundCountsThenRandom"):
         if opts.get("tie_fallback") == "decision":
             opts["decisions"] = list(decisions)
-        return count(contest.profile, contest.rule, **opts)
+        return count(profile, rule, **opts)
     assert contest.seed is not None
     rnd = JavaRandom(contest.seed)
     drawn: list[str] = []
-    names = contest.profile.election.names
+    names = profile.election.names
     for _ in range(len(names) * 4 + 8):
         try:
-            return count(contest.profile, contest.rule, **opts, decisions=list(drawn))
+            record = count(profile, rule, **opts, decisions=list(drawn))
         except RuleError as e:
             tied = _tied_from(str(e), names)
             if tied is None:
                 raise
-            drawn.append(java_pick(tied, rnd))
+            later = not str(e).startswith("stage 1:")  # earlier rounds were compared
+            history = contest.tiebreak == "previousRoundCountsThenRandom" and later
+            drawn.append(java_pick(tied, rnd, hash_order=history))
+            continue
+        if rule == "irv" and drawn and record.ties:
+            # RCTab decides a tie of the last two continuing candidates by drawing the
+            # winner (Tabulator: "selecting winner"); irv asks which of them to exclude
+            last = record.ties[-1]
+            final = set(record.stages[-1].totals)
+            if (
+                last.purpose == "exclusion"
+                and len(last.tied) == 2
+                and set(last.tied) == final
+                and last.chosen == drawn[-1]
+            ):
+                drawn[-1] = next(n for n in last.tied if n != last.chosen)
+                return count(profile, rule, **opts, decisions=list(drawn))
+        return record
     raise RuleError("RCTab random tie-break: more ties than the count can have")
 
 

@@ -27,6 +27,29 @@ def _frozen(m: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(m or {}))
 
 
+def _plain_value(v: Any) -> Any:
+    """A value of ``extra`` or ``options`` in one canonical shape: every sequence a tuple,
+    every mapping a dict, recursively, so that a record loaded from its JSON is equal to
+    the one written (JSON knows only one kind of each)."""
+    if isinstance(v, Mapping):
+        return {k: _plain_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return tuple(_plain_value(x) for x in v)
+    return v
+
+
+def _frozen_values(m: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType({k: _plain_value(v) for k, v in (m or {}).items()})
+
+
+def _numbers(m: Mapping[str, Any] | None) -> Mapping[str, Fraction]:
+    return MappingProxyType({k: Fraction(v) for k, v in (m or {}).items()})
+
+
+def _number(v: Any) -> Fraction | None:
+    return None if v is None else Fraction(v)
+
+
 @dataclass(frozen=True)
 class TieBreak:
     """A tie and how it was broken.
@@ -80,9 +103,19 @@ class Stage:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "totals", _frozen(self.totals))
-        object.__setattr__(self, "transfers", _frozen(self.transfers))
-        object.__setattr__(self, "extra", _frozen(self.extra))
+        # every figure a Fraction, whatever number type the rule counted in, so that a
+        # record and its JSON read back are the same record, rendered the same
+        object.__setattr__(self, "totals", _numbers(self.totals))
+        object.__setattr__(self, "transfers", _numbers(self.transfers))
+        object.__setattr__(self, "extra", _frozen_values(self.extra))
+        object.__setattr__(self, "transfer_value", _number(self.transfer_value))
+        object.__setattr__(self, "quota", _number(self.quota))
+        for name in ("exhausted", "exhausted_papers", "loss"):
+            object.__setattr__(self, name, Fraction(getattr(self, name)))
+        object.__setattr__(self, "subjects", tuple(self.subjects))
+        object.__setattr__(self, "elected", tuple(self.elected))
+        object.__setattr__(self, "excluded", tuple(self.excluded))
+        object.__setattr__(self, "events", tuple(self.events))
 
 
 @dataclass(frozen=True)
@@ -118,14 +151,41 @@ class CountRecord:
     source_sha256: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "invalid", _frozen(self.invalid))
-        object.__setattr__(self, "options", _frozen(self.options))
-        object.__setattr__(self, "ballot_rules", _frozen(self.ballot_rules))
-        object.__setattr__(self, "extra", _frozen(self.extra))
+        object.__setattr__(self, "invalid", _numbers(self.invalid))
+        object.__setattr__(self, "options", _frozen_values(self.options))
+        object.__setattr__(self, "ballot_rules", _frozen_values(self.ballot_rules))
+        object.__setattr__(self, "extra", _frozen_values(self.extra))
+        object.__setattr__(self, "quota", _number(self.quota))
+        object.__setattr__(self, "ballots_read", Fraction(self.ballots_read))
+        object.__setattr__(self, "valid", Fraction(self.valid))
+        for name in ("candidates", "elected", "stages", "ties", "withdrawn", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> CountRecord:
+        """The record a ``tallyroom.result/1`` JSON document holds (the text, or the object
+        ``json.loads`` made of it): equal to the record it was written from.
+
+        A :class:`~tallyroom.errors.RuleError` if it is not such a document.
+        """
+        from tallyroom._result_json import record_from_json
+
+        return record_from_json(data)
 
     @property
     def excluded(self) -> tuple[str, ...]:
         return tuple(n for s in self.stages for n in s.excluded)
+
+    def election_reasons(self) -> dict[str, tuple[int, str]]:
+        """Each elected candidate's stage and the test they met (the ``elected`` event's
+        reason: "reached the quota", a 5.4.9(b) threshold, the last places...), for every
+        sheet to show; ``(stage, "")`` when the rule gave no reason."""
+        out: dict[str, tuple[int, str]] = {}
+        for s in self.stages:
+            reasons = {e.candidate: e.reason for e in s.events if e.kind == "elected"}
+            for n in s.elected:
+                out.setdefault(n, (s.number, reasons.get(n, "")))
+        return out
 
     @property
     def display_places(self) -> int:

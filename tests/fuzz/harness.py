@@ -12,7 +12,14 @@ Each input is one of
   PrefLib, ``.stv``, tallyroom JSON, NIST CDF JSON, ES&S ``.xlsx``, candidates and
   constraints files), or
 * a generated file with known totals (random ballots written by tallyroom's writers, then
-  padded with hostile but legal variations), whose profile must give back those totals.
+  padded with hostile but legal variations), whose profile must give back those totals, or
+* an ``--option`` call (``count small.blt -m RULE --option K=V ...`` with odd keys and
+  values) through the command line's own entry point, in about one input in ten.
+
+Every accepted profile that is small (at most 300 unique ballots, 12 candidates) is then
+counted under a rule of one family or another (:data:`COUNT_RULES`): a count that ends in
+anything but a result or a clean refusal is a failure too (``unbalanced`` when the count's
+own check of its books fails).
 
 Outcomes: ``accepted`` (books balanced: ``ballots_read == valid + sum(invalid)``, every
 ballot's candidates in range, every weight positive, and for generated files the known
@@ -22,8 +29,13 @@ tallyroom"), or a failure: ``bug`` (another exception, or a refusal that breaks 
 rules), ``unbalanced``, ``hang`` (over the time bound) and ``memory`` (MemoryError under the
 worker's address-space limit, or the worker killed).
 
-Run ``python tests/fuzz/harness.py --inputs 100000 --jobs 2`` for a long run; the test suite
-runs a short seeded one (``tests/test_fuzz.py``; ``TALLYROOM_FUZZ=N`` makes it N inputs).
+Per format the run reports inputs, outcomes, the inputs over 5 s (``over_5s``, apart from
+hangs, which pass ``--bound``) and the peak resident memory an input of that format took
+the worker to.  A long run, one process, ending by a given time:
+``python tests/fuzz/harness.py --seed 13 --inputs 200000 --bound 30 --until 18:00
+--log fail.jsonl --out result.json``; ``--save N`` writes input N to a file.  The test
+suite runs a short seeded one (``tests/test_fuzz.py``; ``TALLYROOM_FUZZ=N`` makes it N
+inputs).
 """
 
 from __future__ import annotations
@@ -252,12 +264,127 @@ EXT = {
     "ess": ".xlsx",
     "candidates": ".csv",
     "constraints": ".csv",
+    "option": ".json",
 }
 
 
+# -- --option calls ----------------------------------------------------------------------------
+
+#: rules an ``--option`` input is tried on (every family), and the option names they take
+OPTION_RULES = (
+    "scottish-stv",
+    "ers97-stv",
+    "meek-stv",
+    "warren-stv",
+    "dail-stv",
+    "minneapolis-stv",
+    "wigm-stv",
+    "irv",
+    "bucklin",
+    "coombs",
+    "block-vote",
+    "limited-vote",
+    "cumulative-vote",
+    "borda",
+    "schulze",
+    "dhondt",
+    "sainte-lague",
+    "hare-lr",
+    "pav",
+    "mes",
+    "approval",
+)
+OPTION_KEYS = (
+    "places",
+    "arithmetic",
+    "quota",
+    "quota_form",
+    "quota_base",
+    "surplus",
+    "surplus_order",
+    "exclusion",
+    "bulk_margin",
+    "defer_surpluses",
+    "elect_on",
+    "tie_fallback",
+    "tie_history",
+    "omega_places",
+    "max_iterations",
+    "keep_rounding",
+    "variant",
+    "batch",
+    "rctab",
+    "continue_until_two",
+    "threshold",
+    "votes",
+    "advance",
+    "quota_rounding",
+    "seed",
+    "nonsense",
+)
+OPTION_VALUES = (
+    "-1",
+    "0",
+    "1",
+    "2",
+    "5",
+    "9" * 50,
+    "9" * 5000,
+    "nope",
+    "banana",
+    "true",
+    "false",
+    "",
+    "1.5",
+    "1/3",
+    "NaN",
+    "inf",
+    "exact",
+    "fixed",
+    "droop",
+    "hare",
+    "lot",
+    "order",
+    "backward",
+    "forward",
+    "\u202e",
+    "=HYPERLINK(1)",
+    "a=b",
+    " ",
+)
+
+#: the small election an --option call counts (ties at stage one, a surplus, an exclusion)
+OPTION_BLT = b'4 2\n3 1 2 0\n3 2 1 0\n2 3 4 0\n2 4 3 0\n1 1 3 0\n0\n"A"\n"B"\n"C"\n"D"\n"t"\n'
+
+
+def option_input(rng: random.Random) -> dict[str, Any]:
+    """``count small.blt -m RULE --option K=V ...`` with odd keys and values."""
+    rule = rng.choice(OPTION_RULES)
+    items = []
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        key = rng.choice(OPTION_KEYS)
+        if rng.random() < 0.1:
+            key = key.replace("_", "-").upper()
+        value = rng.choice(OPTION_VALUES)
+        items.append(f"{key}={value}" if rng.random() < 0.97 else key)
+    data = json.dumps({"rule": rule, "options": items}).encode()
+    return {
+        "format": "option",
+        "data": data,
+        "known": None,
+        "origin": f"option {rule}",
+        "ext": ".json",
+    }
+
+
 def make_input(seed: int, index: int, pool: dict[str, list[tuple[str, bytes]]]) -> dict[str, Any]:
-    """The input number ``index`` of the run seeded ``seed`` (rebuilt the same every time)."""
+    """The input number ``index`` of the run seeded ``seed`` (rebuilt the same every time).
+
+    (The ``--option`` inputs draw from a stream of their own, so the reader inputs of a
+    seed stay those of earlier runs.)"""
     rng = random.Random(f"{seed}:{index}")
+    if random.Random(f"{seed}:{index}:option").random() < 0.1:
+        return option_input(random.Random(f"{seed}:{index}:option:draw"))
     if rng.random() < 0.2:
         fmt, data, known = generated(rng)
         if rng.random() < 0.5:
@@ -294,10 +421,84 @@ def _message_ok(msg: str) -> str | None:
     return None
 
 
+def run_option(task: dict[str, Any]) -> dict[str, Any]:
+    """An ``--option`` call through the command line's own entry point: exit 0 is
+    accepted, a non-zero exit with a one-line message refused, an exception a bug."""
+    import contextlib
+    import io
+
+    from tallyroom.cli import main
+
+    call = json.loads(Path(task["path"]).read_text())
+    argv = ["count", task["ballots"], "-m", call["rule"]]
+    for item in call["options"]:
+        argv += ["--option", item]
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            main(argv)
+    except SystemExit as e:
+        if not e.code:
+            return {"outcome": "accepted"}
+        msg = err.getvalue().strip()
+        if msg.startswith("Usage:"):
+            # click's usage error: a usage line, a hint, then the one-line error
+            msg = msg.splitlines()[-1]
+        bad = _message_ok(msg) if msg else "no message"
+        if bad:
+            return {"outcome": "bug", "what": f"{str(call)[:200]}: {bad}: {msg[:300]!r}"}
+        return {"outcome": "refused"}
+    except MemoryError:
+        return {"outcome": "memory", "what": "MemoryError"}
+    except Exception as e:  # noqa: BLE001 -- what the fuzzer is for
+        what = f"{str(call)[:200]}: {type(e).__name__}: {str(e)[:300]!r}"
+        return {"outcome": "bug", "what": what}
+    return {"outcome": "accepted"}  # pragma: no cover -- main always exits
+
+
+#: rules an accepted profile is counted under (small profiles only): every family's
+#: engine, so that a reader's odd but legal profile cannot hang or break a count
+COUNT_RULES = (
+    "irv",
+    "scottish-stv",
+    "ers97-stv",
+    "meek-stv",
+    "coombs",
+    "bucklin",
+    "schulze",
+    "block-vote",
+    "borda",
+    "minneapolis-stv",
+)
+
+
+def count_profile(profile: Any, rule: str) -> dict[str, Any] | None:
+    """Count an accepted profile; None when the count ended well (a result, or a clean
+    refusal such as more seats than candidates), else the failure."""
+    from tallyroom import count
+    from tallyroom.errors import CountError, TallyroomError
+
+    try:
+        count(profile, rule)
+    except CountError as e:
+        return {"outcome": "unbalanced", "what": f"count {rule}: {str(e)[:300]}"}
+    except TallyroomError as e:
+        bad = _message_ok(str(e))
+        if bad:
+            return {"outcome": "bug", "what": f"count {rule}: {bad}: {str(e)[:300]!r}"}
+    except MemoryError:
+        return {"outcome": "memory", "what": f"count {rule}: MemoryError"}
+    except Exception as e:  # noqa: BLE001
+        return {"outcome": "bug", "what": f"count {rule}: {type(e).__name__}: {str(e)[:300]!r}"}
+    return None
+
+
 def run_one(task: dict[str, Any]) -> dict[str, Any]:
     from tallyroom.errors import TallyroomError
 
     fmt, path, known = task["format"], task["path"], task.get("known")
+    if fmt == "option":
+        return run_option(task)
     try:
         if fmt == "candidates":
             from tallyroom.ballots.candidates_file import read_candidates_file
@@ -326,7 +527,19 @@ def run_one(task: dict[str, Any]) -> dict[str, Any]:
         return {"outcome": "memory", "what": "MemoryError"}
     except Exception as e:  # noqa: BLE001 -- what the fuzzer is for
         return {"outcome": "bug", "what": f"{type(e).__name__}: {str(e)[:300]!r}"}
-    return check_profile(profile, known)
+    result = check_profile(profile, known)
+    rule = task.get("count")
+    if (
+        result["outcome"] == "accepted"
+        and rule
+        and profile.unique <= 300
+        and len(profile.election.candidates) <= 12
+    ):
+        failed = count_profile(profile, rule)
+        if failed is not None:
+            return failed
+        result["counted"] = rule
+    return result
 
 
 def check_profile(profile: Any, known: dict[str, Any] | None) -> dict[str, Any]:
@@ -373,6 +586,9 @@ def worker() -> None:
             result = run_one(task)
         except MemoryError:
             result = {"outcome": "memory", "what": "MemoryError"}
+        # the worker's peak resident memory so far (KB): a high-water mark, so the input
+        # that raised it is the one that took that much
+        result["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
 
@@ -426,6 +642,9 @@ class Pool:
             self.proc = None
 
 
+SLOW = 5.0  # the issue's bound: an input over it is counted as slow (and re-timed alone)
+
+
 def campaign(
     seed: int,
     count: int,
@@ -434,38 +653,132 @@ def campaign(
     bound: float = TIME_BOUND,
     log: Any = None,
     progress: str | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """Run inputs ``start .. start+count`` of the run ``seed``; counts per format and outcome."""
+    """Run inputs ``start .. start+count`` of the run ``seed``; counts per format and outcome.
+
+    ``bound`` is when an input is called a hang and its worker killed; inputs over
+    :data:`SLOW` seconds are counted apart (``over_5s``) with their numbers, and the peak
+    resident memory reached by an input of each format is kept (``rss_kb``).  With
+    ``deadline`` (a ``time.time()``), the run stops there and reports what it did."""
     pool_files = seeds()
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    rss: dict[str, int] = {}
     failures: list[dict[str, Any]] = []
+    slow: list[dict[str, Any]] = []
     workers = Pool()
+    last_rss = 0
     with tempfile.TemporaryDirectory(prefix="tallyroom-fuzz-") as tmp:
+        small = os.path.join(tmp, "small.blt")
+        Path(small).write_bytes(OPTION_BLT)
         try:
             for index in range(start, start + count):
+                if deadline is not None and time.time() > deadline:
+                    break
                 inp = make_input(seed, index, pool_files)
                 path = os.path.join(tmp, f"input{inp.get('ext', EXT[inp['format']])}")
                 with open(path, "wb") as f:
                     f.write(inp["data"])
-                task = {"format": inp["format"], "path": path, "known": inp["known"]}
-                result, _ = workers.run(task, bound)
+                rule = random.Random(f"{seed}:{index}:count").choice(COUNT_RULES)
+                task = {
+                    "format": inp["format"],
+                    "path": path,
+                    "known": inp["known"],
+                    "ballots": small,
+                    "count": rule,
+                }
+                result, elapsed = workers.run(task, bound)
                 key = inp["origin"].split()[0] if inp["known"] is None else "generated"
                 fmt_key = f"{key}:{inp['format']}" if key == "generated" else inp["format"]
-                counts[fmt_key][result["outcome"]] += 1
+                c = counts[fmt_key]
+                c[result["outcome"]] += 1
+                if result.get("counted"):
+                    c["counted"] += 1
+                if elapsed > SLOW and result["outcome"] != "hang":
+                    c["over_5s"] += 1
+                    slow.append({"index": index, "origin": inp["origin"], "seconds": elapsed})
+                now = int(result.get("rss_kb", 0))
+                if now > last_rss:
+                    rss[fmt_key] = max(rss.get(fmt_key, 0), now)
+                last_rss = now if "rss_kb" in result else 0  # a killed worker starts afresh
                 done = index - start + 1
                 if progress is not None and (done % 1000 == 0 or done == count):
                     # the counts so far, so that a long run cut short still reports
-                    snapshot = {"seed": seed, "start": start, "done": done, "counts": counts}
+                    snapshot = {
+                        "seed": seed,
+                        "start": start,
+                        "done": done,
+                        "counts": counts,
+                        "rss_kb": rss,
+                        "slow": slow,
+                        "failures": len(failures),
+                    }
                     Path(progress).write_text(json.dumps(snapshot, sort_keys=True))
                 if result["outcome"] not in ("accepted", "refused"):
                     fail = {"seed": seed, "index": index, "origin": inp["origin"], **result}
+                    fail["seconds"] = round(elapsed, 2)
                     failures.append(fail)
                     if log is not None:
                         log.write(json.dumps(fail) + "\n")
                         log.flush()
         finally:
             workers.close()
-    return {"counts": {k: dict(v) for k, v in counts.items()}, "failures": failures}
+    return {
+        "counts": {k: dict(v) for k, v in counts.items()},
+        "failures": failures,
+        "rss_kb": rss,
+        "slow": slow,
+    }
+
+
+def retime(seed: int, indices: list[int], bound: float = 60.0) -> list[tuple[int, float, str]]:
+    """Run each input again alone, in a fresh worker: (index, seconds, outcome).  Tells an
+    input that is slow from one that met a loaded machine."""
+    pool_files = seeds()
+    out = []
+    with tempfile.TemporaryDirectory(prefix="tallyroom-fuzz-") as tmp:
+        small = os.path.join(tmp, "small.blt")
+        Path(small).write_bytes(OPTION_BLT)
+        for index in indices:
+            inp = make_input(seed, index, pool_files)
+            path = os.path.join(tmp, f"input{inp.get('ext', EXT[inp['format']])}")
+            Path(path).write_bytes(inp["data"])
+            rule = random.Random(f"{seed}:{index}:count").choice(COUNT_RULES)
+            task = {"format": inp["format"], "path": path, "known": inp["known"]}
+            task.update(ballots=small, count=rule)
+            workers = Pool()
+            try:
+                result, elapsed = workers.run(task, bound)
+            finally:
+                workers.close()
+            out.append((index, round(elapsed, 2), result["outcome"]))
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    """The outcomes per format as a Markdown table."""
+    cols = ("accepted", "counted", "refused", "bug", "unbalanced", "hang", "memory", "over_5s")
+    lines = [
+        "| format | inputs | " + " | ".join(cols) + " | peak RSS |",
+        "|---|" + "---:|" * (len(cols) + 2),
+    ]
+    totals: collections.Counter[str] = collections.Counter()
+    for fmt in sorted(result["counts"]):
+        c = result["counts"][fmt]
+        n = sum(v for k, v in c.items() if k not in ("counted", "over_5s"))
+        totals.update(c)
+        totals["inputs"] += n
+        peak = result["rss_kb"].get(fmt)
+        mem = f"{peak / 1024:.0f} MB" if peak else "-"
+        lines.append(
+            f"| {fmt} | {n:,} | " + " | ".join(f"{c.get(k, 0):,}" for k in cols) + f" | {mem} |"
+        )
+    lines.append(
+        f"| all | {totals['inputs']:,} | "
+        + " | ".join(f"{totals.get(k, 0):,}" for k in cols)
+        + " | |"
+    )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -478,6 +791,8 @@ def main() -> None:
     ap.add_argument("--log", help="append each failure as a JSON line here")
     ap.add_argument("--progress", help="rewrite the counts so far here every 1000 inputs")
     ap.add_argument("--save", help="write the input number N of the run to this file", type=int)
+    ap.add_argument("--until", help="stop at this UTC time (HH:MM) and report what was run")
+    ap.add_argument("--out", help="write the whole result (counts, failures, slow) as JSON")
     args = ap.parse_args()
     if args.worker:
         worker()
@@ -489,11 +804,26 @@ def main() -> None:
         print(out, inp["format"], inp["origin"], inp["known"])
         return
     log = open(args.log, "a") if args.log else None  # noqa: SIM115
+    deadline = None
+    if args.until:
+        import datetime as dt
+
+        hh, mm = (int(x) for x in args.until.split(":"))
+        now = dt.datetime.now(dt.UTC)
+        deadline = now.replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
     result = campaign(
-        args.seed, args.inputs, start=args.start, bound=args.bound, log=log, progress=args.progress
+        args.seed,
+        args.inputs,
+        start=args.start,
+        bound=args.bound,
+        log=log,
+        progress=args.progress,
+        deadline=deadline,
     )
-    print(json.dumps(result["counts"], indent=1, sort_keys=True))
-    print(f"{len(result['failures'])} failures")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, sort_keys=True, indent=1))
+    print(table(result))
+    print(f"{len(result['failures'])} failures, {len(result['slow'])} inputs over {SLOW:g} s")
     for f in result["failures"][:50]:
         print(json.dumps(f)[:400])
 

@@ -19,6 +19,7 @@ from tallyroom.sealed.proofs import (
     check_pok,
     check_raweg,
 )
+from tallyroom.sealed.shuffle import ShuffleProof, check_shuffle_proof
 
 G = rfc3526_2048()
 
@@ -90,3 +91,25 @@ def decrypt_and_decode(
         assert G.decode_int(box.group_encode(G, 8, v)) == G.decode_int(m)
     (result,) = [x for x in a["payloads"] if isinstance(x, dict) and "result" in x]
     return ours, result["result"][0]
+
+
+def check_shuffles(a: dict[str, Any]) -> int:
+    """Every shuffle's proof (spec §6 CheckShuffleProof) by our code, chained from the
+    encrypted tally (the archive keeps its records in the order they were added); and each
+    proof refused against a changed output (two ciphertexts swapped)."""
+    e = json.loads(a["raw_election"])
+    y = G.from_str(e["public_key"])
+    (tally,) = [
+        x
+        for x in a["payloads"]
+        if isinstance(x, list) and x and isinstance(x[0], list) and "alpha" in x[0][0]
+    ]
+    current = [Ciphertext.from_json(G, c, "c") for c in tally[0]]
+    shuffles = [x for x in a["payloads"] if isinstance(x, dict) and "proofs" in x]
+    for sh in shuffles:
+        out = [Ciphertext.from_json(G, c, "c") for c in sh["ciphertexts"][0]]
+        proof = ShuffleProof.from_json(G, sh["proofs"][0], len(out), "proof")
+        assert check_shuffle_proof(G, proof, current, out, y, a["phi"]), "spec §6 Table 5"
+        assert not check_shuffle_proof(G, proof, current, out[::-1], y, a["phi"])
+        current = out
+    return len(shuffles)

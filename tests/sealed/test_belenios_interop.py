@@ -2,10 +2,12 @@
 finite-field groups only), on RFC-3526-2048 with a non-homomorphic (ranked) question.
 
 belenios-tool sets up an election and casts ranked ballots; the last ballot is encrypted,
-encoded and proved by OUR code; belenios-tool shuffles and decrypts with one trustee; our
-code decrypts with the other trustee's key; belenios-tool must accept our ballot and our
-Chaum--Pedersen proofs (``election verify``) and compute the result with them (our ballot
-among the opened ones).  Then our
+encoded and proved by OUR code; belenios-tool shuffles once, then OUR code shuffles
+belenios' output with its proof of shuffle (spec §4.17, §6); belenios-tool decrypts with
+one trustee; our code decrypts with the other trustee's key; belenios-tool must accept our
+ballot, our shuffle and our Chaum--Pedersen proofs (``election verify``), refuse our
+shuffle with two outputs swapped, and compute the result (our ballot among the opened
+ones).  Then our
 code re-checks belenios-tool's work: the trustees' proofs of knowledge (spec §4.5), every
 ballot's raw-ElGamal proof (spec §4.11.2), its decryption proofs (spec §4.18), and its
 result equals our joint decryption and ``group_decode`` of the shuffled ciphertexts.
@@ -36,7 +38,13 @@ if TOOL is None and not os.environ.get("CI"):
 
 from tallyroom.sealed import box  # noqa: E402
 from tallyroom.sealed.group import rfc3526_2048  # noqa: E402
-from tallyroom.sealed.proofs import decryption_factor, encrypt, prove_raweg  # noqa: E402
+from tallyroom.sealed.proofs import (  # noqa: E402
+    Ciphertext,
+    decryption_factor,
+    encrypt,
+    prove_raweg,
+)
+from tallyroom.sealed.shuffle import gen_shuffle, gen_shuffle_proof  # noqa: E402
 
 from . import belenios_archive as ba  # noqa: E402
 
@@ -178,6 +186,41 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--type=Shuffle",
         stdin=bt(d, "election", "shuffle", "--trustee-id=1"),
     )
+    # the second shuffle is OURS (spec §4.17, §6 GenShuffle + GenShuffleProof), of belenios'
+    # output, as trustee 2; belenios-tool's ``election verify`` must accept its proof
+    files = archive(d)
+    raw_election = next(
+        data
+        for name, data in files
+        if json.loads(data).__class__ is dict and b'"questions"' in data
+    )
+    phi = base64.b64encode(hashlib.sha256(raw_election).digest()).decode().rstrip("=")
+    theirs = json.loads(next(data for name, data in files if data.startswith(b'{"ciphertexts"')))
+    y = G.from_str(json.loads(raw_election)["public_key"])
+    e = [Ciphertext.from_json(G, c, "c") for c in theirs["ciphertexts"][0]]
+    sh = gen_shuffle(G, y, e)
+    proof = gen_shuffle_proof(G, e, sh, y, phi).to_json(G)
+    mine = {"ciphertexts": [[c.to_json(G) for c in sh.ciphertexts]], "proofs": [proof]}
+
+    def shuffle_event(obj: dict[str, Any]) -> str:
+        text = json.dumps(obj, separators=(",", ":"))
+        owned = {"owner": 2, "payload": hashlib.sha256(text.encode()).hexdigest()}
+        return text + "\n" + json.dumps(owned, separators=(",", ":")) + "\n"
+
+    # a negative control: our shuffle with two outputs swapped (the proof no longer fits)
+    bad = {**mine, "ciphertexts": [mine["ciphertexts"][0][::-1]]}
+    shuffle_control = d.parent / (d.name + "-shuffle-control")
+    shutil.copytree(d, shuffle_control)
+    bt(shuffle_control, "archive", "add-event", "--type=Shuffle", stdin=shuffle_event(bad))
+    bt(shuffle_control, "archive", "add-event", "--type=EndShuffles", stdin="")
+    refused_shuffle = subprocess.run(
+        [str(TOOL), "election", "verify"],
+        cwd=shuffle_control,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    bt(d, "archive", "add-event", "--type=Shuffle", stdin=shuffle_event(mine))
     bt(d, "archive", "add-event", "--type=EndShuffles", stdin="")
     privkeys = [k.with_suffix(".privkey") for k in keys]
     # trustee 1: belenios-tool decrypts
@@ -188,21 +231,12 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--type=PartialDecryption",
         stdin=bt(d, "election", "decrypt", "--privkey", str(privkeys[0]), "--trustee-id", "1"),
     )
-    # trustee 2: OUR code decrypts, with that trustee's key, in belenios' message format
-    files = archive(d)
-    by_hash = {name.split(".")[0]: data for name, data in files}
-    raw_election = next(
-        data
-        for name, data in files
-        if json.loads(data).__class__ is dict and b'"questions"' in data
-    )
-    phi = base64.b64encode(hashlib.sha256(raw_election).digest()).decode().rstrip("=")
-    shuffle = json.loads(
-        next(data for data in by_hash.values() if data.startswith(b'{"ciphertexts"'))
-    )
+    # trustee 2: OUR code decrypts (our shuffle, the last), with that trustee's key, in
+    # belenios' message format
+    shuffle = {"ciphertexts": mine["ciphertexts"][0]}
     x = int(json.loads(privkeys[1].read_text()))
     factors, proofs = [], []
-    for c in shuffle["ciphertexts"][0]:
+    for c in shuffle["ciphertexts"]:
         f, p = decryption_factor(G, phi, x, G.from_str(c["alpha"]))
         factors.append(G.to_str(f))
         proofs.append(p.to_json(G))
@@ -220,6 +254,7 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     files = archive(d)
     return {
         "refused": refused,
+        "refused_shuffle": refused_shuffle,
         "dir": d,
         "files": files,
         "phi": phi,
@@ -233,6 +268,11 @@ def test_belenios_refuses_a_forged_ballot_of_ours(election: dict[str, Any]) -> N
     assert p.returncode != 0 and "invalid ballot" in p.stderr
 
 
+def test_belenios_refuses_a_forged_shuffle_of_ours(election: dict[str, Any]) -> None:
+    p = election["refused_shuffle"]
+    assert p.returncode != 0 and "shuffle #1 failed" in p.stderr, p.stdout + p.stderr
+
+
 def test_belenios_accepts_our_ballot_and_decryption_proofs(election: dict[str, Any]) -> None:
     p = election["verify"]
     assert p.returncode == 0 and "all checks passed" in p.stderr + p.stdout, p.stderr
@@ -242,6 +282,7 @@ def test_we_accept_belenios_proofs_and_reproduce_its_result(election: dict[str, 
     a = ba.read(next(election["dir"].glob("*.bel")).read_bytes())
     keys = ba.trustee_keys(a)
     assert ba.check_ballots(a) == len(VOTES)
+    assert ba.check_shuffles(a) == 2  # belenios-tool's and ours, each by our verifier
     ours, theirs = ba.decrypt_and_decode(a, keys)
     assert ours == theirs
     assert sorted(ours) == sorted(json.loads(v)[0] for v in VOTES)

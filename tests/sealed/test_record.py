@@ -52,7 +52,8 @@ def test_an_honest_record_always_verifies_and_counts_the_votes(
     rec = run(G, NAMES, votes, method="irv")
     rep = verify_record(dumps(rec))
     assert any("Chaum-Pedersen" in c for c in rep.checked)
-    assert any("shuffle" in c for c in rep.not_checked)
+    assert any("Terelius-Wikström proof" in c for c in rep.checked)
+    assert not any("shuffle" in c for c in rep.not_checked)
     # the opened ballots are the cast ones, in another order; the result is the plaintext count's
     assert sorted(box.vector_ranking(v) for v in rec["decoded"]) == sorted(votes)
     assert rec["result"]["elected"] == plain_count(votes)
@@ -219,3 +220,32 @@ def test_a_sweep_of_changed_bytes_fails() -> None:
     raw, _ = honest()
     for i in range(0, len(raw), 41):
         _assert_fails(raw[:i] + bytes([raw[i] ^ 1]) + raw[i + 1 :])
+
+
+def test_papers_as_marked_are_read_under_the_ballot_rules_after_opening() -> None:
+    # a ranked paper with two candidates numbered 2 and a gap: the vector keeps the marks as
+    # written, and the opened paper is read by Profile.from_marks under the same rules a
+    # plaintext count would use (here: stop at the repeated number)
+    from tallyroom.ballots.model import BallotRules
+
+    rec = run(G, NAMES, [(0, 1)], method="irv")  # for a valid key ceremony
+    election = dict(rec["election"], ballot=box._ballot_spec({"kind": "ranked"}))
+    papers = [[1, 2, 2, 0], [2, 1, 0, 3], [0, 0, 0, 0], [1, 0, 0, 9]]
+    got = box.profile_of_decoded(election, papers)
+    e = Election(candidates=tuple(Candidate(n) for n in NAMES), seats=1, title="test")
+    raw = {
+        (0, (1, 2)): 1,
+        (1, 0, None, 3): 1,
+        (): 1,
+    }
+    want = Profile.from_marks(e, raw, BallotRules(), invalid={box.MALFORMED: 1})
+    assert got.same_as(want) and dict(got.invalid) == dict(want.invalid)
+    # approval papers: 0/1 per candidate, more marks than allowed invalid
+    election["ballot"] = box._ballot_spec({"kind": "approval", "max_marks": 2})
+    got = box.profile_of_decoded(election, [[1, 0, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0], [2, 0, 0, 0]])
+    assert dict(got.invalid) == {
+        "more marks than votes allowed": 1,
+        "blank": 1,
+        box.MALFORMED: 1,
+    }
+    assert got.valid == 1

@@ -76,6 +76,40 @@ def vote(client: Any, eid: str, code: str, form: dict[str, str], review: bool = 
     return m.group(1)
 
 
+PASSWORD = "correct horse battery"
+
+
+def admin_of(svc: core.Service, org: str = "Test Society", email: str = "ro@example.org") -> Any:
+    return core.create_organisation(svc, org, email, PASSWORD)
+
+
+def roll_text(rows: list[dict[str, str]]) -> str:
+    """A roll CSV with the roll's own field names as the header."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(core.ROLL_FIELDS), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({f: r.get(f, "") for f in core.ROLL_FIELDS})
+    return out.getvalue()
+
+
+def spec(contests: list[dict[str, Any]], eligibility: list[dict[str, Any]] | None = None) -> Any:
+    from datetime import timedelta
+
+    from tallyroom.service.db import iso, now
+
+    return {
+        "title": "Test ballot",
+        "opens_at": iso(now() - timedelta(minutes=5)),
+        "closes_at": iso(now() + timedelta(days=3)),
+        "eligibility": eligibility or [],
+        "contests": contests,
+    }
+
+
 # -- an election ready to vote in, and a second organisation beside it (tests of issue 18) --
 ROLL = """number,name,email,region,status
 M001,Ada One,ada@example.org,North,member

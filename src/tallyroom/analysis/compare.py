@@ -25,7 +25,7 @@ from tallyroom.analysis.indices import (
     shares,
 )
 from tallyroom.ballots.model import Election, Profile
-from tallyroom.errors import ElectionError, TallyroomError
+from tallyroom.errors import ElectionError, TallyroomError, printable
 
 #: ``Name (Party)``: the party is the last parenthesised part of the name
 NAME_GROUP = re.compile(r"\(([^()]+)\)\s*$")
@@ -161,13 +161,15 @@ def count_outcome(
 ) -> Outcome:
     """Count ``profile`` under ``method``; a single-seat rule on a multi-seat election is
     counted for one seat.  Errors become an outcome with ``error`` set."""
-    from tallyroom.rules import count, get
+    from tallyroom.rules import get
+    from tallyroom.rules.request import CountRequest, run_count
 
     rule = get(method)
     single = False
     try:
+        request = CountRequest.from_options(method, options)
         try:
-            record = count(profile, method, **options)
+            record = run_count(profile, request)
         except ElectionError as exc:
             if profile.election.seats == 1 or "one seat" not in str(exc):
                 raise
@@ -180,7 +182,7 @@ def count_outcome(
                 rules=profile.rules,
                 source=profile.source,
             )
-            record = count(one, method, **options)
+            record = run_count(one, request)
             single = True
     except TallyroomError as exc:
         return Outcome(method, rule.title, profile.election.seats, (), {}, {}, error=str(exc))
@@ -411,7 +413,7 @@ def render_text(c: Comparison) -> str:
     lines += ["", "Proportionality"]
     lines += ["  " + x for x in _index_rows((o.method, o.indices, o.represented) for o in ok)]
     lines += ["", INDEX_NOTE]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def render_aggregate_text(a: Aggregate, title: str = "") -> str:
@@ -433,4 +435,4 @@ def render_aggregate_text(a: Aggregate, title: str = "") -> str:
         for x in _index_rows((m, a.indices[m], a.represented.get(m)) for m in a.seats_by_method)
     ]
     lines += ["", INDEX_NOTE]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -22,16 +22,18 @@ from tallyroom.analysis.compare import Aggregate, Comparison
 from tallyroom.analysis.indices import Proportionality, Represented, shares
 from tallyroom.analysis.nec2016 import DemoResult
 from tallyroom.analysis.simulate import Simulation
-from tallyroom.reports.html import (
-    CSP,
-    PALETTE,
-    _asset,
-    _Charts,
-    _e,
-    _plotly_js,
-    _script_json,
-    _scroll_open,
+from tallyroom.reports.html.kit import (
+    Charts,
+    chart_text,
+    colours,
+    document,
+    escape,
+    script_json,
+    scroll_region,
 )
+
+_e = escape
+_PAL = colours(40)
 
 SYNTHETIC = (
     "The ballots in this report are synthetic. Only per-candidate totals were published; "
@@ -62,7 +64,7 @@ def whole(x: float) -> str:
 
 
 #: a cell holding a figure (right-aligned, tabular digits); other cells are text
-FIGURE = re.compile(r"[-+]?[\d,]*\.?\d+%?|∞|-|[\d.]+–[\d.]+")
+FIGURE = re.compile(r"[-+]?[\d,]*\.?\d+%?|∞|-|[\d.]+–[\d.]+|[\d,]+ \([\d.]+%\)")
 
 
 def _table(
@@ -72,7 +74,7 @@ def _table(
     cls: str,
 ) -> str:
     """A table whose first column heads each row; the other cells are figures."""
-    out = [_scroll_open(caption)]
+    out = [scroll_region(caption)]
     out.append(f'<table class="{_e(cls)}"><caption>{_e(caption)}</caption><thead><tr>')
     out += [f'<th scope="col">{_e(h)}</th>' for h in headers]
     out.append("</tr></thead><tbody>")
@@ -96,18 +98,26 @@ def _ordered_groups(first: Mapping[str, float], seats_by: Mapping[str, Mapping[s
 def group_table(
     first: Mapping[str, float], seats_by: Mapping[str, Mapping[str, int]], caption: str
 ) -> str:
-    """Per group: first preferences, their share, and each rule's seats and seat share."""
+    """A column per group; a row of first preferences (votes and share), then a row per
+    rule with its seats and seat share -- narrow enough for a screen however many rules
+    are compared."""
     fp = shares(first)
     groups = _ordered_groups(first, seats_by)
-    headers = ["Group", "First preferences", "First-preference share (%)"]
-    for m in seats_by:
-        headers += [f"{m} seats", f"{m} seat share (%)"]
-    rows = []
-    for g in groups:
-        cells = [whole(first.get(g, 0.0)), pct(fp.get(g, 0.0))]
-        for s in seats_by.values():
-            cells += [str(s.get(g, 0)), pct(shares(s).get(g, 0.0)) if s else "-"]
-        rows.append((g, cells))
+    headers = ["Rule", *groups]
+    rows = [
+        (
+            "First preferences",
+            [f"{whole(first.get(g, 0.0))} ({pct(fp.get(g, 0.0))}%)" for g in groups],
+        )
+    ]
+    for m, s in seats_by.items():
+        sh = shares(s)
+        rows.append(
+            (
+                f"{m} seats",
+                [f"{s.get(g, 0)} ({pct(sh.get(g, 0.0))}%)" if s else "-" for g in groups],
+            )
+        )
     return _table(caption, headers, rows, "groups")
 
 
@@ -126,16 +136,18 @@ def share_bars(
         traces.append(
             {
                 "type": "bar",
-                "name": _e(name),
-                "x": [_e(g) for g in groups],
+                "name": chart_text(name),
+                "x": [chart_text(g) for g in groups],
                 "y": [float(y) for y in ys],
                 "text": [pct(y) + "%" for y in ys],
                 "textposition": "outside",
+                # side by side, many bars' labels would overlap: they stand upright
+                "textangle": -90 if len(series) > 3 else 0,
                 "textfont": {"size": 10},
                 "cliponaxis": False,
-                "hovertemplate": _e(name) + " · %{x}: %{text}<extra></extra>",
+                "hovertemplate": chart_text(name) + " · %{x}: %{text}<extra></extra>",
                 "marker": {
-                    "color": "#555555" if k == 0 else PALETTE[(k - 1) % len(PALETTE)],
+                    "color": "#555555" if k == 0 else _PAL[(k - 1) % len(_PAL)],
                     "pattern": {"shape": "/" if k == 0 else ""},
                 },
             }
@@ -143,7 +155,7 @@ def share_bars(
     fig = {
         "data": traces,
         "layout": {
-            "title": {"text": _e(title)},
+            "title": {"text": chart_text(title)},
             "barmode": "group",
             "xaxis": {"automargin": True, "fixedrange": True},
             "yaxis": {"title": {"text": "share (%)"}, "rangemode": "tozero", "fixedrange": True},
@@ -178,17 +190,17 @@ def share_scatter(
             {
                 "type": "scatter",
                 "mode": "markers+text",
-                "name": _e(m),
+                "name": chart_text(m),
                 "x": [float(fp.get(g, 0.0)) for g in groups],
                 "y": [float(sh.get(g, 0.0)) for g in groups],
-                "text": [_e(g) for g in groups],
+                "text": [chart_text(g) for g in groups],
                 "textposition": "middle right",
                 "customdata": [
                     f"vote share {pct(fp.get(g, 0.0))}%, seat share {pct(sh.get(g, 0.0))}%"
                     for g in groups
                 ],
-                "hovertemplate": _e(m) + " · %{text}: %{customdata}<extra></extra>",
-                "marker": {"size": 11, "color": PALETTE[k % len(PALETTE)], "symbol": k % 24},
+                "hovertemplate": chart_text(m) + " · %{text}: %{customdata}<extra></extra>",
+                "marker": {"size": 11, "color": _PAL[k % len(_PAL)], "symbol": k % 24},
             }
         )
     edge = top * 1.1
@@ -206,7 +218,7 @@ def share_scatter(
     fig = {
         "data": traces,
         "layout": {
-            "title": {"text": _e(title)},
+            "title": {"text": chart_text(title)},
             "xaxis": {
                 "title": {"text": "first-preference share (%)"},
                 "range": [0, float(edge)],
@@ -287,13 +299,13 @@ INDEX_NOTE = (
 # --------------------------------------------------------------------------- the page
 
 
-def _article(prefix: str, heading: str, body: list[str], charts: _Charts) -> str:
+def _article(prefix: str, heading: str, body: list[str], charts: Charts) -> str:
     data = {"stages": [], "charts": charts.items}
     return (
         f'<article class="count" id="{prefix}" aria-labelledby="{prefix}-h">'
         f'<h2 id="{prefix}-h">{_e(heading)}</h2>\n'
         + "\n".join(body)
-        + f'\n<script type="application/json" class="tallyroom-data">{_script_json(data)}'
+        + f'\n<script type="application/json" class="tallyroom-data">{script_json(data)}'
         "</script></article>"
     )
 
@@ -309,30 +321,12 @@ def _section(prefix: str, key: str, heading: str, body: Iterable[str]) -> str:
 
 def page(heading: str, articles: Sequence[str], intro: str = "") -> str:
     """One self-contained HTML document holding ``articles``."""
-    from tallyroom import __version__
-
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="tallyroom {_e(__version__)}">\n'
-        f"<title>{_e(heading)}</title>\n"
-        f"<style>{_asset('report.css')}\n"
-        ".synthetic { border: 3px solid #D55E00; padding: 0.6rem 0.9rem; font-weight: 600; }"
-        "</style>\n"
-        "</head><body>\n"
-        '<a class="skip" href="#main">Skip to the result</a>\n'
-        f'<header><h1>{_e(heading)}</h1><p class="by">Made by tallyroom '
-        f"{_e(__version__)}. This page works offline; its charts need JavaScript, and every "
-        "figure they draw is also in the tables.</p></header>\n"
-        f"{intro}"
-        '<main id="main">\n'
-        "<noscript><p>JavaScript is off: the charts are not drawn. Every figure is in the "
-        "tables.</p></noscript>\n" + "\n".join(articles) + "\n</main>\n"
-        f"<script>{_plotly_js()}</script>\n"
-        f"<script>{_asset('report.js')}</script>\n"
-        "</body></html>\n"
+    return document(
+        heading,
+        "\n".join(articles),
+        intro=intro,
+        extra_css="\n.synthetic { border: 3px solid #D55E00; padding: 0.6rem 0.9rem; "
+        "font-weight: 600; }",
     )
 
 
@@ -345,7 +339,7 @@ def _winners_table(c: Comparison) -> str:
     depth = max([len(o.elected) for o in outs] + [0])
     headers = ["", *(o.method + (" (single member)" if o.single_member else "") for o in outs)]
     caption = "Elected under each rule, in order of election"
-    out = [_scroll_open(caption)]
+    out = [scroll_region(caption)]
     out.append(f'<table class="winners"><caption>{_e(caption)}</caption><thead><tr>')
     out.append("<td></td>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in headers[1:]))
     out.append("</tr></thead><tbody>")
@@ -369,7 +363,7 @@ def _winners_table(c: Comparison) -> str:
 
 
 def _comparison_article(c: Comparison, prefix: str) -> str:
-    charts = _Charts(prefix)
+    charts = Charts(prefix)
     ok = [o for o in c.outcomes if not o.error]
     seats_by = {o.method: dict(o.seats_by_group) for o in ok}
     body = [
@@ -415,7 +409,7 @@ def _comparison_article(c: Comparison, prefix: str) -> str:
 
 
 def _aggregate_article(a: Aggregate, prefix: str, title: str, chart: str = "bars") -> str:
-    charts = _Charts(prefix)
+    charts = Charts(prefix)
     body = [
         f"<p>{_e(a.elections)} elections, {_e(a.seats)} seats, {_e(whole(a.papers))} valid "
         "papers.</p>"
@@ -501,7 +495,7 @@ def simulate_report(sim: Simulation) -> str:
     """The report of ``tallyroom simulate``: the distribution of seats by group per rule
     and the seat share against the vote share."""
     prefix = "sim"
-    charts = _Charts(prefix)
+    charts = Charts(prefix)
     groups = _ordered_groups(sim.total.first_preferences, sim.total.seats_by_method)
     methods = list(sim.seat_splits)
     counts: dict[str, dict[str, int]] = {}
@@ -523,14 +517,14 @@ def simulate_report(sim: Simulation) -> str:
     traces = [
         {
             "type": "bar",
-            "name": _e(m),
-            "x": [_e(lab) for lab in labels],
+            "name": chart_text(m),
+            "x": [chart_text(lab) for lab in labels],
             "y": [counts[lab].get(m, 0) for lab in labels],
             "text": [str(counts[lab].get(m, 0)) for lab in labels],
             "textposition": "outside",
             "cliponaxis": False,
-            "hovertemplate": _e(m) + " · %{x}: %{text} elections<extra></extra>",
-            "marker": {"color": PALETTE[k % len(PALETTE)]},
+            "hovertemplate": chart_text(m) + " · %{x}: %{text} elections<extra></extra>",
+            "marker": {"color": _PAL[k % len(_PAL)]},
         }
         for k, m in enumerate(methods)
     ]
@@ -592,7 +586,7 @@ def demo_report(result: DemoResult) -> str:
     from tallyroom.analysis.nec2016 import _short
 
     prefix = "nec"
-    charts = _Charts(prefix)
+    charts = Charts(prefix)
     pub = result.published
     a = result.assumptions
     n = len(result.runs)
@@ -649,14 +643,15 @@ def demo_report(result: DemoResult) -> str:
         traces.append(
             {
                 "type": "bar",
-                "name": _e(m),
-                "x": [_e(lab) for lab in labels],
+                "name": chart_text(m),
+                "x": [chart_text(lab) for lab in labels],
                 "y": [float(y) for y in ys],
                 "text": [pct(y) + "%" for y in ys],
                 "textposition": "outside",
                 "cliponaxis": False,
-                "hovertemplate": _e(m) + " · %{x}: %{text} of reconstructions<extra></extra>",
-                "marker": {"color": PALETTE[j % len(PALETTE)]},
+                "hovertemplate": chart_text(m)
+                + " · %{x}: %{text} of reconstructions<extra></extra>",
+                "marker": {"color": _PAL[j % len(_PAL)]},
             }
         )
     fig = {

@@ -238,7 +238,7 @@ def read_cdf_json(
 
 
 def _rank(d: _Doc, value: Any, path: str, max_rankings: int | None) -> int:
-    if isinstance(value, str) and value.isdigit() and len(value) <= 9:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise d.fail(path, repr(value)[:40], "a rank of 1 or more")

@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from tallyroom.ballots.model import Profile
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 
 
@@ -56,4 +57,5 @@ def summary_text(s: dict[str, Any]) -> str:
     width = max(len(n) for n in s["candidates"])
     for name, n in s["first_preferences"].items():
         lines.append(f"    {name.ljust(width)}  {n}")
-    return "\n".join(lines) + "\n"
+    # a title or file name with a bidi override or an ESC must not fool a terminal
+    return "\n".join(printable(line) for line in lines) + "\n"

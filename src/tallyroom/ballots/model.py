@@ -108,6 +108,12 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
+#: the attribute that marks a candidate who can never be elected: a placeholder that collects
+#: votes, such as RCTab's "Undeclared Write-ins" (value "yes").  An attribute, so that it
+#: travels wherever attributes do (JSON ballots, a ``--candidates`` file, audit bundles).
+NEVER_ELECTED = "never-elected"
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A candidate, with optional attributes such as gender, slate, party or region."""
@@ -118,6 +124,14 @@ class Candidate:
     def __post_init__(self) -> None:
         if not isinstance(self.attributes, MappingProxyType):
             object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+    @property
+    def electable(self) -> bool:
+        """False for a candidate who can never be elected (attribute :data:`NEVER_ELECTED`
+        "yes").  The rules that know it (``irv``, the STV rules of the Gregory engine) elect
+        nobody while such a candidate holds votes and exclude them first, on their own, as
+        RCTab does its undeclared write-ins; the other rules refuse to elect them."""
+        return self.attributes.get(NEVER_ELECTED) != "yes"
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted(self.attributes.items()))))
@@ -241,8 +255,9 @@ class Profile:
     rules: BallotRules = BallotRules()
     source: str = ""
     #: SHA-256 (hex) of the input as read: the file's bytes, or the canonical ballots when
-    #: the profile came from no file ("" when not known)
-    source_sha256: str = ""
+    #: the profile came from no file ("" when not known); not part of equality: the same
+    #: ballots read by two readers of one file are the same profile
+    source_sha256: str = field(default="", compare=False)
     #: optional prebuilt arrays of the same ballots, for the array engines: (preferences
     #: as an int32 matrix padded with -1 and at least one -1 column, weights as int64).
     #: Only for strict ranked ballots with whole weights; not part of equality.
@@ -380,6 +395,42 @@ class Profile:
             source_sha256=self.source_sha256,
             arrays=self.arrays,
         )
+
+    def canonical_sha256(self) -> str:
+        """SHA-256 (hex) of the ballots in a canonical form, for a profile that came from no
+        file (a ballot box): the candidates, seats, withdrawn, kind, ballot rules, and each
+        unique ballot with its weight, in a fixed order, with the invalid papers by reason.
+
+        Two profiles holding the same papers for the same election have the same digest,
+        whatever order their ballots were merged in.
+        """
+        import hashlib
+        import json
+
+        def mark(m: Any) -> Any:
+            return list(m) if isinstance(m, tuple) else m
+
+        rows = sorted(
+            json.dumps([[mark(m) for m in b], str(w)], separators=(",", ":"))
+            for b, w in zip(self.ballots, self.weights)
+        )
+        e = self.election
+        head = json.dumps(
+            {
+                "candidates": list(e.names),
+                "seats": e.seats,
+                "withdrawn": sorted(e.withdrawn),
+                "kind": self.kind,
+                "rules": self.rules.describe(),
+                "invalid": {k: str(v) for k, v in sorted(self.invalid.items())},
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        h = hashlib.sha256(head.encode("utf-8"))
+        for row in rows:
+            h.update(b"\n" + row.encode("utf-8"))
+        return h.hexdigest()
 
     def same_as(self, other: Profile) -> bool:
         """Same election and the same multiset of ballots (order of unique ballots aside)."""

@@ -168,7 +168,7 @@ def read_parquet_shard(path: str, ncand: int, rules: BallotRules = BallotRules()
     table = pq.read_table(path)
     cols = sorted(
         (c for c in table.column_names if c.lower().startswith("rank")),
-        key=lambda c: int("".join(ch for ch in c if ch.isdigit()) or 0),
+        key=lambda c: int("".join(ch for ch in c if "0" <= ch <= "9") or 0),
     )
     if not cols:
         raise BallotFileError(path, None, None, "no rank columns", "columns rank1, rank2 ...")

@@ -15,9 +15,11 @@ Layouts read by :func:`read_votetable`:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from tallyroom.ballots.model import Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
@@ -93,7 +95,9 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
     votes: dict[tuple[str, str], int] = {}
     if (
         len(first) >= 3
+        and first[1].strip().isascii()
         and first[1].strip().isdigit()
+        and first[2].strip().replace(" ", "").isascii()
         and first[2].strip().replace(" ", "").isdigit()
     ):
         parties: list[str] = []
@@ -147,3 +151,76 @@ def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> Vot
         for j, p in enumerate(parties, 1):
             votes[(p, c)] = _int(row[j], name, ln, j + 1)
     return VoteTable(tuple(parties), tuple(consts_l), votes, source=name)
+
+
+# -- the registered reader ---------------------------------------------------------------------
+
+_HEADLESS_ROW = re.compile(r"[^;\d][^;]*;\s*\d+\s*;\s*[\d ]+(;\s*\d+\s*)?")
+
+
+def looks_like_votetable(head: bytes | str) -> bool:
+    """Whether the first bytes of a file are a vote table: semicolon-separated, with a
+    ``party;<constituency>...`` header, or ``party;coalition;votes[;seats]`` rows."""
+    if isinstance(head, bytes):
+        text = head.decode("utf-8", "replace")
+    else:
+        text = head
+    lines = [ln.strip() for ln in text.lstrip("\ufeff").splitlines() if ln.strip()]
+    if not lines or "," in lines[0] or "\t" in lines[0]:
+        return False
+    first = lines[0].split(";")
+    if len(first) >= 2 and first[0].strip().casefold() == "party":
+        return True
+    rows = lines[:-1] if len(lines) > 1 else lines  # the last line may be cut short
+    return all(_HEADLESS_ROW.fullmatch(ln) for ln in rows[:20])
+
+
+def file_looks_like_votetable(path: str | os.PathLike[str]) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return looks_like_votetable(f.read(4096))
+    except OSError:
+        return False
+
+
+def read_profile(source: Any, rules: Any = None, seats: int | None = None) -> Profile:
+    """A vote table as a profile of its national totals (one ballot per party, weighted
+    by its votes), for the registered list rules; a table of several constituencies is
+    counted constituency by constituency by :func:`tallyroom.rules.lists.count_table`."""
+    if not isinstance(source, str | os.PathLike):
+        raise BallotFileError(
+            str(getattr(source, "name", "<stream>")), None, None, "a stream", "a path"
+        )
+    table = read_votetable(source)
+    if seats is None:
+        raise BallotFileError(
+            table.source, None, None, "no seat count (a vote table holds none)", "--seats N"
+        )
+    return table.profile(seats)
+
+
+def read_seats_table(path: str | os.PathLike[str], *, delimiter: str = ";") -> dict[str, int]:
+    """Seats per constituency: ``constituency;seats`` rows (a header row is allowed)."""
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as f:
+            rows = [line.rstrip("\r\n").split(delimiter) for line in f if line.strip()]
+    except FileNotFoundError:
+        raise BallotFileError(name, None, None, "no such file", "a seats table") from None
+    except UnicodeDecodeError as e:
+        raise BallotFileError(
+            name, None, None, f"bytes that are not UTF-8 ({e.reason})", "a UTF-8 text file"
+        ) from None
+    out: dict[str, int] = {}
+    for ln, row in enumerate(rows, 1):
+        if len(row) != 2:
+            raise BallotFileError(name, ln, None, f"{len(row)} fields", "constituency;seats")
+        if ln == 1 and not row[1].strip().isdigit():
+            continue  # a header
+        c = row[0].strip()
+        if c in out:
+            raise BallotFileError(name, ln, 1, repr(c), "each constituency once")
+        out[c] = _int(row[1], name, ln, 2)
+    if not out:
+        raise BallotFileError(name, None, None, "no rows", "constituency;seats rows")
+    return out

@@ -5,23 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tallyroom.record import CountRecord
 
 FORMATS = ("text", "json", "jsonl", "csv", "html")
 
 
-def render(records: Sequence[CountRecord], fmt: str) -> str:
-    """Render one or more records (several for ``jsonl``, or sheets one after another).
+def render(
+    records: Sequence[CountRecord], fmt: str, *, party_of: Mapping[str, str] | None = None
+) -> str:
+    """Render one or more records (several for ``jsonl``; a list for ``json``; sheets one
+    after another for ``text``).
 
     ``html`` makes one self-contained page holding every count (plotly is imported only
-    for it).
+    for it); several counts (a council's wards) open with a summary of who was elected
+    where and each party's votes and seats, the party taken from ``party_of`` (candidate
+    name to party) or else from the brackets that end a name.
     """
     if fmt == "html":
         from tallyroom.reports import html as html_report
 
-        return html_report.page(records)
+        return html_report.page(records, party_of=party_of)
     if fmt in ("json", "jsonl"):
         from tallyroom.reports import json as json_report
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tallyroom.ballots.formats.textio import file_sha256
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 
@@ -46,13 +47,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a file, read in blocks (ballot files can be large)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256_file = file_sha256
 
 
 def source_sha256(source: str) -> str | None:
@@ -101,7 +96,9 @@ def count_settings(
         "withdrawn": list(record.withdrawn),
         "source": {
             "name": record.source or profile.source,
-            "sha256": source_sha256(record.source or profile.source),
+            # the digest taken when the file was read: the bundle is made from the record
+            # and the profile, never from the file again
+            "sha256": profile.source_sha256 or None,
         },
         "ballots": {
             "read": whole(record.ballots_read),
@@ -143,10 +140,31 @@ def _shell_quote(s: str) -> str:
 
 def bundle_dir(root: str | os.PathLike[str], source: str, files: int) -> Path:
     """Where one count's bundle goes: ``root`` itself for a single file, else a subfolder
-    named after the ballot file (``root/ward1.blt/``), so that no two counts collide."""
+    named after the ballot file (``root/ward1.blt/``).  For several files, use
+    :func:`bundle_dirs`, which keeps two files of the same name apart."""
     if files <= 1:
         return Path(root)
     return Path(root) / Path(source).name
+
+
+def bundle_dirs(root: str | os.PathLike[str], sources: Sequence[str]) -> list[Path]:
+    """Where each count's bundle goes: ``root`` itself for a single file, else a subfolder
+    per ballot file named after it (``root/ward1.blt/``).  Two files of the same name
+    (``north/ward1.blt`` and ``south/ward1.blt``), or names a case-insensitive file system
+    takes for one, get ``ward1.blt``, ``ward1.blt-2``, ...: no bundle overwrites another."""
+    if len(sources) <= 1:
+        return [Path(root)]
+    taken: set[str] = set()
+    out = []
+    for source in sources:
+        base = Path(source).name or "ballots"
+        name, k = base, 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add(name.casefold())
+        out.append(Path(root) / name)
+    return out
 
 
 def write_bundle(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord
 
@@ -18,6 +19,7 @@ COLUMNS = [
     "transfer",
     "total",
     "status",
+    "reason",
 ]
 
 
@@ -31,8 +33,11 @@ def text_cell(value: str) -> str:
     OWASP's guidance on CSV injection: a cell beginning ``=``, ``+``, ``-``, ``@``, tab or
     carriage return is prefixed with a single quote, so ``=HYPERLINK(...)`` as a
     candidate's name is shown, not run.  Numbers are written as numbers (a negative
-    transfer keeps its sign) and never pass through here.
+    transfer keeps its sign) and never pass through here.  Control and bidirectional
+    characters (a file name with U+202E in it) are shown escaped, as in messages, so that
+    a cell cannot reorder what a reader of the sheet sees.
     """
+    value = printable(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -57,6 +62,11 @@ def rows(record: CountRecord, header: bool = True) -> str:
             text_cell(s.action),
             text_cell("; ".join(s.subjects)),
         ]
+        # why a candidate was elected (the test met) or excluded at this stage
+        why: dict[str, list[str]] = {}
+        for e in s.events:
+            if e.reason and e.kind in ("elected", "excluded"):
+                why.setdefault(e.candidate, []).append(e.reason)
         for n in record.candidates:
             if n not in s.totals:
                 continue
@@ -67,9 +77,11 @@ def rows(record: CountRecord, header: bool = True) -> str:
                     format_decimal(s.transfers.get(n, 0), places),
                     format_decimal(s.totals[n], places),
                     status[n],
+                    text_cell("; ".join(why.get(n, ()))),
                 ]
             )
         if s.totals:
-            w.writerow(common + ["(non-transferable)", "", format_decimal(s.exhausted, places), ""])
-            w.writerow(common + ["(rounding loss)", "", format_decimal(s.loss, places), ""])
+            nt = format_decimal(s.exhausted, places)
+            w.writerow(common + ["(non-transferable)", "", nt, "", ""])
+            w.writerow(common + ["(rounding loss)", "", format_decimal(s.loss, places), "", ""])
     return buf.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
 from tallyroom.record import CountRecord, TieBreak
 
@@ -16,9 +17,14 @@ WIDTH = 80
 
 
 def _fmt(x: Fraction | None, places: int) -> str:
+    """A figure at ``places``; at 0 places (whole papers) a value that is not whole -- a
+    threshold of half the papers -- keeps the decimals it needs."""
     if x is None:
         return ""
-    return format_decimal(x, places)
+    f = Fraction(x)
+    if places == 0 and f.denominator != 1:
+        return format_decimal(f, 5).rstrip("0")
+    return format_decimal(f, places)
 
 
 def _signed(x: Fraction, places: int) -> str:
@@ -95,23 +101,145 @@ def tie_in_words(t: TieBreak) -> str:
     return sentence + "."
 
 
+def _places(record: CountRecord) -> int:
+    """Decimals shown: the rule's own; whole papers (an exact count whose figures are all
+    whole, as in IRV rounds) as whole numbers."""
+    from tallyroom.reports.html.words import figure_places
+
+    return record.places if record.places is not None else min(figure_places(record), 5)
+
+
+def _declaration(record: CountRecord, width: int) -> list[str]:
+    """Each candidate's votes, share, result and stage, in ballot order (as official
+    declarations list them)."""
+    from tallyroom.reports.html.tables import first_votes
+    from tallyroom.reports.html.words import fmt, is_rounds, percent, seats_won, stage_word
+
+    places = _places(record)
+    label, votes = first_votes(record)
+    at: dict[str, tuple[str, int]] = {}
+    for s in record.stages:
+        for n in s.elected:
+            at.setdefault(n, ("elected", s.number))
+        for n in s.excluded:
+            at.setdefault(n, ("eliminated" if is_rounds(record) else "excluded", s.number))
+    passed = {e.candidate for s in record.stages for e in s.events if e.kind == "passed over"}
+    total = sum(votes.values(), Fraction(0))
+    several = any(
+        isinstance(s.extra.get("votes_per_voter"), int) and s.extra["votes_per_voter"] > 1
+        for s in record.stages
+    )
+    if several:
+        total = Fraction(record.valid)
+    word = stage_word(record)
+    won = seats_won(record)
+    rows = []
+    for n in record.candidates:
+        if n in record.withdrawn:
+            result, number = "withdrawn", ""
+        elif n in at:
+            result, number = at[n][0], str(at[n][1])
+        elif n in record.elected:
+            result, number = "elected", ""
+        else:
+            result, number = ("passed over" if n in passed else "not elected"), ""
+        if won is not None:
+            result, number = ("elected" if won.get(n) else "no seat"), str(won.get(n, 0))
+        v = votes.get(n)
+        rows.append(
+            (
+                n,
+                fmt(v, places) if v is not None else "",
+                percent(v, total) if v is not None else "",
+                result,
+                number,
+            )
+        )
+    multi = sum(1 for s in record.stages if s.totals) > 1
+    heads = (
+        "Party" if won is not None else "Candidate",
+        (label or "Votes") if votes else "",
+        ("Share of papers" if several else "Share") if votes else "",
+        "Result",
+        "Seats" if won is not None else (word.capitalize() if multi else ""),
+    )
+    widths = [max(len(r[k]) for r in [heads, *rows]) for k in range(5)]
+    fixed = sum(widths[1:]) + 8
+    name_w = max(len(heads[0]), min(widths[0], width - fixed))
+    out = []
+    for k, r in enumerate([heads, *rows]):
+        name = r[0]
+        if len(name) > name_w:
+            out.extend(textwrap.wrap(name, width=width, break_on_hyphens=False))
+            name = ""
+        line = (
+            name.ljust(name_w)
+            + "  "
+            + r[1].rjust(widths[1])
+            + "  "
+            + r[2].rjust(widths[2])
+            + "  "
+            + r[3].ljust(widths[3])
+            + "  "
+            + r[4].rjust(widths[4])
+        )
+        out.append(line.rstrip())
+        if k == 0:
+            out.append("-" * min(len(line.rstrip()), width))
+    return out
+
+
 def sheet(record: CountRecord, width: int = WIDTH) -> str:
-    places = record.display_places
+    from tallyroom.reports.html.words import (
+        below_quota_in_words,
+        elected_in_words,
+        election_details,
+        election_name,
+        final_round_in_words,
+        is_rounds,
+    )
+
+    places = _places(record)
     out: list[str] = []
-    title = f"{record.title} — {record.source}" if record.source else record.title
+    title = election_name(record)
     title_lines = textwrap.wrap(title, width=width, break_on_hyphens=False) or [title]
     out.extend(title_lines)
     out.append("=" * min(max(len(t) for t in title_lines), width))
-    out.extend(_wrap("Rule:", f"{record.method} ({record.rule_text})", width))
+    details = election_details(record)
+    if details:
+        out.extend(textwrap.wrap(details, width=width) or [details])
+    out.append("")
+    out.append("Declaration of result")
+    out.extend(_wrap("Elected:", elected_in_words(record), width))
+    out.extend(_wrap("Rule:", f"{record.method} ({record.title}; {record.rule_text})", width))
     out.append(f"Seats:        {record.seats}")
     out.append(f"Ballots read: {_papers(record.ballots_read)}")
     out.append(f"Valid poll:   {_papers(record.valid)}")
+    rejected = sum((Fraction(v) for v in record.invalid.values()), Fraction(0))
+    out.append(f"Rejected:     {_papers(rejected)}")
     for reason, n in record.invalid.items():
-        out.extend(_wrap("Invalid:", f"{_papers(n)} ({reason})", width))
+        out.extend(_wrap("  rejected:", f"{_papers(n)} ({reason})", width))
     if record.withdrawn:
         out.extend(_wrap("Withdrawn:", ", ".join(record.withdrawn), width))
     if record.quota is not None:
         out.append(f"Quota:        {_fmt(record.quota, places)}")
+    elif is_rounds(record) and record.stages[0].quota is not None:
+        first, last = record.stages[0].quota, record.stages[-1].quota
+        text = f"{_fmt(first, places)} in round 1"
+        if last is not None and last != first:
+            text += f", {_fmt(last, places)} in the final round"
+        out.extend(
+            _wrap("Majority threshold:", text + " (a majority of the continuing votes)", width, 20)
+        )
+    out.append("")
+    out.extend(_declaration(record, width))
+    sentences = below_quota_in_words(record, places)
+    final = final_round_in_words(record, places)
+    if final:
+        sentences.append(final)
+    for sentence in sentences:
+        out.append("")
+        out.extend(textwrap.wrap(sentence, width=width, break_on_hyphens=False))
     out.append("")
 
     stages = list(record.stages)
@@ -120,9 +248,12 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
     out.extend(_extras(record, width))
     out.append("")
     out.append("Elected, in order:")
-    stage_of = {n: s.number for s in stages for n in s.elected}
+    why = record.election_reasons()
+    word = "round" if is_rounds(record) else "stage"
     for k, name in enumerate(record.elected, 1):
-        at = f" (stage {stage_of[name]})" if name in stage_of else ""
+        at = ""
+        if name in why:
+            at = f" ({word} {why[name][0]})" + (f": {why[name][1]}" if why[name][1] else "")
         out.extend(_wrap(f"  {k}.", f"{name}{at}", width, indent=6))
     # events other than elections, exclusions and withdrawals: group quotas (guarded,
     # doomed, passed over), deferred surpluses, ...
@@ -147,7 +278,15 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
             out.extend(_wrap("  -", tie_in_words(t), width, indent=4))
     for note in record.notes:
         out.extend(_wrap("Note:", note, width, indent=6))
-    return "\n".join(out) + "\n"
+    if record.source or record.source_sha256:
+        out.append("")
+        if record.source:
+            out.extend(_wrap("Ballot file:", record.source, width))
+        if record.source_sha256:
+            out.extend(_wrap("SHA-256:", record.source_sha256, width))
+    # a file name (or anything else from the input) with a bidi override or an ESC in it
+    # must not reorder or recolour what a reader sees: shown escaped, as in messages
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def _value(v: object, places: int) -> str:
@@ -164,8 +303,22 @@ def _value(v: object, places: int) -> str:
 def _extras(record: CountRecord, width: int) -> list[str]:
     """What a stage records beyond its totals (a block vote's scores, a committee's
     steps): name-to-value tables and single values; a matrix is left to JSON and HTML."""
-    places = record.display_places
+    places = _places(record)
     out: list[str] = []
+    for key, value in record.extra.items():
+        # seats per party and constituency: a line per constituency
+        if (
+            key != "seats"
+            and hasattr(value, "items")
+            and value
+            and all(hasattr(v, "items") for v in value.values())
+        ):
+            out.append("")
+            out.append(key.replace("_", " ").capitalize() + ":")
+            for row, inner in value.items():
+                won = sum(v for v in inner.values() if isinstance(v, int))
+                items = ", ".join(f"{k} {_value(v, places)}" for k, v in inner.items())
+                out.extend(_wrap("", f"{row} ({won}): {items}", width, indent=2))
     for s in record.stages:
         if s.totals:
             continue
@@ -193,7 +346,11 @@ def _extras(record: CountRecord, width: int) -> list[str]:
 
 
 def _stage_table(record: CountRecord, width: int) -> list[str]:
-    places = record.display_places
+    from tallyroom.reports.html.words import is_rounds, stage_name
+
+    places = _places(record)
+    rounds = is_rounds(record)
+    word = "Round" if rounds else "Stage"
     stages = list(record.stages)
     names = list(record.candidates)
     label_w = min(max(len(n) for n in names + ["Non-transferable", "Rounding loss"]), 32)
@@ -202,7 +359,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
         vals = [_fmt(v, places) for v in s.totals.values()] + [
             _signed(v, places) for v in s.transfers.values()
         ]
-        return max(max((len(v) for v in vals), default=1), len(f"Stage {s.number}")) + 3
+        return max(max((len(v) for v in vals), default=1), len(f"{word} {s.number}")) + 3
 
     widths = [cell_w(s) for s in stages]
     blocks: list[list[int]] = []
@@ -217,17 +374,21 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
     if cur:
         blocks.append(cur)
 
+    # whether a stage moved any votes: once per stage, not once per candidate and stage
+    # (that made the sheet cubic in the candidates)
+    moved_at = [dict(s.transfers) != dict(s.totals) for s in stages]
+
     out: list[str] = []
-    out.append("Stages:")
+    out.append(f"{word}s:")
     for s in stages:
         tv = ""
         if s.transfer_value is not None and s.action == "surplus":
             tv = f" (transfer value {format_decimal(s.transfer_value, places)})"
-        out.extend(_wrap(f"  {s.number}.", f"{s.description or s.action}{tv}", width, indent=6))
+        out.extend(_wrap(f"  {s.number}.", f"{stage_name(record, s)}{tv}", width, indent=6))
     for block in blocks:
         out.append("")
         head = "".ljust(label_w) + "".join(
-            f"Stage {stages[i].number} ".rjust(widths[i]) for i in block
+            f"{word} {stages[i].number} ".rjust(widths[i]) for i in block
         )
         head = head.rstrip()
         out.append(head)
@@ -244,8 +405,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
             for i in block:
                 s = stages[i]
                 mark = "*" if n in s.elected else " "
-                moved = dict(s.transfers) != dict(s.totals)
-                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved else ""
+                t = _signed(s.transfers.get(n, Fraction(0)), places) if moved_at[i] else ""
                 has_transfer = has_transfer or bool(t)
                 line1 += (t + " ").rjust(widths[i])
                 total = _fmt(s.totals[n], places) + mark if n in s.totals else " "
@@ -264,6 +424,17 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
         out.append("-" * len(head))
         out.append(ex.rstrip())
         out.append(loss.rstrip())
+    if any(s.quota is not None for s in stages) and record.quota is None:
+        # a threshold that moves from round to round (IRV: half the continuing votes)
+        label = "Threshold" if rounds else "Quota"
+        out.append("")
+        out.append(f"{label} at each {word.lower()}:")
+        items = [f"{s.number}: {_fmt(s.quota, places)}" for s in stages if s.quota is not None]
+        out.extend(
+            textwrap.wrap(
+                "; ".join(items), width=width, initial_indent="  ", subsequent_indent="  "
+            )
+        )
     out.append("")
-    out.append("* elected at that stage")
+    out.append(f"* elected at that {word.lower()}")
     return out

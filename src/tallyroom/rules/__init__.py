@@ -52,6 +52,7 @@ _SOURCES = (
     "tallyroom.rules.lists",
     "tallyroom.rules.plurality",
     "tallyroom.rules.majority",
+    "tallyroom.rules.rctab_modes",
     "tallyroom.rules.stv.presets:register_meek",
 )
 _loaded: set[str] = set()
@@ -101,7 +102,8 @@ def count(profile: Profile, method: str, **options: Any) -> CountRecord:
 
 def with_election_details(record: CountRecord, profile: Profile) -> CountRecord:
     """The record with the election's title, organisation, office, date and the input's
-    digest taken from the profile, where the rule left them empty."""
+    digest taken from the profile, where the rule left them empty: the digest of the file
+    as read, or of the canonical ballots when the profile came from no file."""
     from dataclasses import replace
 
     e = profile.election
@@ -112,8 +114,9 @@ def with_election_details(record: CountRecord, profile: Profile) -> CountRecord:
             ("organisation", e.organisation),
             ("office", e.office),
             ("date", e.date),
-            ("source_sha256", profile.source_sha256),
         )
         if value and not getattr(record, name)
     }
+    if not record.source_sha256:
+        changes["source_sha256"] = profile.source_sha256 or profile.canonical_sha256()
     return replace(record, **changes) if changes else record

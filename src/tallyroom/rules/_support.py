@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from tallyroom.ballots.model import Profile
+from tallyroom.ballots.model import NEVER_ELECTED, Profile
 from tallyroom.errors import ElectionError, RuleError
 from tallyroom.record import CountRecord, Stage
 from tallyroom.rules.ties import TieBreaker, tie_breaker_for
@@ -149,6 +149,18 @@ def top_n(
     return chosen
 
 
+def refuse_never_elected(profile: Profile, elected: Sequence[str], method: str) -> None:
+    """A rule that does not know candidates who can never be elected (``Candidate.electable``)
+    must not elect one: the count is refused, naming the candidate."""
+    for c in profile.election.candidates:
+        if not c.electable and c.name in elected:
+            raise RuleError(
+                f"{method}: {c.name!r} can never be elected (candidate attribute "
+                f"{NEVER_ELECTED}=yes) and {method} cannot leave such a candidate out; "
+                "count with irv or an STV rule, or remove the attribute"
+            )
+
+
 def record(
     profile: Profile,
     *,
@@ -167,6 +179,7 @@ def record(
     invalid: Mapping[str, Score] | None = None,
 ) -> CountRecord:
     e = profile.election
+    refuse_never_elected(profile, elected, method)
     inv = dict(profile.invalid if invalid is None else invalid)
     v = profile.valid if valid is None else valid
     return CountRecord(

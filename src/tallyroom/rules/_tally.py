@@ -72,9 +72,17 @@ class Ranked(Protocol):
     @property
     def arrays(self) -> bool: ...
 
-    def tally(self, continuing: set[int]) -> tuple[list[Score], Score]:
+    def tally(
+        self, continuing: set[int], exhausted_for_good: set[int] | None = None
+    ) -> tuple[list[Score], Score]:
         """Papers per candidate at their first continuing preference (0 for candidates not
-        continuing), and exhausted papers."""
+        continuing), and exhausted papers.
+
+        ``exhausted_for_good``, kept by the caller from round to round: the ballots an
+        overvote exhausted (RCTab's exhaust-if-multiple-continuing) are added to it, and a
+        ballot in it stays exhausted in later rounds, even once only one of the overvote's
+        candidates continues (RCTab never looks at an exhausted paper again).  Without it
+        each tally reads every ballot afresh."""
         ...
 
     def truncated(self, k: int) -> Ranked:
@@ -138,10 +146,16 @@ class TupleRanked:
         self.n = n
         self.ballots = ballots
 
-    def tally(self, continuing: set[int]) -> tuple[list[Score], Score]:
+    def tally(
+        self, continuing: set[int], exhausted_for_good: set[int] | None = None
+    ) -> tuple[list[Score], Score]:
         totals: list[Score] = [0] * self.n
         exhausted: Score = 0
-        for b, w in self.ballots:
+        dead = exhausted_for_good
+        for k, (b, w) in enumerate(self.ballots):
+            if dead and k in dead:
+                exhausted += w
+                continue
             for c in b:
                 if isinstance(c, tuple):
                     # an overvote under RCTab's exhaustIfMultipleContinuing
@@ -151,6 +165,8 @@ class TupleRanked:
                         break
                     if len(live) > 1:
                         exhausted += w
+                        if dead is not None:
+                            dead.add(k)
                         break
                     continue
                 if c in continuing:
@@ -311,7 +327,11 @@ class ArrayRanked:
         np.add.at(out, keys, w)
         return out
 
-    def tally(self, continuing: set[int]) -> tuple[list[Score], Score]:
+    def tally(
+        self, continuing: set[int], exhausted_for_good: set[int] | None = None
+    ) -> tuple[list[Score], Score]:
+        # arrays never hold an overvote decided round by round: nothing exhausts for good
+        # here that a fresh reading would revive, so ``exhausted_for_good`` stays as it is
         import numpy as np
 
         cont = self._mask(continuing, True)

@@ -309,7 +309,7 @@ class BoundConstraints:
                         + (
                             f" (attributes given: {', '.join(have)})"
                             if have
-                            else "; give candidates' attributes with --candidates FILE"
+                            else "; no candidate has any attribute (give the candidates' attributes)"
                         )
                     )
             members = frozenset(i for i in standing if con.matches(e.candidates[i].attributes))

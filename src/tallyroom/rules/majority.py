@@ -26,10 +26,7 @@ from tallyroom.rules._support import (
     tiebreaker,
 )
 from tallyroom.rules._tally import ranked
-from tallyroom.rules.ties import TIE_KEYS, TieBreaker, break_by_history
-
-#: RCTab's name for undeclared write-ins (RCTab always eliminates them first)
-UWI = "Undeclared Write-ins"
+from tallyroom.rules.ties import TIE_KEYS, History, TieBreaker, break_by_history
 
 
 def _split(options: dict[str, Any]) -> dict[str, Any]:
@@ -71,16 +68,74 @@ def _lowest(
 IRV_OPTIONS = ("batch", "rctab", "continue_until_two", "tie_history")
 
 
+def _batch(current: dict[str, Score], keep: int) -> list[str]:
+    """Batch elimination (Minneapolis 167.60, RCTab ``batchElimination``): the largest group
+    of lowest candidates whose votes together are fewer than the next candidate's, never
+    splitting candidates with equal votes and leaving at least ``keep`` candidates (RCTab:
+    with ``continueUntilTwoCandidatesRemain`` a batch never leaves the winner alone; the
+    next smaller batch is taken).  [] when no group of two or more qualifies."""
+    order = sorted(current.items(), key=lambda kv: (kv[1], kv[0]))
+    running: Score = 0
+    cut = 0
+    for j in range(len(order) - 1):
+        running += order[j][1]
+        if running < order[j + 1][1] and len(order) - (j + 1) >= keep:
+            cut = j + 1
+    return [k for k, _ in order[:cut]] if cut >= 2 else []
+
+
+def _final_tie(
+    ties: TieBreaker,
+    tied: list[str],
+    history: list[dict[str, Fraction]],
+    *,
+    stage: int,
+    tie_history: str,
+) -> str:
+    """RCTab: two candidates left, equal, no majority: the tie-break chooses the winner in
+    this round (``Tabulator.identifyWinners``), not a candidate to eliminate."""
+    if tie_history in ("backward", "forward") and history:
+        chosen, at, still = break_by_history(tied, history, want="highest", direction=tie_history)
+        if chosen is not None:
+            ties.note(
+                TieBreak(
+                    stage,
+                    "election",
+                    tuple(tied),
+                    chosen,
+                    "earlier stages",
+                    f"most votes at stage {at}",
+                )
+            )
+            return chosen
+        tied = still
+    if ties.fallback == "order":
+        # RCTab's candidate order elects the earliest of the two; irv is given that order
+        # reversed, as the order of exclusion (rctab.load_config): the loser is decided
+        loser = ties.last_resort(tied, stage, "exclusion", "lowest")
+        return next(n for n in tied if n != loser)
+    return ties.last_resort(tied, stage, "election", "highest")
+
+
 def count_irv(profile: Profile, **options: Any) -> CountRecord:
     """Instant-runoff voting (alternative vote).
 
     Options: ``batch`` (eliminate at once the largest group of lowest candidates whose
     combined votes are fewer than the next candidate's, RCTab ``batchElimination``);
-    ``rctab`` (RCTab conventions: the candidate "Undeclared Write-ins" is eliminated first,
-    on its own, and the winning threshold is reported as half the continuing votes, rounded
-    down, plus one); ``continue_until_two`` (eliminate until two remain even after a
-    majority); ``tie_history`` ("none", "backward", "forward": separate candidates tied
-    for exclusion by earlier rounds before the final fallback).
+    ``rctab`` (RCTab conventions: the winning threshold is reported as half the continuing
+    votes, rounded down, plus one, and two candidates left with equal votes are separated
+    by the tie-break choosing the winner); ``continue_until_two`` (RCTab
+    ``continueUntilTwoCandidatesRemain``: the winner is elected in the round they pass the
+    threshold, which is then frozen, and elimination goes on -- the winner's votes counted
+    -- until two candidates remain, with a last round to show the final transfer);
+    ``tie_history`` ("none", "backward", "forward": separate candidates tied for exclusion
+    by earlier rounds before the final fallback).
+
+    A candidate who can never be elected (``Candidate.electable`` false: RCTab's
+    undeclared write-ins) is never elected; while they hold votes nobody is elected and
+    they are eliminated first, on their own (with no votes they are eliminated as any
+    candidate is).  Papers exhausted by an overvote decided round by round
+    (exhaust-if-multiple-continuing) stay exhausted in later rounds, as RCTab keeps them.
     """
     rule_id = "irv"
     tie = _split(options)
@@ -94,76 +149,61 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     check_seats(profile, rule_id, single=True)
     used, ballots = ranked(profile, rule_id)
     names = used.election.names
+    at = {nm: i for i, nm in enumerate(names)}
     n = len(names)
+    never = {i for i, c in enumerate(used.election.candidates) if not c.electable}
     ties = tiebreaker(used, **tie)
     continuing = {i for i in range(n) if i not in used.election.withdrawn}
+    dead: set[int] = set()  # papers an overvote exhausted: they stay exhausted (RCTab)
     stages: list[Stage] = []
-    history: list[dict[str, Fraction]] = []
+    history = History()
     previous: dict[str, Score] | None = None
-    elected: list[str] = []
+    winner: str | None = None
+    frozen: Fraction | None = None  # the threshold of the round the winner was elected in
     number = 0
     while continuing:
         number += 1
-        totals, exhausted = ballots.tally(continuing)
+        totals, exhausted = ballots.tally(continuing, dead)
         current = {names[c]: totals[c] for c in sorted(continuing)}
         active = sum(current.values(), 0)
         transfers: dict[str, Fraction] = {}
         if previous is not None:
             transfers = {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()}
-        threshold = (
-            Fraction(active // 2 + 1) if rctab and Fraction(active).denominator == 1 else None
-        )
-        leader = max(current.values())
-        winner: str | None = None
-        majority = 2 * leader > active
-        if len(continuing) == 1 or (majority and not (until_two and len(continuing) > 2)):
-            leaders = [k for k, v in current.items() if v == leader]
-            winner = (
-                leaders[0]
-                if len(leaders) == 1
-                else ties.last_resort(leaders, number, "election", "highest")
-            )
+        if frozen is not None:
+            threshold = frozen
+        elif rctab and Fraction(active).denominator == 1:
+            threshold = Fraction(active // 2 + 1)
+        else:
+            threshold = Fraction(active, 2)
+        blocking = [names[c] for c in sorted(continuing) if c in never and totals[c] > 0]
+        hopeful = {k: v for k, v in current.items() if at[k] not in never}
+        new: str | None = None
+        why = ""
+        if winner is None and not blocking and hopeful:
+            leader = max(hopeful.values())
+            leaders = [k for k, v in hopeful.items() if v == leader]
+            if len(continuing) == 1:
+                new, why = leaders[0], "last candidate"
+            elif 2 * leader > active:
+                new, why = leaders[0], "majority of continuing votes"
+            elif rctab and len(continuing) == 2 and len(leaders) == 2:
+                new = _final_tie(ties, leaders, history, stage=number, tie_history=tie_history)
+                why = "the last two candidates had equal votes: chosen by the tie-break (RCTab)"
         excluded: list[str] = []
         reason = ""
-        if winner is None:
-            uwi_live = rctab and UWI in current
-            if uwi_live:
-                excluded = [UWI]
-                reason = "undeclared write-ins are eliminated first (RCTab)"
+        if new is None and (winner is None or (until_two and len(continuing) > 2)):
+            if blocking:
+                excluded = blocking
+                reason = "can never be elected: eliminated first, on its own (RCTab)"
             elif batch:
-                order = sorted(current.items(), key=lambda kv: (kv[1], kv[0]))
-                running: Score = 0
-                cut = 0
-                for j in range(len(order) - 1):
-                    running += order[j][1]
-                    if running < order[j + 1][1]:
-                        cut = j + 1
-                if cut >= 2:
-                    excluded = [k for k, _ in order[:cut]]
-                    reason = "batch elimination: together fewer votes than the next candidate"
+                excluded = _batch(current, 2 if until_two else 1)
+                reason = "batch elimination: together fewer votes than the next candidate"
             if not excluded:
                 excluded = [
                     _lowest(ties, names, current, history, stage=number, tie_history=tie_history)
                 ]
                 reason = "fewest votes"
-        last_standing = False
-        if winner is None and rctab and len(continuing) - len(excluded) == 1:
-            # RCTab: an elimination that leaves one candidate elects them in the same round
-            (last,) = [names[c] for c in continuing if names[c] not in excluded]
-            winner, last_standing, excluded = last, True, []
-        events = (
-            [
-                Event(
-                    "elected",
-                    winner,
-                    "the last continuing candidate"
-                    if last_standing
-                    else ("majority of continuing votes" if majority else "last candidate"),
-                )
-            ]
-            if winner
-            else []
-        )
+        events = [Event("elected", new, why)] if new else []
         events += [Event("excluded", x, reason) for x in excluded]
         stages.append(
             Stage(
@@ -175,8 +215,8 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
                 transfers=transfers,
                 exhausted=Fraction(exhausted),
                 exhausted_papers=Fraction(exhausted),
-                quota=threshold if threshold is not None else Fraction(active, 2),
-                elected=(winner,) if winner else (),
+                quota=threshold,
+                elected=(new,) if new else (),
                 excluded=tuple(excluded),
                 events=tuple(events),
                 extra={"continuing_votes": Fraction(active)},
@@ -184,11 +224,14 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
         )
         history.append(fractions(current))
         previous = dict(current)
-        if winner:
-            elected.append(winner)
-            break
+        if new:
+            winner, frozen = new, threshold
         for x in excluded:
-            continuing.discard(names.index(x))
+            continuing.discard(at[x])
+        # RCTab, continuing until two: one more round after the last elimination shows it
+        if winner and (not until_two or (not excluded and len(continuing) <= 2)):
+            break
+    elected = [winner] if winner else []
     return record(
         used,
         method=rule_id,

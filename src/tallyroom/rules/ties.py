@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from tallyroom.errors import RuleError
+from tallyroom.errors import DecisionNeeded, ElectionError, RuleError
 from tallyroom.record import TieBreak
 
 FALLBACKS = ("lot", "order", "decision")
@@ -55,10 +55,7 @@ class TieBreaker:
         tied = sorted(tied)  # a stable starting order, independent of file order
         if self.fallback == "decision":
             if self._next_decision >= len(self.decisions):
-                raise RuleError(
-                    f"stage {stage}: a tie for {purpose} between {', '.join(tied)} needs the "
-                    "returning officer's decision; pass it with --decision NAME"
-                )
+                raise DecisionNeeded(stage, purpose, tuple(tied))
             choice = self.decisions[self._next_decision]
             self._next_decision += 1
             if choice not in tied:
@@ -100,6 +97,47 @@ class TieBreaker:
         self.log.append(tie)
 
 
+class History(list[dict[str, Any]]):
+    """The totals at the end of each stage, oldest first, that also keeps, for each
+    candidate, the stages at which their total changed.
+
+    Only those stages can separate tied candidates, so :func:`break_by_history` looks at
+    them alone: with many candidates on the same votes since the first stage (a thousand
+    candidates, three papers) the search is no longer stages x candidates for every tie,
+    which made a count cubic in the candidates.  The choice is the same as looking at
+    every stage.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: dict[str, list[int]] = {}
+        self._last: dict[str, Any] = {}
+
+    def append(self, totals: dict[str, Any]) -> None:
+        i = len(self)
+        last = self._last
+        for n, v in totals.items():
+            if v != last.get(n, 0):
+                self.changes.setdefault(n, []).append(i)
+            last[n] = v
+        for n, v in last.items():
+            if n not in totals and v != 0:  # absent from a stage: 0 there
+                self.changes.setdefault(n, []).append(i)
+                last[n] = 0
+        super().append(totals)
+
+
+def _stages_to_look_at(tied: Sequence[str], history: History, direction: str) -> list[int]:
+    """One stage of each run of stages over which no tied candidate's total changed: the
+    latest of the run looking backward, the earliest looking forward."""
+    points: set[int] = set()
+    for n in tied:
+        points.update(history.changes.get(n, ()))
+    if direction == "forward":
+        return sorted({0} | points)
+    return sorted({len(history) - 1} | {c - 1 for c in points if c >= 1}, reverse=True)
+
+
 def break_by_history(
     tied: Sequence[str],
     history: Sequence[dict[str, Fraction]],
@@ -117,11 +155,18 @@ def break_by_history(
     the stage number that decided, and the candidates still tied (all of them chosen or
     not): (None, None, still_tied) when no stage separates them.
     """
-    order = range(len(history)) if direction == "forward" else range(len(history) - 1, -1, -1)
+    order: Sequence[int]
+    if isinstance(history, History):
+        order = _stages_to_look_at(tied, history, direction) if history else []
+    elif direction == "forward":
+        order = range(len(history))
+    else:
+        order = range(len(history) - 1, -1, -1)
+    zero = Fraction(0)
     pick: Callable[..., Fraction] = max if want == "highest" else min
     remaining = list(tied)
     for i in order:
-        vals = {n: history[i].get(n, Fraction(0)) for n in remaining}
+        vals = {n: history[i].get(n, zero) for n in remaining}
         if len(set(vals.values())) > 1:
             best = pick(vals.values())
             remaining = [n for n in remaining if vals[n] == best]
@@ -141,10 +186,50 @@ def tie_breaker_for(
     decisions: Sequence[str] = (),
 ) -> TieBreaker:
     """The tie breaker for one count: the caller's fallback, else an order given in the call
-    or the file (a lot drawn in advance), else the rule's default."""
+    or the file (a lot drawn in advance), else the rule's default.
+
+    Options that contradict each other, or name no candidate, are refused before the count
+    (:func:`check_tie_options`), not when a tie happens."""
+    check_tie_options(tie_fallback, tie_order, decisions, election_names)
     order = tuple(tie_order) or tuple(election_names[i] for i in (file_order or ()))
     fallback = tie_fallback or ("order" if order else default)
     return TieBreaker(fallback=fallback, seed=seed, order=order, decisions=decisions)
+
+
+def check_tie_options(
+    fallback: str | None,
+    order: Sequence[str],
+    decisions: Sequence[str],
+    names: Sequence[str] | None = None,
+) -> None:
+    """Refuse tie options that contradict each other (decisions for a fallback that is not
+    the returning officer's decision; an order for a fallback by lot or by decision) and,
+    given the candidates' ``names``, an order or decision naming someone not standing."""
+    if fallback is not None and fallback not in FALLBACKS:
+        raise RuleError(f"unknown tie fallback {fallback!r}; use one of {', '.join(FALLBACKS)}")
+    if decisions and fallback != "decision":
+        raise RuleError(
+            "the returning officer's decisions are used only when ties fall to the returning "
+            f"officer's decision (tie fallback 'decision'), not {fallback or 'the rule default'!r}"
+        )
+    if order and fallback in ("lot", "decision"):
+        raise RuleError(
+            f"a tie order is used only when ties fall to a given order (tie fallback 'order'), "
+            f"not {fallback!r}"
+        )
+    if names is not None:
+        known = set(names)
+        for what, given in (("tie order", order), ("decisions", decisions)):
+            unknown = [n for n in dict.fromkeys(given) if n not in known]
+            if unknown:
+                raise ElectionError(
+                    f"the {what} names {', '.join(repr(n) for n in unknown)}, who "
+                    f"{'is' if len(unknown) == 1 else 'are'} not a candidate; candidates are: "
+                    f"{', '.join(names)}"
+                )
+            if what == "tie order" and len(set(given)) != len(given):
+                twice = sorted({n for n in given if list(given).count(n) > 1})
+                raise RuleError(f"the tie order names {', '.join(twice)} more than once")
 
 
 def resolve(

@@ -6,7 +6,6 @@ so that the service keeps them in its own database.
 
 from __future__ import annotations
 
-import secrets as _secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,7 +22,6 @@ from tallyroom.sealed.proofs import (
     encrypt,
     lagrange,
     prove_raweg,
-    reencrypt,
 )
 from tallyroom.sealed.trustees import TrusteeSecret, _sign, _verify
 
@@ -50,9 +48,15 @@ def make_election(
     trustees: dict[str, Any],
     board_key: str,
     mixers: Sequence[dict[str, str]],
+    ballot: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The election structure (spec §4.10, with the ranked question spelled out); its
-    fingerprint :func:`fingerprint` goes into every proof."""
+    fingerprint :func:`fingerprint` goes into every proof.
+
+    ``ballot`` says how an opened vector is read and counted (see :func:`count_decoded`):
+    ``{"kind": "ranking"}`` (the default: a strict ranking, anything else invalid) or, for
+    papers as voters marked them, ``{"kind": "ranked" | "approval" | "yesno", "max_marks":
+    int | None, "rules": BallotRules fields, "options": the rule's count options}``."""
     kappa = bits_per_int(G, len(candidates))
     if len(candidates) >= 1 << kappa or kappa * len(candidates) + G.padding > G.embed_bits:
         raise SealedError(
@@ -70,7 +74,21 @@ def make_election(
         "trustees": trustees,
         "board_key": board_key,
         "mixers": [dict(m) for m in mixers],
+        "ballot": _ballot_spec(ballot),
     }
+
+
+BALLOT_KINDS = ("ranking", "ranked", "approval", "yesno")
+
+
+def _ballot_spec(ballot: Any) -> dict[str, Any]:
+    b = {"kind": "ranking", "max_marks": None, "rules": {}, "options": {}, **(ballot or {})}
+    if set(b) != {"kind", "max_marks", "rules", "options"} or b["kind"] not in BALLOT_KINDS:
+        raise SealedError(
+            "election.ballot",
+            f"found {ballot!r}; expected {{kind: {'|'.join(BALLOT_KINDS)}, max_marks, rules, options}}",
+        )
+    return b
 
 
 def fingerprint(election: dict[str, Any]) -> str:
@@ -156,9 +174,27 @@ def cast(
     return {"choices": c.to_json(G), "proof": p.to_json(G)}
 
 
+def cast_vector(G: Group, election: dict[str, Any], v: Sequence[int]) -> dict[str, Any]:
+    """Encrypt a paper as marked: v[c] is the number written against candidate c (ranked
+    papers, 0 = blank; repeats and gaps are kept, to be read under the ballot rules after
+    opening) or 1 for a marked candidate (approval, yes/no).  One ciphertext, whatever v."""
+    n = len(election["candidates"])
+    kappa = election["embedding"]["bits_per_int"]
+    if len(v) != n or not all(isinstance(x, int) and 0 <= x <= n for x in v):
+        raise SealedError("ballot", f"expected {n} numbers from 0 to {n}")
+    m = group_encode(G, kappa, v)
+    y = public_key(G, election)
+    r = G.random_scalar()
+    c = encrypt(G, y, m, r)
+    p = prove_raweg(G, _proof_prefix(fingerprint(election), ""), y, c, r)
+    return {"choices": c.to_json(G), "proof": p.to_json(G)}
+
+
 def tracker(ballot: dict[str, Any]) -> str:
-    """The smart ballot tracker: H_JSON of the whole ballot (spec §4.15)."""
-    return hjson(ballot)
+    """The smart ballot tracker: the SHA-256 of the whole ballot (spec §4.15 hashes it the
+    same way), written in lowercase hex (not Belenios' Base64) so that it reads aloud and
+    survives being typed in any case."""
+    return sha256_hex(ballot)
 
 
 def check_ballot(
@@ -323,22 +359,22 @@ def mix(
     mixer: str,
     mixer_seed: str,
 ) -> dict[str, Any]:
-    """One mixer's shuffle (spec §6 GenShuffle): every ciphertext re-encrypted, then
-    permuted (Fisher--Yates with the system's CSPRNG, spec §6 GenPermutation).
+    """One mixer's shuffle (spec §4.17): every ciphertext re-encrypted and the list permuted
+    (spec §6 GenShuffle), with the Terelius--Wikström proof that it was (GenShuffleProof);
+    the mixer signs input, output and proof, so that the record says who mixed."""
+    from tallyroom.sealed.shuffle import gen_shuffle, gen_shuffle_proof
 
-    ``proof`` is ``None``: the Terelius--Wikström proof of shuffle (spec §6
-    GenShuffleProof, as CHVote and Verificatum) goes there, and is what the mixer signs.
-    """
     y = public_key(G, election)
-    cts = [Ciphertext.from_json(G, c, "ciphertext") for c in ciphertexts]
-    out = [reencrypt(G, y, c, G.random_scalar()) for c in cts]
-    _secrets.SystemRandom().shuffle(out)
-    out_json = [c.to_json(G) for c in out]
-    body = _shuffle_body(fingerprint(election), index, mixer, ciphertexts, out_json, None)
+    phi = fingerprint(election)
+    cts = [Ciphertext.from_json(G, c, f"ciphertexts[{i}]") for i, c in enumerate(ciphertexts)]
+    sh = gen_shuffle(G, y, cts)
+    proof = gen_shuffle_proof(G, cts, sh, y, phi).to_json(G)
+    out_json = [c.to_json(G) for c in sh.ciphertexts]
+    body = _shuffle_body(phi, index, mixer, ciphertexts, out_json, proof)
     return {
         "mixer": mixer,
         "ciphertexts": out_json,
-        "proof": None,
+        "proof": proof,
         "signature": _sign(mixer_seed, body),
     }
 
@@ -346,27 +382,59 @@ def mix(
 def check_shuffle(
     G: Group, election: dict[str, Any], phi: str, inp: list[Any], sh: Any, index: int
 ) -> list[Ciphertext]:
+    """A shuffle's mixer, signature and proof of shuffle (spec §6 CheckShuffleProof) against
+    its input; the output ciphertexts."""
+    from tallyroom.sealed.shuffle import ShuffleProof, check_shuffle_proof
+
     part = f"shuffles[{index}]"
     if not isinstance(sh, dict) or set(sh) != {"mixer", "ciphertexts", "proof", "signature"}:
         raise SealedError(part, "expected {mixer, ciphertexts, proof, signature}")
     keys = {m["name"]: m["key"] for m in election["mixers"]}
     if sh["mixer"] not in keys:
         raise SealedError(part + ".mixer", f"found {sh['mixer']!r}; expected one of {sorted(keys)}")
-    if sh["proof"] is not None:
-        raise SealedError(
-            part + ".proof", "found a shuffle proof; this verifier knows none yet (expected null)"
-        )
     if not isinstance(sh["ciphertexts"], list) or len(sh["ciphertexts"]) != len(inp):
+        n_out = len(sh["ciphertexts"]) if isinstance(sh["ciphertexts"], list) else "?"
         raise SealedError(
             part,
-            f"found {len(sh['ciphertexts'])} ciphertexts; expected {len(inp)} (as many as went in)",
+            f"found {n_out} ciphertexts; expected {len(inp)} (as many as went in)",
         )
     body = _shuffle_body(phi, index, sh["mixer"], inp, sh["ciphertexts"], sh["proof"])
     _verify(keys[sh["mixer"]], body, sh["signature"], part)
-    return [
+    e = [Ciphertext.from_json(G, c, f"{part}.input[{i}]") for i, c in enumerate(inp)]
+    out = [
         Ciphertext.from_json(G, c, f"{part}.ciphertexts[{i}]")
         for i, c in enumerate(sh["ciphertexts"])
     ]
+    if sh["proof"] is None:
+        raise SealedError(part + ".proof", "missing: expected a proof of shuffle (spec §4.17)")
+    proof = ShuffleProof.from_json(G, sh["proof"], len(out), part + ".proof")
+    if not check_shuffle_proof(G, proof, e, out, public_key(G, election), phi):
+        raise SealedError(
+            part + ".proof",
+            "proof of shuffle does not verify (spec §6 CheckShuffleProof): the output is not "
+            "a re-encryption and permutation of the input",
+        )
+    return out
+
+
+def check_shuffles(
+    G: Group, election: dict[str, Any], phi: str, ballots_cts: list[Any], shuffles: Any
+) -> list[Ciphertext]:
+    """The chain of shuffles from the board's ciphertexts: at least two, by two different
+    mixers, each proved against the one before.  Trustees run this before they decrypt: a
+    last "shuffle" that is not one could be a voter's own ciphertext put up for decryption."""
+    if not isinstance(shuffles, list) or len(shuffles) < 2:
+        raise SealedError("shuffles", "expected at least two mixers' shuffles")
+    current, out = ballots_cts, []
+    for i, sh in enumerate(shuffles):
+        out = check_shuffle(G, election, phi, current, sh, i)
+        current = sh["ciphertexts"]
+    mixers = [sh["mixer"] for sh in shuffles]
+    if len(set(mixers)) < 2:
+        raise SealedError(
+            "shuffles", f"found mixers {mixers}; expected at least two different ones"
+        )
+    return out
 
 
 # --- joint decryption (spec §4.18-§4.19) ----------------------------------------------------
@@ -452,9 +520,40 @@ MALFORMED = "sealed ballot not a ranking"
 BLANK = "sealed ballot with no preference"
 
 
-def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[str, Any]:
-    """Count the opened ballots with tallyroom's public API; the result as published."""
-    from tallyroom import Candidate, Election, Profile, count
+def marks_of(election: dict[str, Any], v: Sequence[int]) -> Any:
+    """An opened vector as the paper was marked: ``{str(c): number}`` for ranked papers,
+    the sorted marked candidates for approval and yes/no papers; None when the vector is
+    not a paper of this kind (a hand-made ciphertext: counted as invalid, never dropped)."""
+    n = len(election["candidates"])
+    kind = election["ballot"]["kind"]
+    if len(v) != n or not all(isinstance(x, int) and 0 <= x <= n for x in v):
+        return None
+    if kind == "ranked":
+        return {str(c): x for c, x in enumerate(v) if x}
+    if not all(x in (0, 1) for x in v):
+        return None
+    return [c for c, x in enumerate(v) if x]
+
+
+def ranked_marks(marks: dict[str, int]) -> tuple[Any, ...]:
+    """Numbers written against candidates as the raw ranking ``Profile.from_marks`` reads:
+    position k holds the candidate numbered k+1, a tuple of them when several share it,
+    None when nobody has it."""
+    by_number: dict[int, list[int]] = {}
+    for c, k in marks.items():
+        by_number.setdefault(k, []).append(int(c))
+    return tuple(
+        None
+        if k not in by_number
+        else (by_number[k][0] if len(by_number[k]) == 1 else tuple(sorted(by_number[k])))
+        for k in range(1, max(by_number, default=0) + 1)
+    )
+
+
+def profile_of_decoded(election: dict[str, Any], decoded: list[list[int]]) -> Any:
+    """The opened ballots as a tallyroom Profile, read as the election's ``ballot`` says."""
+    from tallyroom import Candidate, Election, Profile
+    from tallyroom.ballots.model import BallotRules
 
     names = election["candidates"]
     e = Election(
@@ -462,18 +561,46 @@ def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[st
         seats=election["seats"],
         title=election["title"],
     )
+    spec = election["ballot"]
     invalid: Counter[str] = Counter()
-    ballots = []
+    if spec["kind"] == "ranking":
+        ballots = []
+        for v in decoded:
+            r = vector_ranking(v) if all(isinstance(x, int) and x >= 0 for x in v) else None
+            if r is None:
+                invalid[MALFORMED] += 1
+            elif not r:
+                invalid[BLANK] += 1
+            else:
+                ballots.append((r, 1))
+        return Profile.build(e, ballots, invalid=dict(invalid))
+    papers: Counter[Any] = Counter()
     for v in decoded:
-        r = vector_ranking(v) if all(isinstance(x, int) and x >= 0 for x in v) else None
-        if r is None:
+        m = marks_of(election, v)
+        if m is None:
             invalid[MALFORMED] += 1
-        elif not r:
-            invalid[BLANK] += 1
+        elif spec["kind"] == "ranked":
+            papers[ranked_marks(m)] += 1
+        elif spec["kind"] == "yesno":
+            papers[tuple(m)] += 1
+        elif not m:
+            invalid["blank"] += 1
+        elif len(m) > (spec["max_marks"] or len(names)):
+            invalid["more marks than votes allowed"] += 1
         else:
-            ballots.append((r, 1))
-    profile = Profile.build(e, ballots, invalid=dict(invalid))
-    rec = count(profile, election["method"])
+            papers[tuple(m)] += 1
+    if spec["kind"] == "approval":
+        return Profile.build(e, papers.items(), kind="approval", invalid=dict(invalid))
+    return Profile.from_marks(e, dict(papers), BallotRules(**spec["rules"]), invalid=dict(invalid))
+
+
+def count_decoded(election: dict[str, Any], decoded: list[list[int]]) -> dict[str, Any]:
+    """Count the opened ballots with tallyroom's public API; the result as published."""
+    from tallyroom import count
+
+    profile = profile_of_decoded(election, decoded)
+    rec = count(profile, election["method"], **election["ballot"]["options"])
+    invalid = {k: int(v) for k, v in profile.invalid.items()}
     return {
         "method": election["method"],
         "seats": election["seats"],

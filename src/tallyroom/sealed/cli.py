@@ -14,8 +14,9 @@ or writes besides them is public and goes to the coordinator.  The ceremony::
     tallyroom trustee params --certs certs.json --polynomials polynomials.json \\
         --voutputs A.json B.json ... --election UUID > trustees.json            (anyone)
 
-At the close: ``tallyroom trustee mix`` (the scrutineer's shuffle), ``tallyroom trustee
-decrypt`` (k trustees), ``tallyroom verify RECORD`` (anyone).
+At the close: ``tallyroom trustee mix`` (the scrutineer's shuffle, with its proof of
+shuffle), ``tallyroom trustee decrypt`` (k trustees, each checking every shuffle's proof
+first), ``tallyroom verify RECORD`` (anyone).
 """
 
 from __future__ import annotations
@@ -172,18 +173,28 @@ def params(
 @click.option("--secret", "secret_path", required=True)
 @click.option("--election", "election_path", required=True, help="The election structure (JSON).")
 @click.option(
-    "--ciphertexts", "cts_path", required=True, help="The last shuffle (JSON with 'ciphertexts')."
+    "--shuffles",
+    "chain_path",
+    required=True,
+    help="The board's ciphertexts and every shuffle: JSON {ballots: [ciphertext...], "
+    "shuffles: [shuffle...]}, as the service publishes it at the close.",
 )
-def decrypt(secret_path: str, election_path: str, cts_path: str) -> None:
-    """Print your decryption factors of the last shuffle, with their proofs."""
-    from tallyroom.sealed.box import partial_decrypt
+def decrypt(secret_path: str, election_path: str, chain_path: str) -> None:
+    """Check every shuffle's proof, then print your decryption factors of the last shuffle,
+    with their proofs.  A trustee decrypts only a proved shuffle: an unshuffled list could
+    be the voters' own ciphertexts in board order, and decrypting it would link them."""
+    from tallyroom.sealed.box import check_shuffles, fingerprint, partial_decrypt
     from tallyroom.sealed.trustees import TrusteeSecret
 
     election = _load(election_path, "election")
     G = _group(election.get("group"))
     secret = TrusteeSecret.from_json(_load(secret_path, "trustee secret"))
-    cts = _load(cts_path, "ciphertexts")
-    _out(partial_decrypt(G, election, secret, cts["ciphertexts"] if isinstance(cts, dict) else cts))
+    chain = _load(chain_path, "shuffles")
+    if not isinstance(chain, dict) or set(chain) != {"ballots", "shuffles"}:
+        raise SealedError("shuffles", f"{chain_path}: expected {{ballots, shuffles}}")
+    check_shuffles(G, election, fingerprint(election), chain["ballots"], chain["shuffles"])
+    click.echo(f"all {len(chain['shuffles'])} shuffles' proofs verify", err=True)
+    _out(partial_decrypt(G, election, secret, chain["shuffles"][-1]["ciphertexts"]))
 
 
 @trustee.command("mix")
@@ -205,7 +216,8 @@ def decrypt(secret_path: str, election_path: str, cts_path: str) -> None:
     help="Your trustee secret (its signing key signs the shuffle).",
 )
 def mix_cmd(election_path: str, cts_path: str, index: int, mixer: str, key_path: str) -> None:
-    """Re-encrypt and shuffle the ciphertexts (the scrutineer's own mix)."""
+    """Re-encrypt and shuffle the ciphertexts with a proof of shuffle (the scrutineer's own
+    mix, spec §4.17)."""
     from tallyroom.sealed.box import mix
 
     election = _load(election_path, "election")

@@ -2,14 +2,16 @@
 
 One JSON document, in canonical form (sorted keys, no spaces)::
 
-    format                "tallyroom-sealed-record/1"
+    format                "tallyroom-sealed-record/2" (/1 had no proofs of shuffle)
     election              parameters, candidates, rule, group, trustees' threshold
                           parameters (certificates, signed commitments, verification keys,
                           public key), the board's and the mixers' verification keys
     fingerprint           H_JSON(election), phi in every proof (spec §4.15)
     board                 {entries: hash-chained (tracker, ciphertext hash), checkpoints}
     ballots               the ciphertexts with their proofs, in board order
-    shuffles              [{mixer, ciphertexts, proof: null (Terelius--Wikström slot), signature}]
+    shuffles              [{mixer, ciphertexts, proof, signature}]: each a re-encryption and
+                          permutation of the one before (the first: of the ballots), with its
+                          Terelius--Wikström proof of shuffle (spec §4.17, §6)
     partial_decryptions   [{trustee, decryption_factors, decryption_proofs}] on the last shuffle
     decoded               the opened rank vectors, in the last shuffle's order
     result                the count by the library
@@ -27,7 +29,7 @@ from tallyroom.sealed.errors import SealedError
 from tallyroom.sealed.group import group_named
 from tallyroom.sealed.trustees import check_threshold_parameters, verification_keys
 
-RECORD_FORMAT = "tallyroom-sealed-record/1"
+RECORD_FORMAT = "tallyroom-sealed-record/2"
 PARTS = (
     "format",
     "election",
@@ -99,6 +101,7 @@ ELECTION_KEYS = {
     "trustees",
     "board_key",
     "mixers",
+    "ballot",
 }
 
 
@@ -123,6 +126,8 @@ def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
     kappa = election["embedding"]["bits_per_int"]
     if election["embedding"] != {"padding": G.padding, "bits_per_int": box.bits_per_int(G, n)}:
         raise SealedError("election.embedding", "is not the group's")
+    if box._ballot_spec(election["ballot"]) != election["ballot"]:
+        raise SealedError("election.ballot", "expected {kind, max_marks, rules, options}")
 
     stage[0] = "election.trustees"
     params = election["trustees"]
@@ -183,28 +188,15 @@ def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
     # the mix
     stage[0] = "shuffles"
     shuffles = rec["shuffles"]
-    if not isinstance(shuffles, list) or len(shuffles) < 2:
-        raise SealedError("shuffles", "expected at least two mixers' shuffles")
-    current = cts
-    for i, sh in enumerate(shuffles):
-        box.check_shuffle(G, election, phi, current, sh, i)
-        current = sh["ciphertexts"]
+    final = box.check_shuffles(G, election, phi, cts, shuffles)
     mixers = [sh["mixer"] for sh in shuffles]
-    if len(set(mixers)) < 2:
-        raise SealedError(
-            "shuffles", f"found mixers {mixers}; expected at least two different ones"
-        )
     rep.checked.append(
         f"shuffles: {len(shuffles)} by {', '.join(mixers)}: each signed by its mixer, each as long as its input, each element in the group"
     )
-    rep.not_checked.append(
-        "that each shuffle is a re-encryption and permutation of its input (no proof of shuffle yet: "
-        "a mixer could have replaced ballots; the slot 'proof' awaits Terelius-Wikström)"
+    rep.checked.append(
+        "shuffles: each one's Terelius-Wikström proof that it re-encrypts and permutes its input, the first's input being the board's ballots (spec §4.17, §6 CheckShuffleProof)"
     )
 
-    from tallyroom.sealed.proofs import Ciphertext
-
-    final = [Ciphertext.from_json(G, c, "shuffles[-1]") for c in current]
     stage[0] = "partial_decryptions"
     pds = rec["partial_decryptions"]
     if not isinstance(pds, list):
@@ -262,13 +254,20 @@ def open_box(
     ballots: list[dict[str, Any]],
     shuffles: list[dict[str, Any]],
     partial_decryptions: list[dict[str, Any]],
+    *,
+    shuffles_checked: bool = False,
 ) -> dict[str, Any]:
-    """Assemble the record from the parts (decrypting with the supplied shares and counting)."""
+    """Assemble the record from the parts: check every shuffle's proof (unless the caller
+    checked each on arrival: ``shuffles_checked``), then decrypt with the supplied shares
+    and count."""
     from tallyroom.sealed.proofs import Ciphertext
 
     phi = box.fingerprint(election)
     vks = verification_keys(G, election["trustees"])
-    final = [Ciphertext.from_json(G, c, "ciphertext") for c in shuffles[-1]["ciphertexts"]]
+    if shuffles_checked:
+        final = [Ciphertext.from_json(G, c, "ciphertext") for c in shuffles[-1]["ciphertexts"]]
+    else:
+        final = box.check_shuffles(G, election, phi, [b["choices"] for b in ballots], shuffles)
     shares = dict(
         box.check_partial_decryption(G, phi, vks, final, pd, "partial_decryption")
         for pd in partial_decryptions

@@ -20,7 +20,32 @@ from tallyroom.service import schema
 
 
 class BallotBox(Protocol):
-    def cast(self, conn: Connection, papers: Mapping[str, Any]) -> str:
+    """What the service asks of a ballot box (``Service.box``); the plaintext box below is
+    the default, and a sealed box (``tallyroom.sealed``) plugs in by implementing these
+    four calls (``tallyroom.service.sealed``).
+
+    The marks of a paper, per contest, are what ``core.validate_paper`` returns: for a
+    ranked contest ``{"candidate index": preference number, ...}`` (as typed: repeats and
+    gaps kept, so that the count reads them under the contest's ballot rules); for X-votes
+    and approval a sorted list of candidate indexes; for yes/no ``[0]`` or ``[1]``; None
+    for a contest left untouched.
+
+    Contract (checked by tests/service/test_ballot.py and test_secrecy.py):
+
+    * ``cast`` runs inside the caller's transaction, the one that marks the slot voted:
+      it must write only through ``conn`` and never commit, so the ballot and the mark
+      stand or fall together. It stores nothing about the voter, the slot or the time.
+    * ``opened`` is called once the election is closed, by the count; it returns the
+      marks in an order that does not follow the casting. A sealed box that needs its
+      trustees first raises a ``ServiceError`` until they have decrypted; the count job
+      is retried and the election stays "closed" meanwhile.
+    * ``trackers`` answers the public "is my ballot in the box?" page.
+    * ``prepare_opening`` does what the box can do by itself at the close (the sealed box
+      freezes its board and makes the service's shuffle) and says whether ``opened`` can
+      be called yet.
+    """
+
+    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
         """Put one paper (contest id -> marks) in the box; return the tracking code."""
         ...
 
@@ -28,13 +53,20 @@ class BallotBox(Protocol):
         """Every ballot cast in the contest, in the box's own (random) order."""
         ...
 
-    def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]: ...
+    def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]:
+        """The tracking codes of the ballots in these contests."""
+        ...
+
+    def prepare_opening(self, conn: Connection, election_id: str) -> bool:
+        """Do what the box can do by itself to open a closed election; True once its
+        ballots can be opened (the sealed box waits for a mix and trustees)."""
+        ...
 
 
 class PlainBallotBox:
     """The plaintext box: anyone holding the database reads the ballots (but not whose)."""
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any]) -> str:
+    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
         tracker = secrets.token_hex(8)
         conn.execute(
             schema.ballot.insert(),
@@ -63,3 +95,6 @@ class PlainBallotBox:
             select(schema.ballot.c.tracker).where(schema.ballot.c.contest_id.in_(contest_ids))
         )
         return {r.tracker for r in rows}
+
+    def prepare_opening(self, conn: Connection, election_id: str) -> bool:
+        return True

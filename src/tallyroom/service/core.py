@@ -28,8 +28,10 @@ from sqlalchemy import Connection, Engine, func, select, update
 import tallyroom
 from tallyroom import BallotRules, Candidate, Election, Profile, TallyroomError
 from tallyroom.service import codes, schema
-from tallyroom.service.box import BallotBox, PlainBallotBox
+from tallyroom.service import eligibility as rules
+from tallyroom.service.box import BallotBox
 from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time
+from tallyroom.service.sealed import SealingBox
 
 ROLES = ("administrator", "returning_officer", "scrutineer", "observer")
 #: who may change an election (scrutineers and observers only read)
@@ -74,7 +76,7 @@ class Service:
     outbox: Path | None = None  # mail written here as .eml when no SMTP server is set
     smtp: tuple[str, int] | None = None
     mail_from: str = "returning-officer@tallyroom.invalid"
-    box: BallotBox = field(default_factory=PlainBallotBox)
+    box: BallotBox = field(default_factory=SealingBox)
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
 
     @classmethod
@@ -280,21 +282,38 @@ def _election(conn: Connection, actor: Mapping[str, Any], election_id: str) -> A
     return row
 
 
+def _time(text: Any, what: str) -> datetime:
+    try:
+        return parse_time(str(text or ""))
+    except ValueError:
+        raise ServiceError(
+            f"{what}: {text!r} is not a time with its UTC offset (e.g. 2026-12-09T17:00:00+00:00)"
+        ) from None
+
+
 def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]) -> str:
     """An election from a plain description (the JSON API's body; see docs/service.md)."""
     _require(actor, MANAGERS)
-    opens, closes = parse_time(spec["opens_at"]), parse_time(spec["closes_at"])
+    if not isinstance(spec, Mapping) or not str(spec.get("title") or "").strip():
+        raise ServiceError("an election needs a title")
+    for n, c in enumerate(spec.get("contests") or [], 1):
+        if not isinstance(c, Mapping) or not str(c.get("title") or "").strip():
+            raise ServiceError(f"contest {n} needs a title")
+    opens = _time(spec.get("opens_at"), "opens_at")
+    closes = _time(spec.get("closes_at"), "closes_at")
     if closes <= opens:
         raise ServiceError("the election must close after it opens")
     contests = spec.get("contests") or []
     if not contests:
         raise ServiceError("an election needs at least one contest")
-    for rule in spec.get("eligibility", []):
-        if rule.get("rule") not in ("joined_by", "paid_up_at", "status", "section"):
-            raise ServiceError(
-                f"eligibility rule {rule.get('rule')!r}: expected joined_by, paid_up_at, "
-                "status or section"
-            )
+    try:
+        eligibility = rules.normalise(spec.get("eligibility"), "eligibility")
+        electorates = [
+            rules.normalise(c.get("electorate"), f"contest {c.get('title', n)!r}, electorate")
+            for n, c in enumerate(contests, 1)
+        ]
+    except rules.RuleSpecError as err:
+        raise ServiceError(str(err)) from None
     election_id = new_id()
     with svc.engine.begin() as conn:
         conn.execute(
@@ -309,7 +328,7 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
                 time_zone=spec.get("time_zone", "UTC"),
                 state="draft",
                 key=secrets.token_hex(32),
-                eligibility=list(spec.get("eligibility", [])),
+                eligibility=eligibility,
                 retention_days=int(spec.get("retention_days", 365)),
             )
         )
@@ -328,24 +347,28 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
                 for x in (c.get("candidates") or ([] if kind != "yesno" else ["Yes", "No"]))
             ]
             rule_id = c.get("rule", "fptp" if kind == "yesno" else "")
-            tallyroom.get(rule_id)  # an unknown rule is refused now, not at the count
-            conn.execute(
-                schema.contest.insert().values(
-                    id=new_id(),
-                    election_id=election_id,
-                    position=position,
-                    title=c["title"],
-                    rule_id=rule_id,
-                    options=dict(c.get("options", {})),
-                    seats=int(c.get("seats", 1)),
-                    ballot_type=kind,
-                    max_marks=c.get("max_marks"),
-                    candidates=candidates,
-                    constraints=list(c.get("constraints", [])),
-                    candidate_order=c.get("candidate_order", "entered"),
-                    electorate=c.get("electorate"),
+            if c.get("candidate_order", "entered") not in ("entered", "alphabetical", "rotated"):
+                raise ServiceError(
+                    f"contest {c['title']!r}: candidate_order expected entered, alphabetical "
+                    "or rotated"
                 )
-            )
+            row = {
+                "id": new_id(),
+                "election_id": election_id,
+                "position": position,
+                "title": c["title"],
+                "rule_id": rule_id,
+                "options": dict(c.get("options", {})),
+                "seats": int(c.get("seats", 1)),
+                "ballot_type": kind,
+                "max_marks": c.get("max_marks"),
+                "candidates": candidates,
+                "constraints": list(c.get("constraints", [])),
+                "candidate_order": c.get("candidate_order", "entered"),
+                "electorate": electorates[position] or None,
+            }
+            _trial_count(row)
+            conn.execute(schema.contest.insert().values(**row))
         _audit(
             conn,
             actor["organisation_id"],
@@ -355,6 +378,31 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
         )
         _job(conn, f"open:{election_id}", "open", {"election": election_id}, opens)
     return election_id
+
+
+def _trial_count(contest: Mapping[str, Any]) -> None:
+    """Count one paper (every candidate, in the order entered) under the contest's rule,
+    options and constraints, so that a rule, option or constraint the library refuses is
+    refused now, when the election is made, not at the close."""
+    n = len(contest["candidates"])
+    if contest["ballot_type"] == "ranked":
+        paper: Any = {str(i): i + 1 for i in range(n)}
+    elif contest["ballot_type"] == "yesno":
+        paper = [0]
+    else:
+        paper = list(range(min(n, contest["max_marks"] or n)))
+    try:
+        profile = profile_of(contest, [paper])
+        tallyroom.count(profile, contest["rule_id"], **_count_options(contest))
+    except (TallyroomError, TypeError, ValueError) as err:
+        raise ServiceError(f"contest {contest['title']!r} cannot be counted: {err}") from None
+
+
+def _count_options(contest: Mapping[str, Any]) -> dict[str, Any]:
+    options = {k: v for k, v in contest["options"].items() if k != "ballot_rules"}
+    if contest["constraints"]:
+        options["constraints"] = list(contest["constraints"])
+    return options
 
 
 def elections(svc: Service, actor: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -379,6 +427,9 @@ def election_info(svc: Service, actor: Mapping[str, Any], election_id: str) -> d
         info = _public_election(e)
         info["contests"] = _contests(conn, election_id)
         info["turnout"] = _turnout(conn, election_id)
+        info["organisation"] = conn.execute(
+            select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
+        ).scalar_one()
     return info
 
 
@@ -411,22 +462,56 @@ def import_roll(
     file's column (the field's own name by default). Any bad row refuses the whole file,
     with every bad row listed: a roll is never half imported."""
     _require(actor, MANAGERS)
+    unknown = sorted(set(mapping or {}) - set(ROLL_FIELDS))
+    if unknown:
+        raise RollError(
+            name, [f"mapping: no roll field {', '.join(unknown)}; fields: {', '.join(ROLL_FIELDS)}"]
+        )
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        used = {_RULE_FIELD[r["rule"]] for r in e.eligibility} | {
+            _RULE_FIELD[r["rule"]]
+            for c in _contests(conn, election_id)
+            for r in rules.normalise(c["electorate"], "electorate")
+        }
+    explicit = set(mapping or {})
     mapping = {f: (mapping or {}).get(f, f) for f in ROLL_FIELDS}
     reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    for f in ("number", "name"):
-        if mapping[f] not in header:
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as err:
+        raise RollError(name, [f"line 1: {err}"]) from None
+    # a column the roll needs (number, name, any the rules read) or one the mapping names
+    # must be there: a missing column would otherwise exclude everyone, or no one, quietly
+    for f in ROLL_FIELDS:
+        if mapping[f] not in header and (f in ("number", "name") or f in used or f in explicit):
+            why = (
+                "the member's " + f
+                if f in ("number", "name") or f in explicit
+                else f"{f}, which the eligibility rules or a contest's electorate read"
+            )
             raise RollError(
                 name,
                 [
-                    f"line 1: no column {mapping[f]!r} for the member's {f}; "
+                    f"line 1: no column {mapping[f]!r} for {why}; "
                     f"found {', '.join(header) or 'no header'}"
                 ],
             )
     rows: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
+    lines = iter(enumerate(reader, start=2))
+    while True:
+        try:
+            line, raw = next(lines)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            errors.append(f"line {reader.line_num}: {err}")
+            break
+        if None in raw:
+            errors.append(f"line {line}: more cells than the header has columns")
+            continue
         row: dict[str, Any] = {}
         for f in ROLL_FIELDS:
             value = (raw.get(mapping[f]) or "").strip() if mapping[f] in header else ""
@@ -461,7 +546,7 @@ def import_roll(
             raise ServiceError("the roll is frozen: the election has opened")
         conn.execute(schema.member.delete().where(schema.member.c.election_id == election_id))
         for row in rows:
-            failed = _excluded_by(row, e.eligibility)
+            failed = rules.failed(row, e.eligibility)
             row.update(
                 id=new_id(), election_id=election_id, eligible=not failed, excluded_by=failed
             )
@@ -479,52 +564,43 @@ def import_roll(
             },
         )
     excluded = Counter(r for row in rows for r in row["excluded_by"])
+    eligible = [r for r in rows if r["eligible"]]
     return {
         "imported": len(rows),
-        "eligible": sum(1 for r in rows if r["eligible"]),
+        "eligible": len(eligible),
         "excluded_by_rule": dict(excluded),
+        "channels": dict(Counter(_channels(eligible).values())),
     }
 
 
-def _rule_name(rule: Mapping[str, Any]) -> str:
-    if rule["rule"] in ("joined_by", "paid_up_at"):
-        return f"{rule['rule']} {rule['date']}"
-    return f"{rule['rule']} in {', '.join(rule['in'])}"
+def _channels(eligible: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Member id (or number) -> "email" or "post": email only where the member has an
+    address that no other eligible member shares (a shared address cannot carry a secret
+    code); the comparison ignores case and surrounding space."""
+    emails = Counter(m["email"].strip().lower() for m in eligible if m["email"])
+    return {
+        m.get("id") or m["number"]: (
+            "email" if m["email"] and emails[m["email"].strip().lower()] == 1 else "post"
+        )
+        for m in eligible
+    }
 
 
-def _excluded_by(row: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Every eligibility rule the member fails (each rule is counted on its own)."""
-    failed = []
-    for rule in rules:
-        kind = rule["rule"]
-        if kind == "joined_by":
-            ok = row["joined_on"] is not None and row["joined_on"] <= rule["date"]
-        elif kind == "paid_up_at":
-            ok = row["paid_until"] is not None and row["paid_until"] >= rule["date"]
-        else:  # status, section
-            ok = row[kind] in rule["in"]
-        if not ok:
-            failed.append(_rule_name(rule))
-    return failed
+_RULE_FIELD = {
+    "joined_by": "joined_on",
+    "paid_up_at": "paid_until",
+    "status": "status",
+    "section": "section",
+    "region": "region",
+    "age_at_least": "birth_date",
+    "age_under": "birth_date",
+}
 
 
-def _receives(member: Mapping[str, Any], electorate: Mapping[str, Any] | None) -> bool:
-    """The ballot style: whether a member receives a contest."""
-    if not electorate:
-        return True
-    for f in ("region", "section", "status"):
-        if f in electorate and member[f] not in electorate[f]:
-            return False
-    if "age_under" in electorate:
-        born = member["birth_date"]
-        if born is None:
-            return False
-        on = date.fromisoformat(electorate["on"])
-        b = date.fromisoformat(born)
-        age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-        if age >= int(electorate["age_under"]):
-            return False
-    return True
+def _receives(member: Mapping[str, Any], electorate: Any) -> bool:
+    """The ballot style: whether a member receives a contest (every rule of its
+    electorate passed; no electorate: every eligible member)."""
+    return not rules.failed(member, rules.normalise(electorate, "electorate"))
 
 
 def _roll_sha256(members: Sequence[Mapping[str, Any]]) -> str:
@@ -557,10 +633,10 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
         raise ServiceError("nobody on the roll is eligible")
     contests = _contests(conn, e.id)
     # an address that two eligible members share cannot carry a secret code: post instead
-    emails = Counter(m["email"].lower() for m in eligible if m["email"])
+    channels = _channels(eligible)
     slots = []
     for m in eligible:
-        channel = "email" if m["email"] and emails[m["email"].lower()] == 1 else "post"
+        channel = channels[m["id"]]
         style = [c["id"] for c in contests if _receives(m, c["electorate"])]
         if not style:
             continue
@@ -584,7 +660,10 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
         "eligible": len(eligible),
         "slots": len(slots),
         "excluded_by_rule": dict(Counter(r for m in members for r in m["excluded_by"])),
-        "duplicate_emails_sent_by_post": sum(n for n in emails.values() if n > 1),
+        "channels": dict(Counter(s["channel"] for s in slots)),
+        "shared_email_sent_by_post": sum(
+            1 for m in eligible if m["email"] and channels[m["id"]] == "post"
+        ),
         "frozen_at": iso(now()),
     }
     conn.execute(
@@ -592,15 +671,23 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
         .where(schema.election.c.id == e.id)
         .values(state="open", roll_sha256=cert["roll_sha256"], roll_certificate=cert)
     )
-    for s in slots:
-        if s["channel"] == "email":
-            _job(
-                conn,
-                f"mail:{s['id']}:1:code",
-                "mail",
-                {"election": e.id, "slot": s["id"], "issue": 1, "kind": "code"},
-                now(),
-            )
+    # the first codes' mail, queued in one statement (a draft has no mail jobs yet: the
+    # keys are new); a restart finds them in the job table and sends each once more at most
+    at = iso(now())
+    mail_jobs = [
+        {
+            "key": f"mail:{s['id']}:1:code",
+            "kind": "mail",
+            "payload": {"election": e.id, "slot": s["id"], "issue": 1, "kind": "code"},
+            "run_after": at,
+            "done": False,
+            "attempts": 0,
+        }
+        for s in slots
+        if s["channel"] == "email"
+    ]
+    if mail_jobs:
+        conn.execute(schema.job.insert(), mail_jobs)
     _job(conn, f"close:{e.id}:{e.closes_at}", "close", {"election": e.id}, parse_time(e.closes_at))
     _audit(
         conn,
@@ -693,7 +780,7 @@ def cast(
         ).rowcount
         if marked != 1:
             raise AlreadyVoted("a ballot has already been cast with this code")
-        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests})
+        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests}, channel=channel)
 
 
 def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple[Any, list[str]]:
@@ -807,29 +894,44 @@ def _turnout(conn: Connection, election_id: str) -> dict[str, Any]:
     ).all()
     distributed: Counter[str] = Counter()
     returned: Counter[str] = Counter()
+    means: Counter[str] = Counter()
     for channel, voted, voted_channel, n in rows:
         distributed[channel] += n
         if voted:
-            returned[voted_channel] += n
+            returned[channel] += n
+            means[voted_channel] += n
     return {
         "slots": sum(distributed.values()),
         "voted": sum(returned.values()),
+        # by the channel that carried the voting paper (the code): email or post
         "distributed_by_channel": dict(distributed),
         "returned_by_channel": dict(returned),
+        # and how the ballot itself came back (online, for now)
+        "returned_by_means": dict(means),
     }
 
 
 # -- re-issue and reminders --------------------------------------------------------------------------
-def reissue(svc: Service, actor: Mapping[str, Any], election_id: str, member_number: str) -> str:
-    """Revoke the member's code and issue a new one for the same slot (delivered by the
-    slot's channel). Refused once the member has voted."""
+def reissue(
+    svc: Service,
+    actor: Mapping[str, Any],
+    election_id: str,
+    member_number: str,
+    channel: str | None = None,
+) -> str:
+    """Revoke the member's code and issue a new one for the same slot, by the slot's
+    channel or by ``channel`` ("post" for a bounced or lost email; "email" only to an
+    address that no other eligible member shares). Refused once the member has voted.
+    Returns the channel the new code goes by."""
     _require(actor, MANAGERS)
+    if channel not in (None, "", "email", "post"):
+        raise ServiceError(f"channel {channel!r}: expected email or post")
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
         if not _is_open(e):
             raise NotOpen("voting is not open")
         row = conn.execute(
-            select(schema.slot)
+            select(schema.slot, schema.member.c.email)
             .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
             .where(
                 schema.member.c.election_id == election_id, schema.member.c.number == member_number
@@ -839,13 +941,37 @@ def reissue(svc: Service, actor: Mapping[str, Any], election_id: str, member_num
             raise NotFound(f"member {member_number} has no voting slot")
         if row.voted:
             raise AlreadyVoted(f"member {member_number} has voted")
+        way = channel or row.channel
+        if way == "email" and row.channel != "email":
+            shared = (
+                conn.execute(
+                    select(func.count())
+                    .select_from(schema.member)
+                    .where(
+                        schema.member.c.election_id == election_id,
+                        schema.member.c.eligible.is_(True),
+                        func.lower(func.trim(schema.member.c.email))
+                        == (row.email or "").strip().lower(),
+                    )
+                ).scalar_one()
+                if row.email
+                else 0
+            )
+            if shared != 1:
+                raise ServiceError(
+                    f"member {member_number} has no email address of their own: send by post"
+                )
         issue = row.issue + 1
         conn.execute(
             update(schema.slot)
             .where(schema.slot.c.id == row.id)
-            .values(issue=issue, code_hmac=codes.lookup(e.key, codes.derive(e.key, row.id, issue)))
+            .values(
+                issue=issue,
+                channel=way,
+                code_hmac=codes.lookup(e.key, codes.derive(e.key, row.id, issue)),
+            )
         )
-        if row.channel == "email":
+        if way == "email":
             _job(
                 conn,
                 f"mail:{row.id}:{issue}:code",
@@ -858,9 +984,9 @@ def reissue(svc: Service, actor: Mapping[str, Any], election_id: str, member_num
             e.organisation_id,
             actor["email"],
             "code re-issued",
-            {"election": e.id, "member": member_number, "issue": issue},
+            {"election": e.id, "member": member_number, "issue": issue, "channel": way},
         )
-    return row.channel
+    return way
 
 
 def remind(svc: Service, actor: Mapping[str, Any], election_id: str) -> int:
@@ -899,9 +1025,9 @@ def extend(
     svc: Service, actor: Mapping[str, Any], election_id: str, closes_at: str, reason: str
 ) -> None:
     _require(actor, MANAGERS)
-    new = parse_time(closes_at)
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
+        new = _time(closes_at, "the new closing time")
         if e.state != "open" or new <= parse_time(e.closes_at):
             raise ServiceError("only an open election's closing time can be put later")
         conn.execute(
@@ -975,17 +1101,14 @@ def _count(svc: Service, election_id: str) -> None:
 
     with svc.engine.begin() as conn:
         e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).one()
-        if e.state != "closed":
-            return
+        if e.state != "closed" or not svc.box.prepare_opening(conn, election_id):
+            return  # a sealed box waits for its mix and trustees (tallyroom.service.sealed)
         org = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
         for c in _contests(conn, election_id):
             profile = profile_of(c, svc.box.opened(conn, c["id"]), e.title, org, e.closes_at[:10])
-            options = {k: v for k, v in c["options"].items() if k != "ballot_rules"}
-            if c["constraints"]:
-                options["constraints"] = list(c["constraints"])
-            record = tallyroom.count(profile, c["rule_id"], **options)
+            record = tallyroom.count(profile, c["rule_id"], **_count_options(c))
             files = {}
             for fmt in ("blt", "csv"):
                 buf = io.StringIO()
@@ -1070,8 +1193,47 @@ def result(svc: Service, election_id: str) -> list[dict[str, Any]]:
             r = conn.execute(
                 select(schema.result).where(schema.result.c.contest_id == c["id"])
             ).one()
-            out.append(c | dict(r._mapping))
+            rec = json.loads(r.record_json)
+            out.append(
+                c
+                | dict(r._mapping)
+                | {
+                    "recount": recount_command(c),
+                    "elected": rec.get("elected", []),
+                    "valid": rec.get("valid"),
+                    "invalid": rec.get("invalid", {}),
+                }
+            )
     return out
+
+
+def candidates_csv(contest: Mapping[str, Any]) -> str:
+    """The contest's candidates with their attributes, as ``tallyroom count --candidates``
+    reads them (what a constraint such as ``gender=woman:min=4`` needs to recount)."""
+    keys = sorted({k for c in contest["candidates"] for k in c.get("attributes", {})})
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["name", *keys])
+    for c in contest["candidates"]:
+        w.writerow([c["name"], *(c.get("attributes", {}).get(k, "") for k in keys)])
+    return out.getvalue()
+
+
+def recount_command(contest: Mapping[str, Any]) -> str:
+    """The command that recounts the published ballots with the library's CLI."""
+    cid = contest["id"]
+    parts = ["tallyroom", "count", f"{cid}.blt", "--method", contest["rule_id"]]
+    if contest["constraints"]:
+        parts += ["--candidates", f"{cid}-candidates.csv"]
+        for k in contest["constraints"]:
+            parts += ["--constraint", k]
+    for k, v in contest["options"].items():
+        if k != "ballot_rules":
+            parts += ["--option", f"{k}={v}"]
+    for k, v in contest["options"].get("ballot_rules", {}).items():
+        if v is not None:
+            parts += ["--" + k.replace("_", "-"), str(v)]
+    return " ".join(f"'{p}'" if " " in p else p for p in parts)
 
 
 # -- the scrutineer's report ---------------------------------------------------------------------------
@@ -1115,9 +1277,35 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
                 ).scalar_one()
                 rec = json.loads(r)
                 contests.append(
-                    {"title": c["title"], "rule": c["rule_id"], "seats": c["seats"], "record": rec}
+                    {
+                        "title": c["title"],
+                        "rule": c["rule_id"],
+                        "seats": c["seats"],
+                        "papers": rec.get("ballots_read"),
+                        "valid": rec.get("valid"),
+                        "invalid_by_reason": rec.get("invalid", {}),
+                        "elected": rec.get("elected", []),
+                        "record": rec,
+                    }
                 )
-    return {
+        entries = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(schema.audit.c.action, schema.audit.c.detail, schema.audit.c.at)
+                .where(schema.audit.c.organisation_id == e.organisation_id)
+                .order_by(schema.audit.c.seq)
+            )
+        ]
+    mine = [x for x in entries if x["detail"].get("election") == election_id]
+    reissued_by_channel = Counter(
+        x["detail"].get("channel", "?") for x in mine if x["action"] == "code re-issued"
+    )
+    sign_offs = [
+        {"at": x["at"], **{k: v for k, v in x["detail"].items() if k != "election"}}
+        for x in mine
+        if x["action"] == "scrutineer signed off"
+    ]
+    body = {
         "election": {
             "id": e.id,
             "title": e.title,
@@ -1131,12 +1319,54 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
         "papers_in_ballot_box": ballots_in_box,
         "slots_marked_voted": turnout["voted"],
         "reissued_codes": int(reissues),
+        "reissued_codes_by_channel": dict(reissued_by_channel),
         "deliveries": [{"kind": k, "outcome": o, "count": n} for k, o, n in deliveries],
         "incidents_and_extensions": incidents,
         "roll_certificate": e.roll_certificate,
         "audit_log_head_sha256": head,
         "contests": contests,
     }
+    # what a sign-off signs: the report's numbers, without the head of the log (which the
+    # sign-off itself moves on) and without the sign-offs
+    body["report_sha256"] = _report_digest(body)
+    body["sign_offs"] = sign_offs
+    return body
+
+
+def _report_digest(body: Mapping[str, Any]) -> str:
+    fixed = {k: v for k, v in body.items() if k not in ("audit_log_head_sha256", "sign_offs")}
+    canonical = json.dumps(fixed, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sign_off(
+    svc: Service, actor: Mapping[str, Any], election_id: str, statement: str, report_sha256: str
+) -> dict[str, Any]:
+    """The scrutineer signs off the counted election: the statement and the digest of the
+    report they read go into the audit log (a report that has changed since is refused)."""
+    _require(actor, ("scrutineer",))
+    report = scrutineer_report(svc, actor, election_id)
+    if report["election"]["state"] not in ("counted", "purged"):
+        raise ServiceError("the result is signed off after the count")
+    if report_sha256 != report["report_sha256"]:
+        raise ServiceError(
+            "the report has changed since you read it: read it again before signing off"
+        )
+    with svc.engine.begin() as conn:
+        e = _election(conn, actor, election_id)
+        _audit(
+            conn,
+            e.organisation_id,
+            actor["email"],
+            "scrutineer signed off",
+            {
+                "election": election_id,
+                "scrutineer": actor["email"],
+                "statement": statement.strip(),
+                "report_sha256": report_sha256,
+            },
+        )
+    return scrutineer_report(svc, actor, election_id)
 
 
 # -- retention ----------------------------------------------------------------------------------------------

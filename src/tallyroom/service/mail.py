@@ -9,6 +9,7 @@ different one. The letter's QR code carries the code in the URL *fragment*
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 from email.message import EmailMessage
 from typing import Any
@@ -17,6 +18,21 @@ from sqlalchemy import Connection, select
 
 from tallyroom.service import codes, schema
 from tallyroom.service.core import Service, _election, _require
+
+
+def when(text: str | None, zone: str = "UTC") -> str:
+    """A time as people read it, in the election's time zone: "Wednesday 9 December 2026,
+    17:00 (Europe/London)"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not text:
+        return ""
+    try:
+        t = datetime.fromisoformat(text).astimezone(ZoneInfo(zone or "UTC"))
+    except (ValueError, ZoneInfoNotFoundError):
+        return text
+    return f"{t:%A} {t.day} {t:%B %Y, %H:%M} ({zone or 'UTC'})"
 
 
 def vote_url(svc: Service, election_id: str) -> str:
@@ -67,6 +83,7 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
                 schema.election.c.key,
                 schema.election.c.title,
                 schema.election.c.closes_at,
+                schema.election.c.time_zone,
                 schema.election.c.state,
             )
             .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
@@ -84,7 +101,8 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
     msg["To"] = row.email
     msg["Subject"] = ("Reminder: " if job["kind"] == "reminder" else "") + f"Your vote: {row.title}"
     msg.set_content(
-        f"Dear {row.name},\n\nYou may vote in {row.title} until {row.closes_at}.\n\n"
+        f"Dear {row.name},\n\nYou may vote in {row.title} until "
+        f"{when(row.closes_at, row.time_zone)}.\n\n"
         f"Go to {vote_url(svc, job['election'])}\nand enter your voting code:\n\n"
         f"    {codes.display(code)}\n\nThe code is yours alone: do not pass it on.\n"
         + ("A code sent to you earlier no longer works.\n" if job["issue"] > 1 else "")
@@ -92,7 +110,7 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
     outcome = "sent"
     if svc.smtp is not None:
         try:
-            asyncio.run(
+            _run(
                 aiosmtplib.send(
                     msg,
                     hostname=svc.smtp[0],
@@ -109,6 +127,17 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
         (svc.outbox / f"{job['slot']}-{job['issue']}-{job['kind']}.eml").write_bytes(bytes(msg))
     with svc.engine.begin() as conn:
         _record(conn, job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to its end from synchronous code: here, or in a worker thread when
+    this thread already runs an event loop (the job drain runs in a thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
@@ -153,7 +182,9 @@ def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
             pdf.drawString(25 * mm, 215 * mm, e.title)
             pdf.setFont("Helvetica", 11)
             pdf.drawString(25 * mm, 205 * mm, f"Vote at {vote_url(svc, election_id)}")
-            pdf.drawString(25 * mm, 199 * mm, f"by {e.closes_at}, with this code:")
+            pdf.drawString(
+                25 * mm, 199 * mm, f"by {when(e.closes_at, e.time_zone)}, with this code:"
+            )
             pdf.setFont("Courier-Bold", 14)
             pdf.drawString(25 * mm, 189 * mm, codes.display(code))
             qr = io.BytesIO()

@@ -34,7 +34,10 @@ def pdf(report: dict[str, Any]) -> bytes:
         "Ballots in the box / slots marked voted",
         {"ballots": report["papers_in_ballot_box"], "slots": report["slots_marked_voted"]},
     )
-    section("Codes re-issued", report["reissued_codes"])
+    section(
+        "Codes re-issued",
+        {"total": report["reissued_codes"], "by_channel": report["reissued_codes_by_channel"]},
+    )
     section("Deliveries", report["deliveries"])
     section("Incidents and extensions", report["incidents_and_extensions"])
     section("Roll certificate", report["roll_certificate"])
@@ -46,7 +49,11 @@ def pdf(report: dict[str, Any]) -> bytes:
         )
         story.append(Paragraph("Elected: " + ", ".join(rec.get("elected", [])), styles["Normal"]))
         story.append(
-            Paragraph("Invalid papers: " + json.dumps(rec.get("invalid", {})), styles["Normal"])
+            Paragraph(
+                f"Papers: {c['papers']}; valid: {c['valid']}; invalid, by reason: "
+                + (json.dumps(c["invalid_by_reason"]) if c["invalid_by_reason"] else "none"),
+                styles["Normal"],
+            )
         )
         for s in rec.get("stages", []):
             votes = ", ".join(f"{k} {v}" for k, v in (s.get("totals") or {}).items())
@@ -56,6 +63,18 @@ def pdf(report: dict[str, Any]) -> bytes:
                     styles["Normal"],
                 )
             )
+    story.append(Paragraph("Sign-off", styles["Heading2"]))
+    story.append(Paragraph(f"This report's SHA-256: {report['report_sha256']}", styles["Normal"]))
+    for s in report["sign_offs"]:
+        story.append(
+            Paragraph(
+                f"Signed off by {s['scrutineer']} at {s['at']}: {s['statement']} "
+                f"(report SHA-256 {s['report_sha256']})",
+                styles["Normal"],
+            )
+        )
+    if not report["sign_offs"]:
+        story.append(Paragraph("Not yet signed off by the scrutineer.", styles["Normal"]))
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, title=f"Scrutineer's report: {e['title']}").build(story)
     return buf.getvalue()

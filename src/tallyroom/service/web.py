@@ -86,6 +86,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         openapi_url="/api/openapi.json",
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["when"] = mail.when
     limiter = RateLimit(code_limit)
 
     @app.middleware("http")
@@ -237,7 +238,10 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         except ServiceError as err:
             if not isinstance(err, core.AlreadyVoted):  # a real code, used: not a guess
                 await asyncio.to_thread(security.code_failed, svc, eid, _client(request))
-            return page(request, "code.html", 400, title=f"Vote: {e['title']}", e=e, error=str(err))
+            status = 409 if isinstance(err, core.AlreadyVoted) else 400
+            return page(
+                request, "code.html", status, title=f"Vote: {e['title']}", e=e, error=str(err)
+            )
         request.session.clear()  # the voter's own, fresh session
         request.session.update(voter={"election": eid, **slot})
         return RedirectResponse(f"/e/{eid}/ballot", 303)
@@ -330,6 +334,17 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
             results=core.result(svc, eid),
         )
 
+    @app.get("/e/{eid}/result/{cid}-candidates.csv")
+    async def result_candidates(eid: str, cid: str) -> Response:
+        r = next((r for r in core.result(svc, eid) if r["id"] == cid), None)
+        if r is None:
+            raise core.NotFound("no such result")
+        return Response(
+            core.candidates_csv(r),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{cid}-candidates.csv"'},
+        )
+
     @app.get("/e/{eid}/result/{cid}.{fmt}")
     async def result_file(eid: str, cid: str, fmt: str) -> Response:
         r = next((r for r in core.result(svc, eid) if r["id"] == cid), None)
@@ -357,12 +372,16 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.get("/admin/e/{eid}", response_class=HTMLResponse)
     async def admin_election(request: Request, eid: str) -> Response:
         a = admin(request)
+        e = core.election_info(svc, a, eid)
         return page(
             request,
             "admin_election.html",
             title="Election",
             a=a,
-            e=core.election_info(svc, a, eid),
+            e=e,
+            report=core.scrutineer_report(svc, a, eid)
+            if e["state"] in ("counted", "purged")
+            else None,
             message=request.query_params.get("done"),
         )
 
@@ -491,6 +510,9 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         body = await _json_object(request)
         return {"link": core.invite(svc, a, str(body.get("role", "")))}
 
+    from tallyroom.service.sealed_web import add_routes
+
+    add_routes(app, svc, page)  # the sealed box's board, mix and decryption routes
     return app
 
 
@@ -502,7 +524,22 @@ def _act(svc: Service, a: dict[str, Any], eid: str, action: str, f: dict[str, An
     elif action == "remind":
         return f"{core.remind(svc, a, eid)} reminders queued"
     elif action == "reissue":
-        return f"new code sent by {core.reissue(svc, a, eid, str(f.get('member', '')))}"
+        way = core.reissue(svc, a, eid, str(f.get("member", "")), str(f.get("channel", "")) or None)
+        return f"new code sent by {way}"
+    elif action == "sign-off":
+        core.sign_off(svc, a, eid, str(f.get("statement", "")), str(f.get("report_sha256", "")))
+        return "signed off"
+    elif action == "seal":
+        from tallyroom.service import sealed
+
+        sealed.seal(
+            svc,
+            a,
+            eid,
+            f.get("trustees", {}),
+            str(f.get("scrutineer_key", "")),
+            str(f.get("group", "Ed25519")),
+        )
     elif action == "extend":
         core.extend(svc, a, eid, str(f.get("closes_at", "")), str(f.get("reason", "")))
     else:

@@ -32,6 +32,7 @@ from importlib import import_module
 from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO
 
+from tallyroom.ballots.formats.textio import with_file_digest
 from tallyroom.ballots.model import BallotRules, Profile
 from tallyroom.errors import BallotFileError, ElectionError
 
@@ -70,6 +71,12 @@ class Format:
     sniff: Callable[[bytes], bool] | None = None
     #: readers of binary containers (Excel) need a path, not a stream
     needs_path: bool = False
+    #: its candidates are parties, each of which may win several seats
+    parties: bool = False
+    #: its content decides before the extension does (a vendor's JSON in a .json file)
+    content_first: bool = False
+    #: the reader takes ``contest=`` (a file of several contests: which one to read)
+    contests: bool = False
 
 
 _REGISTRY: dict[str, Format] = {}
@@ -172,10 +179,27 @@ def detect(source: Source) -> tuple[Format, Source]:
     """The format of a file (by extension, then by content) and a source to read it from."""
     source = _binary(source)
     name = _display(source)
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+        if os.path.isfile(os.path.join(source, "ContestManifest.json")):
+            return _REGISTRY["dominion"], source
+        if any(f.lower().endswith(".xml") for f in os.listdir(source)):
+            return _REGISTRY["hart"], source
+        raise BallotFileError(
+            name, None, None, "a directory", "a ballot file, a Dominion export or Hart CVR folder"
+        )
     if isinstance(source, (str, os.PathLike)):
         ext = os.path.splitext(os.fspath(source))[1].lower().lstrip(".")
+        first = [f for f in _REGISTRY.values() if f.content_first and f.sniff and f.reader]
+        if first and ext in ("json", "xml", "csv"):
+            head, _ = _head(source)
+            for fmt in first:
+                if fmt.sniff(head):  # type: ignore[misc]
+                    return fmt, source
         for fmt in _REGISTRY.values():
             if ext and ext in fmt.extensions and fmt.reader is not None:
+                # a party-list vote table is semicolon-separated text, often named .csv
+                if fmt.name == "csv" and _module_votetable().file_looks_like_votetable(source):
+                    return _REGISTRY["votetable"], source
                 return fmt, source
     head, source = _head(source)
     for fmt in _REGISTRY.values():
@@ -213,6 +237,7 @@ def read(
     *,
     rules: BallotRules | None = None,
     seats: int | None = None,
+    contest: str | None = None,
 ) -> Profile:
     """Read a ballot file into a profile.
 
@@ -220,7 +245,8 @@ def read(
     decides, then the content.  ``rules`` are the ballot rules applied as papers are read
     (None: the file's own where it records them, else the defaults).  ``seats`` overrides
     the file's seat count (formats without one default to 1); more seats than candidates
-    is an :class:`~tallyroom.errors.ElectionError`.
+    is an :class:`~tallyroom.errors.ElectionError`.  ``contest`` names the contest to read
+    from a cast-vote-record file of several (its name or id).
     """
     if seats is not None and seats < 1:
         raise ElectionError(f"an election needs at least one seat, not {seats}")
@@ -242,8 +268,20 @@ def read(
             _display(source), None, None, f"a {fmt.name} file as a stream", "a path to the file"
         )
     assert fmt.reader is not None
+    if contest is not None and not fmt.contests:
+        raise BallotFileError(
+            _display(source),
+            None,
+            None,
+            f"a contest named for a {fmt.name} file",
+            "a cast-vote-record format with contests: "
+            + ", ".join(f.name for f in _REGISTRY.values() if f.contests),
+        )
     try:
-        profile = fmt.reader(source, rules, seats)
+        if contest is not None:
+            profile = fmt.reader(source, rules, seats, contest=contest)  # type: ignore[call-arg]
+        else:
+            profile = fmt.reader(source, rules, seats)
     except _READER_BUGS as bug:
         # Readers refuse bad files with BallotFileError; anything else is a reader's bug.
         # It is still reported on one line, naming the file, with the cause chained.
@@ -257,17 +295,19 @@ def read(
         ) from bug
     e = profile.election
     if seats is not None and e.seats != seats:
-        if seats > len(e.candidates):
+        if seats > len(e.candidates) and not fmt.parties:
             raise ElectionError(
                 f"{profile.source or _display(path)}: {seats} seats for {len(e.candidates)} "
                 "candidates; there cannot be more seats than candidates"
             )
         profile = profile.with_election(e.with_changes(seats=seats))
-    if profile.election.seats > len(profile.election.candidates):
+    if profile.election.seats > len(profile.election.candidates) and not fmt.parties:
         raise ElectionError(
             f"{profile.source or _display(path)}: {profile.election.seats} seats for "
             f"{len(profile.election.candidates)} candidates; there cannot be more seats than candidates"
         )
+    if isinstance(source, (str, os.PathLike)):
+        profile = with_file_digest(profile, source)
     return profile
 
 
@@ -391,6 +431,10 @@ def _lazy(name: str, function: str) -> Callable[..., Any]:
     return call
 
 
+def _module_votetable() -> Any:
+    return import_module("tallyroom.ballots.votetable")
+
+
 def _read_blt(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
     profile: Profile = read_blt(src, rules or BallotRules())
     return profile  # seats override applied by read()
@@ -419,8 +463,17 @@ def _read_ess(src: Source, rules: BallotRules | None, seats: int | None) -> Prof
     return read_ess(src, rules or BallotRules(), seats=seats or 1)  # type: ignore[arg-type]
 
 
-def _module_cdf() -> Any:
-    return import_module("tallyroom.ballots.cdf")
+def _cvr_reader(module: str, function: str) -> Reader:
+    """A cast-vote-record reader, imported on first use, taking ``contest=`` too."""
+
+    def reader(
+        src: Source, rules: BallotRules | None, seats: int | None, contest: str | None = None
+    ) -> Profile:
+        read_cvr = getattr(import_module(module), function)
+        profile: Profile = read_cvr(src, rules or BallotRules(), seats=seats or 1, contest=contest)
+        return profile
+
+    return reader
 
 
 # each format's functions, importing its module on first use
@@ -485,6 +538,19 @@ register(
 )
 register(
     Format(
+        "votetable",
+        "party-list vote table, semicolon-separated: party;<constituency>... with a row per "
+        "party, or party;coalition;votes[;seats] rows; --seats required; read only",
+        ("votes",),
+        lambda s, r, n: _module_votetable().read_profile(s, r, n),
+        None,
+        lambda head: _module_votetable().looks_like_votetable(head),
+        needs_path=True,
+        parties=True,
+    )
+)
+register(
+    Format(
         "csv",
         "CSV, layout from the header row: wide (a column per rank), long, approval or VoteKit",
         ("csv", "tsv"),
@@ -536,9 +602,72 @@ register(
         "cdf-json",
         "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads them); read only",
         (),
-        lambda s, r, n: _module_cdf().read_cdf_json(s, r or BallotRules(), seats=n or 1),
+        _cvr_reader("tallyroom.ballots.cdf", "read_cdf_json"),
         None,
         lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
+        content_first=True,
+        contests=True,
+    )
+)
+register(
+    Format(
+        "dominion",
+        "Dominion CVR export (a folder of JSON manifests and CvrExport*.json; give the folder "
+        "or one of its files) as RCTab reads it; read only",
+        (),
+        _cvr_reader("tallyroom.ballots.formats.dominion", "read_dominion"),
+        None,
+        lambda head: _module("dominion").sniff(head),
+        needs_path=True,
+        content_first=True,
+        contests=True,
+    )
+)
+register(
+    Format(
+        "cdf-xml",
+        "NIST SP 1500-103 cast-vote records, XML, Unisyn's exports too (as RCTab reads them); "
+        "read only",
+        (),
+        _cvr_reader("tallyroom.ballots.formats.cdf_xml", "read_cdf_xml"),
+        None,
+        lambda head: _module("cdf_xml").sniff(head),
+        contests=True,
+    )
+)
+register(
+    Format(
+        "clearballot",
+        "Clear Ballot ClearVote cast-vote records (CSV, a column per choice and rank) as RCTab "
+        "reads them; read only",
+        (),
+        _cvr_reader("tallyroom.ballots.formats.clearballot", "read_clearballot"),
+        None,
+        lambda head: _module("clearballot").sniff(head),
+        content_first=True,
+        contests=True,
+    )
+)
+register(
+    Format(
+        "hart",
+        "Hart Verity cast-vote records (a folder of XML files, one per paper) as RCTab reads "
+        "them; read only",
+        (),
+        _cvr_reader("tallyroom.ballots.formats.hart", "read_hart"),
+        None,
+        lambda head: _module("hart").sniff(head),
+        needs_path=True,
+        contests=True,
+    )
+)
+register(
+    Format(
+        "rctab-csv",
+        "RCTab's generic CSV cast-vote records (a column per candidate holding rank numbers)",
+        (),
+        lambda s, r, n: _module("rctab_csv").read_rctab_csv(s, r or BallotRules(), seats=n or 1),
+        _lazy("rctab_csv", "write_rctab_csv"),
     )
 )
 

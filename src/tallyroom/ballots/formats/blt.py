@@ -36,6 +36,7 @@ from tallyroom.ballots.formats.textio import (
     lines,
     open_binary,
     shown,
+    with_file_digest,
 )
 from tallyroom.ballots.model import (
     MAX_CANDIDATES,
@@ -231,12 +232,13 @@ def read_blt(
     A big file on disk (:data:`FAST_BYTES` or more) takes the numpy fast path, which
     gives the same profile and hands anything unusual back to the careful reader.
     """
-    if not hasattr(path, "read"):
-        if big_enough_for_fast_reader(path):
-            from tallyroom.ballots.formats.fastblt import read_blt_fast
+    if hasattr(path, "read"):
+        return read_blt_careful(path, rules, source=source)
+    if big_enough_for_fast_reader(path):
+        from tallyroom.ballots.formats.fastblt import read_blt_fast
 
-            return read_blt_fast(path, rules, source=source)
-    return read_blt_careful(path, rules, source=source)
+        return with_file_digest(read_blt_fast(path, rules, source=source), path)
+    return with_file_digest(read_blt_careful(path, rules, source=source), path)
 
 
 def big_enough_for_fast_reader(path: str | os.PathLike[str]) -> bool:
@@ -462,15 +464,7 @@ def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
     if src.comma_dialect:
         names = [" ".join(n.replace(",", " ").split()) for n in names]
         title = " ".join(title.replace(",", " ").split())
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise BallotFileError(
-            name,
-            None,
-            None,
-            f"the candidate name {dup[0]!r} twice",
-            "a different name for each candidate",
-        )
+    # a name given twice is refused at the line of its second time (names_problem)
     bad = names_problem(names)
     if bad is not None:
         at = name_lines[bad[0]][0] if len(name_lines) >= ncand else None

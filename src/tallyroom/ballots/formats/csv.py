@@ -559,7 +559,8 @@ def _read_long(
                 name, rec.line, rec.col(bcol), "an empty ballot id", "a ballot id"
             )
         rank_text = cells[rcol].strip()
-        if not rank_text.isdigit() or int(rank_text) < 1:
+        # ASCII digits only: '²' is a digit to str.isdigit but not to int()
+        if not (rank_text.isascii() and rank_text.isdigit()) or int(rank_text) < 1:
             raise BallotFileError(
                 name,
                 rec.line,
@@ -758,7 +759,7 @@ def _read_votekit(
         names.append(nm)
     length_rec = head[4]
     length_text = length_rec.cells[0].strip()
-    if not length_text.isdigit():
+    if not (length_text.isascii() and length_text.isdigit()):
         raise BallotFileError(
             name,
             length_rec.line,

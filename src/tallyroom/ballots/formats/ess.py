@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tallyroom.ballots.model import (
+    NEVER_ELECTED,
     OVERVOTE,
     BallotRules,
     Candidate,
@@ -282,5 +283,9 @@ def _finish(
             f"{seats} seats for {len(names)} candidates",
             "no more seats than candidates",
         )
-    election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
+    # the write-ins placeholder collects votes but can never be elected (RCTab)
+    never = {NEVER_ELECTED: "yes"}
+    election = Election(
+        candidates=tuple(Candidate(n, never if n == UWI_NAME else {}) for n in names), seats=seats
+    )
     return Profile.from_marks(election, raw, rules, source=name)

@@ -213,21 +213,63 @@ def _end_line(mm: Any, start: int, name: str) -> re.Match[bytes]:
     """
     tail = max(start - 1, len(mm) - (1 << 20))
     m = _END.search(mm, tail)
-    if m is None and tail > start - 1:
-        m = _END.search(mm, start - 1)
     if m is None:
-        if _MAYBE_END.search(mm, start - 1) is None:
+        first, lines = _first_maybe_end(mm, start - 1)
+        if first is None:
             # no line anywhere that could end the ballots (even by the careful reader's
             # looser reading): refused now, not after reading every line of a 2 GB file
             raise BallotFileError(
                 name,
-                sum(mm[i : i + (1 << 24)].count(b"\n") for i in range(0, len(mm), 1 << 24)) + 1,
+                lines + 1,
                 None,
                 "the end of the file",
                 "more ballots, then the end-of-ballots line '0' and the candidate names",
             )
-        raise _Slow
+        if tail > start - 1:
+            # an end line can only be at or after the first line that might end the ballots
+            m = _END.search(mm, first)
+        if m is None:
+            raise _Slow
     return m
+
+
+_SCAN = 1 << 24  # bytes looked at in one go by _first_maybe_end
+
+
+def _first_maybe_end(mm: Any, begin: int) -> tuple[int | None, int]:
+    """Where the first line from ``begin`` (a line end) that might end the ballots begins
+    (a match of ``_MAYBE_END``), or None; and the number of line ends in the file before it.
+
+    A regular expression tried at every line end takes half a minute over a 2 GB file with
+    no end line.  A line that might end the ballots begins with a blank, a comma or a zero,
+    so numpy looks for those after each line end, a stretch at a time, and the expression
+    is tried only where one is found.
+    """
+    n = len(mm)
+    lines = mm[:begin].count(b"\n")
+    pos = begin
+    dropped = 0
+    while pos < n:
+        hi = min(pos + _SCAN, n)
+        a = np.frombuffer(mm[pos : min(hi + 1, n)], dtype=np.uint8)  # a copy: mm stays closable
+        nxt = a[1:]
+        starts = (a[: len(nxt)] == 10) & ((nxt == 48) | (nxt == 32) | (nxt == 9) | (nxt == 44))
+        hits = np.flatnonzero(starts)
+        if len(hits) > 1000:  # many lines of blanks or zeros: let the expression search
+            m = _MAYBE_END.search(mm, pos + int(hits[0]), hi + (1 << 20))
+            found = None if m is None or m.start() >= hi else m.start()
+        else:
+            found = next((pos + int(i) for i in hits if _MAYBE_END.match(mm, pos + int(i))), None)
+        if found is not None:
+            return found, lines + mm[pos:found].count(b"\n")
+        lines += int(np.count_nonzero(a[: hi - pos] == 10))
+        if hasattr(mm, "madvise"):  # the pages looked at are not needed again
+            done = hi - hi % mmap.PAGESIZE
+            if done > dropped:
+                mm.madvise(mmap.MADV_DONTNEED, dropped, done - dropped)
+                dropped = done
+        pos = hi
+    return None, lines
 
 
 def _threads() -> int:

@@ -7,14 +7,39 @@ fails at once, in bounded memory), refusal of binary data, UTF-8 with a Latin-1 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tallyroom.ballots.model import NAME_EXPECTED, name_key, name_problem
+from tallyroom.ballots.model import NAME_EXPECTED, Profile, name_key, name_problem
 from tallyroom.errors import BallotFileError, printable
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 (hex) of a file, read in blocks (ballot files can be large)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def with_file_digest(profile: Profile, path: str | os.PathLike[str]) -> Profile:
+    """``profile`` with the digest of the file it was read from (when it has none yet), so
+    that the count's record names its input without the file."""
+    if profile.source_sha256:
+        return profile
+    try:
+        digest = file_sha256(path)
+    except OSError:
+        return profile
+    return dataclasses.replace(profile, source_sha256=digest)
+
 
 MAX_LINE = 1 << 20  # 1 MiB: no real ballot line comes near it
 #: the longest number a file may hold: Python converts text of at most 4,300 digits to a

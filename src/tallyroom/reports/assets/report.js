@@ -2,11 +2,63 @@
 (function () {
   "use strict";
   var CONFIG = { displayModeBar: false, responsive: true, scrollZoom: false, displaylogo: false };
+  var NARROW = 600; // px: phones get figures laid out for them
+  var PRINT_WIDTH = 680; // px: the width of an A4 page's text
   var pending = [];
+
+  function narrow() {
+    return window.innerWidth < NARROW;
+  }
+
+  function wrap(text, width) {
+    // a long name on a phone breaks into lines at spaces (plotly's <br>)
+    if (typeof text !== "string" || text.length <= width) return text;
+    var words = text.split(" "), lines = [], line = "";
+    words.forEach(function (w) {
+      if (line && (line + " " + w).length > width) { lines.push(line); line = w; }
+      else { line = line ? line + " " + w : w; }
+    });
+    if (line) lines.push(line);
+    return lines.join("<br>");
+  }
+
+  function fit(fig) {
+    // a copy of the figure laid out for the screen it is drawn on
+    var f = JSON.parse(JSON.stringify(fig));
+    if (!narrow()) return f;
+    var layout = f.layout || (f.layout = {});
+    layout.font = { size: 11 };
+    var across = f.data.some(function (t) { return t.type === "bar" && t.orientation === "h"; });
+    // names on a horizontal bar chart take their own margin; other charts need their axis
+    layout.margin = { l: across ? 4 : 44, r: 8, t: 44, b: 40 };
+    if (layout.title && layout.title.text) layout.title.text = wrap(layout.title.text, 40);
+    f.data.forEach(function (t) {
+      if (t.type === "bar" && t.orientation === "h") {
+        t.y = t.y.map(function (y) { return wrap(y, 16); });
+        var lines = t.y.reduce(function (n, y) { return n + String(y).split("<br>").length; }, 0);
+        layout.height = Math.max(layout.height || 0, 90 + 16 * lines + 10 * t.y.length);
+        if (layout.xaxis && layout.xaxis.range) layout.xaxis.range[1] *= 1.5;
+      }
+    });
+    var grouped = f.data.filter(function (t) { return t.type === "bar" && t.orientation !== "h"; });
+    if (grouped.length > 3) {
+      // too narrow for a label on each of many bars side by side: hover, and the table
+      grouped.forEach(function (t) { t.textposition = "none"; });
+    }
+    if (f.data.some(function (t) { return t.type === "scatter"; })) {
+      layout.legend = { orientation: "h", y: -0.2, yanchor: "top", font: { size: 10 } };
+      layout.height = (layout.height || 460) + 16 * Math.ceil(f.data.length / 2);
+      layout.margin.l = 44;
+      layout.margin.b = 60;
+    }
+    return f;
+  }
 
   function draw(el, fig) {
     // newPlot, not react: a redrawn flow diagram must not animate from the last stage's
-    var p = Plotly.newPlot(el, fig.data, fig.layout, CONFIG);
+    el._tallyroomFigure = fig;
+    var f = fit(fig);
+    var p = Plotly.newPlot(el, f.data, f.layout, CONFIG);
     pending.push(p);
     return p;
   }
@@ -53,15 +105,35 @@
     select.addEventListener("change", function () { show(parseInt(select.value, 10)); });
     prev.addEventListener("click", function () { show(parseInt(select.value, 10) - 1); });
     next.addEventListener("click", function () { show(parseInt(select.value, 10) + 1); });
-    // open on the first stage that moves votes, else the last stage
-    var start = data.stages.length - 1;
-    for (var i = 0; i < data.stages.length; i++) {
-      if (data.stages[i].sankey) { start = i; break; }
-    }
-    show(start);
+    show(0); // the count opens where it began: the first stage (or round 1)
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("article.count"), setup);
+
+  // on paper every chart is drawn at the width of an A4 page's text, and back after
+  function charts() {
+    return Array.prototype.filter.call(document.querySelectorAll(".chart"), function (el) {
+      return el._tallyroomFigure && el.offsetParent !== null;
+    });
+  }
+  window.addEventListener("beforeprint", function () {
+    charts().forEach(function (el) {
+      Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    charts().forEach(function (el) {
+      Plotly.relayout(el, { width: null, autosize: true });
+    });
+  });
+  var lastNarrow = narrow();
+  window.addEventListener("resize", function () {
+    // crossing the phone width redraws the charts laid out for the new width
+    if (narrow() === lastNarrow) return;
+    lastNarrow = narrow();
+    charts().forEach(function (el) { draw(el, el._tallyroomFigure); });
+  });
+
   Promise.all(pending).then(function () {
     document.documentElement.setAttribute("data-charts", "drawn");
   }, function (err) {

@@ -27,7 +27,7 @@ from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
 from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
 from tallyroom.rules.stv.options import STVOptions
-from tallyroom.rules.ties import TieBreaker, resolve
+from tallyroom.rules.ties import History, TieBreaker, resolve
 
 if TYPE_CHECKING:
     from tallyroom.rules.constraints import BoundConstraints, ConstraintSet
@@ -60,7 +60,7 @@ class _State:
     loss: Any
     elected: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # elected, surplus not yet transferred
-    history: list[dict[str, Any]] = field(default_factory=list)  # totals after each stage
+    history: History = field(default_factory=History)  # totals after each stage
 
 
 class GregorySTV:
@@ -92,7 +92,14 @@ class GregorySTV:
             Fixed(options.places) if options.arithmetic == "fixed" else Exact()
         )
         self.election = self.profile.election
+        if isinstance(self.arith, Fixed):
+            _check_weights_fit(self.profile, self.arith)
         self.seats = self.election.seats
+        #: candidates who can never be elected (Candidate.electable; RCTab's undeclared
+        #: write-ins): nobody is elected while one holds votes, and they are excluded first
+        self._never = frozenset(
+            i for i, c in enumerate(self.election.candidates) if not c.electable
+        )
         ncand = len(self.election.candidates)
         if self.seats > ncand - len(self.election.withdrawn):
             raise ElectionError(
@@ -314,9 +321,12 @@ class GregorySTV:
                 number += 1
                 number = self._exclude(st, number, group=doomed, reason="doomed")
                 continue
-            continuing = [i for i in range(n) if st.status[i] == CONTINUING]
+            blocked = self._blocking(st)
+            continuing = [
+                i for i in range(n) if st.status[i] == CONTINUING and i not in self._never
+            ]
             vacancies = self.seats - len(st.elected)
-            if len(continuing) <= vacancies:
+            if not blocked and len(continuing) <= vacancies:
                 # Scottish r.52(1), ERS97 5.5.1, Dáil s.124(1): the continuing candidates fill
                 # the last vacancies, with no further transfer (Scottish r.52(2))
                 self._elect_remaining(
@@ -332,7 +342,11 @@ class GregorySTV:
                 number += 1
                 number = self._transfer_surplus(st, number)
                 continue
-            if o.last_exclusion == "elect-without-transfer" and len(continuing) - 1 == vacancies:
+            if (
+                o.last_exclusion == "elect-without-transfer"
+                and not blocked
+                and len(continuing) - 1 == vacancies
+            ):
                 # ERS97 5.5.1: the proposed exclusion would leave as many continuing candidates
                 # as places: they are elected without transferring the excluded papers
                 low = self._lowest(st, number + 1, single=True)[0]
@@ -403,6 +417,18 @@ class GregorySTV:
         while st.pending:
             number += 1
             number = self._transfer_surplus(st, number)
+        last = self.stages[-1] if self.stages else None
+        if self.options.zero_surplus_stage and last is not None and last.elected:
+            # RCTab tabulates one more round after a round that elected anyone, to show
+            # their surpluses; those elected last below the threshold have none to move
+            number += 1
+            self._close_stage(
+                st,
+                number=number,
+                action="surplus",
+                subjects=[st.names.index(x) for x in last.elected],
+                description="Surplus of " + ", ".join(last.elected) + " (none to transfer)",
+            )
         return number
 
     # -- quota and election --------------------------------------------------------------
@@ -462,8 +488,12 @@ class GregorySTV:
         the same as testing everyone at once.
         """
         self._recompute_quota(st)
+        if self._blocking(st):
+            return []
         reached = [
-            i for i, s in enumerate(st.status) if s == CONTINUING and self._meets(st, i) is not None
+            i
+            for i, s in enumerate(st.status)
+            if s == CONTINUING and i not in self._never and self._meets(st, i) is not None
         ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
         if self.constraints is not None:
@@ -483,6 +513,12 @@ class GregorySTV:
             st.pending.append(i)
             new.append(i)
         return new
+
+    def _blocking(self, st: _State) -> list[int]:
+        """The continuing candidates who can never be elected and hold votes.  While there
+        is one, nobody is elected (RCTab: no winner while undeclared write-ins are live) and
+        they are excluded first, on their own."""
+        return [i for i in self._never if st.status[i] == CONTINUING and st.votes[i] > 0]
 
     def _elect_events(self, st: _State, new: Sequence[int]) -> list[Event]:
         return [Event("elected", st.names[i], self._why.get(i, "reached the quota")) for i in new]
@@ -725,7 +761,7 @@ class GregorySTV:
     def _lowest(self, st: _State, number: int, single: bool = False) -> list[int]:
         o = self.options
         cont = [i for i, s in enumerate(st.status) if s == CONTINUING]
-        first = [i for i in cont if st.names[i] in o.exclude_first]
+        first = [i for i in cont if st.names[i] in o.exclude_first] or self._blocking(st)
         if first:
             return [self._choose(st, first, want="lowest", purpose="exclusion", stage=number)]
         if o.exclusion == "bulk" and not single:
@@ -766,6 +802,8 @@ class GregorySTV:
     ) -> int:
         o = self.options
         group = self._lowest(st, number) if group is None else group
+        if reason == "lowest votes" and all(i in self._never for i in group):
+            reason = "can never be elected: excluded first (RCTab, undeclared write-ins)"
         if self.constraints is not None and reason == "lowest votes":
             floor = min(st.votes[i] for i in group)
             if any(st.votes[j] < floor for j in self._hopeful(st) if j not in group):
@@ -878,6 +916,43 @@ class GregorySTV:
                 self._note("doomed", i, self.constraints.why_doomed(i, st.elected, hopeful))
         held, self._held_events = self._held_events, []
         return held
+
+
+def _weight_text(w: Fraction) -> str:
+    """A weight as its reader wrote it: a decimal when it has one, else a fraction."""
+    d = w.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d != 1 or len(str(w.denominator)) > 40:
+        return f"{w.numerator}/{w.denominator}"
+    places = 0
+    while (w * 10**places).denominator != 1:
+        places += 1
+    return format_decimal(w, places)
+
+
+def _check_weights_fit(profile: Profile, arith: Fixed) -> None:
+    """Refuse, before counting, a ballot weight the rule's fixed-point arithmetic cannot
+    hold (1/3 of a paper, or 1.000001 under 5 decimals): rounding it at the first stage
+    would change the valid poll without a word, and the books could not balance."""
+    scale = arith.scale
+    for ballot, w in zip(profile.ballots, profile.weights):
+        if isinstance(w, int) or (w * scale).denominator == 1:
+            continue
+        names = profile.election.names
+        first = [
+            "=".join(names[c] for c in p) if isinstance(p, (tuple, frozenset)) else names[p]
+            for p in list(ballot)[:3]
+        ]
+        ranking = ", ".join(first) + (", ..." if len(ballot) > 3 else "") or "no one"
+        kind = "is not a decimal" if "/" in _weight_text(w) else "has more decimals than that"
+        raise RuleError(
+            f"the ballot weight {_weight_text(w)} (papers ranking {ranking}) cannot be held in "
+            f"the rule's arithmetic, fixed point with {arith.places} decimal places: it {kind}, "
+            f"and rounding it would change the valid poll; give weights of at most "
+            f"{arith.places} decimals, or count with --option arithmetic=exact"
+        )
 
 
 def _plain(x: Fraction) -> str:

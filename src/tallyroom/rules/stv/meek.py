@@ -30,8 +30,9 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.rules._support import refuse_never_elected
 from tallyroom.rules.stv.gregory import BallotArrays
-from tallyroom.rules.ties import TieBreaker, resolve, tie_breaker_for
+from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
 
@@ -411,7 +412,7 @@ class MeekSTV:
         )
         elected: list[int] = []
         stages: list[Stage] = []
-        history: list[dict[str, Any]] = []
+        history = History()
         prev_totals = {nm: zero for nm in self.names}
         number = 0
         quota = self._quota(valid)
@@ -565,6 +566,7 @@ class MeekSTV:
         notes = []
         if len(elected) < self.seats:
             notes.append(f"only {len(elected)} of {self.seats} seats filled: candidates ran out")
+        refuse_never_elected(self.profile, [self.names[i] for i in elected], self.method)
         return CountRecord(
             method=self.method,
             title=self.title,

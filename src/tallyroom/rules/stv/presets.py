@@ -70,7 +70,8 @@ MINNEAPOLIS = STVOptions(
     surplus_order="largest",
     exclusion="single",
     exclusion_transfers="one-stage",
-    exclude_first=("Undeclared Write-ins",),  # RCTab: undeclared write-ins go first
+    # RCTab's undeclared write-ins are excluded first: the readers mark that candidate
+    # never-elected (Candidate.electable), which the engine honours for every rule
     arithmetic="fixed",
     places=4,  # 167.70: "to four decimal places", truncated
     tie_history="none",

@@ -1,0 +1,28 @@
+"""Shared by the cast-vote-record readers: a paper's marks, rank by rank, from the
+(rank, candidate) pairs a record holds -- several candidates at a rank an overvote, a rank
+with none a skipped rank, ranks past ``max_rankings`` left unread."""
+
+from __future__ import annotations
+
+from tallyroom.ballots.model import OVERVOTE, Preference
+
+#: the candidate index a reader gives to its file's explicit overvote label
+OVERVOTE_MARK = -1
+
+
+def marks_by_rank(by_rank: dict[int, list[int]], max_rankings: int | None) -> tuple:
+    top = max(by_rank, default=0)
+    if max_rankings is not None:
+        top = min(top, max_rankings)
+    marks: list[Preference | None] = []
+    for r in range(1, top + 1):
+        got = by_rank.get(r)
+        if not got:
+            marks.append(None)
+        elif OVERVOTE_MARK in got:
+            marks.append(OVERVOTE)
+        elif len(got) == 1:
+            marks.append(got[0])
+        else:
+            marks.append(tuple(got))
+    return tuple(marks)

@@ -1,0 +1,84 @@
+"""The sealed box's pages and JSON (tallyroom.service.sealed), added to the web front by
+:func:`add_routes`.
+
+Public, as the board must be: ``/e/{id}/board`` (every contest's trackers, for a voter to
+find theirs) and ``/e/{id}/board.json`` (entries and signed checkpoints, for observers to
+keep). At the close: ``GET /e/{id}/sealed/{contest}/mix.json`` (what the scrutineer and the
+trustees fetch), ``POST .../shuffle`` (the scrutineer's) and ``POST .../decryption`` (each
+trustee's), and ``GET .../record.json`` once opened. The posts need no session: a shuffle
+is signed by its mixer and proved, a decryption is proved against its trustee's key, and
+anything that does not check is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tallyroom.service import core, sealed
+
+
+def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse]) -> None:
+    @app.get("/e/{eid}/board", response_class=HTMLResponse)
+    async def board_page(request: Request, eid: str) -> Response:
+        e = core.public_election(svc, eid)
+        boards = await asyncio.to_thread(sealed.board, svc, eid)
+        titles = {c["id"]: c["title"] for c in e["contests"]}
+        return page(
+            request,
+            "board.html",
+            title=f"Bulletin board: {e['title']}",
+            e=e,
+            boards=[b | {"title": titles.get(b["contest"], b["contest"])} for b in boards],
+        )
+
+    @app.get("/e/{eid}/board.json")
+    async def board_json(eid: str) -> Any:
+        core.public_election(svc, eid)
+        return await asyncio.to_thread(sealed.board, svc, eid)
+
+    @app.get("/e/{eid}/sealed/{cid}/mix.json")
+    async def mix_json(eid: str, cid: str) -> Any:
+        return await asyncio.to_thread(sealed.mix_input, svc, eid, cid)
+
+    @app.post("/e/{eid}/sealed/{cid}/shuffle")
+    async def post_shuffle(request: Request, eid: str, cid: str) -> Any:
+        body = await _json_object(request)
+        await asyncio.to_thread(_checked, sealed.submit_shuffle, svc, eid, cid, body)
+        return {"accepted": "shuffle"}
+
+    @app.post("/e/{eid}/sealed/{cid}/decryption")
+    async def post_decryption(request: Request, eid: str, cid: str) -> Any:
+        body = await _json_object(request)
+        opened = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
+        return {"accepted": "decryption", "opened": opened}
+
+    @app.get("/e/{eid}/sealed/{cid}/record.json")
+    async def record_json(eid: str, cid: str) -> Response:
+        data = await asyncio.to_thread(sealed.record, svc, eid, cid)
+        return Response(data, media_type="application/json")
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The posted JSON object; anything else is refused (400), never a server error."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise core.ServiceError("the request's body is not JSON") from None
+    if not isinstance(body, dict):
+        raise core.ServiceError("the request's body must be a JSON object")
+    return body
+
+
+def _checked(submit: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return submit(*args)
+    except core.ServiceError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        # a field missing or of the wrong kind in a posted shuffle or decryption
+        raise core.ServiceError(f"not a valid submission: {err!r}") from None

@@ -1,0 +1,303 @@
+"""The sealed box inside the service: an election sealed while a draft, papers cast into
+it, the board's trackers = the receipts, the close waiting for the scrutineer's shuffle and
+k trustees (each checked on arrival; a doctored one refused), the count = the plaintext
+count of the same papers, and the published record verifying with ``tallyroom verify``.
+
+And the dump test: given the whole database file and its WAL (SQLite), but no trustee
+share, nothing in it is a plaintext choice, nothing links a slot to a ballot, and the
+ballot rows are group elements only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("nacl")
+pytest.importorskip("sqlalchemy")
+
+import nacl.signing  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from tallyroom import Candidate, Election, Profile, count  # noqa: E402
+from tallyroom.sealed import box  # noqa: E402
+from tallyroom.sealed.group import Ed25519Group  # noqa: E402
+from tallyroom.sealed.record import verify_record  # noqa: E402
+from tallyroom.sealed.simulate import ceremony  # noqa: E402
+from tallyroom.service import core, schema, sealed  # noqa: E402
+from tallyroom.service.db import iso, now, sqlite_url  # noqa: E402
+
+G = Ed25519Group()
+NAMES = ["Ada Ames", "Ben Bold", "Cy Crane", "Di Dawes"]
+# papers as voters mark them (candidate index -> number written), repeats and gaps included
+PAPERS: list[dict[str, int]] = [
+    {"0": 1, "1": 2},
+    {"1": 1, "2": 2, "0": 3},
+    {"2": 1},
+    {"0": 1, "3": 2, "1": 3, "2": 4},
+    {"3": 1, "0": 2},
+    {"0": 1},
+    {"1": 1, "0": 2},
+    {"2": 1, "3": 1},  # two candidates numbered 1: read under the ballot rules
+    {"1": 1, "3": 3},  # a gap
+    {"3": 1, "2": 2, "1": 3},
+]
+
+
+def _roll(n: int) -> str:
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(core.ROLL_FIELDS), lineterminator="\n")
+    w.writeheader()
+    for i in range(n):
+        w.writerow(
+            {f: "" for f in core.ROLL_FIELDS}
+            | {"number": f"M{i:04d}", "name": f"Member {i}", "email": f"m{i}@example.org"}
+        )
+    return out.getvalue()
+
+
+def _spec() -> dict[str, Any]:
+    from datetime import timedelta
+
+    return {
+        "title": "Council 2026",
+        "opens_at": iso(now() - timedelta(minutes=5)),
+        "closes_at": iso(now() + timedelta(days=3)),
+        "eligibility": [],
+        "contests": [{"title": "Council", "rule": "irv", "seats": 1, "candidates": NAMES}],
+    }
+
+
+@pytest.fixture
+def election(tmp_path: Path) -> dict[str, Any]:
+    svc = core.Service.open(sqlite_url(tmp_path), outbox=tmp_path / "outbox")
+    a = core.create_organisation(svc, "Test Society", "ro@example.org", "correct horse battery")
+    eid = core.create_election(svc, a, _spec())
+    core.import_roll(svc, a, eid, _roll(len(PAPERS) + 2))
+    secrets_, params = ceremony(G, eid, 3, 2)  # the trustees' ceremony, run off the server
+    scrutineer = nacl.signing.SigningKey.generate()
+    sealed.seal(svc, a, eid, params, scrutineer.verify_key.encode().hex())
+    core.open_election(svc, a, eid)
+    with svc.engine.begin() as conn:
+        slots = conn.execute(
+            select(schema.slot.c.id, schema.slot.c.issue, schema.slot.c.contests).where(
+                schema.slot.c.election_id == eid
+            )
+        ).all()
+    return {
+        "svc": svc,
+        "admin": a,
+        "id": eid,
+        "slots": slots,
+        "secrets": secrets_,
+        "scrutineer": scrutineer,
+        "dir": tmp_path,
+    }
+
+
+def _cast_all(el: dict[str, Any]) -> list[str]:
+    receipts = []
+    for s, marks in zip(el["slots"], PAPERS):
+        (cid,) = s.contests
+        receipts.append(core.cast(el["svc"], el["id"], s.id, s.issue, {cid: marks}))
+    return receipts
+
+
+def _plain_result(svc: Any, cid: str) -> list[str]:
+    with svc.engine.begin() as conn:
+        (c,) = [c for c in core._contests(conn, conn_eid(conn, cid)) if c["id"] == cid]
+    profile = core.profile_of(c, PAPERS)
+    return list(count(profile, "irv").elected)
+
+
+def conn_eid(conn: Any, cid: str) -> str:
+    return str(
+        conn.execute(
+            select(schema.contest.c.election_id).where(schema.contest.c.id == cid)
+        ).scalar_one()
+    )
+
+
+def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    receipts = _cast_all(election)
+    (b,) = sealed.board(svc, eid)
+    cid = b["contest"]
+    # the board's trackers are the receipts, in casting order; each receipt checks
+    assert [e["tracker"] for e in b["entries"]] == receipts
+    with svc.engine.begin() as conn:
+        assert svc.box.trackers(conn, [cid]) == set(receipts)
+        # nothing in the plaintext box
+        assert conn.execute(select(schema.ballot)).first() is None
+    # a second cast on a used slot is refused, the board unchanged
+    s = election["slots"][0]
+    with pytest.raises(core.AlreadyVoted):
+        core.cast(svc, eid, s.id, s.issue, {cid: {"0": 1}})
+    assert len(sealed.board(svc, eid)[0]["entries"]) == len(PAPERS)
+
+    core.close_election(svc, election["admin"], eid)
+    # the close froze the board and made the service's shuffle; the count waits
+    with pytest.raises(core.NotFound):
+        core.result(svc, eid)
+    mix = sealed.mix_input(svc, eid, cid)
+    assert len(mix["shuffles"]) == 1 and len(mix["ballots"]) == len(PAPERS)
+    el = mix["election"]
+    # a decryption before the scrutineer's shuffle is refused
+    with pytest.raises(core.ServiceError, match="shuffles"):
+        sealed.submit_decryption(svc, eid, cid, {})
+    # the scrutineer's shuffle, as `tallyroom trustee mix --index 1` makes it
+    s2 = box.mix(
+        G,
+        el,
+        mix["shuffles"][0]["ciphertexts"],
+        index=1,
+        mixer="scrutineer",
+        mixer_seed=election["scrutineer"].encode().hex(),
+    )
+    # a doctored one (a ballot replaced, re-signed by the scrutineer) is refused
+    forged = json.loads(json.dumps(s2))
+    forged["ciphertexts"][0] = box.cast_vector(G, el, [1, 0, 0, 0])["choices"]
+    body = box._shuffle_body(
+        box.fingerprint(el), 1, "scrutineer", mix["shuffles"][0]["ciphertexts"],
+        forged["ciphertexts"], forged["proof"],
+    )  # fmt: skip
+    from tallyroom.sealed.trustees import _sign
+
+    forged["signature"] = _sign(election["scrutineer"].encode().hex(), body)
+    with pytest.raises(core.ServiceError, match=r"shuffles\[1\]\.proof"):
+        sealed.submit_shuffle(svc, eid, cid, forged)
+    sealed.submit_shuffle(svc, eid, cid, s2)
+    # trustees 2 and 3 decrypt (trustee 1 lost their key), as `tallyroom trustee decrypt`
+    mix = sealed.mix_input(svc, eid, cid)
+    last = mix["shuffles"][-1]["ciphertexts"]
+    pd2 = box.partial_decrypt(G, el, election["secrets"][1], last)
+    bad = json.loads(json.dumps(pd2))
+    bad["decryption_factors"][0] = bad["decryption_factors"][1]
+    with pytest.raises(core.ServiceError, match="Chaum-Pedersen"):
+        sealed.submit_decryption(svc, eid, cid, bad)
+    assert sealed.submit_decryption(svc, eid, cid, pd2) is False
+    assert sealed.submit_decryption(
+        svc, eid, cid, box.partial_decrypt(G, el, election["secrets"][2], last)
+    )
+    # counted: the service's result equals the plaintext count of the same papers
+    (r,) = core.result(svc, eid)
+    rec = json.loads(r["record_json"])
+    assert rec["elected"] == _plain_result(svc, cid)
+    with svc.engine.begin() as conn:
+        (c,) = [c for c in core._contests(conn, eid) if c["id"] == cid]
+    plain = core.profile_of(c, PAPERS)
+    assert int(rec["valid"]) == int(plain.valid) and int(rec["ballots_read"]) == len(PAPERS)
+    # the published record verifies, and its recount is the same
+    data = sealed.record(svc, eid, cid)
+    rep = verify_record(data)
+    assert any("Terelius-Wikström" in c for c in rep.checked)
+    assert json.loads(data)["result"]["elected"] == _plain_result(svc, cid)
+
+
+def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> None:
+    svc, eid, a = election["svc"], election["id"], election["admin"]
+    # a control: one paper in a plaintext election of the same database, whose marks the
+    # dump must find (so that not finding the sealed ones means something)
+    plain = core.create_election(svc, a, _spec())
+    core.import_roll(svc, a, plain, _roll(1))
+    core.open_election(svc, a, plain)
+    with svc.engine.begin() as conn:
+        s = conn.execute(select(schema.slot).where(schema.slot.c.election_id == plain)).one()
+    control = {"3": 1, "2": 2, "0": 3, "1": 4}
+    core.cast(svc, plain, s.id, s.issue, {s.contests[0]: control})
+    assert control not in PAPERS
+    receipts = _cast_all(election)
+    # the files as a thief would copy them: the database and its write-ahead log
+    files = sorted(election["dir"].glob("tallyroom.sqlite3*"))
+    assert files[0].name == "tallyroom.sqlite3"
+    raw = b"".join(f.read_bytes() for f in files)
+    assert json.dumps(control, separators=(",", ":")).encode() in raw
+    # no paper's marks in any spelling the service writes them (JSON of the marks)
+    for marks in PAPERS:
+        for text in (
+            json.dumps(marks, separators=(",", ":")),
+            json.dumps(marks),
+            json.dumps(dict(sorted(marks.items())), separators=(",", ":")),
+        ):
+            assert text.encode() not in raw
+    # what the tables hold, read back with SQL
+    with svc.engine.begin() as conn:
+        (cid,) = election["slots"][0].contests
+        assert (
+            conn.execute(select(schema.ballot).where(schema.ballot.c.contest_id == cid)).first()
+            is None
+        )
+        rows = conn.execute(select(sealed.sealed_ballot)).all()
+        slots = conn.execute(select(schema.slot)).all()
+    assert len(rows) == len(PAPERS)
+    for r in rows:
+        b = json.loads(r.ballot)
+        assert set(b) == {"choices", "proof"}
+        # two group elements and a proof: nothing else
+        G.from_str(b["choices"]["alpha"])
+        G.from_str(b["choices"]["beta"])
+        entry = json.loads(r.entry)
+        assert set(entry) == {"index", "channel", "tracker", "ciphertext", "prev", "hash"}
+    # no column of the sealed box carries a slot id, a member id or a time
+    slot_ids = {s.id for s in slots} | {s.member_id for s in slots if s.member_id}
+    sealed_text = "".join(str(tuple(r)) for r in rows)
+    assert not any(i in sealed_text for i in slot_ids)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", sealed_text)
+    # slots know only that (and on which day) a member voted
+    assert {c.name for c in schema.slot.columns} >= {"voted", "voted_day"}
+    assert receipts  # the receipts exist, but hold no choice (a hash of a ciphertext)
+    # and fewer than k trustees cannot open anything: one share decrypts to noise
+    el = sealed.mix_input(svc, eid, rows[0].contest_id)["election"]
+    one = box.partial_decrypt(
+        G, el, election["secrets"][0], [json.loads(r.ballot)["choices"] for r in rows]
+    )
+    from tallyroom.sealed.proofs import Ciphertext
+
+    cts = [Ciphertext.from_json(G, json.loads(r.ballot)["choices"], "c") for r in rows]
+    guesses = [G.div(c.beta, G.from_str(f)) for c, f in zip(cts, one["decryption_factors"])]
+    n, kappa = len(NAMES), el["embedding"]["bits_per_int"]
+    opened = [box.marks_of(el, box.group_decode(G, kappa, n, m)) for m in guesses]
+    assert sum(o in PAPERS for o in opened) == 0
+
+
+def test_sealing_needs_a_draft_and_a_checking_ceremony(election: dict[str, Any]) -> None:
+    svc, eid, a = election["svc"], election["id"], election["admin"]
+    with pytest.raises(core.ServiceError, match="draft"):
+        sealed.seal(svc, a, eid, {}, "00" * 32)
+    other = core.create_election(svc, a, _spec())
+    _, params = ceremony(G, "another election", 3, 2)  # a ceremony for another id
+    with pytest.raises(core.ServiceError, match="trustees' parameters do not check"):
+        sealed.seal(svc, a, other, params, "00" * 32)
+    assert not sealed.is_sealed(svc, other)
+
+
+def test_plaintext_elections_are_unchanged_beside_sealed_ones(election: dict[str, Any]) -> None:
+    svc, a = election["svc"], election["admin"]
+    eid = core.create_election(svc, a, _spec())
+    core.import_roll(svc, a, eid, _roll(3))
+    core.open_election(svc, a, eid)
+    with svc.engine.begin() as conn:
+        s = conn.execute(select(schema.slot).where(schema.slot.c.election_id == eid)).first()
+    assert s is not None
+    (cid,) = s.contests
+    t = core.cast(svc, eid, s.id, s.issue, {cid: {"0": 1}})
+    assert re.fullmatch(r"[0-9a-f]{16}", t)
+    core.close_election(svc, a, eid)
+    assert core.result(svc, eid)
+
+
+def test_the_record_recount_equals_the_library_on_strict_rankings() -> None:
+    # the reading of opened papers (box.profile_of_decoded) agrees with Profile.build on
+    # papers that are strict rankings, whatever kind the election names
+    e = Election(candidates=tuple(Candidate(n) for n in NAMES), seats=1, title="t")
+    el = {"candidates": NAMES, "seats": 1, "title": "t", "method": "irv"}
+    el["ballot"] = box._ballot_spec({"kind": "ranked"})
+    votes = [(0, 1), (2,), (1, 0, 3)]
+    vectors = [[r.index(c) + 1 if c in r else 0 for c in range(4)] for r in votes]
+    got = box.profile_of_decoded(el, vectors)
+    assert got.same_as(Profile.build(e, [(v, 1) for v in votes]))
