@@ -343,12 +343,15 @@ def test_a_contest_outside_the_ballot_style_is_not_cast(opened: dict[str, Any]) 
     assert _ballots(svc, north) == 0 and _ballots(svc, ex) == 1
     # and the core refuses such a paper outright
     with svc.engine.begin() as conn:
-        s = conn.execute(
-            select(schema.slot.c.id, schema.slot.c.issue, schema.slot.c.contests).where(
-                schema.slot.c.voted.is_(False), func.length(schema.slot.c.contests) < 40
+        s = next(
+            r
+            for r in conn.execute(
+                select(schema.slot.c.id, schema.slot.c.issue, schema.slot.c.contests).where(
+                    schema.slot.c.voted.is_(False)
+                )
             )
-        ).first()
-    assert s is not None and s.contests == [ex]
+            if r.contests == [ex]
+        )
     with pytest.raises(core.ServiceError, match="does not receive"):
         core.cast(svc, eid, s.id, s.issue, {ex: {"0": 1}, north: {"0": 1}})
     assert _ballots(svc, north) == 0
@@ -371,7 +374,7 @@ def test_a_replayed_cast_is_refused(opened: dict[str, Any]) -> None:
         # and the code itself no longer opens a ballot
         c.cookies.clear()
         r = _try_code(c, eid, opened["codes"]["cy@example.org"])
-        assert r.status_code == 400 and "already been cast" in r.text
+        assert r.status_code == 409 and "already been cast" in r.text
     assert _ballots(svc, ex) == 1 and _voted(svc) == 1
 
 
