@@ -108,3 +108,90 @@ def spec(contests: list[dict[str, Any]], eligibility: list[dict[str, Any]] | Non
         "eligibility": eligibility or [],
         "contests": contests,
     }
+
+
+# -- an election ready to vote in, and a second organisation beside it (tests of issue 18) --
+ROLL = """number,name,email,region,status
+M001,Ada One,ada@example.org,North,member
+M002,Bo Two,bo@example.org,South,member
+M003,Cy Three,cy@example.org,North,member
+M004,Di Four,di@example.org,South,member
+M005,Ed Five,,North,member
+M006,Flo Six,flo@example.org,South,lapsed
+"""
+
+
+def election_spec(title: str = "Council election") -> dict[str, Any]:
+    from datetime import timedelta
+
+    from tallyroom.service.db import iso, now
+
+    return {
+        "title": title,
+        "opens_at": iso(now() - timedelta(minutes=5)),
+        "closes_at": iso(now() + timedelta(days=1)),
+        "eligibility": [{"rule": "status", "in": ["member"]}],
+        "contests": [
+            {
+                "title": "Executive",
+                "rule": "ers97-stv",
+                "seats": 2,
+                "ballot_type": "ranked",
+                "candidates": [{"name": n} for n in ("Ann", "Bob", "Cat", "Dan")],
+            },
+            {
+                "title": "North seat",
+                "rule": "irv",
+                "seats": 1,
+                "ballot_type": "ranked",
+                "candidates": [{"name": n} for n in ("Eve", "Fay")],
+                "electorate": {"region": ["North"]},
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def opened(svc: core.Service, tmp_path: Path) -> dict[str, Any]:
+    """Two organisations, each with an administrator; the first has an open election
+    whose email voters' codes are in the outbox; the second has a draft election."""
+    a = core.create_organisation(svc, "First Union", "ro@first.example", "first-password-1")
+    b = core.create_organisation(svc, "Second Union", "ro@second.example", "second-password-2")
+    eid = core.create_election(svc, a, election_spec())
+    core.import_roll(svc, a, eid, ROLL)
+    core.open_election(svc, a, eid)
+    core.run_due_jobs(svc)
+    other = core.create_election(svc, b, election_spec("Second's election"))
+    info = core.election_info(svc, a, eid)
+    return {
+        "svc": svc,
+        "a": a,
+        "b": b,
+        "eid": eid,
+        "other": other,
+        "codes": emailed_codes(tmp_path / "outbox"),
+        "contests": {c["title"]: c["id"] for c in info["contests"]},
+        "passwords": {"a": "first-password-1", "b": "second-password-2"},
+    }
+
+
+@pytest.fixture
+def client(opened: dict[str, Any]) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service.web import create_app
+
+    with TestClient(create_app(opened["svc"], run_jobs=False)) as c:
+        yield c
+
+
+def sign_in(client: Any, email: str, password: str) -> str:
+    """Sign in over HTTP; returns the session's CSRF token for the JSON API."""
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return str(client.get("/api/session").json()["csrf"])

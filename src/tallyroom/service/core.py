@@ -795,7 +795,8 @@ def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple
             v = form.get(f"c-{cid}-{i}", "").strip()
             if not v:
                 continue
-            if not v.isdigit() or not 1 <= int(v) <= n:
+            # ASCII digits only: "²" is a digit to str.isdigit but not to int()
+            if not (v.isascii() and v.isdigit() and len(v) <= 6) or not 1 <= int(v) <= n:
                 problems.append(
                     f"{contest['candidates'][i]['name']}: write a number from 1 to {n}, or leave blank"
                 )
@@ -809,7 +810,9 @@ def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple
         int(v[len(f"c-{cid}-") :])
         for v in form
         if v.startswith(f"c-{cid}-")
+        and v[len(f"c-{cid}-") :].isascii()
         and v[len(f"c-{cid}-") :].isdigit()
+        and len(v) - len(f"c-{cid}-") <= 6
         and int(v[len(f"c-{cid}-") :]) < n
     ), problems
 
@@ -1407,6 +1410,10 @@ def _job(conn: Connection, key: str, kind: str, payload: Mapping[str, Any], when
     return 1
 
 
+#: how long a claimed job is left to its claimant before another process may run it
+JOB_LEASE = timedelta(seconds=120)
+
+
 def run_due_jobs(svc: Service, limit: int = 200) -> int:
     """Run the jobs that are due; each is marked done in its own transaction after it ran,
     so a crash in between runs it again (mail then sends the same code again)."""
@@ -1425,6 +1432,21 @@ def run_due_jobs(svc: Service, limit: int = 200) -> int:
         ).all()
     ran = 0
     for j in due:
+        # claim the job before running it, so that two app processes draining the same
+        # table do not both run it: the conditional update succeeds in one of them only,
+        # and moves run_after on by a lease, after which a claimant that died is replaced
+        with svc.engine.begin() as conn:
+            claimed = conn.execute(
+                update(schema.job)
+                .where(
+                    schema.job.c.id == j.id,
+                    schema.job.c.done.is_(False),
+                    schema.job.c.attempts == j.attempts,
+                )
+                .values(attempts=j.attempts + 1, run_after=iso(now() + JOB_LEASE))
+            ).rowcount
+        if claimed != 1:
+            continue
         try:
             if j.kind == "open":
                 with svc.engine.begin() as conn:
@@ -1446,18 +1468,18 @@ def run_due_jobs(svc: Service, limit: int = 200) -> int:
                 purge(svc, j.payload["election"])
             elif j.kind == "mail":
                 mail.send_code(svc, j.payload)
+            elif j.kind == "alarm":
+                from tallyroom.service import security
+
+                security.send_alarm(svc, j.payload)
             with svc.engine.begin() as conn:
-                conn.execute(
-                    update(schema.job)
-                    .where(schema.job.c.id == j.id)
-                    .values(done=True, attempts=j.attempts + 1)
-                )
+                conn.execute(update(schema.job).where(schema.job.c.id == j.id).values(done=True))
             ran += 1
         except Exception as err:  # a failed job is retried, and its error kept for the admin
             with svc.engine.begin() as conn:
                 conn.execute(
                     update(schema.job)
                     .where(schema.job.c.id == j.id)
-                    .values(attempts=j.attempts + 1, error=f"{type(err).__name__}: {err}"[:500])
+                    .values(error=f"{type(err).__name__}: {err}"[:500])
                 )
     return ran

@@ -206,3 +206,15 @@ delivery = Table(
     Column("outcome", String(16), nullable=False),  # sent | bounced | printed
     UniqueConstraint("slot_id", "issue", "kind"),
 )
+
+# failed code entries, for the rate limits that hold across app processes (security.py):
+# the address is kept as a keyed hash, and a row is deleted once its window has passed;
+# a right code writes nothing here, so the table says nothing about who voted
+code_failure = Table(
+    "code_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(32), nullable=False, index=True),
+    Column("address", String(64), nullable=False, index=True),
+    Column("at", Integer, nullable=False),  # seconds since the epoch
+)

@@ -47,17 +47,38 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
 
     @app.post("/e/{eid}/sealed/{cid}/shuffle")
     async def post_shuffle(request: Request, eid: str, cid: str) -> Any:
-        body = await request.json()
-        await asyncio.to_thread(sealed.submit_shuffle, svc, eid, cid, body)
+        body = await _json_object(request)
+        await asyncio.to_thread(_checked, sealed.submit_shuffle, svc, eid, cid, body)
         return {"accepted": "shuffle"}
 
     @app.post("/e/{eid}/sealed/{cid}/decryption")
     async def post_decryption(request: Request, eid: str, cid: str) -> Any:
-        body = await request.json()
-        opened = await asyncio.to_thread(sealed.submit_decryption, svc, eid, cid, body)
+        body = await _json_object(request)
+        opened = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
         return {"accepted": "decryption", "opened": opened}
 
     @app.get("/e/{eid}/sealed/{cid}/record.json")
     async def record_json(eid: str, cid: str) -> Response:
         data = await asyncio.to_thread(sealed.record, svc, eid, cid)
         return Response(data, media_type="application/json")
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The posted JSON object; anything else is refused (400), never a server error."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise core.ServiceError("the request's body is not JSON") from None
+    if not isinstance(body, dict):
+        raise core.ServiceError("the request's body must be a JSON object")
+    return body
+
+
+def _checked(submit: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return submit(*args)
+    except core.ServiceError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        # a field missing or of the wrong kind in a posted shuffle or decryption
+        raise core.ServiceError(f"not a valid submission: {err!r}") from None

@@ -34,7 +34,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from tallyroom.service import core, mail
+from tallyroom import TallyroomError
+from tallyroom.service import core, mail, security
 from tallyroom.service.core import Service, ServiceError
 
 HERE = Path(__file__).parent
@@ -110,6 +111,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         https_only=svc.base_url.startswith("https"),
         max_age=4 * 3600,
     )
+    app.add_middleware(security.BodyLimit)  # outermost: before a session is even read
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def csrf(request: Request) -> str:
@@ -219,7 +221,8 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     async def vote_post(request: Request, eid: str) -> Response:
         f = await form_of(request)
         e = core.public_election(svc, eid)
-        if not limiter.allow(f"code:{_client(request)}"):
+        # failures are counted in the database, per address and per election (security.py)
+        if not await asyncio.to_thread(security.code_allowed, svc, eid, _client(request)):
             return page(
                 request,
                 "code.html",
@@ -233,6 +236,8 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         except (core.NotOpen, core.NotFound):
             raise
         except ServiceError as err:
+            if not isinstance(err, core.AlreadyVoted):  # a real code, used: not a guess
+                await asyncio.to_thread(security.code_failed, svc, eid, _client(request))
             status = 409 if isinstance(err, core.AlreadyVoted) else 400
             return page(
                 request, "code.html", status, title=f"Vote: {e['title']}", e=e, error=str(err)
@@ -428,7 +433,15 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
 
     @app.post("/api/elections")
     async def api_create(request: Request) -> Any:
-        return {"id": core.create_election(svc, api_admin(request), await request.json())}
+        a = api_admin(request)
+        spec = await _json_object(request)
+        try:
+            return {"id": core.create_election(svc, a, spec)}
+        except ServiceError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, TallyroomError) as err:
+            # a field missing or of the wrong kind: say which, never a server error
+            raise ServiceError(f"the election's description is not valid: {err!r}") from None
 
     @app.get("/api/elections/{eid}")
     async def api_election(request: Request, eid: str) -> Any:
@@ -437,7 +450,9 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/api/elections/{eid}/roll")
     async def api_roll(request: Request, eid: str) -> Any:
         a = api_admin(request)
-        body = await request.json()
+        body = await _json_object(request)
+        if not isinstance(body.get("csv"), str):
+            raise ServiceError('send the roll as {"csv": "..."}')
         try:
             return await asyncio.to_thread(
                 core.import_roll,
@@ -454,7 +469,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/api/elections/{eid}/{action}")
     async def api_action(request: Request, eid: str, action: str) -> Any:
         a = api_admin(request)
-        body = await request.json() if await request.body() else {}
+        body = await _json_object(request) if await request.body() else {}
         return {"done": await asyncio.to_thread(_act, svc, a, eid, action, body)}
 
     @app.get("/api/elections/{eid}/report")
@@ -491,8 +506,9 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
 
     @app.post("/api/invitations")
     async def api_invite(request: Request) -> Any:
-        body = await request.json()
-        return {"link": core.invite(svc, api_admin(request), body.get("role", ""))}
+        a = api_admin(request)
+        body = await _json_object(request)
+        return {"link": core.invite(svc, a, str(body.get("role", "")))}
 
     from tallyroom.service.sealed_web import add_routes
 
@@ -529,6 +545,16 @@ def _act(svc: Service, a: dict[str, Any], eid: str, action: str, f: dict[str, An
     else:
         raise core.NotFound(f"no action {action!r}")
     return action
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ServiceError("the request's body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ServiceError("the request's body must be a JSON object")
+    return body
 
 
 def _client(request: Request) -> str:

@@ -1,0 +1,137 @@
+"""Casting under load (issue 18, targets 4 and 5), on 127.0.0.1 only, bounded in time and
+in requests: a roll and pre-made ballots are generated, ``tallyroom serve`` is started,
+and a bounded asyncio client casts (code page, code, cast: three requests per ballot) at
+a target rate with at most ``--connections`` in flight; the latency of each whole cast is
+recorded, then the books are checked from the database. Figures go to a JSON file.
+
+    uv run python bench/service/load.py --members 20000 --rate 200 --seconds 60 \\
+        --connections 200 [--database postgresql://...] --out bench/results/service-load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "service"))
+from harness import Server, books, books_balance, dump, make_election, paper  # noqa: E402
+
+CSRF = re.compile(rb'name="csrf" value="([^"]+)"')
+TRACKER = re.compile(rb'class="tracker">([0-9a-f]+)<')
+
+
+async def cast(client: httpx.AsyncClient, base: str, eid: str, code: str, form: dict) -> str:
+    client.cookies.clear()
+    r = await client.get(f"{base}/e/{eid}/vote")
+    token = CSRF.search(r.content).group(1).decode()  # type: ignore[union-attr]
+    r = await client.post(f"{base}/e/{eid}/vote", data={"csrf": token, "code": code})
+    token = CSRF.search(r.content).group(1).decode()  # type: ignore[union-attr]
+    r = await client.post(f"{base}/e/{eid}/cast", data={"csrf": token, **form})
+    m = TRACKER.search(r.content)
+    if r.status_code != 200 or not m:
+        raise RuntimeError(f"cast answered {r.status_code}")
+    return m.group(1).decode()
+
+
+async def drive(base: str, e, rate: float, seconds: float, connections: int) -> dict:
+    rng = random.Random(4)
+    voters = list(e.codes)
+    rng.shuffle(voters)
+    limit = min(len(voters), int(rate * seconds))
+    sem = asyncio.Semaphore(connections)
+    latencies: list[float] = []
+    errors: list[str] = []
+    trackers: list[str] = []
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    clients = [httpx.AsyncClient(timeout=30, follow_redirects=True, limits=limits) for _ in range(connections)]
+    free = list(range(connections))
+
+    async def one(v) -> None:
+        async with sem:
+            i = free.pop()
+            t0 = time.perf_counter()
+            try:
+                trackers.append(await cast(clients[i], base, e.eid, v[1], paper(e, v[2], rng)))
+                latencies.append(time.perf_counter() - t0)
+            except Exception as err:  # counted, never hidden
+                errors.append(f"{type(err).__name__}: {err}"[:200])
+            finally:
+                free.append(i)
+
+    start = time.perf_counter()
+    tasks = []
+    for n, v in enumerate(voters[:limit]):
+        # open-loop arrivals at the target rate, bounded by the connections in flight
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.perf_counter() - start > seconds:
+            break
+        tasks.append(asyncio.create_task(one(v)))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - start
+    for c in clients:
+        await c.aclose()
+    lat = sorted(latencies)
+    q = lambda p: round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else None
+    return {
+        "offered_rate_per_s": rate,
+        "ballots_cast": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:5],
+        "wall_seconds": round(wall, 1),
+        "achieved_ballots_per_s": round(len(latencies) / wall, 1),
+        "cast_latency_ms": {"p50": q(0.50), "p90": q(0.90), "p99": q(0.99), "max": q(1.0),
+                            "mean": round(statistics.mean(lat) * 1000, 1) if lat else None},
+        "trackers": trackers,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--members", type=int, default=20000)
+    ap.add_argument("--rate", type=float, default=200)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--connections", type=int, default=200)
+    ap.add_argument("--database", default=None)
+    ap.add_argument("--out", default="bench/results/service-load.json")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tallyroom-load-") as tmp:
+        data = Path(tmp)
+        t0 = time.perf_counter()
+        e = make_election(data, a.database, a.members)
+        setup = time.perf_counter() - t0
+        server = Server(data, a.database)
+        server.start()
+        try:
+            got = asyncio.run(drive(server.base, e, a.rate, a.seconds, a.connections))
+        finally:
+            server.stop()
+        trackers = got.pop("trackers")
+        b = books(e, trackers)
+    figures = {
+        "database": "postgresql" if a.database else "sqlite",
+        "members": a.members,
+        "connections": a.connections,
+        "setup_seconds_roll_import_and_open": round(setup, 1),
+        **got,
+        "books": b,
+        "books_balance": books_balance(b),
+        "note": "one machine of 2 cores shared with other sessions; client and server on it",
+    }
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    dump(Path(a.out), figures)
+    print({k: v for k, v in figures.items() if k != "books"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Real server processes (issue 18): two app processes against one database share
+everything (sessions, limits, jobs, the one-ballot-per-slot rule), and SIGKILL at random
+moments while ballots are cast and mail is sent loses nothing and doubles nothing.
+
+On SQLite, and on PostgreSQL when ``TALLYROOM_TEST_POSTGRES_URL`` is set. Short, seeded
+versions: the long runs are ``bench/service/faults.py`` and ``bench/service/load.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+
+import httpx
+import pytest
+
+from tallyroom.service import security
+
+from .conftest import DATABASES, _postgres_database
+from .harness import Server, books, books_balance, cast_over_http, make_election, paper
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str | None:
+    return None if request.param == "sqlite" else _postgres_database()
+
+
+def test_two_app_processes_share_one_database(tmp_path: Path, database: str | None) -> None:
+    e = make_election(tmp_path, database, members=40, seed=7)
+    one, two = Server(tmp_path, database), Server(tmp_path, database)
+    try:
+        one.start()
+        two.start()
+        rng = random.Random(7)
+        acknowledged = []
+        with httpx.Client(timeout=30, follow_redirects=True) as c:
+            for n, (_slot, code, contests) in enumerate(e.codes[:20]):
+                # the code entered at one process, the paper cast at the other: the session
+                # is a signed cookie both can read, and nothing lives in either process
+                first, second = (one, two) if n % 2 else (two, one)
+                c.cookies.clear()
+                r = c.get(f"{first.base}/e/{e.eid}/vote")
+                token = r.text.split('name="csrf" value="')[1].split('"')[0]
+                r = c.post(f"{first.base}/e/{e.eid}/vote", data={"csrf": token, "code": code})
+                assert r.status_code == 200 and "your ballot" in r.text
+                token = r.text.split('name="csrf" value="')[1].split('"')[0]
+                r = c.post(
+                    f"{second.base}/e/{e.eid}/cast",
+                    data={"csrf": token, **paper(e, contests, rng)},
+                )
+                assert r.status_code == 200, r.text
+                acknowledged.append(r.text.split('class="tracker">')[1].split("<")[0])
+        # one paper cast at both processes at once: one ballot
+        _slot, code, contests = e.codes[20]
+        with httpx.Client(timeout=30, follow_redirects=True) as c:
+            r = c.get(f"{one.base}/e/{e.eid}/vote")
+            token = r.text.split('name="csrf" value="')[1].split('"')[0]
+            r = c.post(f"{one.base}/e/{e.eid}/vote", data={"csrf": token, "code": code})
+            token = r.text.split('name="csrf" value="')[1].split('"')[0]
+            cookie = c.cookies["tallyroom"]
+        statuses: list[int] = []
+        barrier = threading.Barrier(6)
+
+        def cast(server: Server) -> None:
+            with httpx.Client(timeout=30, cookies={"tallyroom": cookie}) as tab:
+                barrier.wait()
+                statuses.append(
+                    tab.post(
+                        f"{server.base}/e/{e.eid}/cast",
+                        data={"csrf": token, **paper(e, contests, random.Random(1))},
+                    ).status_code
+                )
+
+        threads = [threading.Thread(target=cast, args=(s,)) for s in (one, two) * 3]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [200] + [409] * 5
+        # the guessing limit is the database's, not a process's
+        with httpx.Client(timeout=30, follow_redirects=True) as c:
+            for i in range(security.ADDRESS_FAILURES):
+                server = (one, two)[i % 2]
+                r = c.get(f"{server.base}/e/{e.eid}/vote")
+                token = r.text.split('name="csrf" value="')[1].split('"')[0]
+                r = c.post(
+                    f"{server.base}/e/{e.eid}/vote",
+                    data={"csrf": token, "code": "0000-0000-0000-0000-0000-01"},
+                )
+                assert r.status_code == 400
+            r = c.get(f"{one.base}/e/{e.eid}/vote")
+            token = r.text.split('name="csrf" value="')[1].split('"')[0]
+            r = c.post(f"{one.base}/e/{e.eid}/vote", data={"csrf": token, "code": e.codes[30][1]})
+            assert r.status_code == 429
+        # both processes drain the one job table: every email voter's code is sent
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            b = books(e, acknowledged)
+            if b["mail_files"] == sum(1 for line in _roll_emails(e)):
+                break
+            time.sleep(0.5)
+        assert b["mail_files"] == len(_roll_emails(e))
+        assert books_balance(b), b
+        assert b["slots_voted"] == 21
+    finally:
+        one.stop()
+        two.stop()
+
+
+def _roll_emails(e: Any) -> list[str]:
+    from .harness import roll_csv
+
+    return [line for line in roll_csv(40, 7).splitlines()[1:] if "@" in line]
+
+
+def test_sigkill_while_casting_and_mailing_loses_nothing(
+    tmp_path: Path, database: str | None
+) -> None:
+    """Six SIGKILLs at seeded random moments while four clients cast and the server sends
+    the election's mail; after every restart the books balance: every acknowledged ballot
+    is in the box, papers = slots marked voted, each contest's ballots = the voted slots
+    that receive it, the audit chain verifies, and every mail carries its slot's code."""
+    rng = random.Random(18)
+    e = make_election(tmp_path, database, members=400, seed=18)
+    server = Server(tmp_path, database)
+    voters: Queue[tuple[str, str, list[str]]] = Queue()
+    for v in e.codes:
+        voters.put(v)
+    acknowledged: list[str] = []
+    outcomes: dict[str, int] = {"cast": 0, "already": 0, "error": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(seed: int) -> None:
+        r = random.Random(seed)
+        with httpx.Client(timeout=10, follow_redirects=True) as c:
+            while not stop.is_set():
+                try:
+                    v = voters.get(timeout=0.2)
+                except Empty:
+                    return
+                try:
+                    what, tracker = cast_over_http(c, server.base, e.eid, v[1], paper(e, v[2], r))
+                except httpx.HTTPError:
+                    what, tracker = "error", None
+                with lock:
+                    outcomes[what] += 1
+                    if what == "cast" and tracker:
+                        acknowledged.append(tracker)
+                if what == "error":
+                    voters.put(v)  # the voter tries again, as a voter would
+                    time.sleep(0.05)
+
+    try:
+        server.start()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for _kill in range(6):
+            time.sleep(rng.uniform(0.3, 1.5))
+            server.kill()
+            with lock:
+                b = books(e, list(acknowledged))
+            assert books_balance(b), b
+            server.start()
+        for t in threads:
+            t.join(120)
+        stop.set()
+        b = books(e, acknowledged)
+    finally:
+        stop.set()
+        server.stop()
+    assert books_balance(b), b
+    # everyone voted once: a retry after a kill found the paper cast, or cast it
+    assert b["slots_voted"] == len(e.codes)
+    assert outcomes["cast"] + outcomes["already"] == len(e.codes)
+    assert len(set(acknowledged)) == len(acknowledged) == outcomes["cast"]
