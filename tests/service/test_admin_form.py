@@ -170,6 +170,10 @@ def test_winter_time_and_several_contests(svc: core.Service) -> None:
         ({"opens": ""}, "opens", "expected a date and time"),
         ({"closes": "next Tuesday"}, "closes", "expected YYYY-MM-DD HH:MM"),
         ({"closes": "2027-06-30T09:00"}, "closes", "expected a time after the opening time"),
+        # 28 March 2027, 01:30 in London: the clocks go from 01:00 to 02:00
+        ({"opens": "2027-03-28T01:30"}, "opens", "does not exist there (the clocks go forward)"),
+        # 31 October 2027, 01:30 in London: the clocks go back from 02:00 BST to 01:00 GMT
+        ({"closes": "2027-10-31T01:30"}, "closes", "happens twice there (the clocks go back)"),
         ({"time_zone": "Mars/Olympus"}, "time_zone", "expected a name such as Europe/London"),
         ({"c0-title": ""}, "c0-title", "enter the contest's title"),
         ({"c0-rule": ""}, "c0-rule", "choose the counting rule"),

@@ -15,7 +15,7 @@ The form's own small syntaxes, one item a line:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -127,7 +127,16 @@ def _time(text: str, zone: ZoneInfo | None) -> tuple[str | None, str | None]:
     if zone is None:
         return None, None  # the time zone's own error says why
     if t.tzinfo is None:
-        t = t.replace(tzinfo=zone)
+        first, second = t.replace(tzinfo=zone, fold=0), t.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() != second.utcoffset():
+            again = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            why = (
+                "does not exist there (the clocks go forward)"
+                if again != t
+                else "happens twice there (the clocks go back)"
+            )
+            return None, f"{text.strip()} in {zone.key} {why}; choose another time"
+        t = first
     return t.isoformat(), None
 
 
