@@ -256,6 +256,9 @@ def test_the_form_needs_a_session_a_token_and_a_manager(svc: core.Service) -> No
     )
     assert r.status_code == 200, r.text
     assert 'href="/admin/new"' not in r.text
-    r = post(s, GOOD)
+    r = s.get("/admin/new")
+    assert r.status_code == 403 and "a scrutineer may not create an election" in r.text
+    token = csrf_of(s.get("/login").text)  # the session's token, from a page it may see
+    r = s.post("/admin/new", data={"csrf": token, "n": "1", **GOOD})
     assert r.status_code == 403 and "a scrutineer may not do this" in r.text
     assert core.elections(svc, a) == []

@@ -389,6 +389,8 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
             a = admin(request)
         except core.Forbidden:
             return RedirectResponse("/login", 303)
+        if a["role"] not in core.MANAGERS:
+            raise core.Forbidden(f"a {a['role'].replace('_', ' ')} may not create an election")
         return new_form(request, a, {"time_zone": "Europe/London", "c0-seats": "1"}, 1)
 
     @app.post("/admin/new", response_class=HTMLResponse)
