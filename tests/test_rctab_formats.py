@@ -6,6 +6,7 @@ file (file:line or the XML path, and what was expected)."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,102 @@ def test_dominion_refusals(tmp_path: Path) -> None:
     (out / "CvrExport.json").write_text('{"Sessions": [')
     with pytest.raises(BallotFileError, match=r"CvrExport.json:1:15: found Expecting value"):
         read_dominion(out, contest="1")
+
+
+# -- the command line -----------------------------------------------------------------------
+def test_cli_count_rctab_config() -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    folder = "multi_seat_bottoms_up_with_cutoff_eliminate"
+    config = RCTAB / folder / f"{folder}_config.json"
+    got = CliRunner().invoke(cli, ["count", "--rctab-config", str(config), "--format", "json"])
+    assert got.exit_code == 0, got.output
+    result = json.loads(got.output)
+    want = _expected(folder)
+    winners = [t["elected"] for r in want["results"] for t in r["tallyResults"] if "elected" in t]
+    assert result["elected"] == winners == ["A", "B"]
+    bad = CliRunner().invoke(cli, ["count", "--rctab-config", str(config), "-m", "irv"])
+    assert bad.exit_code == 2 and "no FILES or -m" in bad.output
+
+
+def test_cli_contest_option() -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    got = CliRunner().invoke(
+        cli, ["inspect", str(UNISYN), "--contest", "For City C Mayor (1/3)", "--format", "json"]
+    )
+    assert got.exit_code == 0, got.output
+    want = _expected("unisyn_xml_cdf_city_mayor")
+    assert json.loads(got.output)["ballots"] == int(want["summary"]["totalNumBallots"])
+
+
+# -- RCTab's detailed report layout -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "2013_minneapolis_mayor",  # irv, batch elimination, 33 rounds (official)
+        "2013_minneapolis_park",  # minneapolis-stv: exclusions one stage later in the record
+        "2013_minneapolis_park_bottoms_up",
+        "tiebreak_seed_test",
+    ],
+)
+def test_rctab_json_report_matches_rctab(folder: str) -> None:
+    from tallyroom.rctab import count_config, load_config
+    from tallyroom.reports import render
+
+    got = json.loads(
+        render([count_config(load_config(RCTAB / folder / f"{folder}_config.json"))], "rctab-json")
+    )
+    want = _expected(folder)
+    for key in ("totalNumBallots", "numWinners", "numCandidates", "finalThreshold"):
+        assert got["summary"][key] == want["summary"][key], key
+    assert len(got["results"]) == len(want["results"])
+    for g, w in zip(got["results"], want["results"]):
+        assert g["round"] == w["round"]
+        assert Fraction(g["threshold"]) == Fraction(w["threshold"])
+        assert {k: Fraction(v) for k, v in g["tally"].items() if Fraction(v)} == {
+            k: Fraction(v) for k, v in w["tally"].items() if Fraction(v)
+        }
+        for kind in ("eliminated", "elected"):
+            assert sorted(t[kind] for t in g["tallyResults"] if kind in t) == sorted(
+                t[kind] for t in w["tallyResults"] if kind in t
+            ), (w["round"], kind)
+        # a single elimination's transfers, to the vote
+        one = [t for t in w["tallyResults"] if "eliminated" in t]
+        if len(one) == 1 and folder != "2013_minneapolis_park":
+            mine = next(t for t in g["tallyResults"] if "eliminated" in t)
+            assert {k: Fraction(v) for k, v in mine["transfers"].items()} == {
+                k: Fraction(v) for k, v in one[0]["transfers"].items() if Fraction(v)
+            }, w["round"]
+
+
+# -- RCTab generic CSV: read, write, read again ----------------------------------------------
+def test_rctab_csv_round_trip(tmp_path: Path) -> None:
+    from tallyroom.ballots.formats import write
+    from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+    folder = RCTAB / "generic_csv_test"
+    p = read_rctab_csv(folder / "generic_csv_test_cvr.csv", first_vote_column=4)
+    want = _expected("generic_csv_test")
+    assert p.ballots_read == int(want["summary"]["totalNumBallots"])
+    out = tmp_path / "out.csv"
+    write(p, out, "rctab-csv")
+    again = read(out, "rctab-csv")
+    assert again.same_as(p) and again.invalid == p.invalid
+
+
+def test_rctab_csv_refuses_a_rank_past_the_rankings_allowed(tmp_path: Path) -> None:
+    from tallyroom.ballots.formats.rctab_csv import read_rctab_csv
+
+    f = tmp_path / "cvr.csv"
+    f.write_text("id,A,B,C\n1,1,2,\n2,1,2,3\n3,x,,\n")
+    with pytest.raises(
+        BallotFileError, match=r"cvr.csv:3:4: found rank 3; expected a rank of at most 2"
+    ):
+        read_rctab_csv(f, max_rankings=2)
+    with pytest.raises(BallotFileError, match=r"cvr.csv:4:2: found 'x'"):
+        read_rctab_csv(f)

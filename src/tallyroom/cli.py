@@ -137,9 +137,18 @@ def inspect(
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=False, type=click.Path())
 @click.option(
-    "--method", "-m", "method", required=True, help="Counting rule id (see `tallyroom methods`)."
+    "--method", "-m", "method", default=None, help="Counting rule id (see `tallyroom methods`)."
+)
+@click.option(
+    "--rctab-config",
+    "rctab_config",
+    default=None,
+    type=click.Path(dir_okay=False),
+    metavar="CONFIG.json",
+    help="Count as an RCTab contest configuration says (its CVR sources, candidates and "
+    "rules; RCTab's tie-break draws replayed); no FILES or --method with it.",
 )
 @click.option(
     "--seed",
@@ -190,7 +199,7 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv", "html", "pdf", "xlsx"]),
+    type=click.Choice(["text", "json", "jsonl", "csv", "html", "pdf", "xlsx", "rctab-json"]),
     default="text",
     show_default=True,
     help="html: the report to pin up; pdf: the A4 sheet (tallyroom[pdf]); xlsx: the "
@@ -270,6 +279,7 @@ def count(
     seats: int | None,
     contest: str | None = None,
     dask_address: str | None = None,
+    rctab_config: str | None = None,
 ) -> None:
     """Count one or more ballot files under a rule; one result per file."""
     from tallyroom.ballots.candidates_file import read_candidates_file
@@ -277,6 +287,18 @@ def count(
     from tallyroom.rules import get
     from tallyroom.rules.request import CountRequest, TieRules, run_count
 
+    if rctab_config is not None:
+        if files or method:
+            raise click.UsageError("--rctab-config names the CVRs and the rules: no FILES or -m")
+        from tallyroom.rctab import count_config, load_config
+
+        contest_config = load_config(rctab_config)
+        for note in contest_config.notes:
+            click.echo(f"note: {note}", err=True)
+        _emit(render([count_config(contest_config, decisions)], fmt), output)
+        return
+    if not files or not method:
+        raise click.UsageError("give the ballot FILES and --method (or --rctab-config)")
     if fmt in ("html", "pdf", "xlsx") and not output and _stdout_is_terminal():
         what = (
             "an HTML report is a file of several megabytes"
@@ -544,8 +566,13 @@ def convert(
     contest: str | None,
 ) -> None:
     """Convert a ballot file to another format (BLT, JSON, PrefLib, CSV)."""
-    from tallyroom.ballots.formats import write
+    import os
 
+    from tallyroom.ballots.formats import write
+    from tallyroom.errors import BallotFileError
+
+    if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
+        raise BallotFileError(target, None, None, "the source file itself", "another file to write")
     rules = _rules(overvote, skipped_ranks, duplicates)
     profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)

@@ -137,6 +137,8 @@ class RctabContest:
     #: the settings read but not acted on by the count (output settings), for a notice
     notes: tuple[str, ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: RCTab's stopTabulationEarlyAfterRound: the count's record ends after that round
+    stop_after: int | None = None
 
 
 # -- java.util.Random ---------------------------------------------------------------------
@@ -325,7 +327,6 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
     percentage_mode = mode == "bottomsUpUsingPercentageThreshold"
     for key, off in (
         ("minimumVoteThreshold", ("", "0", 0, None)),
-        ("stopTabulationEarlyAfterRound", ("", None)),
         ("doesFirstRoundDetermineThreshold", (False, None)),
         ("cutoffElimination", (False, None)),
     ):
@@ -338,6 +339,12 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         pass
 
     options: dict[str, Any] = {}
+    stop_raw = rules.get("stopTabulationEarlyAfterRound")
+    stop_after = (
+        None
+        if stop_raw in ("", None)
+        else _int(path, "rules.stopTabulationEarlyAfterRound", stop_raw, lo=1)
+    )
     order = list(names)
     if tie == "generatePermutation":
         assert seed is not None
@@ -557,7 +564,7 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         for k in ("tabulateByPrecinct", "tabulateByBatch", "generateCdfJson")
         if output.get(k)
     )
-    return RctabContest(path, profile, rule, options, str(tie), seed, notes, cfg)
+    return RctabContest(path, profile, rule, options, str(tie), seed, notes, cfg, stop_after)
 
 
 def _merge(
@@ -628,7 +635,24 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
     (``multiPassIrv``) is one IRV count per seat, RCTab's generator seeded afresh for each.
     """
     if contest.rule != "multi-pass-irv":
-        return _count_one(contest, contest.profile, contest.rule, decisions)
+        record = _count_one(contest, contest.profile, contest.rule, decisions)
+        n = contest.stop_after
+        if n is None or n >= len(record.stages):
+            return record
+        # RCTab stops after round n: its rounds as they were, and no one else elected
+        from dataclasses import replace
+
+        kept = record.stages[:n]
+        return replace(
+            record,
+            stages=kept,
+            elected=tuple(w for st in kept for w in st.elected),
+            ties=tuple(t for t in record.ties if t.stage <= n),
+            notes=(
+                *record.notes,
+                f"tabulation stopped after round {n} (RCTab's stopTabulationEarlyAfterRound)",
+            ),
+        )
     from tallyroom.rules.rctab_modes import combine_passes
 
     e = contest.profile.election

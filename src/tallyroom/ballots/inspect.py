@@ -26,7 +26,8 @@ def summary(profile: Profile, source: str | None = None) -> dict[str, Any]:
         "kind": profile.kind,
         "candidates": list(e.names),
         "withdrawn": [e.names[i] for i in sorted(e.withdrawn)],
-        "seats": e.seats,
+        # None: the file holds no seat count and none was given (--seats)
+        "seats": e.seats if e.seats_given else None,
         "ballots": _n(profile.ballots_read),
         "unique_ballots": profile.unique,
         "valid": _n(profile.valid),
@@ -40,7 +41,8 @@ def summary_text(s: dict[str, Any]) -> str:
     lines = [s["source"]]
     if s["title"]:
         lines.append(f"  title:          {s['title']}")
-    lines.append(f"  seats:          {s['seats']}")
+    seats = "not given" if s["seats"] is None else s["seats"]
+    lines.append(f"  seats:          {seats}")
     lines.append(f"  candidates:     {len(s['candidates'])}")
     if s["withdrawn"]:
         lines.append(f"  withdrawn:      {', '.join(s['withdrawn'])}")

@@ -178,6 +178,10 @@ class Election:
     organisation: str = ""
     office: str = ""
     date: str = ""
+    #: False when the file does not say how many seats (CSV, PrefLib, ES&S, CDF) and none
+    #: were given: ``seats`` is then 1, enough for a single-seat rule, and a rule that can
+    #: fill more than one seat refuses to count (``--seats N``) rather than assume 1
+    seats_given: bool = True
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.candidates]
@@ -240,6 +244,7 @@ class Election:
             organisation=self.organisation,
             office=self.office,
             date=self.date,
+            seats_given=self.seats_given or seats is not None,
         )
 
 

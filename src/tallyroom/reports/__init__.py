@@ -43,4 +43,10 @@ def render(
         from tallyroom.reports import text as text_report
 
         return "\n".join(text_report.sheet(r) for r in records)
+    if fmt == "rctab-json":
+        from tallyroom.reports import rctab as rctab_report
+
+        if len(records) == 1:
+            return rctab_report.dumps(records[0])
+        return "[\n" + ",\n".join(rctab_report.dumps(r).rstrip() for r in records) + "\n]\n"
     raise ValueError(f"unknown report format {fmt!r}")

@@ -51,9 +51,28 @@ def no_options(rule_id: str, options: Mapping[str, Any], known: Iterable[str] = 
         raise RuleError(f"{rule_id}: unknown option(s) {', '.join(extra)}; options: {allowed}")
 
 
-def check_seats(profile: Profile, rule_id: str, *, single: bool = False) -> list[int]:
-    """The continuing (not withdrawn) candidates; refuse an impossible election."""
+def need_seats(profile: Profile, rule_id: str) -> None:
+    """A rule that can fill more than one seat counts only with the seats stated: a file
+    that holds no seat count (CSV, PrefLib, ES&S, CDF) read without ``--seats`` is refused,
+    never counted for 1 seat by default (the NEC 2016 block vote for 6 seats, counted for 1,
+    voids 167,194 of 174,557 papers as too many marks)."""
     e = profile.election
+    if not e.seats_given:
+        source = f"{profile.source} does" if profile.source else "the ballots do"
+        raise ElectionError(
+            f"{rule_id} can fill more than one seat, and {source} not say how many: "
+            "give the number of seats (--seats N)"
+        )
+
+
+def check_seats(
+    profile: Profile, rule_id: str, *, single: bool = False, multi: bool = False
+) -> list[int]:
+    """The continuing (not withdrawn) candidates; refuse an impossible election.
+    ``multi``: the rule can fill more than one seat (:func:`need_seats`)."""
+    e = profile.election
+    if multi:
+        need_seats(profile, rule_id)
     standing = [i for i in range(len(e.candidates)) if i not in e.withdrawn]
     if single and e.seats != 1:
         raise ElectionError(f"{rule_id} fills one seat; this election has {e.seats}")

@@ -270,7 +270,7 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
     tie = {k: options.pop(k) for k in TIE_KEYS if k in options}
     opts = {k: options.pop(k) for k in RULE_OPTIONS[rule_id] if k in options}
     no_options(rule_id, options, RULE_OPTIONS[rule_id])
-    cands = check_seats(profile, rule_id)
+    cands = check_seats(profile, rule_id, multi=True)
     k = profile.election.seats
     used, ballots = approval_ballots(profile, rule_id)
     names = used.election.names

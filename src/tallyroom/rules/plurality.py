@@ -51,7 +51,7 @@ def _plurality(
     decisions: Sequence[str] = (),
     constraints: Any = None,
 ) -> CountRecord:
-    standing = check_seats(profile, rule_id, single=single)
+    standing = check_seats(profile, rule_id, single=single, multi=not single)
     names = profile.election.names
     seats = profile.election.seats
     if votes < 1:

@@ -122,9 +122,9 @@ sealed_decryption = Table(
 
 
 def _dump(obj: Any) -> str:
-    from tallyroom.sealed import canonical
+    from tallyroom.sealed import SealedBallotBox
 
-    return canonical(obj).decode()
+    return SealedBallotBox.dumps(obj)
 
 
 class SealedNotReady(Exception):
@@ -140,7 +140,7 @@ class SealingBox:
 
     def __init__(self) -> None:
         self.plain = PlainBallotBox()
-        self._structures: dict[str, tuple[Any, dict[str, Any], str]] = {}
+        self._structures: dict[str, Any] = {}
 
     def _sealed(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         if not contest_ids:
@@ -150,20 +150,22 @@ class SealingBox:
         )
         return {r.contest_id for r in rows}
 
-    def _structure(self, conn: Connection, contest_id: str) -> tuple[Any, dict[str, Any], str]:
+    def _structure(self, conn: Connection, contest_id: str) -> Any:
+        """The contest's :class:`tallyroom.sealed.ballotbox.SealedBallotBox` (cached: the
+        structure is fixed once sealed)."""
         if contest_id not in self._structures:
-            from tallyroom.sealed import group_named
+            from tallyroom.sealed import SealedBallotBox
 
             row = conn.execute(
-                select(sealed_contest.c.structure, sealed_contest.c.fingerprint).where(
-                    sealed_contest.c.contest_id == contest_id
+                select(sealed_contest.c.structure, sealed_election.c.board_seed)
+                .join(
+                    sealed_election,
+                    sealed_election.c.election_id == sealed_contest.c.election_id,
                 )
+                .where(sealed_contest.c.contest_id == contest_id)
             ).one()
-            election = json.loads(row.structure)
-            self._structures[contest_id] = (
-                group_named(election["group"]),
-                election,
-                row.fingerprint,
+            self._structures[contest_id] = SealedBallotBox(
+                json.loads(row.structure), row.board_seed
             )
         return self._structures[contest_id]
 
@@ -173,12 +175,10 @@ class SealingBox:
             return self.plain.cast(conn, papers)
         if sealed != set(papers):
             raise RuntimeError("an election is sealed in all its contests or in none")
-        from tallyroom.sealed import box
-
         trackers = []
         for contest_id, marks in papers.items():
-            G, election, phi = self._structure(conn, contest_id)
-            ballot = box.cast_vector(G, election, vector_of(election, marks))
+            sb = self._structure(conn, contest_id)
+            ballot = sb.encrypt_marks(vector_of(sb.election, marks))
             head = conn.execute(
                 select(sealed_contest.c.board_count, sealed_contest.c.board_head)
                 .where(sealed_contest.c.contest_id == contest_id)
@@ -189,7 +189,7 @@ class SealingBox:
                 if head.board_count == 0
                 else {"index": head.board_count - 1, "hash": head.board_head}
             )
-            entry = box.board_entry(phi, previous, channel, ballot)
+            entry = sb.accept(ballot, channel, previous)
             moved = conn.execute(
                 update(sealed_contest)
                 .where(
@@ -217,7 +217,7 @@ class SealingBox:
     def opened(self, conn: Connection, contest_id: str) -> list[Any]:
         if not self._sealed(conn, [contest_id]):
             return self.plain.opened(conn, contest_id)
-        from tallyroom.sealed import box
+        from tallyroom.sealed import SealedBallotBox
 
         row = conn.execute(
             select(sealed_contest.c.record).where(sealed_contest.c.contest_id == contest_id)
@@ -225,7 +225,7 @@ class SealingBox:
         if row.record is None:
             raise SealedNotReady(f"contest {contest_id} is not opened yet")
         rec = json.loads(row.record)
-        papers = [box.marks_of(rec["election"], v) for v in rec["decoded"]]
+        papers = [SealedBallotBox.marks_of(rec["election"], v) for v in rec["decoded"]]
         bad = sum(p is None for p in papers)
         if bad:
             # only a ciphertext made outside this server can open to that: the record
@@ -313,54 +313,30 @@ def _voted_slots(conn: Connection, election_id: str, contest_id: str) -> dict[st
 def _checkpoint(
     box_: SealingBox, conn: Connection, election_id: str, contest_id: str, force: bool = False
 ) -> None:
-    from tallyroom.sealed import box
-
-    _, _, phi = box_._structure(conn, contest_id)
+    sb = box_._structure(conn, contest_id)
     cps = _checkpoints(conn, contest_id)
     entries = _entries(conn, contest_id)
-    if cps and not force:
-        last = cps[-1]
-        if last["count"] == len(entries) or now() - parse_time(last["time"]) < CHECKPOINT_EVERY:
-            return
-    if cps and force and cps[-1]["count"] == len(entries):
+    if cps and cps[-1]["count"] == len(entries):
+        return  # nothing new since the last one
+    if cps and not force and now() - parse_time(cps[-1]["time"]) < CHECKPOINT_EVERY:
         return
-    seed = conn.execute(
-        select(sealed_election.c.board_seed).where(sealed_election.c.election_id == election_id)
-    ).scalar_one()
-    cp = box.checkpoint(phi, seed, entries, _voted_slots(conn, election_id, contest_id), iso(now()))
-    if cp["ballots_per_channel"] != cp["voted_slots"]:
-        raise RuntimeError(
-            f"board invariant broken in contest {contest_id}: ballots {cp['ballots_per_channel']} "
-            f"!= slots marked voted {cp['voted_slots']}"
-        )
+    # refuses (SealedError) when ballots per channel != slots marked voted per channel
+    cp = sb.checkpoint(entries, _voted_slots(conn, election_id, contest_id), iso(now()))
     conn.execute(
         sealed_checkpoint.insert().values(contest_id=contest_id, seq=len(cps), body=_dump(cp))
     )
 
 
 def _freeze_and_mix(box_: SealingBox, conn: Connection, election_id: str, contest_id: str) -> None:
-    from tallyroom.sealed import box
-
     if conn.execute(
         select(sealed_shuffle.c.idx).where(sealed_shuffle.c.contest_id == contest_id)
     ).first():
         return
     _checkpoint(box_, conn, election_id, contest_id, force=True)
-    G, election, _ = box_._structure(conn, contest_id)
-    seed = conn.execute(
-        select(sealed_election.c.board_seed).where(sealed_election.c.election_id == election_id)
-    ).scalar_one()
     ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
     if not ballots:
-        return  # nothing cast: nothing to mix or decrypt (the record says 0 ballots)
-    sh = box.mix(
-        G,
-        election,
-        [b["choices"] for b in ballots],
-        index=0,
-        mixer=SERVICE_MIXER,
-        mixer_seed=seed,
-    )
+        return  # nothing cast: nothing to mix or decrypt
+    sh = box_._structure(conn, contest_id).mix(ballots, mixer=SERVICE_MIXER)
     conn.execute(sealed_shuffle.insert().values(contest_id=contest_id, idx=0, body=_dump(sh)))
 
 
@@ -387,13 +363,11 @@ def seal(
     trustees' public key (``tallyroom trustee params`` output) with the service and the
     scrutineer (``scrutineer_key``: an Ed25519 verification key, hex, e.g. the
     ``verification`` of the scrutineer's trustee certificate) as the two mixers."""
-    import nacl.signing
-
-    from tallyroom.sealed import SealedError, box, check_threshold_parameters, group_named
+    from tallyroom import TallyroomError
+    from tallyroom.sealed import SealedBallotBox
     from tallyroom.service import core
 
     core._require(actor, core.MANAGERS)
-    G = group_named(group)
     with svc.engine.begin() as conn:
         e = core._election(conn, actor, election_id)
         if e.state != "draft":
@@ -405,14 +379,11 @@ def seal(
         contests = core._contests(conn, e.id)
         if not contests:
             raise core.ServiceError("this election has no contest to seal")
-        board = nacl.signing.SigningKey.generate()
-        board_key = board.verify_key.encode().hex()
+        board_seed, board_key = SealedBallotBox.new_board_key()
+        if not (isinstance(scrutineer_key, str) and len(scrutineer_key) == 64):
+            raise core.ServiceError("scrutineer_key: expected 64 hex digits (an Ed25519 key)")
         try:
-            if not (isinstance(scrutineer_key, str) and len(scrutineer_key) == 64):
-                raise SealedError("scrutineer_key", "expected 64 hex digits (an Ed25519 key)")
             bytes.fromhex(scrutineer_key)
-            # the trustees ran their ceremony for this election's id (``--election ID``)
-            check_threshold_parameters(G, e.id, dict(trustees))
             seen: set[str] = set()
             for c in contests:
                 # each contest is its own sealed election under the same trustees' key
@@ -420,8 +391,9 @@ def seal(
                 if c["constraints"]:
                     options["constraints"] = list(c["constraints"])
                 kind = c["ballot_type"] if c["ballot_type"] in ("ranked", "yesno") else "approval"
-                structure = box.make_election(
-                    G,
+                # the trustees ran their ceremony for this election's id (``--election ID``)
+                structure = SealedBallotBox.new_election(
+                    group,
                     uuid=e.id,
                     title=f"{e.title}: {c['title']}",
                     candidates=[x["name"] for x in c["candidates"]],
@@ -440,9 +412,10 @@ def seal(
                         "options": options,
                     },
                 )
-                phi = box.fingerprint(structure)
+                sb = SealedBallotBox(structure, board_seed)
+                phi = sb.phi
                 if phi in seen:
-                    raise SealedError("contests", f"two contests are alike: {c['title']!r}")
+                    raise core.ServiceError(f"two contests are alike: {c['title']!r}")
                 seen.add(phi)
                 conn.execute(
                     sealed_contest.insert().values(
@@ -451,16 +424,16 @@ def seal(
                         structure=_dump(structure),
                         fingerprint=phi,
                         board_count=0,
-                        board_head=box.genesis(phi),
+                        board_head=sb.genesis,
                     )
                 )
-        except (SealedError, ValueError, KeyError, TypeError) as err:
+        except (TallyroomError, ValueError, KeyError, TypeError) as err:
             raise core.ServiceError(f"the trustees' parameters do not check: {err}") from None
         conn.execute(
             sealed_election.insert().values(
                 election_id=e.id,
-                grp=G.name,
-                board_seed=board.encode().hex(),
+                grp=group,
+                board_seed=board_seed,
                 scrutineer_key=scrutineer_key,
             )
         )
@@ -469,7 +442,7 @@ def seal(
             e.organisation_id,
             actor["email"],
             "election sealed",
-            {"election": e.id, "group": G.name, "board_key": board_key},
+            {"election": e.id, "group": group, "board_key": board_key},
         )
 
 
@@ -514,7 +487,8 @@ def board(svc: Any, election_id: str) -> list[dict[str, Any]]:
         for r in rows:
             if e is not None and e.state == "open":
                 _checkpoint(box_, conn, election_id, r.contest_id)
-            _, structure, phi = box_._structure(conn, r.contest_id)
+            sb = box_._structure(conn, r.contest_id)
+            structure, phi = sb.election, sb.phi
             out.append(
                 {
                     "contest": r.contest_id,
@@ -552,7 +526,7 @@ def _shuffles(conn: Connection, contest_id: str) -> list[dict[str, Any]]:
 def submit_shuffle(svc: Any, election_id: str, contest_id: str, shuffle: Any) -> None:
     """The scrutineer's shuffle: checked (signature and proof of shuffle against the
     service's) before it is kept."""
-    from tallyroom.sealed import SealedError, box
+    from tallyroom import TallyroomError
     from tallyroom.service import core
 
     box_ = _box(svc)
@@ -565,12 +539,12 @@ def submit_shuffle(svc: Any, election_id: str, contest_id: str, shuffle: Any) ->
                 if not shuffles
                 else "this contest has its two shuffles already"
             )
-        G, election, phi = box_._structure(conn, contest_id)
+        sb = box_._structure(conn, contest_id)
         if not isinstance(shuffle, dict) or shuffle.get("mixer") != SCRUTINEER_MIXER:
             raise core.ServiceError(f"expected the {SCRUTINEER_MIXER}'s shuffle")
         try:
-            box.check_shuffle(G, election, phi, shuffles[0]["ciphertexts"], shuffle, 1)
-        except SealedError as err:
+            sb.check_shuffle(shuffles[0]["ciphertexts"], shuffle, 1)
+        except TallyroomError as err:
             raise core.ServiceError(f"shuffle refused: {err}") from None
         conn.execute(
             sealed_shuffle.insert().values(contest_id=row.contest_id, idx=1, body=_dump(shuffle))
@@ -582,7 +556,7 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
     proof) before it is kept; once k are in, the record is assembled, verified and kept,
     and when every contest is open the election is counted.  True once this contest is
     opened."""
-    from tallyroom.sealed import Ciphertext, SealedError, box, dumps, open_box, verification_keys
+    from tallyroom import TallyroomError
     from tallyroom.service import core
 
     box_ = _box(svc)
@@ -593,12 +567,10 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
         shuffles = _shuffles(conn, contest_id)
         if len(shuffles) < 2:
             raise core.ServiceError("the two shuffles are not in yet: nothing to decrypt")
-        G, election, phi = box_._structure(conn, contest_id)
-        vks = verification_keys(G, election["trustees"])
-        final = [Ciphertext.from_json(G, c, "ciphertext") for c in shuffles[-1]["ciphertexts"]]
+        sb = box_._structure(conn, contest_id)
         try:
-            j, _ = box.check_partial_decryption(G, phi, vks, final, partial, "partial_decryption")
-        except SealedError as err:
+            j = sb.check_decryption(shuffles[-1]["ciphertexts"], partial)
+        except TallyroomError as err:
             raise core.ServiceError(f"decryption refused: {err}") from None
         if conn.execute(
             select(sealed_decryption.c.trustee).where(
@@ -617,15 +589,13 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
                 .order_by(sealed_decryption.c.trustee)
             )
         ]
-        if len(pds) < election["trustees"]["threshold"]:
+        if len(pds) < sb.threshold:
             return False
         ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
         # the service's own shuffle and the scrutineer's (checked when it was posted); each
         # share was checked on arrival: the record verifies by construction (the tests run
         # verify_record on it; anyone can with `tallyroom verify`)
-        rec = open_box(
-            G,
-            election,
+        rec = sb.record(
             _entries(conn, contest_id),
             _checkpoints(conn, contest_id),
             ballots,
@@ -633,11 +603,10 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
             pds,
             shuffles_checked=True,
         )
-        data = dumps(rec)
         conn.execute(
             update(sealed_contest)
             .where(sealed_contest.c.contest_id == contest_id)
-            .values(record=data.decode())
+            .values(record=_dump(rec))
         )
     core._count(svc, election_id)
     return True

@@ -27,7 +27,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO
@@ -78,6 +78,13 @@ class Format:
     #: the reader takes ``contest=`` (a file of several contests: which one to read)
     contests: bool = False
 
+
+#: the formats that hold no seat count (the caller gives it: ``seats``, ``--seats``)
+NO_SEATS = frozenset(
+    ("csv", "csv-wide", "csv-long", "csv-approval", "votekit-csv", "preflib", "ess", "cdf-json")
+)
+#: the formats whose files state the seats: a profile without them is not written there
+WRITES_SEATS = frozenset(("blt", "json"))
 
 _REGISTRY: dict[str, Format] = {}
 _DESCRIPTIONS: dict[str, str] = {}
@@ -294,6 +301,11 @@ def read(
             f"a well-formed {fmt.name} file",
         ) from bug
     e = profile.election
+    if seats is None and fmt.name in NO_SEATS and e.seats_given:
+        # the format holds no seat count: 1 stands in, marked as not given (never assumed
+        # by a rule that can fill more than one seat)
+        profile = profile.with_election(replace(e, seats_given=False))
+        e = profile.election
     if seats is not None and e.seats != seats:
         if seats > len(e.candidates) and not fmt.parties:
             raise ElectionError(
@@ -348,6 +360,14 @@ def write(
             raise BallotFileError(
                 name, None, None, f"the output format {format!r}", f"one of: {writable}"
             )
+    if fmt.name in WRITES_SEATS and not profile.election.seats_given:
+        raise BallotFileError(
+            name,
+            None,
+            None,
+            f"ballots from {profile.source or 'a file'} with no seat count ({fmt.name} records one)",
+            "the seats given (--seats N): the source format does not hold them",
+        )
     buffer = io.StringIO()
     try:
         fmt.writer(profile, buffer)  # type: ignore[misc]
@@ -361,8 +381,26 @@ def write(
         ) from None
     text = buffer.getvalue()
     if isinstance(target, (str, os.PathLike)):
-        with open(target, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        # a temporary file beside the target, renamed over it once written: an interrupted
+        # or failed write never leaves a half-written (or emptied) file
+        import tempfile
+
+        path = os.fspath(target)
+        fd, tmp = tempfile.mkstemp(
+            prefix=".tallyroom-", suffix=".tmp", dir=os.path.dirname(path) or "."
+        )
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            # mkstemp makes the file private (0600): give it the target's mode, or the
+            # usual 0644 for a new file
+            mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     elif isinstance(target, io.TextIOBase) or not isinstance(
         target, (io.RawIOBase, io.BufferedIOBase)
     ):

@@ -149,7 +149,9 @@ def read_rctab_csv(
 
 def write_rctab_csv(profile: Profile, out: TextIO) -> None:
     """A profile as an RCTab generic CSV: ``ballot_id``, then a column per candidate holding
-    the rank; a paper of weight w is written w times (the format has no weights)."""
+    the rank; a paper of weight w is written w times (the format has no weights), and a
+    blank paper as a row without ranks.  Other invalid papers are not written (as in the
+    other writers: their marks are not kept in a profile)."""
     names = profile.election.names
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["ballot_id", *names])
@@ -164,3 +166,7 @@ def write_rctab_csv(profile: Profile, out: TextIO) -> None:
         for _ in range(int(weight)):
             n += 1
             w.writerow([str(n), *cells])
+    blank = profile.invalid.get("blank", 0)
+    for _ in range(int(blank)):  # a blank paper is a row with no rank
+        n += 1
+        w.writerow([str(n)] + [""] * len(names))

@@ -24,6 +24,7 @@ from tallyroom.ballots.model import Profile, Weight
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.rules._support import need_seats
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
 from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
 from tallyroom.rules.stv.options import STVOptions
@@ -82,6 +83,7 @@ class GregorySTV:
             raise RuleError(
                 f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
             )
+        need_seats(profile, method)
         self.profile = profile.strict()
         self.options = options
         self.method = method

@@ -30,7 +30,7 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules._support import refuse_never_elected
+from tallyroom.rules._support import need_seats, refuse_never_elected
 from tallyroom.rules.stv.gregory import BallotArrays
 from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
 
@@ -115,6 +115,7 @@ class MeekSTV:
             raise RuleError(
                 f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
             )
+        need_seats(profile, method)
         self.profile = profile.strict()
         self.o = options
         self.method, self.title, self.rule_text = method, title, rule_text
