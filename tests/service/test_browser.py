@@ -244,13 +244,13 @@ def test_a_whole_election_in_the_browser(server: dict[str, Any], browser: Any) -
     tab_to(vp, f"#c-{motion}-0")
     vp.keyboard.press("Space")
     tab_to(vp, "button[type=submit]")
-    vp.keyboard.press("Enter")
-    vp.wait_for_load_state()
+    with vp.expect_navigation():  # not wait_for_load_state: the old page is loaded already
+        vp.keyboard.press("Enter")
     assert "Check your vote" in vp.inner_text("h1")
     check_page(vp, "review")
     tab_to(vp, "form[action$='/cast'] button")
-    vp.keyboard.press("Enter")
-    vp.wait_for_load_state()
+    with vp.expect_navigation():
+        vp.keyboard.press("Enter")
     tracker = vp.inner_text(".tracker")
     check_page(vp, "receipt")
     vp.goto(f"{base}/e/{eid}/tracker?t={tracker}")

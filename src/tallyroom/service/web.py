@@ -35,7 +35,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from tallyroom import TallyroomError
-from tallyroom.service import core, mail, security
+from tallyroom.service import core, forms, mail, security
 from tallyroom.service.core import Service, ServiceError
 
 HERE = Path(__file__).parent
@@ -368,6 +368,53 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         except core.Forbidden:
             return RedirectResponse("/login", 303)
         return page(request, "admin.html", title="Elections", a=a, elections=core.elections(svc, a))
+
+    # the returning officer's "new election" form (the same core.create_election as the API)
+    def new_form(
+        request: Request, a: dict[str, Any], f: dict[str, str], n: int, status: int = 200, **kw: Any
+    ) -> HTMLResponse:
+        return page(
+            request,
+            "admin_new.html",
+            status,
+            title="New election",
+            a=a,
+            f=f,
+            n=n,
+            rules=forms.rule_choices(),
+            ballot_names=forms.BALLOT_NAMES,
+            orders=forms.ORDERS,
+            organisation=forms.organisation_name(svc, a),
+            **kw,
+        )
+
+    @app.get("/admin/new", response_class=HTMLResponse)
+    async def admin_new(request: Request) -> Response:
+        try:
+            a = admin(request)
+        except core.Forbidden:
+            return RedirectResponse("/login", 303)
+        if a["role"] not in core.MANAGERS:
+            raise core.Forbidden(f"a {a['role'].replace('_', ' ')} may not create an election")
+        return new_form(request, a, {"time_zone": "Europe/London", "c0-seats": "1"}, 1)
+
+    @app.post("/admin/new", response_class=HTMLResponse)
+    async def admin_new_post(request: Request) -> Response:
+        f = await form_of(request)
+        a = admin(request)
+        n = min(max(1, int(f["n"]) if f.get("n", "").isdigit() else 1), forms.MAX_CONTESTS)
+        if "add" in f:  # "add another contest": the same form, one block more
+            return new_form(request, a, f, min(n + 1, forms.MAX_CONTESTS))
+        spec, errors = forms.election_spec(f, n)
+        if errors:
+            return new_form(request, a, f, n, 400, errors=errors)
+        try:
+            eid = await asyncio.to_thread(core.create_election, svc, a, spec)
+        except (core.Forbidden, core.NotFound):
+            raise
+        except ServiceError as err:
+            return new_form(request, a, f, n, 400, errors={}, refused=str(err))
+        return RedirectResponse(f"/admin/e/{eid}?done=election+created", 303)
 
     @app.get("/admin/e/{eid}", response_class=HTMLResponse)
     async def admin_election(request: Request, eid: str) -> Response:

@@ -1,0 +1,259 @@
+"""The admin's "new election" form: the posted fields read into the same plain
+description the JSON API takes (``core.create_election``'s ``spec``), with an error per
+field naming what was expected. Nothing here creates anything: the page hands the spec to
+``core.create_election``, which checks it again (and counts a trial paper) as for the API.
+
+The form's own small syntaxes, one item a line:
+
+- candidates: ``Name`` or ``Name; gender=woman, slate=Red`` (attributes after ``;``);
+- constraints: as the library writes them, ``gender=woman:min=4``;
+- eligibility and electorate rules (the vocabulary of :mod:`tallyroom.service.eligibility`):
+  ``joined_by 2026-06-30``, ``paid_up_at 2026-12-01``, ``region North, South`` (also
+  ``status`` and ``section``), ``age_under 27 on 2026-12-09``, ``age_at_least 65 on ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+import tallyroom
+from tallyroom.service import eligibility, schema
+from tallyroom.service.core import BALLOT_TYPES, Service
+
+#: the ballot types in words, for the form's choice
+BALLOT_NAMES = {
+    "ranked": "ranked (1, 2, 3 ...)",
+    "x": "X-marks: vote for up to k",
+    "approval": "approval: vote for any number",
+    "yesno": "yes / no",
+}
+ORDERS = ("entered", "alphabetical", "rotated")
+#: which kind of paper the library counts for each ballot type
+_KIND = {"ranked": "ranked", "yesno": "ranked", "x": "approval", "approval": "approval"}
+MAX_CONTESTS = 30
+
+
+def rule_choices() -> list[tuple[str, list[Any]]]:
+    """The library's registered rules by family, for the form's grouped choice."""
+    families: dict[str, list[Any]] = {}
+    for r in tallyroom.counting_rules():
+        families.setdefault(r.family, []).append(r)
+    return list(families.items())
+
+
+def organisation_name(svc: Service, actor: Mapping[str, Any]) -> str:
+    """The signed-in officer's organisation: an election is made in it and no other."""
+    with svc.engine.begin() as conn:
+        name = conn.execute(
+            select(schema.organisation.c.name).where(
+                schema.organisation.c.id == actor["organisation_id"]
+            )
+        ).scalar_one_or_none()
+    return str(name or "")
+
+
+def blank_contest(n: int, form: Mapping[str, str]) -> bool:
+    p = f"c{n}-"
+    return not any(form.get(p + k, "").strip() for k in ("title", "candidates"))
+
+
+def parse_rules(text: str, where: str) -> list[dict[str, Any]]:
+    """Rule lines into the rule vocabulary's list (then checked by ``normalise``)."""
+    out: list[dict[str, Any]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        words = line.split(None, 1)
+        if not words:
+            continue
+        kind, rest = words[0], (words[1].strip() if len(words) > 1 else "")
+        fields = eligibility.RULES.get(kind)
+        if fields is None:
+            raise eligibility.RuleSpecError(
+                f"{where}, line {n}: {kind!r} is not a rule; expected one of "
+                f"{', '.join(eligibility.RULES)}"
+            )
+        if fields == ("date",):
+            out.append({"rule": kind, "date": rest})
+        elif fields == ("in",):
+            values = [v.strip() for v in rest.split(",") if v.strip()]
+            out.append({"rule": kind, "in": values})
+        else:
+            years, _, on = rest.partition(" on ")
+            if not years.strip().isdigit() or not on.strip():
+                raise eligibility.RuleSpecError(
+                    f"{where}, line {n}: expected '{kind} YEARS on YYYY-MM-DD', found {line!r}"
+                )
+            out.append({"rule": kind, "years": int(years), "on": on.strip()})
+    return eligibility.normalise(out, where)
+
+
+def _candidates(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    people: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, _, attrs = line.partition(";")
+        name = " ".join(name.split())
+        if not name:
+            return [], f"line {n}: a candidate needs a name before the ';'"
+        key = name.casefold()
+        if key in seen:
+            return [], f"line {n}: {name!r} is already on line {seen[key]}; names must differ"
+        seen[key] = n
+        attributes: dict[str, str] = {}
+        for pair in attrs.split(","):
+            if not pair.strip():
+                continue
+            k, eq, v = pair.partition("=")
+            if not eq or not k.strip() or not v.strip():
+                return [], f"line {n}: expected attributes as name=value, found {pair.strip()!r}"
+            attributes[k.strip()] = v.strip()
+        people.append({"name": name, "attributes": attributes})
+    return people, None
+
+
+def _time(text: str, zone: ZoneInfo | None) -> tuple[str | None, str | None]:
+    if not text.strip():
+        return None, "expected a date and time (YYYY-MM-DD HH:MM)"
+    try:
+        t = datetime.fromisoformat(text.strip().replace(" ", "T"))
+    except ValueError:
+        return None, f"{text!r} is not a date and time; expected YYYY-MM-DD HH:MM"
+    if zone is None:
+        return None, None  # the time zone's own error says why
+    if t.tzinfo is None:
+        first, second = t.replace(tzinfo=zone, fold=0), t.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() != second.utcoffset():
+            again = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            why = (
+                "does not exist there (the clocks go forward)"
+                if again != t
+                else "happens twice there (the clocks go back)"
+            )
+            return None, f"{text.strip()} in {zone.key} {why}; choose another time"
+        t = first
+    return t.isoformat(), None
+
+
+def _whole(text: str, least: int) -> int | None:
+    t = text.strip()
+    return int(t) if t.isdigit() and int(t) >= least else None
+
+
+def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The spec for ``core.create_election`` and the errors by field name (empty: none)."""
+    errors: dict[str, str] = {}
+    title = form.get("title", "").strip()
+    if not title:
+        errors["title"] = "Enter the election's title."
+    zone: ZoneInfo | None = None
+    tz = form.get("time_zone", "").strip() or "UTC"
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["time_zone"] = f"{tz!r} is not a time zone; expected a name such as Europe/London."
+    opens, err = _time(form.get("opens", ""), zone)
+    if err:
+        errors["opens"] = f"Opening time: {err}."
+    closes, err = _time(form.get("closes", ""), zone)
+    if err:
+        errors["closes"] = f"Closing time: {err}."
+    if opens and closes and datetime.fromisoformat(closes) <= datetime.fromisoformat(opens):
+        errors["closes"] = "Closing time: expected a time after the opening time."
+    try:
+        rules_ = parse_rules(form.get("eligibility", ""), "Who may vote")
+    except eligibility.RuleSpecError as e:
+        errors["eligibility"], rules_ = f"{e}.", []
+    known = {r.id: r for r in tallyroom.counting_rules()}
+    out: list[dict[str, Any]] = []
+    for n in range(contests):
+        if n and blank_contest(n, form):
+            continue  # an unused block of the form
+        p = f"c{n}-"
+        name = form.get(p + "title", "").strip()
+        if not name:
+            errors[p + "title"] = f"Contest {n + 1}: enter the contest's title."
+        kind = form.get(p + "ballot_type", "ranked")
+        if kind not in BALLOT_TYPES:
+            errors[p + "ballot_type"] = (
+                f"Contest {n + 1}: {kind!r} is not a ballot type; expected one of "
+                f"{', '.join(BALLOT_TYPES)}."
+            )
+        rule_id = form.get(p + "rule", "").strip()
+        rule = known.get(rule_id)
+        if rule is None:
+            errors[p + "rule"] = (
+                f"Contest {n + 1}: {rule_id!r} is not a rule of tallyroom; choose one from "
+                "the list (tallyroom methods lists them)."
+                if rule_id
+                else f"Contest {n + 1}: choose the counting rule."
+            )
+        elif kind in _KIND and _KIND[kind] not in rule.kinds:
+            errors[p + "rule"] = (
+                f"Contest {n + 1}: {rule_id} counts {' or '.join(rule.kinds)} papers, not "
+                f"{BALLOT_NAMES[kind]} papers; choose another rule or ballot type."
+            )
+        seats = _whole(form.get(p + "seats", ""), 1)
+        if seats is None:
+            errors[p + "seats"] = (
+                f"Contest {n + 1}: seats {form.get(p + 'seats', '')!r}: expected a whole "
+                "number, 1 or more."
+            )
+        people, err = _candidates(form.get(p + "candidates", ""))
+        if err:
+            errors[p + "candidates"] = f"Contest {n + 1}, candidates: {err}."
+        elif kind != "yesno" and not people:
+            errors[p + "candidates"] = f"Contest {n + 1}: enter the candidates, one a line."
+        elif kind != "yesno" and seats is not None and len(people) <= seats:
+            errors[p + "candidates"] = (
+                f"Contest {n + 1}: {len(people)} candidate(s) for {seats} seat(s); expected "
+                "more candidates than seats."
+            )
+        max_marks = None
+        if kind == "x":
+            max_marks = _whole(form.get(p + "max_marks", "") or str(seats or 1), 1)
+            if max_marks is None:
+                errors[p + "max_marks"] = (
+                    f"Contest {n + 1}: 'vote for up to' expected a whole number, 1 or more."
+                )
+        order = form.get(p + "order", "entered")
+        if order not in ORDERS:
+            errors[p + "order"] = f"Contest {n + 1}: expected one of {', '.join(ORDERS)}."
+        try:
+            electorate = parse_rules(
+                form.get(p + "electorate", ""), f"Contest {n + 1}, who receives it"
+            )
+        except eligibility.RuleSpecError as e:
+            errors[p + "electorate"], electorate = f"{e}.", []
+        constraints = [c.strip() for c in form.get(p + "constraints", "").splitlines() if c.strip()]
+        if kind == "yesno":
+            people = []  # the paper reads Yes / No
+        c: dict[str, Any] = {
+            "title": name,
+            "rule": rule_id,
+            "seats": seats or 1,
+            "ballot_type": kind,
+            "candidates": people,
+            "candidate_order": order,
+            "constraints": constraints,
+            "electorate": electorate or None,
+        }
+        if max_marks is not None:
+            c["max_marks"] = max_marks
+        out.append(c)
+    spec = {
+        "title": title,
+        "rule_book": form.get("rule_book", "").strip(),
+        "notice": form.get("notice", "").strip(),
+        "time_zone": tz,
+        "opens_at": opens,
+        "closes_at": closes,
+        "eligibility": rules_,
+        "contests": out,
+    }
+    return spec, errors
