@@ -77,3 +77,27 @@ def test_bad_table_is_refused(tmp_path: Path) -> None:
     bad.write_text("party;X;Y\nA;10;x\n", encoding="utf-8")
     with pytest.raises(BallotFileError, match="bad.csv:2:3"):
         read_votetable(bad)
+
+
+@pytest.mark.parametrize(
+    "threshold",
+    [
+        "9" * 1000,  # the fuzzer's find: the refusal quoted all thousand digits
+        "1e1000000000",  # Fraction would build 10**1000000000 before any check
+        "5/00",
+        "banana",
+    ],
+)
+def test_a_threshold_that_is_no_share_is_refused_on_one_short_line(threshold: str) -> None:
+    from tallyroom.errors import RuleError
+
+    p = _parties({"A": 50, "B": 30, "C": 20}, 3)
+    with pytest.raises(RuleError) as err:
+        count(p, "sainte-lague", threshold=threshold)
+    message = str(err.value)
+    assert "threshold must be a number or a percentage" in message
+    assert len(message) < 300 and "\n" not in message
+    # a share written plainly still counts: 25% keeps A (50) and B (30) only; Sainte-Lague
+    # quotients 50, 30, 16.7 -> A 2, B 1 (worked by hand)
+    r = count(p, "sainte-lague", threshold="25%")
+    assert r.stages[0].extra["seats"] == {"A": 2, "B": 1, "C": 0}

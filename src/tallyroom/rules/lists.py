@@ -11,13 +11,14 @@ over the national threshold).  All quotients are exact Fractions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.ballots.votetable import VoteTable
-from tallyroom.errors import RuleError
+from tallyroom.errors import QUOTE_LIMIT, RuleError, printable
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules._support import no_options, record, register_family, tiebreaker
 from tallyroom.rules.parameters import Parameter
@@ -34,15 +35,28 @@ DIVISORS = {
 QUOTAS = ("hare", "droop", "hagenbach-bischoff")
 
 
+#: a threshold or share as written: digits with an optional fraction or ``p/q``, short
+#: enough that no exponent or 4,300-digit number reaches ``Fraction`` (``1e1000000000``)
+_NUMBER = re.compile(r"\d{1,30}(\.\d{1,30})?|\d{1,30}/\d{1,30}")
+
+
 def _fraction(x: Any, what: str) -> Fraction:
-    if isinstance(x, str) and x.strip().endswith("%"):
-        return Fraction(x.strip()[:-1]) / 100
-    try:
-        return Fraction(x)
-    except (TypeError, ValueError):
-        raise RuleError(
-            f"{what} must be a number or a percentage such as '5%', not {x!r}"
-        ) from None
+    if isinstance(x, str):
+        text = x.strip()
+        percent = text.endswith("%")
+        if percent:
+            text = text[:-1].strip()
+        if _NUMBER.fullmatch(text) and not re.fullmatch(r".*/0+", text):
+            return Fraction(text) / (100 if percent else 1)
+    else:
+        try:
+            return Fraction(x)
+        except (TypeError, ValueError, ZeroDivisionError):
+            pass
+    raise RuleError(
+        f"{what} must be a number or a percentage such as '5%', "
+        f"not {printable(repr(x), QUOTE_LIMIT)}"
+    )
 
 
 def qualifying(
