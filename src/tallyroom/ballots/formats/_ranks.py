@@ -4,10 +4,19 @@ with none a skipped rank, ranks past ``max_rankings`` left unread."""
 
 from __future__ import annotations
 
+import os
+
 from tallyroom.ballots.model import OVERVOTE, Preference
 
 #: the candidate index a reader gives to its file's explicit overvote label
 OVERVOTE_MARK = -1
+
+
+def display(p: object) -> str:
+    """The name a reader gives its file in errors and as the profile's source."""
+    if hasattr(p, "read"):
+        return str(getattr(p, "name", "<stream>"))
+    return str(os.fspath(p))  # type: ignore[call-overload]
 
 
 def marks_by_rank(by_rank: dict[int, list[int]], max_rankings: int | None) -> tuple:

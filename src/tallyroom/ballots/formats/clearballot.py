@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, marks_by_rank
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, display, marks_by_rank
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -37,12 +37,6 @@ EXPECTED_HEADER = "Choice_<id>_<n>:<contest>:<rank>:<vote rule>:<choice>:<party>
 MAX_CELL = 10_000
 
 
-def _display(p: object) -> str:
-    if hasattr(p, "read"):
-        return str(getattr(p, "name", "<stream>"))
-    return str(os.fspath(p))  # type: ignore[call-overload]
-
-
 def read_clearballot(
     path: str | os.PathLike[str] | BinaryIO,
     rules: BallotRules = BallotRules(),
@@ -57,7 +51,7 @@ def read_clearballot(
 ) -> Profile:
     """Read a Clear Ballot CSV for one contest (without ``contest`` the file must hold
     one).  A rank past ``max_rankings`` in the header is refused, as RCTab refuses it."""
-    name = _display(path)
+    name = display(path)
     alias = dict(aliases or {})
     try:
         raw_stream: BinaryIO = path if hasattr(path, "read") else open(path, "rb")  # type: ignore[assignment,arg-type]

@@ -20,19 +20,13 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO, TextIO
 
-from tallyroom.ballots.formats._ranks import marks_by_rank
+from tallyroom.ballots.formats._ranks import display, marks_by_rank
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
 MAX_CELL = 10_000
 MAX_RANK = 10_000
-
-
-def _display(p: object) -> str:
-    if hasattr(p, "read"):
-        return str(getattr(p, "name", "<stream>"))
-    return str(os.fspath(p))  # type: ignore[call-overload]
 
 
 def read_rctab_csv(
@@ -49,7 +43,7 @@ def read_rctab_csv(
     precincts: dict[str, dict[tuple, int]] | None = None,
 ) -> Profile:
     """Read an RCTab generic CSV (see the module's description)."""
-    name = _display(path)
+    name = display(path)
     for label, value in (
         ("first vote column", first_vote_column),
         ("first vote row", first_vote_row),
