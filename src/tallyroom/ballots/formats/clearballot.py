@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, display, marks_by_rank
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, display, marks_by_rank, open_binary
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -53,14 +53,7 @@ def read_clearballot(
     one).  A rank past ``max_rankings`` in the header is refused, as RCTab refuses it."""
     name = display(path)
     alias = dict(aliases or {})
-    try:
-        raw_stream: BinaryIO = path if hasattr(path, "read") else open(path, "rb")  # type: ignore[assignment,arg-type]
-    except FileNotFoundError:
-        raise BallotFileError(name, None, None, "no such file", "a Clear Ballot CSV") from None
-    except OSError as e:
-        raise BallotFileError(
-            name, None, None, e.strerror or "unreadable", "a readable file"
-        ) from None
+    raw_stream = open_binary(path, name, "a Clear Ballot CSV")
     with raw_stream, io.TextIOWrapper(raw_stream, encoding="utf-8-sig", newline="") as text:
         csv.field_size_limit(MAX_CELL)
         reader = csv.reader(text)

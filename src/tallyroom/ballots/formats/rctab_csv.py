@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO, TextIO
 
-from tallyroom.ballots.formats._ranks import display, marks_by_rank
+from tallyroom.ballots.formats._ranks import display, marks_by_rank, open_binary
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -57,14 +57,7 @@ def read_rctab_csv(
                 name, None, None, f"{label} {value!r}", f"a {label} of 1 or more (row: 2 or more)"
             )
     alias = dict(aliases or {})
-    try:
-        raw_stream: BinaryIO = path if hasattr(path, "read") else open(path, "rb")  # type: ignore[assignment,arg-type]
-    except FileNotFoundError:
-        raise BallotFileError(name, None, None, "no such file", "an RCTab CSV") from None
-    except OSError as e:
-        raise BallotFileError(
-            name, None, None, e.strerror or "unreadable", "a readable file"
-        ) from None
+    raw_stream = open_binary(path, name, "an RCTab CSV")
     raw: dict[tuple, int] = {}
     with raw_stream, io.TextIOWrapper(raw_stream, encoding="utf-8-sig", newline="") as text:
         csv.field_size_limit(MAX_CELL)
