@@ -34,6 +34,11 @@ def open_binary(path: object, name: str, expected: str) -> BinaryIO:
         ) from None
 
 
+def count(tally: dict[tuple, int], key: tuple) -> None:
+    """One more paper marked ``key`` in ``tally`` (identical papers merged)."""
+    tally[key] = tally.get(key, 0) + 1
+
+
 def marks_by_rank(by_rank: dict[int, list[int]], max_rankings: int | None) -> tuple:
     top = max(by_rank, default=0)
     if max_rankings is not None:

@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, display, marks_by_rank
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, display, marks_by_rank
 from tallyroom.ballots.formats._xml import Node, stream
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
@@ -228,12 +228,11 @@ def _read_one(
                     raise fail(pos.line, f"{pp}/Rank", "no Rank", "the rank of the mark")
                 by_rank.setdefault(_rank(rank, fail, pos.line, f"{pp}/Rank"), []).append(c)
         key = marks_by_rank(by_rank, max_rankings)
-        raw[key] = raw.get(key, 0) + 1
+        count(raw, key)
         if precincts is not None:
             unit = cvr.value("BallotStyleUnitId")
             where = gp_units.get(unit, unit) if unit is not None else ""
-            p = precincts.setdefault(where, {})
-            p[key] = p.get(key, 0) + 1
+            count(precincts.setdefault(where, {}), key)
 
     if rewind is not None:
         rewind(0)

@@ -16,7 +16,13 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, display, marks_by_rank, open_binary
+from tallyroom.ballots.formats._ranks import (
+    OVERVOTE_MARK,
+    count,
+    display,
+    marks_by_rank,
+    open_binary,
+)
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -129,10 +135,9 @@ def read_clearballot(
                     elif cell not in ("0", ""):
                         raise BallotFileError(name, line, col + 1, repr(cell)[:40], "1 or 0")
                 key = marks_by_rank(by_rank, None)
-                raw[key] = raw.get(key, 0) + 1
+                count(raw, key)
                 if precincts is not None:
-                    p = precincts.setdefault(row[4].strip(), {})
-                    p[key] = p.get(key, 0) + 1
+                    count(precincts.setdefault(row[4].strip(), {}), key)
         except csv.Error as e:
             raise BallotFileError(name, reader.line_num, None, str(e)[:100], "a CSV row") from None
         except UnicodeDecodeError:

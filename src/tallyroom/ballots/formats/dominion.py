@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, marks_by_rank
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -267,10 +267,9 @@ def read_dominion(
                             )
                         by_rank.setdefault(rank, []).append(at)
                     key = marks_by_rank(by_rank, max_rankings)
-                    raw[key] = raw.get(key, 0) + 1
+                    count(raw, key)
                     if precincts is not None:
-                        p = precincts.setdefault(where_precinct, {})
-                        p[key] = p.get(key, 0) + 1
+                        count(precincts.setdefault(where_precinct, {}), key)
                     if batches is not None:
                         b = batches.setdefault(
                             f"{session.get('TabulatorId')}-{session.get('BatchId')}", {}

@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO, TextIO
 
-from tallyroom.ballots.formats._ranks import display, marks_by_rank, open_binary
+from tallyroom.ballots.formats._ranks import count, display, marks_by_rank, open_binary
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -117,13 +117,12 @@ def read_rctab_csv(
                         )
                     by_rank.setdefault(r, []).append(k)
                 key = marks_by_rank(by_rank, None)
-                raw[key] = raw.get(key, 0) + 1
+                count(raw, key)
                 if precincts is not None and precinct_column is not None:
                     where = (
                         row[precinct_column - 1].strip() if precinct_column - 1 < len(row) else ""
                     )
-                    p = precincts.setdefault(where, {})
-                    p[key] = p.get(key, 0) + 1
+                    count(precincts.setdefault(where, {}), key)
         except csv.Error as e:
             raise BallotFileError(name, reader.line_num, None, str(e)[:100], "a CSV row") from None
         except UnicodeDecodeError:
