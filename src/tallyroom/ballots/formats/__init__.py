@@ -647,57 +647,59 @@ register(
         contests=True,
     )
 )
-register(
-    Format(
-        "dominion",
-        "Dominion CVR export (a folder of JSON manifests and CvrExport*.json; give the folder "
-        "or one of its files) as RCTab reads it; read only",
-        (),
-        _cvr_reader("tallyroom.ballots.formats.dominion", "read_dominion"),
-        None,
-        lambda head: _module("dominion").sniff(head),
-        needs_path=True,
-        content_first=True,
-        contests=True,
+
+
+def _register_cvr(name: str, doc: str, module: str, reader: str, **flags: bool) -> None:
+    """Register a read-only cast-vote-record format read by ``formats.<module>.<reader>``
+    and sniffed by ``formats.<module>.sniff``."""
+    register(
+        Format(
+            name,
+            doc,
+            (),
+            _cvr_reader(f"tallyroom.ballots.formats.{module}", reader),
+            None,
+            lambda head: _module(module).sniff(head),
+            **flags,
+        )
     )
+
+
+_register_cvr(
+    "dominion",
+    "Dominion CVR export (a folder of JSON manifests and CvrExport*.json; give the folder "
+    "or one of its files) as RCTab reads it; read only",
+    "dominion",
+    "read_dominion",
+    needs_path=True,
+    content_first=True,
+    contests=True,
 )
-register(
-    Format(
-        "cdf-xml",
-        "NIST SP 1500-103 cast-vote records, XML, Unisyn's exports too (as RCTab reads them); "
-        "read only",
-        (),
-        _cvr_reader("tallyroom.ballots.formats.cdf_xml", "read_cdf_xml"),
-        None,
-        lambda head: _module("cdf_xml").sniff(head),
-        contests=True,
-    )
+_register_cvr(
+    "cdf-xml",
+    "NIST SP 1500-103 cast-vote records, XML, Unisyn's exports too (as RCTab reads them); "
+    "read only",
+    "cdf_xml",
+    "read_cdf_xml",
+    contests=True,
 )
-register(
-    Format(
-        "clearballot",
-        "Clear Ballot ClearVote cast-vote records (CSV, a column per choice and rank) as RCTab "
-        "reads them; read only",
-        (),
-        _cvr_reader("tallyroom.ballots.formats.clearballot", "read_clearballot"),
-        None,
-        lambda head: _module("clearballot").sniff(head),
-        content_first=True,
-        contests=True,
-    )
+_register_cvr(
+    "clearballot",
+    "Clear Ballot ClearVote cast-vote records (CSV, a column per choice and rank) as RCTab "
+    "reads them; read only",
+    "clearballot",
+    "read_clearballot",
+    content_first=True,
+    contests=True,
 )
-register(
-    Format(
-        "hart",
-        "Hart Verity cast-vote records (a folder of XML files, one per paper) as RCTab reads "
-        "them; read only",
-        (),
-        _cvr_reader("tallyroom.ballots.formats.hart", "read_hart"),
-        None,
-        lambda head: _module("hart").sniff(head),
-        needs_path=True,
-        contests=True,
-    )
+_register_cvr(
+    "hart",
+    "Hart Verity cast-vote records (a folder of XML files, one per paper) as RCTab reads "
+    "them; read only",
+    "hart",
+    "read_hart",
+    needs_path=True,
+    contests=True,
 )
 register(
     Format(

@@ -23,19 +23,14 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, display, marks_by_rank
 from tallyroom.ballots.formats._xml import Node, stream
-from tallyroom.ballots.model import OVERVOTE, BallotRules, Candidate, Election, Preference, Profile
+from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
 EXPECTED = "a NIST CDF CastVoteRecordReport (XML)"
 MAX_RANK = 10_000
-
-
-def _display(p: object) -> str:
-    if hasattr(p, "read"):
-        return str(getattr(p, "name", "<stream>"))
-    return str(os.fspath(p))  # type: ignore[call-overload]
 
 
 def read_cdf_xml(
@@ -67,7 +62,7 @@ def read_cdf_xml(
     index: dict[str, int] = {}
     raw: dict[tuple, int] = {}
     for path in files:
-        name = _display(path)
+        name = display(path)
         data: object = path
         if hasattr(path, "read"):
             import io
@@ -78,7 +73,7 @@ def read_cdf_xml(
             names, index, raw, precincts,
         )  # fmt: skip
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
-    return Profile.from_marks(election, raw, rules, source=", ".join(_display(p) for p in files))
+    return Profile.from_marks(election, raw, rules, source=", ".join(display(p) for p in files))
 
 
 def _read_one(
@@ -158,7 +153,7 @@ def _read_one(
         if uwi_label and cand == uwi_label:
             cand = UWI_NAME
         if overvote_label and cand == overvote_label:
-            selection[sid] = -1
+            selection[sid] = OVERVOTE_MARK
             continue
         if cand not in index:
             index[cand] = len(names)
@@ -232,27 +227,12 @@ def _read_one(
                 if rank is None:
                     raise fail(pos.line, f"{pp}/Rank", "no Rank", "the rank of the mark")
                 by_rank.setdefault(_rank(rank, fail, pos.line, f"{pp}/Rank"), []).append(c)
-        top = max(by_rank, default=0)
-        if max_rankings is not None:
-            top = min(top, max_rankings)
-        marks: list[Preference | None] = []
-        for r in range(1, top + 1):
-            got = by_rank.get(r)
-            if not got:
-                marks.append(None)
-            elif -1 in got:
-                marks.append(OVERVOTE)  # the file's explicit overvote label
-            elif len(got) == 1:
-                marks.append(got[0])
-            else:
-                marks.append(tuple(got))
-        key = tuple(marks)
-        raw[key] = raw.get(key, 0) + 1
+        key = marks_by_rank(by_rank, max_rankings)
+        count(raw, key)
         if precincts is not None:
             unit = cvr.value("BallotStyleUnitId")
             where = gp_units.get(unit, unit) if unit is not None else ""
-            p = precincts.setdefault(where, {})
-            p[key] = p.get(key, 0) + 1
+            count(precincts.setdefault(where, {}), key)
 
     if rewind is not None:
         rewind(0)

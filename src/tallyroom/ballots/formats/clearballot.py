@@ -16,7 +16,13 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, marks_by_rank
+from tallyroom.ballots.formats._ranks import (
+    OVERVOTE_MARK,
+    count,
+    display,
+    marks_by_rank,
+    open_binary,
+)
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -37,12 +43,6 @@ EXPECTED_HEADER = "Choice_<id>_<n>:<contest>:<rank>:<vote rule>:<choice>:<party>
 MAX_CELL = 10_000
 
 
-def _display(p: object) -> str:
-    if hasattr(p, "read"):
-        return str(getattr(p, "name", "<stream>"))
-    return str(os.fspath(p))  # type: ignore[call-overload]
-
-
 def read_clearballot(
     path: str | os.PathLike[str] | BinaryIO,
     rules: BallotRules = BallotRules(),
@@ -57,16 +57,9 @@ def read_clearballot(
 ) -> Profile:
     """Read a Clear Ballot CSV for one contest (without ``contest`` the file must hold
     one).  A rank past ``max_rankings`` in the header is refused, as RCTab refuses it."""
-    name = _display(path)
+    name = display(path)
     alias = dict(aliases or {})
-    try:
-        raw_stream: BinaryIO = path if hasattr(path, "read") else open(path, "rb")  # type: ignore[assignment,arg-type]
-    except FileNotFoundError:
-        raise BallotFileError(name, None, None, "no such file", "a Clear Ballot CSV") from None
-    except OSError as e:
-        raise BallotFileError(
-            name, None, None, e.strerror or "unreadable", "a readable file"
-        ) from None
+    raw_stream = open_binary(path, name, "a Clear Ballot CSV")
     with raw_stream, io.TextIOWrapper(raw_stream, encoding="utf-8-sig", newline="") as text:
         csv.field_size_limit(MAX_CELL)
         reader = csv.reader(text)
@@ -142,10 +135,9 @@ def read_clearballot(
                     elif cell not in ("0", ""):
                         raise BallotFileError(name, line, col + 1, repr(cell)[:40], "1 or 0")
                 key = marks_by_rank(by_rank, None)
-                raw[key] = raw.get(key, 0) + 1
+                count(raw, key)
                 if precincts is not None:
-                    p = precincts.setdefault(row[4].strip(), {})
-                    p[key] = p.get(key, 0) + 1
+                    count(precincts.setdefault(row[4].strip(), {}), key)
         except csv.Error as e:
             raise BallotFileError(name, reader.line_num, None, str(e)[:100], "a CSV row") from None
         except UnicodeDecodeError:

@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.model import OVERVOTE, BallotRules, Candidate, Election, Preference, Profile
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
+from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
@@ -179,8 +180,8 @@ def read_dominion(
         if uwi_label is not None and code == uwi_label:
             name = UWI_NAME
         elif overvote_label is not None and code == overvote_label:
-            code_at[code] = -1
-            return -1
+            code_at[code] = OVERVOTE_MARK
+            return OVERVOTE_MARK
         else:
             c = candidates.get(code)  # type: ignore[union-attr]
             if c is None or str(c.get("ContestId")) != contest_id:
@@ -265,25 +266,10 @@ def read_dominion(
                                 f"{mp}.Rank", repr(rank)[:40], f"a rank from 1 to {MAX_RANK:,}"
                             )
                         by_rank.setdefault(rank, []).append(at)
-                    top = max(by_rank, default=0)
-                    if max_rankings is not None:
-                        top = min(top, max_rankings)
-                    marks: list[Preference | None] = []
-                    for r in range(1, top + 1):
-                        got = by_rank.get(r)
-                        if not got:
-                            marks.append(None)
-                        elif -1 in got:
-                            marks.append(OVERVOTE)
-                        elif len(got) == 1:
-                            marks.append(got[0])
-                        else:
-                            marks.append(tuple(got))
-                    key = tuple(marks)
-                    raw[key] = raw.get(key, 0) + 1
+                    key = marks_by_rank(by_rank, max_rankings)
+                    count(raw, key)
                     if precincts is not None:
-                        p = precincts.setdefault(where_precinct, {})
-                        p[key] = p.get(key, 0) + 1
+                        count(precincts.setdefault(where_precinct, {}), key)
                     if batches is not None:
                         b = batches.setdefault(
                             f"{session.get('TabulatorId')}-{session.get('BatchId')}", {}

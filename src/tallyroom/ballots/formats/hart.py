@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, marks_by_rank
+from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
 from tallyroom.ballots.formats._xml import Node, stream
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
@@ -126,10 +126,9 @@ def read_hart(
                         by_rank.setdefault(r, []).append(cand_at)
             papers.append((marks_by_rank(by_rank, max_rankings), precinct))
         for key, where_p in papers:
-            raw[key] = raw.get(key, 0) + 1
+            count(raw, key)
             if precincts is not None:
-                p = precincts.setdefault(where_p, {})
-                p[key] = p.get(key, 0) + 1
+                count(precincts.setdefault(where_p, {}), key)
     if contest is not None and not any(contest in (k, v) for k, v in seen_contests.items()):
         raise BallotFileError(
             str(path),

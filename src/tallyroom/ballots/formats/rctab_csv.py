@@ -20,19 +20,13 @@ import os
 from collections.abc import Mapping
 from typing import BinaryIO, TextIO
 
-from tallyroom.ballots.formats._ranks import marks_by_rank
+from tallyroom.ballots.formats._ranks import count, display, marks_by_rank, open_binary
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
 UWI_NAME = "Undeclared Write-ins"
 MAX_CELL = 10_000
 MAX_RANK = 10_000
-
-
-def _display(p: object) -> str:
-    if hasattr(p, "read"):
-        return str(getattr(p, "name", "<stream>"))
-    return str(os.fspath(p))  # type: ignore[call-overload]
 
 
 def read_rctab_csv(
@@ -49,7 +43,7 @@ def read_rctab_csv(
     precincts: dict[str, dict[tuple, int]] | None = None,
 ) -> Profile:
     """Read an RCTab generic CSV (see the module's description)."""
-    name = _display(path)
+    name = display(path)
     for label, value in (
         ("first vote column", first_vote_column),
         ("first vote row", first_vote_row),
@@ -63,14 +57,7 @@ def read_rctab_csv(
                 name, None, None, f"{label} {value!r}", f"a {label} of 1 or more (row: 2 or more)"
             )
     alias = dict(aliases or {})
-    try:
-        raw_stream: BinaryIO = path if hasattr(path, "read") else open(path, "rb")  # type: ignore[assignment,arg-type]
-    except FileNotFoundError:
-        raise BallotFileError(name, None, None, "no such file", "an RCTab CSV") from None
-    except OSError as e:
-        raise BallotFileError(
-            name, None, None, e.strerror or "unreadable", "a readable file"
-        ) from None
+    raw_stream = open_binary(path, name, "an RCTab CSV")
     raw: dict[tuple, int] = {}
     with raw_stream, io.TextIOWrapper(raw_stream, encoding="utf-8-sig", newline="") as text:
         csv.field_size_limit(MAX_CELL)
@@ -130,13 +117,12 @@ def read_rctab_csv(
                         )
                     by_rank.setdefault(r, []).append(k)
                 key = marks_by_rank(by_rank, None)
-                raw[key] = raw.get(key, 0) + 1
+                count(raw, key)
                 if precincts is not None and precinct_column is not None:
                     where = (
                         row[precinct_column - 1].strip() if precinct_column - 1 < len(row) else ""
                     )
-                    p = precincts.setdefault(where, {})
-                    p[key] = p.get(key, 0) + 1
+                    count(precincts.setdefault(where, {}), key)
         except csv.Error as e:
             raise BallotFileError(name, reader.line_num, None, str(e)[:100], "a CSV row") from None
         except UnicodeDecodeError:
