@@ -406,7 +406,7 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 pct = Fraction(-1)
             if not 0 < pct <= 100:
                 raise refuse("multiSeatBottomsUpPercentageThreshold", raw, "a percentage 1 to 100")
-            options["percentage"] = raw
+            options["percentage"] = pct
             options["first_round_threshold"] = bool(rules.get("doesFirstRoundDetermineThreshold"))
             options["cutoff"] = bool(rules.get("cutoffElimination"))
     else:

@@ -31,10 +31,37 @@ from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules import Rule, register
 from tallyroom.rules._support import Score, check_seats, fractions, no_options, record, tiebreaker
 from tallyroom.rules._tally import ranked
+from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS
 
 UWI = "Undeclared Write-ins"
 BOTTOMS_UP_OPTIONS = ("percentage", "first_round_threshold", "cutoff", "rctab")
+BOTTOMS_UP_PARAMETERS = (
+    Parameter(
+        "percentage",
+        "number",
+        None,
+        "elect every candidate whose share of the continuing votes reaches this percentage "
+        "(RCTab multiSeatBottomsUpPercentageThreshold); none: eliminate to the seats",
+        minimum=0,
+        maximum=100,
+        optional=True,
+    ),
+    Parameter(
+        "first_round_threshold",
+        "bool",
+        False,
+        "the percentage of the first round's votes stands for the whole count "
+        "(RCTab doesFirstRoundDetermineThreshold)",
+    ),
+    Parameter(
+        "cutoff",
+        "bool",
+        False,
+        "eliminate at once every candidate below the threshold (RCTab cutoffElimination)",
+    ),
+    Parameter("rctab", "bool", False, "RCTab conventions, as for irv"),
+)
 RCTAB_TEXT = (
     "RCTab (Universal RCV Tabulator) rules, config_file_documentation.txt: "
     "winnerElectionMode bottomsUp, bottomsUpUsingPercentageThreshold, multiPassIrv"
@@ -192,6 +219,13 @@ def combine_passes(profile: Profile, passes: list[CountRecord]) -> CountRecord:
     )
 
 
+def _irv_parameters() -> tuple[Parameter, ...]:
+    """irv's options, which apply to every pass of multi-pass-irv."""
+    from tallyroom.rules.majority import PARAMETERS
+
+    return PARAMETERS["irv"]
+
+
 register(
     Rule(
         "bottoms-up",
@@ -206,6 +240,7 @@ register(
             "cutoff": False,
             "rctab": False,
         },
+        parameters=BOTTOMS_UP_PARAMETERS,
     )
 )
 register(
@@ -222,5 +257,6 @@ register(
             "continue_until_two": False,
             "tie_history": "none",
         },
+        parameters=_irv_parameters(),
     )
 )
