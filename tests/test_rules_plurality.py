@@ -90,3 +90,15 @@ def test_fptp_snv_limited_cumulative() -> None:
     assert cum.elected == ("C", "A", "B")
     with pytest.raises(RuleError, match="fewer votes"):
         count(p3, "limited-vote", votes=3)
+
+
+@pytest.mark.parametrize("rule", ["block-vote", "limited-vote", "cumulative-vote"])
+def test_votes_given_as_none_means_the_rule_s_default(rule: str) -> None:
+    # the fuzzer's find: `--option votes=` (an optional whole number left empty) reached
+    # int(None) and ended in a TypeError; empty, like "none", means the rule's default
+    from tallyroom.rules import get
+
+    rule_ = get(rule)
+    assert rule_.parse_options(["votes= "]) == {"votes": None}
+    p = _profile([("ABC", 5), ("CBA", 4), ("DAB", 3)], seats=2)
+    assert count(p, rule, votes=None).elected == count(p, rule).elected

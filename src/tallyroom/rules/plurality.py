@@ -164,7 +164,8 @@ def _count_snv(profile: Profile, **options: Any) -> CountRecord:
 
 def _count_block(profile: Profile, **options: Any) -> CountRecord:
     tie = pop_tie_options(options)
-    votes = int(options.pop("votes", profile.election.seats))
+    given = options.pop("votes", None)  # None: the rule's default
+    votes = int(profile.election.seats if given is None else given)
     limits = options.pop("constraints", None)
     no_options("block-vote", options, ["votes", "constraints"])
     return _plurality(
@@ -181,7 +182,8 @@ def _count_block(profile: Profile, **options: Any) -> CountRecord:
 def _count_limited(profile: Profile, **options: Any) -> CountRecord:
     tie = pop_tie_options(options)
     seats = profile.election.seats
-    votes = int(options.pop("votes", max(1, seats - 1)))
+    given = options.pop("votes", None)  # None: the rule's default
+    votes = int(max(1, seats - 1) if given is None else given)
     limits = options.pop("constraints", None)
     no_options("limited-vote", options, ["votes", "constraints"])
     if votes >= seats and seats > 1:
@@ -202,7 +204,8 @@ def _count_limited(profile: Profile, **options: Any) -> CountRecord:
 
 def _count_cumulative(profile: Profile, **options: Any) -> CountRecord:
     tie = pop_tie_options(options)
-    votes = int(options.pop("votes", profile.election.seats))
+    given = options.pop("votes", None)  # None: the rule's default
+    votes = int(profile.election.seats if given is None else given)
     limits = options.pop("constraints", None)
     no_options("cumulative-vote", options, ["votes", "constraints"])
     return _plurality(
