@@ -452,3 +452,32 @@ def test_xlsx_stage_sheet(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     for n, v in last["totals"].items():
         assert format_decimal(Fraction(str(by_name[n][col])), 5) == v, n
     assert ws.cell(head + 3, col).number_format == "0.00000"
+
+
+# ------------------------------------------------------------------ --title
+
+
+def test_title_names_an_election_whose_file_gives_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a CSV of papers holds no election name: without --title the sheets fall back to the
+    # file's name; with it, every sheet starts with the name given (issue 15)
+    papers = tmp_path / "ballots.csv"
+    papers.write_text("ballot_id,Rank 1,Rank 2,Weight\n1,Amy,Bob,3\n2,Bob,Amy,2\n")
+    name = "Riverside Tenants' Association: chair, 2026"
+    code, out, err = run(capsys, "count", papers, "-m", "irv", "--title", name)
+    assert code == 0, err
+    assert out.splitlines()[0] == name
+    code, out, err = run(capsys, "count", papers, "-m", "irv", "--title", name, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["election"]["title"] == name
+    page = tmp_path / "r.html"
+    code, _, err = run(
+        capsys, "count", papers, "-m", "irv", "--title", name, "--format", "html", "-o", page
+    )
+    assert code == 0, err
+    html = page.read_text()
+    assert "<title>Riverside Tenants&#x27; Association: chair, 2026: result" in html
+    # a title is one line of printable text
+    code, _, err = run(capsys, "count", papers, "-m", "irv", "--title", "two\nlines")
+    assert code == 2 and "--title" in err and "one line of printable text" in err

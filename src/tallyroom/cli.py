@@ -213,6 +213,13 @@ def inspect(
     help="Write to a file instead of standard output.",
 )
 @click.option(
+    "--title",
+    default=None,
+    metavar="TEXT",
+    help="The election's name on every sheet, where the file gives none (a spreadsheet of "
+    "cast-vote records) or another.",
+)
+@click.option(
     "--audit",
     "audit_dir",
     default=None,
@@ -268,6 +275,7 @@ def count(
     rule_options: Sequence[str],
     fmt: str,
     output: str | None,
+    title: str | None,
     audit_dir: str | None,
     candidates_file: str | None,
     constraint_specs: Sequence[str],
@@ -333,6 +341,7 @@ def count(
         attributes_from=candidates_file or "",
         constraints=tuple(constraints),
         countback=countback,
+        title=_title(title),
         ballot_rules=rules,
     )
     records = []
@@ -452,6 +461,22 @@ def _list_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def _stdout_is_terminal() -> bool:
     return bool(sys.stdout.isatty())
+
+
+def _title(title: str | None) -> str:
+    """``--title`` as given, refused unless it is one line of printable text."""
+    from tallyroom.errors import QUOTE_LIMIT, printable
+
+    if title is None:
+        return ""
+    text = title.strip()
+    if not text or not text.isprintable() or len(text) > QUOTE_LIMIT:
+        raise click.BadParameter(
+            f"{printable(title, 80)!r}: expected one line of printable text of at most "
+            f"{QUOTE_LIMIT} characters",
+            param_hint="--title",
+        )
+    return text
 
 
 def _refuse_output_onto_input(output: str | None, files: Sequence[str]) -> None:

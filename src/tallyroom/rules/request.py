@@ -18,7 +18,7 @@ a countback or the tie rules itself::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -97,7 +97,8 @@ class CountRequest:
     (merged into those the ballot file gave); ``constraints`` are group minima and maxima;
     ``countback`` names the departed member whose vacancy is filled by a re-count;
     ``ballot_rules`` are the rules the papers were read under (None: any), and ``ties``
-    the tie rules.
+    the tie rules; ``title`` names the election where the ballot file gives no name (or
+    the wrong one): every sheet then starts with it.
     """
 
     method: str
@@ -110,6 +111,8 @@ class CountRequest:
     ballot_rules: BallotRules | None = None
     #: where the attributes came from, for messages (a candidates file's name)
     attributes_from: str = ""
+    #: the election's name, in place of the file's ("" keeps the file's)
+    title: str = ""
 
     def __post_init__(self) -> None:
         from tallyroom.rules.ties import TIE_KEYS
@@ -164,6 +167,8 @@ class CountRequest:
                 f"not the request's {self.ballot_rules.describe()}"
             )
         e = profile.election
+        if self.title:
+            e = replace(e, title=self.title)
         if self.withdrawn:
             e = e.with_changes(withdrawn=e.withdrawn | {e.index(n) for n in self.withdrawn})
         if self.attributes:
