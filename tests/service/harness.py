@@ -253,14 +253,26 @@ def books(e: Election, acknowledged: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def unbalanced(b: dict[str, Any]) -> list[str]:
+    """The checks of the books that fail, each with its figures (empty when they balance)."""
+    failed = []
+    if b["slots_voted"] != b["papers"]:
+        failed.append(f"slots voted {b['slots_voted']} != papers {b['papers']}")
+    if b["ballots_by_contest"] != b["expected_by_contest"]:
+        failed.append(
+            f"ballots by contest {b['ballots_by_contest']} != expected {b['expected_by_contest']}"
+        )
+    if b["acknowledged_missing"]:
+        failed.append(f"{b['acknowledged_missing']} acknowledged ballots not in the box")
+    if not b["audit_chain_verifies"]:
+        failed.append("the audit chain does not verify")
+    if b["mail_with_a_wrong_code"]:
+        failed.append(f"{b['mail_with_a_wrong_code']} mails without their slot's code")
+    return failed
+
+
 def books_balance(b: dict[str, Any]) -> bool:
-    return bool(
-        b["slots_voted"] == b["papers"]
-        and b["ballots_by_contest"] == b["expected_by_contest"]
-        and b["acknowledged_missing"] == 0
-        and b["audit_chain_verifies"]
-        and b["mail_with_a_wrong_code"] == 0
-    )
+    return not unbalanced(b)
 
 
 def dump(path: Path, figures: dict[str, Any]) -> None:

@@ -12,8 +12,8 @@ down_revision = "0002"
 
 
 def upgrade() -> None:
-    # 0001 creates whatever schema.py declares, so a database made after this table was
-    # declared has it already; one made before gets it here
+    # a database made while revision 0001 created whatever schema.py declared (before
+    # 0001 was frozen) may have this table already
     if sa.inspect(op.get_bind()).has_table("code_failure"):
         return
     op.create_table(
