@@ -29,6 +29,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import (
     BLANK,
     BallotRules,
@@ -98,8 +99,6 @@ def _keys_of(
             f"candidate number {mat[row, col]}",
             f"a candidate number from 1 to {ncand}",
         )
-    from tallyroom.rules._tally import fits_int64
-
     if not fits_int64(w):
         raise BallotFileError(
             name, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
@@ -225,7 +224,6 @@ def merge(
     """The profile of the shards, in the order given (merged as the fast BLT reader merges
     its chunks: the same code)."""
     from tallyroom.ballots.formats.fastblt import _build, _merge
-    from tallyroom.rules._tally import LIMIT
 
     ncand = len(election.candidates)
     if sum(int(p[2].sum()) for p in parts) >= LIMIT:

@@ -30,6 +30,7 @@ from fractions import Fraction
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import Preference, Profile
 from tallyroom.rules._support import Score, ranked_ballots
 
@@ -45,20 +46,6 @@ IMPLEMENTATION: contextvars.ContextVar[str] = contextvars.ContextVar(
 #: once it is loaded the arrays are quicker from a few hundred unique ballots up (IRV with
 #: 12 candidates: 20,000 unique ballots 65 ms from tuples, 28 ms on arrays)
 SMALL_UNIQUE = 20_000
-#: a total of weights below this cannot overflow an int64 sum
-LIMIT = 2**62
-
-
-def fits_int64(w: np.ndarray) -> bool:
-    """True when the int64 weights ``w`` are all non-negative and their total (worked out
-    exactly, never by a sum that could wrap) is below :data:`LIMIT`."""
-    if len(w) == 0:
-        return True
-    if int(w.min()) < 0:
-        return False
-    if int(w.max()) * len(w) < LIMIT:
-        return True
-    return int(w.sum(dtype=object)) < LIMIT
 
 
 Ballots = Sequence[tuple[Sequence[Preference], Score]]

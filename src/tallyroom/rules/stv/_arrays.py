@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import Profile, Weight
-from tallyroom.rules._tally import LIMIT, fits_int64, next_preferences
+from tallyroom.rules._tally import next_preferences
 
 if TYPE_CHECKING:
     import numpy as np
