@@ -695,11 +695,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _register_extra_commands() -> None:
-    """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
-    the sealed box: trustee, verify)."""
-    from tallyroom.analysis import commands
+    """The analysis commands (compare, simulate, demo: :mod:`tallyroom.cli.analysis`), and
+    those that live beside the modules they drive (the sealed box: trustee, verify)."""
+    from tallyroom.cli import analysis
 
-    for command in commands.COMMANDS:
+    for command in analysis.COMMANDS:
         cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
@@ -721,9 +721,3 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
-
-
-# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
-# compare, simulate and demo were added)
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,5 @@
-"""``tallyroom compare``, ``tallyroom simulate`` and ``tallyroom demo``.
+"""``tallyroom compare``, ``tallyroom simulate`` and ``tallyroom demo``: the command-line
+front of :mod:`tallyroom.analysis` (which is library only).
 
 Heavy imports live inside the commands so that ``tallyroom --help`` stays fast.
 """
