@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Sequence
 from fractions import Fraction
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tallyroom.ballots.arrays import LIMIT, fits_int64
@@ -210,29 +209,22 @@ def _arrays(profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
     nb = len(profile.ballots)
     if profile.arrays is not None:
         # built by a fast reader from the same ballots: strict, no repeats, whole weights
-        prefs, w = profile.arrays
-        if len(w) != nb or w.dtype != np.int64 or prefs.ndim != 2 or not prefs.shape[1]:
+        w = profile.arrays[1]
+        if len(w) != nb or w.dtype != np.int64 or (nb and not fits_int64(w)):
             return None
-        if nb and (not fits_int64(w) or (prefs[:, -1] != -1).any()):
-            return None
+        prefs = profile.preference_matrix
+        if prefs is not profile.arrays[0]:
+            return None  # not a matrix the engines can take as it is
     else:
         weights = profile.weights
         if not set(map(type, weights)) <= {int}:
             return None  # Fractions, Decimals, numpy numbers ...
         if any(x < 0 for x in weights) or sum(weights) >= LIMIT:
             return None
-        flat = list(chain.from_iterable(profile.ballots))
-        if not set(map(type, flat)) <= {int}:
-            return None  # equal rankings or overvotes (tuples)
-        if flat and (min(flat) < 0 or max(flat) >= n):
-            return None  # not a candidate's number
-        lengths = np.fromiter(map(len, profile.ballots), dtype=np.int64, count=nb)
-        width = int(lengths.max(initial=0)) + 1
-        prefs = np.full((nb, width), -1, dtype=np.int32)
-        starts = np.cumsum(lengths) - lengths
-        cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-        prefs[np.repeat(np.arange(nb), lengths), cols] = np.array(flat, dtype=np.int32)
-        if width > 2:
+        prefs = profile.preference_matrix  # None: equal rankings, overvotes, bad numbers
+        if prefs is None:
+            return None
+        if prefs.shape[1] > 2:
             s = np.sort(prefs, axis=1)
             if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
                 return None  # a candidate ranked twice
