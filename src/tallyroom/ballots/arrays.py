@@ -59,15 +59,20 @@ def preference_matrix(profile: Profile) -> np.ndarray | None:
     flat = list(chain.from_iterable(profile.ballots))
     if not all(issubclass(t, int) for t in set(map(type, flat))):
         return None  # equal rankings or overvotes (tuples)
-    if flat and (min(flat) < 0 or max(flat) >= len(profile.election.candidates)):
-        return None  # not a candidate's number
     import numpy as np
 
+    try:
+        marks = np.array(flat, dtype=np.int64)
+    except OverflowError:
+        return None  # not a candidate's number
+    del flat
+    if len(marks) and (
+        int(marks.min()) < 0 or int(marks.max()) >= len(profile.election.candidates)
+    ):
+        return None  # not a candidate's number
     lengths = np.fromiter(map(len, profile.ballots), dtype=np.int64, count=nb)
     width = int(lengths.max(initial=0)) + 1
     matrix = np.full((nb, width), -1, dtype=np.int32)
-    # each preference to its row and column at once: column = its place on its ballot
-    starts = np.cumsum(lengths) - lengths
-    cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-    matrix[np.repeat(np.arange(nb), lengths), cols] = np.array(flat, dtype=np.int32)
+    # the first ``length`` cells of each row, in row order: the preferences, in ballot order
+    matrix[np.arange(width) < lengths[:, None]] = marks
     return matrix
