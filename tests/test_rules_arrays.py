@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tallyroom.ballots.cdf import read_cdf_json
-from tallyroom.ballots.formats.blt import read_blt_careful
+from tallyroom.ballots.formats.blt import read_blt_careful, read_blt_fast
 from tallyroom.ballots.formats.ess import read_ess
-from tallyroom.ballots.formats.fastblt import read_blt_fast
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import TallyroomError
 from tallyroom.reports.json import dumps

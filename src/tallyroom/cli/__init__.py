@@ -70,15 +70,26 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
     return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
 
 
-def _read(path: str, fmt: str | None, rules: Any, seats: int | None, contest: str | None = None):  # type: ignore[no-untyped-def]
+def _read(  # type: ignore[no-untyped-def]
+    path: str,
+    fmt: str | None,
+    rules: Any,
+    seats: int | None,
+    contest: str | None = None,
+    progress: Any = None,
+):
     from tallyroom.ballots.formats import read
 
-    if _fast_read(path):
-        # this process is ours: let the fast reader's many big arrays reuse freed memory
-        from tallyroom.ballots.formats.fastblt import keep_freed_memory
-
-        keep_freed_memory()
-    return read(path, fmt, rules=rules, seats=seats, contest=contest)
+    # this process is ours: a big file's fast reader may tune the allocator for its arrays
+    return read(
+        path,
+        fmt,
+        rules=rules,
+        seats=seats,
+        contest=contest,
+        progress=progress,
+        own_process=True,
+    )
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -357,16 +368,18 @@ def count(
             continue
         bar = _Progress("reading")
         if sharded:
-            from tallyroom.ballots.formats.fastblt import keep_freed_memory
             from tallyroom.ballots.sharded import read_sharded
 
-            keep_freed_memory()  # the shards are merged here, in big arrays
             profile = read_sharded(
-                list(files), address=dask_address, seats=seats, rules=rules, progress=bar
+                list(files),
+                address=dask_address,
+                seats=seats,
+                rules=rules,
+                progress=bar,
+                own_process=True,  # the shards are merged here, in big arrays
             )
         else:
-            with bar.reading(path):
-                profile = _read(path, input_format, rules, seats, contest)
+            profile = _read(path, input_format, rules, seats, contest, progress=bar)
         bar.done()
         profile = request.prepare(profile)
         for c in profile.election.candidates:
@@ -520,26 +533,6 @@ class _Progress:
         sys.stderr.flush()
         self.shown = True
 
-    def reading(self, path: str):  # type: ignore[no-untyped-def]
-        """Report the fast BLT reader's progress through this bar while reading ``path``."""
-        from contextlib import contextmanager
-
-        @contextmanager
-        def cm():  # type: ignore[no-untyped-def]
-            if not self.on or not _fast_read(path):
-                # fastblt (and so numpy) is loaded only for a file it may read
-                yield
-                return
-            from tallyroom.ballots.formats import fastblt
-
-            token = fastblt.PROGRESS.set(self)
-            try:
-                yield
-            finally:
-                fastblt.PROGRESS.reset(token)
-
-        return cm()
-
     def done(self) -> None:
         import time
 
@@ -547,13 +540,6 @@ class _Progress:
         if self.on and (self.shown or seconds > 1):
             sys.stderr.write(f"\r{self.label}: {seconds:.1f} s{' ' * 40}\n")
             sys.stderr.flush()
-
-
-def _fast_read(path: str) -> bool:
-    """Whether ``path`` is big enough for the fast BLT reader (whatever its format)."""
-    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
-
-    return big_enough_for_fast_reader(path)
 
 
 @cli.command()
@@ -709,11 +695,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _register_extra_commands() -> None:
-    """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
-    the sealed box: trustee, verify)."""
-    from tallyroom.analysis import commands
+    """The analysis commands (compare, simulate, demo: :mod:`tallyroom.cli.analysis`), and
+    those that live beside the modules they drive (the sealed box: trustee, verify)."""
+    from tallyroom.cli import analysis
 
-    for command in commands.COMMANDS:
+    for command in analysis.COMMANDS:
         cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
@@ -735,9 +721,3 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
-
-
-# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
-# compare, simulate and demo were added)
-if __name__ == "__main__":
-    main()
