@@ -52,9 +52,6 @@ KNOWN_FAILURES: dict[str, str] = {
     # rule options tallyroom lacks (refused by name by load_config)
     "sequentialWithContinueUntilTwo": "multi-pass-irv runs, but each pass has irv's "
     "continue_until_two round structure (issue 12)",
-    "firstRoundDeterminesThresholdTest": "doesFirstRoundDetermineThreshold: no rule option yet",
-    "firstRoundDeterminesTiebreakerThresholdTest": "doesFirstRoundDetermineThreshold: no rule "
-    "option yet",
     "testMoreWinnersThanCandidates": "more seats than candidates (RCTab elects all in round 1): "
     "refused by the election model",
     "testHareQuota": "hareQuota: RCTab's whole threshold is floor(votes / seats) (19,821), "

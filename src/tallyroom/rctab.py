@@ -112,6 +112,8 @@ TIE_MODES = (
 )
 #: rules whose ties are all for exclusion (a tie order is read from its end)
 SINGLE_EXCLUSION = ("irv", "bottoms-up", "multi-pass-irv")
+#: the modes counted with irv (multiPassIrv: irv for each pass)
+IRV_MODES = ("singleWinnerMajority", "multiPassIrv")
 #: the providers with a reader here (the others are refused by name)
 PROVIDERS = ("ess", "cdf", "dominion", "clearBallot", "hart", "genericCsv")
 
@@ -332,8 +334,13 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
     ):
         if key in ("doesFirstRoundDetermineThreshold", "cutoffElimination") and percentage_mode:
             continue
+        if key == "doesFirstRoundDetermineThreshold" and mode in IRV_MODES:
+            continue  # irv's first_round_threshold
         if rules.get(key) not in off:
-            raise refuse(key, rules.get(key), "not supported yet")
+            why = "not supported yet"
+            if key == "doesFirstRoundDetermineThreshold":
+                why = f"not supported with {mode} yet"
+            raise refuse(key, rules.get(key), why)
     if tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
         # RCTab asks the operator at a tie; tallyroom takes the answers as decisions
         pass
@@ -357,6 +364,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         options["batch"] = bool(rules.get("batchElimination"))
         if rules.get("continueUntilTwoCandidatesRemain"):
             options["continue_until_two"] = True
+        if rules.get("doesFirstRoundDetermineThreshold"):
+            options["first_round_threshold"] = True
         if tie.startswith("previousRoundCounts"):
             options["tie_history"] = "backward"
     elif mode in (
@@ -394,6 +403,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             options["batch"] = bool(rules.get("batchElimination"))
             if rules.get("continueUntilTwoCandidatesRemain"):
                 options["continue_until_two"] = True
+            if rules.get("doesFirstRoundDetermineThreshold"):
+                options["first_round_threshold"] = True
             if tie.startswith("previousRoundCounts"):
                 options["tie_history"] = "backward"
         if percentage_mode:
