@@ -389,6 +389,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             options["quota"] = "hare"
         if mode == "multiWinnerAllowOnlyOneWinnerPerRound":
             options["elect_per_stage"] = "one"
+        # RCTab counts more seats than candidates, electing every candidate (PR #823)
+        options["more_seats_than_candidates"] = "elect-all"
         for key in ("batchElimination", "continueUntilTwoCandidatesRemain"):
             if rules.get(key):
                 raise refuse(key, True, f"not supported with {mode} yet")

@@ -103,6 +103,11 @@ class STVOptions:
     # -- the end ---------------------------------------------------------------------
     #: transfer surpluses still pending when the last seat is filled (RCTab reports do)
     transfer_final_surplus: bool = False
+    #: more seats than candidates standing: refuse to count, or elect every candidate who
+    #: stands, as the continuing candidates fill the places unfilled, and stop there with
+    #: the other seats empty and no surplus moved (RCTab with numberOfWinners above the
+    #: candidates: "Everyone is now elected")
+    more_seats_than_candidates: Literal["refuse", "elect-all"] = "refuse"
 
     #: the bounds of the whole-number options
     BOUNDS: ClassVar[dict[str, tuple[int, int | None]]] = {"places": (0, 30)}
