@@ -372,3 +372,12 @@ def test_rctab_one_winner_per_round() -> None:
         for cand, tally in rnd["tally"].items():
             assert stage.totals[cand] == Fraction(tally), (rnd["round"], cand)
         assert list(stage.elected) == [t["elected"] for t in rnd["tallyResults"] if "elected" in t]
+
+
+def test_whole_round_up_quota() -> None:
+    # RCTab's whole Hare threshold, ceil(V / S), worked by hand: 10 papers, 3 seats: 10 / 3
+    # rounded up is 4 (floor would give 3); 9 papers: exactly 3 (floor + 1 would give 4).
+    for papers, quota in ((10, 4), (9, 3)):
+        p = profile("ABCD", 3, [(papers - 3, "A"), (1, "B"), (1, "C"), (1, "D")])
+        r = count(p, "minneapolis-stv", quota="hare", quota_form="whole-round-up")
+        assert r.quota == quota

@@ -383,10 +383,15 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         )
         if places != 4:
             options["places"] = places
-        if rules.get("nonIntegerWinningThreshold"):
-            options["quota_form"] = "places-plus-unit"
+        # RCTab's threshold (Tabulator.setWinningThreshold): Droop floor(V / (S + 1)) plus
+        # one unit (whole, or of the last of d places when nonIntegerWinningThreshold);
+        # Hare V / S rounded up (to a whole number, or at d places), elected on reaching it
+        non_integer = bool(rules.get("nonIntegerWinningThreshold"))
         if rules.get("hareQuota"):
             options["quota"] = "hare"
+            options["quota_form"] = "round-up" if non_integer else "whole-round-up"
+        elif non_integer:
+            options["quota_form"] = "places-plus-unit"
         if mode == "multiWinnerAllowOnlyOneWinnerPerRound":
             options["elect_per_stage"] = "one"
         # RCTab counts more seats than candidates, electing every candidate (PR #823)

@@ -150,6 +150,8 @@ class GregorySTV:
             return a.of(exact, Rounding.DOWN)
         if o.quota_form == "round-up":
             return a.of(exact, Rounding.UP)
+        if o.quota_form == "whole-round-up":
+            return a.of(-(-exact.numerator // exact.denominator))
         if o.quota_form == "places-plus-unit":
             if isinstance(a, Exact):
                 raise RuleError("quota_form places-plus-unit needs fixed arithmetic")

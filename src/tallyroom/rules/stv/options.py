@@ -24,9 +24,10 @@ class STVOptions:
     #:   exact           q itself, unrounded (elect on ">" to make it a Droop quota)
     #:   round-up        q rounded up at the arithmetic's places
     #:   places-plus-unit  q truncated at the places, plus one unit of the last place (NZ Meek)
-    quota_form: Literal["whole-plus-one", "exact", "round-up", "places-plus-unit"] = (
-        "whole-plus-one"
-    )
+    #:   whole-round-up  q rounded up to a whole number (RCTab's whole Hare threshold)
+    quota_form: Literal[
+        "whole-plus-one", "exact", "round-up", "places-plus-unit", "whole-round-up"
+    ] = "whole-plus-one"
     #: recompute the quota from the valid poll less non-transferable votes:
     #: never; until the first candidate is elected (ERS97 5.4.8); or at every stage
     quota_recompute: Literal["never", "until-first-election", "always"] = "never"
