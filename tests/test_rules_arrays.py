@@ -127,11 +127,18 @@ def _ties(p: Profile, tie: dict[str, Any]) -> dict[str, Any]:
     st.booleans(),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
     st.sampled_from(["none", "backward", "forward"]),
     TIES,
 )
 def test_irv_random(
-    p: Profile, batch: bool, rctab: bool, until_two: bool, history: str, tie: dict[str, Any]
+    p: Profile,
+    batch: bool,
+    rctab: bool,
+    until_two: bool,
+    first_round: bool,
+    history: str,
+    tie: dict[str, Any],
 ) -> None:
     p = single(p)
     same_both_ways(
@@ -140,6 +147,7 @@ def test_irv_random(
         batch=batch,
         rctab=rctab,
         continue_until_two=until_two,
+        first_round_threshold=first_round,
         tie_history=history,
         **_ties(p, tie),
     )

@@ -548,11 +548,19 @@ class _Progress:
 @click.option(
     "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
 )
+@click.option(
+    "--rctab-config",
+    "rctab_config",
+    is_flag=True,
+    help="SOURCE is an RCTab contest configuration: convert its sources' records one by one, "
+    "as RCTab does (--to rctab-cvr: RCTab's CSV CVR; --to cdf-json: NIST CDF JSON).",
+)
 @ballot_options
 def convert(
     source: str,
     target: str,
     to_format: str | None,
+    rctab_config: bool,
     overvote: str,
     skipped_ranks: int | None,
     duplicates: str,
@@ -568,12 +576,46 @@ def convert(
 
     if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
         raise BallotFileError(target, None, None, "the source file itself", "another file to write")
+    if rctab_config:
+        _convert_rctab(source, target, to_format, input_format, seats, contest)
+        return
     rules = _rules(overvote, skipped_ranks, duplicates)
     profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
     )
+
+
+def _convert_rctab(
+    config: str,
+    target: str,
+    to_format: str | None,
+    input_format: str | None,
+    seats: int | None,
+    contest: str | None,
+) -> None:
+    """RCTab's conversions of a config's records (``convert --rctab-config``)."""
+    from tallyroom.rctab import cdf_cvr_json, load_config, rctab_cvr_csv
+
+    if input_format or seats is not None or contest:
+        raise click.UsageError("--rctab-config names the sources: no --from, --seats or --contest")
+    if to_format not in ("rctab-cvr", "cdf-json"):
+        raise click.UsageError(
+            "--rctab-config converts to --to rctab-cvr (RCTab's CSV CVR) or --to cdf-json"
+        )
+    records: list[Any] = []
+    contest_config = load_config(config, records=records)
+    if to_format == "rctab-cvr":
+        text = rctab_cvr_csv(contest_config, records)
+    else:
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        text = json.dumps(cdf_cvr_json(contest_config, records, generated=now), indent=2) + "\n"
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    click.echo(f"wrote {target}: {len(records)} cast-vote records", err=True)
 
 
 @cli.command()
