@@ -92,6 +92,13 @@ def _how_it_was_counted(record: CountRecord, prefix: str, places: int) -> str:
         ("Ballot file", record.source or "(not given)"),
         ("Ballot file SHA-256", record.source_sha256 or "(not known)"),
     ]
+    if record.election_file:
+        facts += [
+            ("Election file", record.election_file),
+            ("Election file SHA-256", record.election_file_sha256),
+        ]
+    if record.preset:
+        facts.append(("Preset", record.preset))
     out = [
         f'<details class="how" id="{prefix}-how"><summary>How it was counted: the rule, '
         "its options and the ballot file</summary>",
