@@ -81,7 +81,9 @@ def test_the_election_s_name_heads_every_sheet_never_a_path() -> None:
 def test_declaration_gives_official_first_preferences_results_and_stages(name: str) -> None:
     off = official(name)
     page = render([ward(name)], "html")
-    rows = table(page, "Declaration of result")
+    # under the heading "Declaration of result", a caption that says what the table holds
+    assert page.count("Declaration of result") == 1
+    rows = table(page, "Each candidate's first preferences, share and result")
     assert rows[0] == ["Candidate", "First preferences", "Share", "Result", "At stage"]
     shown = {r[0]: r[1:] for r in rows[1:]}
     first = off["stages"][0]["totals"]
@@ -191,7 +193,10 @@ def test_block_vote_states_who_was_passed_over() -> None:
     page = render([r], "html")
     # the published totals (tests/data/nec/2016_clp_section.csv): Pete Willsman 6th with
     # 81,863; Ellie Reeves 7th with 72,514
-    rows = {row[0]: row[1:] for row in table(page, "Declaration of result")[1:]}
+    rows = {
+        row[0]: row[1:]
+        for row in table(page, "Each candidate's votes, share of papers and result")[1:]
+    }
     assert rows["Pete Willsman"][0] == "81863"
     assert rows["Pete Willsman"][2].startswith("Not elected: passed over")
     assert rows["Ellie Reeves"][0] == "72514" and rows["Ellie Reeves"][2] == "Elected"
