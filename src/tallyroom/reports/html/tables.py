@@ -134,8 +134,7 @@ def declaration_table(record: CountRecord, places: int) -> str:
     # some browsers take to mean the table is no longer one
     out = [
         scroll_region(caption),
-        f'<table class="declaration cols-{columns}" role="table"><caption>{_e(caption)}'
-        "</caption>",
+        f'<table class="declaration cols-{columns}" role="table"><caption>{_e(caption)}</caption>',
     ]
     out.append(
         f'<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">'
@@ -169,8 +168,7 @@ def declaration_table(record: CountRecord, places: int) -> str:
                 f'<td class="num" role="cell">{_e(fmt(v, places)) if v is not None else ""}</td>'
             )
             out.append(
-                f'<td class="num" role="cell">{_e(percent(v, total)) if v is not None else ""}'
-                "</td>"
+                f'<td class="num" role="cell">{_e(percent(v, total)) if v is not None else ""}</td>'
             )
         if won is not None:
             status = "Elected" if won.get(n) else "No seat"
@@ -178,9 +176,7 @@ def declaration_table(record: CountRecord, places: int) -> str:
         if won is not None:
             out.append(f'<td class="num" role="cell">{won.get(n, 0)}</td>')
         elif multi_stage:
-            out.append(
-                f'<td class="num" role="cell">{number if number is not None else ""}</td>'
-            )
+            out.append(f'<td class="num" role="cell">{number if number is not None else ""}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
