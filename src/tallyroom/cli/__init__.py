@@ -153,6 +153,14 @@ def inspect(
     "--method", "-m", "method", default=None, help="Counting rule id (see `tallyroom methods`)."
 )
 @click.option(
+    "--preset",
+    "preset_name",
+    default=None,
+    metavar="NAME",
+    help="Count as a named preset does: its rule, options and ballot rules (see "
+    "`tallyroom methods`); --option and the ballot options given change its values.",
+)
+@click.option(
     "--rctab-config",
     "rctab_config",
     default=None,
@@ -299,8 +307,13 @@ def count(
     contest: str | None = None,
     dask_address: str | None = None,
     rctab_config: str | None = None,
+    preset_name: str | None = None,
 ) -> None:
-    """Count one or more ballot files under a rule; one result per file."""
+    """Count one or more ballot files under a rule; one result per file.
+
+    FILES may instead be election files (ELECTION.toml, docs/election-file.md): each names
+    its ballot file, rule or preset, seats, options and title, and is kept with the result.
+    """
     from tallyroom.ballots.candidates_file import read_candidates_file
     from tallyroom.reports import render
     from tallyroom.rules import get
@@ -316,8 +329,16 @@ def count(
             click.echo(f"note: {note}", err=True)
         _emit(render([count_config(contest_config, decisions)], fmt), output)
         return
-    if not files or not method:
-        raise click.UsageError("give the ballot FILES and --method (or --rctab-config)")
+    elections = _election_files(files)
+    if elections:
+        _refuse_beside_election_files()
+    elif preset_name:
+        if method:
+            raise click.UsageError("--preset names the rule: no --method with it")
+    elif not files or not method:
+        raise click.UsageError(
+            "give the ballot FILES and --method (or --preset, an ELECTION.toml, or --rctab-config)"
+        )
     if fmt in ("html", "pdf", "xlsx") and not output and _stdout_is_terminal():
         what = (
             "an HTML report is a file of several megabytes"
@@ -327,9 +348,17 @@ def count(
         raise click.UsageError(
             f"{what}: write it with -o FILE.{fmt} (or redirect the output to a file)"
         )
-    _refuse_output_onto_input(output, files)
-    rule = get(method)
+    _refuse_output_onto_input(output, [*files, *(e.ballots for e in elections)])
     rules = _rules(overvote, skipped_ranks, duplicates)
+    preset_opts: dict[str, Any] = {}
+    if preset_name:
+        from tallyroom.rules.election_file import preset_request
+
+        method, preset_opts, rules = preset_request(
+            preset_name,
+            ballot_rules={k: v for k, v in rules.describe().items() if _given(k)},
+        )
+    rule = get(method) if not elections else None
     constraints = []
     if constraint_specs or constraints_file:
         from tallyroom.rules.constraints import parse_constraint, read_constraints_file
@@ -337,9 +366,9 @@ def count(
         constraints = [parse_constraint(c) for c in constraint_specs]
         if constraints_file:
             constraints += read_constraints_file(constraints_file)
-    rule_opts = rule.parse_options(rule_options)
+    rule_opts = {**preset_opts, **rule.parse_options(rule_options)} if rule else {}
     request = CountRequest(
-        rule.id,
+        rule.id if rule else "",
         options=rule_opts,
         ties=TieRules(
             seed=seed,
@@ -354,12 +383,29 @@ def count(
         countback=countback,
         title=_title(title),
         ballot_rules=rules,
+        preset=preset_name or "",
     )
     records = []
     party_of: dict[str, str] = {}
     sharded = dask_address is not None
     # with --dask all the files are one sharded ballot set: one profile, one count
-    for path in files[:1] if sharded else files:
+    for k, path in enumerate(files[:1] if sharded else files):
+        election = elections[k] if elections else None
+        if election is not None:
+            # the election file says it all: its ballot file, read as it says
+            path, input_format, seats, contest = (
+                election.ballots,
+                election.input_format,
+                election.seats,
+                election.contest,
+            )
+            request, rules, rule = (
+                election.request,
+                election.ballot_rules,
+                get(election.request.method),
+            )
+            rule_opts = dict(request.options)
+        assert rule is not None
         table = None if sharded else _vote_table(path, input_format)
         if table is not None:  # a party-list table of several constituencies
             records.append(
@@ -381,6 +427,8 @@ def count(
         else:
             profile = _read(path, input_format, rules, seats, contest, progress=bar)
         bar.done()
+        if election is not None:
+            election.check(profile)
         profile = request.prepare(profile)
         for c in profile.election.candidates:
             if c.attributes.get("party"):
@@ -409,6 +457,69 @@ def count(
             sys.stdout.buffer.write(data)
         return
     _emit(render(records, fmt, party_of=party_of), output)
+
+
+def _election_files(files: Sequence[str]) -> list[Any]:
+    """The election files among FILES, read and checked (all of them, or none: a TOML file
+    beside ballot files is refused)."""
+    toml = [f for f in files if f.lower().endswith(".toml")]
+    if not toml:
+        return []
+    if len(toml) != len(files):
+        raise click.UsageError(
+            "give election files (.toml) or ballot files, not both: an election file names "
+            "its own ballot file"
+        )
+    from tallyroom.rules.election_file import load_election
+
+    return [load_election(f) for f in toml]
+
+
+#: what an election file decides: given beside one, each would change the count it records
+_DECIDED_BY_ELECTION_FILE = (
+    "method",
+    "preset_name",
+    "seed",
+    "withdraw",
+    "countback",
+    "tie_fallback",
+    "tie_order",
+    "decisions",
+    "rule_options",
+    "title",
+    "candidates_file",
+    "constraint_specs",
+    "constraints_file",
+    "overvote",
+    "skipped_ranks",
+    "duplicates",
+    "input_format",
+    "seats",
+    "contest",
+    "dask_address",
+)
+
+
+def _given(name: str) -> bool:
+    """Whether the command-line option ``name`` (its parameter's name) was given."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+
+
+def _refuse_beside_election_files() -> None:
+    ctx = click.get_current_context()
+    given = [n for n in _DECIDED_BY_ELECTION_FILE if _given(n)]
+    if given:
+        flags = []
+        for p in ctx.command.params:
+            if p.name in given and isinstance(p, click.Option):
+                flags.append(max(p.opts, key=len))
+        raise click.UsageError(
+            f"{', '.join(flags)}: an election file says how it is counted; change the file "
+            "(docs/election-file.md) rather than the command line"
+        )
 
 
 def _vote_table(path: str, input_format: str | None):  # type: ignore[no-untyped-def]
@@ -626,7 +737,11 @@ def _convert_rctab(
 def methods(rule_id: str | None, fmt: str) -> None:
     """List every counting rule with a one-line description; with RULE, its options."""
     from tallyroom.rules import get, rules
+    from tallyroom.rules.election_presets import PRESETS
 
+    if rule_id is not None and rule_id in PRESETS:
+        _show_preset(PRESETS[rule_id], fmt)
+        return
     if rule_id:
         _show_rule(get(rule_id), fmt)
         return
@@ -655,6 +770,50 @@ def methods(rule_id: str | None, fmt: str) -> None:
             family = r.family
             click.echo(f"{family}:")
         click.echo(f"  {r.id.ljust(width)}  {r.description}")
+    click.echo("presets (--preset NAME, or preset = NAME in an election file):")
+    for p in PRESETS.values():
+        click.echo(f"  {p.name.ljust(width)}  {p.summary}")
+
+
+def _show_preset(preset: Any, fmt: str) -> None:
+    """One preset: its rule, options, ballot rules and sources (``methods PRESET``)."""
+    import textwrap
+
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "preset": preset.name,
+                    "summary": preset.summary,
+                    **preset.as_table(),
+                    "source": preset.source,
+                    "reproduces": preset.reproduces,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    out = [f"{preset.name} (preset)"]
+    out += textwrap.wrap(preset.summary, 84, initial_indent="  ", subsequent_indent="  ")
+    out.append(f'  rule = "{preset.rule}"')
+    for table in ("options", "ballot_rules"):
+        values = getattr(preset, table)
+        if values:
+            out.append(f"  [{table}]")
+            for k, v in values.items():
+                shown = str(v).lower() if isinstance(v, bool) else json.dumps(v)
+                out.append(f"    {k} = {shown}")
+    for label, text in (("Source", preset.source), ("Reproduces", preset.reproduces)):
+        out += textwrap.wrap(
+            f"{label}: {text}",
+            84,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    click.echo("\n".join(out))
 
 
 def _show_rule(rule: Any, fmt: str) -> None:
