@@ -314,6 +314,9 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
         ]
     except rules.RuleSpecError as err:
         raise ServiceError(str(err)) from None
+    timetable = reissue_timetable(
+        spec.get("reissue_timetable"), opens, closes, str(spec.get("time_zone") or "UTC")
+    )
     election_id = new_id()
     with svc.engine.begin() as conn:
         conn.execute(
@@ -330,6 +333,7 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
                 key=secrets.token_hex(32),
                 eligibility=eligibility,
                 retention_days=int(spec.get("retention_days", 365)),
+                reissue_timetable=timetable,
             )
         )
         for position, c in enumerate(contests):
@@ -380,6 +384,69 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
     return election_id
 
 
+CHANNELS = ("email", "post")
+
+
+def reissue_timetable(
+    given: Any, opens: datetime, closes: datetime, time_zone: str
+) -> dict[str, dict[str, str]] | None:
+    """The re-issue timetable by channel: for each channel named, the last moment a lost
+    code may be re-issued by it. A value is a day (``2026-12-04``: re-issue by that channel
+    ends at the end of that day in the election's time zone) or a time with its UTC offset;
+    a channel not named may re-issue until the close. Stored as ``{"post": {"last": as
+    given, "until": the instant re-issue stops}}``; None when there is no timetable."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if given in (None, "", {}):
+        return None
+    if not isinstance(given, Mapping):
+        raise ServiceError(
+            'reissue_timetable: expected an object such as {"post": "2026-12-04", '
+            f'"email": "2026-12-09T12:00:00+00:00"}}, found {given!r}'
+        )
+    unknown = sorted(set(map(str, given)) - set(CHANNELS))
+    if unknown:
+        raise ServiceError(
+            f"reissue_timetable: no channel {', '.join(map(repr, unknown))}; expected email or post"
+        )
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError(
+            f"time_zone: {time_zone!r} is not a time zone; expected a name such as Europe/London"
+        ) from None
+    out: dict[str, dict[str, str]] = {}
+    for channel, value in given.items():
+        if value in (None, ""):
+            continue
+        text = str(value).strip()
+        what = f"reissue_timetable, {channel}"
+        try:
+            day = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+        if day is not None:
+            # the end of the last day: midnight at its start of the next day, there
+            until = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+        else:
+            until = _time(text, what)
+        if until <= opens:
+            raise ServiceError(f"{what}: {text} is before the election opens ({iso(opens)})")
+        if until > closes:
+            raise ServiceError(
+                f"{what}: {text} ends after the close ({iso(closes)}); leave the channel out "
+                "to re-issue by it until the close"
+            )
+        out[channel] = {"last": text, "until": iso(until)}
+    return out or None
+
+
+def reissue_until(e: Any, channel: str) -> str:
+    """The instant re-issue by ``channel`` stops: the timetable's, or the close."""
+    timetable = e.reissue_timetable or {}
+    return str(timetable.get(channel, {}).get("until") or e.closes_at)
+
+
 def _trial_count(contest: Mapping[str, Any]) -> None:
     """Count one paper (every candidate, in the order entered) under the contest's rule,
     options and constraints, so that a rule, option or constraint the library refuses is
@@ -427,6 +494,7 @@ def election_info(svc: Service, actor: Mapping[str, Any], election_id: str) -> d
         info = _public_election(e)
         info["contests"] = _contests(conn, election_id)
         info["turnout"] = _turnout(conn, election_id)
+        info["reissue_until"] = {c: reissue_until(e, c) for c in CHANNELS}
         info["organisation"] = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
@@ -921,11 +989,27 @@ def reissue(
 ) -> str:
     """Revoke the member's code and issue a new one for the same slot, by the slot's
     channel or by ``channel`` ("post" for a bounced or lost email; "email" only to an
-    address that no other eligible member shares). Refused once the member has voted.
-    Returns the channel the new code goes by."""
+    address that no other eligible member shares). Refused once the member has voted, and
+    after the election's re-issue timetable for the channel (the refusal is logged, for
+    the scrutineer's report). Returns the channel the new code goes by."""
     _require(actor, MANAGERS)
     if channel not in (None, "", "email", "post"):
         raise ServiceError(f"channel {channel!r}: expected email or post")
+    late = _reissue(svc, actor, election_id, member_number, channel)
+    if isinstance(late, ServiceError):
+        raise late
+    return late
+
+
+def _reissue(
+    svc: Service,
+    actor: Mapping[str, Any],
+    election_id: str,
+    member_number: str,
+    channel: str | None,
+) -> str | ServiceError:
+    """The re-issue, or the refusal after the timetable (returned, not raised, so that the
+    refusal's audit entry is committed)."""
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
         if not _is_open(e):
@@ -942,6 +1026,32 @@ def reissue(
         if row.voted:
             raise AlreadyVoted(f"member {member_number} has voted")
         way = channel or row.channel
+        until = reissue_until(e, way)
+        if now() >= parse_time(until):
+            others = [c for c in CHANNELS if c != way and now() < parse_time(reissue_until(e, c))]
+            _audit(
+                conn,
+                e.organisation_id,
+                actor["email"],
+                "re-issue refused",
+                {
+                    "election": e.id,
+                    "member": member_number,
+                    "channel": way,
+                    "reason": "after the re-issue timetable",
+                    "until": until,
+                },
+            )
+            from tallyroom.service.mail import when
+
+            return ServiceError(
+                f"re-issue by {way} closed at {when(until, e.time_zone)} under the election's "
+                "timetable"
+                + "".join(
+                    f"; by {c} it is open until {when(reissue_until(e, c), e.time_zone)}"
+                    for c in others
+                )
+            )
         if way == "email" and row.channel != "email":
             shared = (
                 conn.execute(
@@ -1300,6 +1410,9 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
     reissued_by_channel = Counter(
         x["detail"].get("channel", "?") for x in mine if x["action"] == "code re-issued"
     )
+    refused_by_channel = Counter(
+        x["detail"].get("channel", "?") for x in mine if x["action"] == "re-issue refused"
+    )
     sign_offs = [
         {"at": x["at"], **{k: v for k, v in x["detail"].items() if k != "election"}}
         for x in mine
@@ -1320,6 +1433,16 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
         "slots_marked_voted": turnout["voted"],
         "reissued_codes": int(reissues),
         "reissued_codes_by_channel": dict(reissued_by_channel),
+        # the last moment a code could be re-issued, by channel (the close where the
+        # timetable names none), and the requests refused after it
+        "reissue_timetable": {
+            c: {
+                "last": (e.reissue_timetable or {}).get(c, {}).get("last", "the close"),
+                "until": reissue_until(e, c),
+            }
+            for c in CHANNELS
+        },
+        "reissues_refused_after_timetable_by_channel": dict(refused_by_channel),
         "deliveries": [{"kind": k, "outcome": o, "count": n} for k, o, n in deliveries],
         "incidents_and_extensions": incidents,
         "roll_certificate": e.roll_certificate,

@@ -15,7 +15,7 @@ The form's own small syntaxes, one item a line:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -165,6 +165,21 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         errors["closes"] = f"Closing time: {err}."
     if opens and closes and datetime.fromisoformat(closes) <= datetime.fromisoformat(opens):
         errors["closes"] = "Closing time: expected a time after the opening time."
+    timetable: dict[str, str] = {}
+    post_day = form.get("reissue_post", "").strip()
+    if post_day:
+        try:
+            timetable["post"] = date.fromisoformat(post_day).isoformat()
+        except ValueError:
+            errors["reissue_post"] = (
+                f"Re-issue by post: {post_day!r} is not a day; expected YYYY-MM-DD."
+            )
+    if form.get("reissue_email", "").strip():
+        email_until, err = _time(form.get("reissue_email", ""), zone)
+        if err:
+            errors["reissue_email"] = f"Re-issue by email: {err}."
+        elif email_until:
+            timetable["email"] = email_until
     try:
         rules_ = parse_rules(form.get("eligibility", ""), "Who may vote")
     except eligibility.RuleSpecError as e:
@@ -256,4 +271,6 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         "eligibility": rules_,
         "contests": out,
     }
+    if timetable:
+        spec["reissue_timetable"] = timetable
     return spec, errors
