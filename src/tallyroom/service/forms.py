@@ -261,7 +261,7 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         if max_marks is not None:
             c["max_marks"] = max_marks
         out.append(c)
-    spec = {
+    spec: dict[str, Any] = {
         "title": title,
         "rule_book": form.get("rule_book", "").strip(),
         "notice": form.get("notice", "").strip(),
