@@ -273,4 +273,6 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
     }
     if timetable:
         spec["reissue_timetable"] = timetable
+    if form.get("weighted"):
+        spec["weighted"] = True
     return spec, errors
