@@ -319,6 +319,9 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
     weighted = spec.get("weighted", False)
     if not isinstance(weighted, bool):
         raise ServiceError(f"weighted: expected true or false, found {weighted!r}")
+    limit = spec.get("statement_length", STATEMENT_LENGTH)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ServiceError(f"statement_length: expected a whole number, 1 or more, found {limit!r}")
     timetable = reissue_timetable(
         spec.get("reissue_timetable"), opens, closes, str(spec.get("time_zone") or "UTC")
     )
@@ -349,9 +352,7 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
             candidates = [
                 {
                     "name": x["name"] if isinstance(x, Mapping) else str(x),
-                    "statement": (x.get("statement", "") if isinstance(x, Mapping) else "")[
-                        : int(spec.get("statement_length", 500))
-                    ],
+                    "statement": _statement(x, c["title"], limit),
                     "attributes": dict(x.get("attributes", {})) if isinstance(x, Mapping) else {},
                 }
                 for x in (c.get("candidates") or ([] if kind != "yesno" else ["Yes", "No"]))
@@ -391,6 +392,23 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
 
 
 CHANNELS = ("email", "post")
+#: the longest candidate's statement unless the election says otherwise (``statement_length``)
+STATEMENT_LENGTH = 500
+
+
+def _statement(candidate: Any, contest: str, limit: int) -> str:
+    """A candidate's statement, held to the election's length (the same for everyone): a
+    longer one is refused, never cut."""
+    text = candidate.get("statement", "") if isinstance(candidate, Mapping) else ""
+    if not isinstance(text, str):
+        raise ServiceError(f"contest {contest!r}, {candidate['name']}: a statement is text")
+    text = text.strip()
+    if len(text) > limit:
+        raise ServiceError(
+            f"contest {contest!r}, {candidate['name']}: the statement has {len(text)} "
+            f"characters; at most {limit} (statement_length), the same for every candidate"
+        )
+    return text
 
 
 def reissue_timetable(
@@ -893,13 +911,30 @@ def public_election(svc: Service, election_id: str) -> dict[str, Any]:
         if e is None:
             raise NotFound("no such election")
         info = _public_election(e)
-        info["contests"] = _contests(conn, election_id)
+        info["contests"] = [
+            c | {"options_shown": options_in_words(c)} for c in _contests(conn, election_id)
+        ]
         info["organisation"] = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
         if e.state == "open":
             info["turnout"] = _turnout(conn, election_id)
     return info
+
+
+def options_in_words(contest: Mapping[str, Any]) -> list[str]:
+    """The contest's counting options as a voter reads them: ``quota = hare``, and the
+    ballot rules as ``a ranked paper's overvote: skip``."""
+    out = []
+    for k, v in contest["options"].items():
+        if k == "ballot_rules":
+            continue
+        shown = ", ".join(map(str, v)) if isinstance(v, list) else v
+        shown = {True: "yes", False: "no"}.get(shown, shown) if isinstance(shown, bool) else shown
+        out.append(f"{k.replace('_', ' ')} = {shown}")
+    for k, v in contest["options"].get("ballot_rules", {}).items():
+        out.append(f"a paper's {k.replace('_', ' ')}: {'none' if v is None else v}")
+    return out
 
 
 def _is_open(e: Any) -> bool:
@@ -1472,7 +1507,10 @@ def recount_command(contest: Mapping[str, Any]) -> str:
             parts += ["--constraint", k]
     for k, v in contest["options"].items():
         if k != "ballot_rules":
-            parts += ["--option", f"{k}={v}"]
+            # as --option reads them: a list of names with commas, true / false
+            text = ",".join(map(str, v)) if isinstance(v, list | tuple) else v
+            text = str(text).lower() if isinstance(text, bool) else text
+            parts += ["--option", f"{k}={text}"]
     for k, v in contest["options"].get("ballot_rules", {}).items():
         if v is not None:
             parts += ["--" + k.replace("_", "-"), str(v)]
