@@ -215,3 +215,25 @@ def test_the_form_makes_a_weighted_election(svc):
     r = post(client, GOOD)
     eid = str(r.url).rsplit("/", 1)[1].split("?")[0]
     assert core.election_info(svc, a, eid)["weighted"] is False
+
+
+def test_x_votes_and_their_invalid_papers_are_weighed_too():
+    """An X-vote for one: [Ann] at 2.5, [Bob] at 1, a blank at 3 and [Ann, Bob] (too many
+    marks) at 1.5. Worked by hand: Ann 5/2, Bob 1; invalid: blank 3, too many marks 3/2."""
+    import tallyroom
+
+    contest = {
+        "title": "Treasurer",
+        "seats": 1,
+        "ballot_type": "x",
+        "max_marks": 1,
+        "candidates": [{"name": "Ann"}, {"name": "Bob"}],
+        "options": {},
+        "constraints": [],
+    }
+    weights = [core.weight_of(w) for w in ("2.5", "1", "3", "1.5")]
+    profile = core.profile_of(contest, [[0], [1], [], [0, 1]], weights=weights)
+    assert dict(profile.invalid) == {"blank": 3, "more marks than votes allowed": Fraction(3, 2)}
+    record = tallyroom.count(profile, "fptp")
+    assert dict(record.stages[0].totals) == {"Ann": Fraction(5, 2), "Bob": 1}
+    assert record.elected == ("Ann",)
