@@ -237,3 +237,23 @@ def test_x_votes_and_their_invalid_papers_are_weighed_too():
     record = tallyroom.count(profile, "fptp")
     assert dict(record.stages[0].totals) == {"Ann": Fraction(5, 2), "Bob": 1}
     assert record.elected == ("Ann",)
+
+
+def test_the_ballot_tells_the_voter_their_weight(svc):
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service.web import create_app
+
+    from .conftest import csrf_of
+
+    a, eid = _weighted(svc, (MOTION,))
+    core.open_election(svc, a, eid)
+    core.run_due_jobs(svc)
+    codes = emailed_codes(svc.outbox)
+    client = TestClient(create_app(svc, run_jobs=False))
+    for who, says in (("m2", "your paper counts 2.5 votes."), ("m4", "your paper counts 1 vote.")):
+        page = client.get(f"/e/{eid}/vote")
+        r = client.post(
+            f"/e/{eid}/vote", data={"csrf": csrf_of(page.text), "code": codes[f"{who}@example.org"]}
+        )
+        assert says in r.text, r.text

@@ -965,7 +965,8 @@ def enter_code(svc: Service, election_id: str, typed: str) -> dict[str, Any]:
         raise ServiceError("that code is not valid for this election")
     if s.voted:
         raise AlreadyVoted("a ballot has already been cast with this code")
-    return {"slot": s.id, "issue": s.issue, "contests": list(s.contests)}
+    # the weight the voter's paper carries (a weighted election only): the ballot says so
+    return {"slot": s.id, "issue": s.issue, "contests": list(s.contests), "weight": s.weight}
 
 
 def cast(
