@@ -257,3 +257,14 @@ def test_the_ballot_tells_the_voter_their_weight(svc):
             f"/e/{eid}/vote", data={"csrf": csrf_of(page.text), "code": codes[f"{who}@example.org"]}
         )
         assert says in r.text, r.text
+
+
+def test_the_admin_page_states_the_weights(svc):
+    from .test_admin_form import signed_in
+
+    a, eid = _weighted(svc, (MOTION,))
+    client = signed_in(svc, a)
+    assert "the roll's <code>weight</code> column gives each" in client.get(f"/admin/e/{eid}").text
+    core.open_election(svc, a, eid)
+    page = client.get(f"/admin/e/{eid}").text
+    assert "Weighted votes: 15.5 in all; 4 voting papers carry a weight no other holds" in page
