@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,21 @@ from tallyroom.sealed.record import verify_record  # noqa: E402
 from tallyroom.sealed.simulate import ceremony  # noqa: E402
 from tallyroom.service import core, schema, sealed  # noqa: E402
 from tallyroom.service.db import iso, now, sqlite_url  # noqa: E402
+
+# the same databases as tests/service/conftest.py: SQLite, and PostgreSQL when
+# TALLYROOM_TEST_POSTGRES_URL names a throwaway cluster (one fresh database per test)
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TALLYROOM_TEST_POSTGRES_URL") else [])
+
+
+def _postgres_database() -> str:
+    import psycopg
+
+    base = os.environ["TALLYROOM_TEST_POSTGRES_URL"]
+    name = "t_" + secrets.token_hex(6)
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + "/" + name
+
 
 G = Ed25519Group()
 NAMES = ["Ada Ames", "Ben Bold", "Cy Crane", "Di Dawes"]
@@ -73,9 +90,16 @@ def _spec() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def election(tmp_path: Path) -> dict[str, Any]:
-    svc = core.Service.open(sqlite_url(tmp_path), outbox=tmp_path / "outbox")
+@pytest.fixture(params=DATABASES)
+def election(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else _postgres_database()
+    # the board's key from its key file, as `tallyroom serve` reads it
+    key_file = tmp_path / "keys" / "board-key"
+    svc = core.Service.open(
+        url,
+        outbox=tmp_path / "outbox",
+        box=sealed.SealingBox(sealed.load_board_key(key_file)),
+    )
     a = core.create_organisation(svc, "Test Society", "ro@example.org", "correct horse battery")
     eid = core.create_election(svc, a, _spec())
     core.import_roll(svc, a, eid, _roll(len(PAPERS) + 2))
@@ -97,6 +121,8 @@ def election(tmp_path: Path) -> dict[str, Any]:
         "secrets": secrets_,
         "scrutineer": scrutineer,
         "dir": tmp_path,
+        "database": request.param,
+        "key_file": key_file,
     }
 
 
@@ -201,6 +227,8 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
 
 def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> None:
     svc, eid, a = election["svc"], election["id"], election["admin"]
+    if election["database"] != "sqlite":
+        pytest.skip("the dump reads SQLite's files (the database and its WAL)")
     # a control: one paper in a plaintext election of the same database, whose marks the
     # dump must find (so that not finding the sealed ones means something)
     plain = core.create_election(svc, a, _spec())
@@ -217,6 +245,13 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     assert files[0].name == "tallyroom.sqlite3"
     raw = b"".join(f.read_bytes() for f in files)
     assert json.dumps(control, separators=(",", ":")).encode() in raw
+    # the board's signing key is not in the database (a thief could sign false checkpoints):
+    # its verification key is, in every spelling the key file's seed could take
+    seed = election["key_file"].read_text().strip()
+    vk = nacl.signing.SigningKey(bytes.fromhex(seed)).verify_key.encode().hex()
+    assert vk.encode() in raw
+    for spelling in (seed.encode(), seed.upper().encode(), bytes.fromhex(seed)):
+        assert spelling not in raw
     # no paper's marks in any spelling the service writes them (JSON of the marks)
     for marks in PAPERS:
         for text in (
@@ -301,3 +336,27 @@ def test_the_record_recount_equals_the_library_on_strict_rankings() -> None:
     vectors = [[r.index(c) + 1 if c in r else 0 for c in range(4)] for r in votes]
     got = box.profile_of_decoded(el, vectors)
     assert got.same_as(Profile.build(e, [(v, 1) for v in votes]))
+
+
+def test_the_board_key_file_is_made_private_and_checked(tmp_path: Path) -> None:
+    f = tmp_path / "data" / "board-key"
+    seed = sealed.load_board_key(f)
+    assert f.stat().st_mode & 0o777 == 0o600 and re.fullmatch(r"[0-9a-f]{64}", seed)
+    assert sealed.load_board_key(f) == seed  # read back, not made again
+    f.chmod(0o644)
+    with pytest.raises(sealed.BoardKeyError, match=r"readable by others \(mode 644\)"):
+        sealed.load_board_key(f)
+    f.chmod(0o600)
+    f.write_text("not a key\n")
+    with pytest.raises(sealed.BoardKeyError, match=r"board-key:1: found 9 characters"):
+        sealed.load_board_key(f)
+    with pytest.raises(sealed.BoardKeyError, match="no board key file"):
+        sealed.load_board_key(tmp_path / "none", create=False)
+
+
+def test_a_service_with_another_board_key_refuses_to_sign(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    other = core.Service(engine=svc.engine, box=sealed.SealingBox())  # a key of its own
+    with pytest.raises(sealed.BoardKeyError, match=r"sealed under the board key [0-9a-f]{64}"):
+        core.close_election(other, election["admin"], eid)

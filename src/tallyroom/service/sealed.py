@@ -28,9 +28,11 @@ table stays empty for a sealed election.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -56,15 +58,15 @@ SCRUTINEER_MIXER = "scrutineer"
 
 metadata = MetaData()
 
-# one row per sealed election; board_seed signs the board's checkpoints and the service's
-# shuffle (a database thief holding it could sign a false checkpoint, but not change one an
-# observer already keeps, nor read a ballot)
+# one row per sealed election; board_key is the verification key of the service's board key
+# (tallyroom.service.sealed.load_board_key): the secret half is in the key file the service
+# was started with, never in the database (revision 0005 took it out)
 sealed_election = Table(
     "sealed_election",
     metadata,
     Column("election_id", String(32), primary_key=True),
     Column("grp", String(32), nullable=False),
-    Column("board_seed", String(64), nullable=False),
+    Column("board_key", String(64), nullable=False),
     Column("scrutineer_key", String(64), nullable=False),
 )
 
@@ -134,13 +136,64 @@ class SealedNotReady(Exception):
 # --- the box behind the service's interface ---------------------------------------------------
 
 
+def load_board_key(path: Path, create: bool = True) -> str:
+    """The service's board key (an Ed25519 seed, 64 hex digits) from its key file, made
+    (mode 0600) when ``create`` and there is none.  It signs every sealed election's
+    checkpoints and the service's shuffle; whoever holds it can sign a false checkpoint, so
+    it lives outside the database (a database thief, its backups and WAL do not have it)
+    and a file that others can read is refused."""
+    import secrets as _secrets
+    import stat
+
+    if not path.exists():
+        if not create:
+            raise BoardKeyError(f"{path}: no board key file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(_secrets.token_hex(32) + "\n")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise BoardKeyError(
+            f"{path}: the board key file is readable by others (mode {mode:o}); "
+            f"expected 600 (chmod 600 {path})"
+        )
+    text = path.read_text().strip()
+    if len(text) != 64 or any(ch not in "0123456789abcdef" for ch in text):
+        raise BoardKeyError(
+            f"{path}:1: found {len(text)} characters; expected 64 lowercase hex digits "
+            "(an Ed25519 seed)"
+        )
+    return text
+
+
+class BoardKeyError(RuntimeError):
+    """The board key file is missing, unsafe, malformed, or not the key an election was
+    sealed under."""
+
+
 class SealingBox:
     """The service's ballot box: sealed contests go to the sealed board, the others to the
-    plaintext box (:class:`tallyroom.service.box.PlainBallotBox`)."""
+    plaintext box (:class:`tallyroom.service.box.PlainBallotBox`).
 
-    def __init__(self) -> None:
+    ``board_seed`` is the service's board key (:func:`load_board_key`; ``tallyroom serve``
+    reads it from ``--board-key``, by default ``DATA/board-key``).  Without one, a key is
+    made for this process only: enough for tests, but an election sealed under it cannot
+    be checkpointed or mixed by another process or after a restart."""
+
+    def __init__(self, board_seed: str | None = None) -> None:
+        import nacl.signing
+
         self.plain = PlainBallotBox()
         self._structures: dict[str, Any] = {}
+        sk = (
+            nacl.signing.SigningKey.generate()
+            if board_seed is None
+            else nacl.signing.SigningKey(bytes.fromhex(board_seed))
+        )
+        self._board_seed = sk.encode().hex()
+        #: the verification key that goes into every election sealed by this service
+        self.board_key = sk.verify_key.encode().hex()
 
     def _sealed(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         if not contest_ids:
@@ -157,15 +210,25 @@ class SealingBox:
             from tallyroom.sealed import SealedBallotBox
 
             row = conn.execute(
-                select(sealed_contest.c.structure, sealed_election.c.board_seed)
+                select(
+                    sealed_contest.c.structure,
+                    sealed_election.c.board_key,
+                    sealed_election.c.election_id,
+                )
                 .join(
                     sealed_election,
                     sealed_election.c.election_id == sealed_contest.c.election_id,
                 )
                 .where(sealed_contest.c.contest_id == contest_id)
             ).one()
+            if row.board_key != self.board_key:
+                raise BoardKeyError(
+                    f"election {row.election_id} was sealed under the board key "
+                    f"{row.board_key}; this service holds {self.board_key}: start it with "
+                    "--board-key FILE, the key file it was sealed with"
+                )
             self._structures[contest_id] = SealedBallotBox(
-                json.loads(row.structure), row.board_seed
+                json.loads(row.structure), self._board_seed
             )
         return self._structures[contest_id]
 
@@ -379,7 +442,8 @@ def seal(
         contests = core._contests(conn, e.id)
         if not contests:
             raise core.ServiceError("this election has no contest to seal")
-        board_seed, board_key = SealedBallotBox.new_board_key()
+        box_ = _box(svc)
+        board_key = box_.board_key
         if not (isinstance(scrutineer_key, str) and len(scrutineer_key) == 64):
             raise core.ServiceError("scrutineer_key: expected 64 hex digits (an Ed25519 key)")
         try:
@@ -412,7 +476,7 @@ def seal(
                         "options": options,
                     },
                 )
-                sb = SealedBallotBox(structure, board_seed)
+                sb = SealedBallotBox(structure, box_._board_seed)
                 phi = sb.phi
                 if phi in seen:
                     raise core.ServiceError(f"two contests are alike: {c['title']!r}")
@@ -433,7 +497,7 @@ def seal(
             sealed_election.insert().values(
                 election_id=e.id,
                 grp=group,
-                board_seed=board_seed,
+                board_key=board_key,
                 scrutineer_key=scrutineer_key,
             )
         )
@@ -602,6 +666,7 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
             shuffles,
             pds,
             shuffles_checked=True,
+            shares_checked=True,
         )
         conn.execute(
             update(sealed_contest)
