@@ -126,6 +126,12 @@ def election(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+def _run_jobs(svc: Any) -> None:
+    """What the app's job drain does every second: run the jobs that are due."""
+    while core.run_due_jobs(svc):
+        pass
+
+
 def _cast_all(el: dict[str, Any]) -> list[str]:
     receipts = []
     for s, marks in zip(el["slots"], PAPERS):
@@ -167,9 +173,12 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
     assert len(sealed.board(svc, eid)[0]["entries"]) == len(PAPERS)
 
     core.close_election(svc, election["admin"], eid)
-    # the close froze the board and made the service's shuffle; the count waits
+    # the close froze the board and queued the service's shuffle (a durable job, not run
+    # in the closing request); the count waits
+    assert sealed.mix_input(svc, eid, cid)["shuffles"] == []
     with pytest.raises(core.NotFound):
         core.result(svc, eid)
+    _run_jobs(svc)
     mix = sealed.mix_input(svc, eid, cid)
     assert len(mix["shuffles"]) == 1 and len(mix["ballots"]) == len(PAPERS)
     el = mix["election"]
@@ -360,3 +369,98 @@ def test_a_service_with_another_board_key_refuses_to_sign(election: dict[str, An
     other = core.Service(engine=svc.engine, box=sealed.SealingBox())  # a key of its own
     with pytest.raises(sealed.BoardKeyError, match=r"sealed under the board key [0-9a-f]{64}"):
         core.close_election(other, election["admin"], eid)
+
+
+def _jobs(svc: Any, kind: str) -> list[Any]:
+    with svc.engine.begin() as conn:
+        return conn.execute(
+            select(schema.job).where(schema.job.c.kind == kind).order_by(schema.job.c.id)
+        ).all()
+
+
+def _due_now(svc: Any, kind: str) -> None:
+    from sqlalchemy import update
+
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.job)
+            .where(schema.job.c.kind == kind, schema.job.c.done.is_(False))
+            .values(run_after=iso(now()))
+        )
+
+
+def test_the_mix_is_a_durable_job_run_once(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    core.close_election(svc, election["admin"], eid)
+    (job,) = _jobs(svc, sealed.MIX_JOB)
+    assert not job.done and job.payload["election"] == eid
+    _run_jobs(svc)
+    (job,) = _jobs(svc, sealed.MIX_JOB)
+    assert job.done and job.error is None
+    cid = job.payload["contest"]
+    (s1,) = sealed.mix_input(svc, eid, cid)["shuffles"]
+    # run again (a restart before the job was marked done): the shuffle made stands
+    sealed._mix_job(svc.box, svc, job)
+    assert sealed.mix_input(svc, eid, cid)["shuffles"] == [s1]
+    # and it is a proved shuffle of the board's ballots
+    el = sealed.mix_input(svc, eid, cid)["election"]
+    ballots = sealed.mix_input(svc, eid, cid)["ballots"]
+    box.check_shuffle(G, el, box.fingerprint(el), ballots, s1, 0)
+
+
+def test_checkpoints_are_signed_on_a_timer_while_open(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    # sealing queued the first, due a checkpoint interval after the opening
+    (first,) = _jobs(svc, sealed.CHECKPOINT_JOB)
+    assert first.payload == {"election": eid, "seq": 0}
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)  # nothing cast yet: the empty board is signed, the next one queued
+    with svc.engine.begin() as conn:
+        (cid,) = sealed._contest_ids(conn, eid)
+        (empty,) = sealed._checkpoints(conn, cid)
+    assert empty["count"] == 0 and empty["voted_slots"] == {}
+    assert [j.done for j in _jobs(svc, sealed.CHECKPOINT_JOB)] == [True, False]
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)  # nothing new since: no checkpoint
+    with svc.engine.begin() as conn:
+        assert len(sealed._checkpoints(conn, cid)) == 1
+    _cast_all(election)
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)
+    with svc.engine.begin() as conn:
+        _, cp = sealed._checkpoints(conn, cid)
+    assert cp["count"] == len(PAPERS) and cp["voted_slots"] == {"online": len(PAPERS)}
+    # nobody read the board: the timer signed it, and observers fetch it from board.json
+    assert sealed.board(svc, eid)[0]["checkpoints"] == [empty, cp]
+    # a slot marked voted with no ballot on the board: the invariant fails, an incident
+    # is recorded and the timer goes on
+    from sqlalchemy import update
+
+    spare = election["slots"][len(PAPERS)]
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.id == spare.id)
+            .values(voted=True, voted_channel="online")
+        )
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)
+    with svc.engine.begin() as conn:
+        (inc,) = conn.execute(
+            select(schema.incident).where(schema.incident.c.kind == "board invariant")
+        ).all()
+    assert "invariant broken" in inc.text
+    assert not _jobs(svc, sealed.CHECKPOINT_JOB)[-1].done
+    # after the close the timer stops: the close signed the last checkpoint
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.id == spare.id)
+            .values(voted=False, voted_channel=None)
+        )
+    core.close_election(svc, election["admin"], eid)
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    n = len(_jobs(svc, sealed.CHECKPOINT_JOB))
+    _run_jobs(svc)
+    assert len(_jobs(svc, sealed.CHECKPOINT_JOB)) == n

@@ -53,6 +53,8 @@ from tallyroom.service.box import PlainBallotBox
 from tallyroom.service.db import iso, now, parse_time
 
 CHECKPOINT_EVERY = timedelta(minutes=5)
+MIX_JOB = "box:sealed-mix"
+CHECKPOINT_JOB = "box:sealed-checkpoint"
 SERVICE_MIXER = "service"
 SCRUTINEER_MIXER = "scrutineer"
 
@@ -322,8 +324,18 @@ class SealingBox:
             if r.record is None
         ]
         for cid in ids:
-            _freeze_and_mix(self, conn, election_id, cid)
+            _freeze(self, conn, election_id, cid)
         return not ids
+
+    def run_job(self, svc: Any, job: Any) -> None:
+        """The sealed box's durable jobs: the service's shuffle (queued by the close) and
+        the board's timed checkpoints (queued at sealing, every :data:`CHECKPOINT_EVERY`)."""
+        if job.kind == MIX_JOB:
+            _mix_job(self, svc, job)
+        elif job.kind == CHECKPOINT_JOB:
+            _checkpoint_job(self, svc, job)
+        else:
+            raise ValueError(f"the sealed box has no job {job.kind!r}")
 
 
 def vector_of(election: Mapping[str, Any], marks: Any) -> list[int]:
@@ -377,30 +389,137 @@ def _checkpoint(
     box_: SealingBox, conn: Connection, election_id: str, contest_id: str, force: bool = False
 ) -> None:
     sb = box_._structure(conn, contest_id)
+    # the board's head row, locked as every cast locks it: no cast commits between reading
+    # the entries and counting the slots marked voted (PostgreSQL reads each statement's
+    # own snapshot; SQLite's BEGIN IMMEDIATE already holds the write lock)
+    conn.execute(
+        select(sealed_contest.c.board_count)
+        .where(sealed_contest.c.contest_id == contest_id)
+        .with_for_update()
+    )
     cps = _checkpoints(conn, contest_id)
     entries = _entries(conn, contest_id)
-    if cps and cps[-1]["count"] == len(entries):
-        return  # nothing new since the last one
+    voted = _voted_slots(conn, election_id, contest_id)
+    if cps and cps[-1]["count"] == len(entries) and cps[-1]["voted_slots"] == voted:
+        return  # nothing new since the last one (neither ballots nor slots marked voted)
     if cps and not force and now() - parse_time(cps[-1]["time"]) < CHECKPOINT_EVERY:
         return
     # refuses (SealedError) when ballots per channel != slots marked voted per channel
-    cp = sb.checkpoint(entries, _voted_slots(conn, election_id, contest_id), iso(now()))
+    cp = sb.checkpoint(entries, voted, iso(now()))
     conn.execute(
         sealed_checkpoint.insert().values(contest_id=contest_id, seq=len(cps), body=_dump(cp))
     )
 
 
-def _freeze_and_mix(box_: SealingBox, conn: Connection, election_id: str, contest_id: str) -> None:
+def _freeze(box_: SealingBox, conn: Connection, election_id: str, contest_id: str) -> None:
+    """At the close, in the closing transaction: the board's last checkpoint, and the
+    service's shuffle queued as a durable job (minutes at 130,000 ballots: never inside
+    the closing request; a restart runs it again)."""
+    from tallyroom.service import core
+
     if conn.execute(
         select(sealed_shuffle.c.idx).where(sealed_shuffle.c.contest_id == contest_id)
     ).first():
         return
     _checkpoint(box_, conn, election_id, contest_id, force=True)
-    ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
+    core._job(
+        conn,
+        f"sealed-mix:{contest_id}",
+        MIX_JOB,
+        {"election": election_id, "contest": contest_id},
+        now(),
+    )
+
+
+#: how long a claimed mix job is left to its claimant before another process may run it
+#: (the job table's own lease, two minutes, is shorter than a big mix)
+MIX_LEASE = timedelta(hours=1)
+
+
+def _mix_job(box_: SealingBox, svc: Any, job: Any) -> None:
+    """The service's shuffle of a frozen board (the first of the two), with its proof.
+    The ciphertexts are read in one short transaction and the shuffle written in another;
+    the mix itself holds no database lock (worker processes do the work,
+    tallyroom.sealed.parallel)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tallyroom.service import schema as sch
+
+    contest_id = job.payload["contest"]
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(sch.job).where(sch.job.c.id == job.id).values(run_after=iso(now() + MIX_LEASE))
+        )
+    with svc.engine.begin() as conn:
+        if conn.execute(
+            select(sealed_shuffle.c.idx).where(sealed_shuffle.c.contest_id == contest_id)
+        ).first():
+            return  # made already (by another process, or before a crash)
+        ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
+        sb = box_._structure(conn, contest_id)
     if not ballots:
         return  # nothing cast: nothing to mix or decrypt
-    sh = box_._structure(conn, contest_id).mix(ballots, mixer=SERVICE_MIXER)
-    conn.execute(sealed_shuffle.insert().values(contest_id=contest_id, idx=0, body=_dump(sh)))
+    sh = sb.mix(ballots, mixer=SERVICE_MIXER)
+    try:
+        with svc.engine.begin() as conn:
+            conn.execute(
+                sealed_shuffle.insert().values(contest_id=contest_id, idx=0, body=_dump(sh))
+            )
+    except IntegrityError:
+        pass  # another process's mix got there first: theirs stands
+
+
+def _checkpoint_job(box_: SealingBox, svc: Any, job: Any) -> None:
+    """The board's timed checkpoint: every :data:`CHECKPOINT_EVERY` while the election is
+    open (none when nothing was cast since the last), the next one queued each time; a
+    broken invariant is an incident, and the timer goes on."""
+    from tallyroom import TallyroomError
+
+    eid, seq = job.payload["election"], int(job.payload["seq"])
+    with svc.engine.begin() as conn:
+        e = conn.execute(
+            select(schema.election.c.state, schema.election.c.opens_at).where(
+                schema.election.c.id == eid
+            )
+        ).first()
+        if e is None or e.state not in ("draft", "open"):
+            return  # closed: the close signed the last checkpoint; the timer stops
+        if e.state == "open":
+            for cid in _contest_ids(conn, eid):
+                try:  # the timer is the rate; refused before anything is written
+                    _checkpoint(box_, conn, eid, cid, force=True)
+                except TallyroomError as err:
+                    conn.execute(
+                        schema.incident.insert().values(
+                            election_id=eid, at=iso(now()), kind="board invariant", text=str(err)
+                        )
+                    )
+        # a draft's first checkpoint is due once it opens
+        due = now() + CHECKPOINT_EVERY
+        if e.state == "draft":
+            due = max(due, parse_time(e.opens_at) + CHECKPOINT_EVERY)
+        _queue_checkpoint(conn, eid, seq + 1, due)
+
+
+def _queue_checkpoint(conn: Connection, election_id: str, seq: int, due: Any) -> None:
+    from tallyroom.service import core
+
+    core._job(
+        conn,
+        f"sealed-checkpoint:{election_id}:{seq}",
+        CHECKPOINT_JOB,
+        {"election": election_id, "seq": seq},
+        due,
+    )
+
+
+def _contest_ids(conn: Connection, election_id: str) -> list[str]:
+    return [
+        r.contest_id
+        for r in conn.execute(
+            select(sealed_contest.c.contest_id).where(sealed_contest.c.election_id == election_id)
+        )
+    ]
 
 
 def _ballot_rows(conn: Connection, contest_id: str) -> Any:
@@ -501,6 +620,8 @@ def seal(
                 scrutineer_key=scrutineer_key,
             )
         )
+        # the board's timed checkpoints (every CHECKPOINT_EVERY once it opens)
+        _queue_checkpoint(conn, e.id, 0, max(now(), parse_time(e.opens_at)) + CHECKPOINT_EVERY)
         core._audit(
             conn,
             e.organisation_id,
