@@ -464,3 +464,61 @@ def test_checkpoints_are_signed_on_a_timer_while_open(election: dict[str, Any]) 
     n = len(_jobs(svc, sealed.CHECKPOINT_JOB))
     _run_jobs(svc)
     assert len(_jobs(svc, sealed.CHECKPOINT_JOB)) == n
+
+
+def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
+    election: dict[str, Any],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service.web import create_app
+
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    core.close_election(svc, election["admin"], eid)
+    _run_jobs(svc)
+    http = TestClient(create_app(svc, run_jobs=False))
+    page = http.get(f"/e/{eid}/opening")
+    assert page.status_code == 200
+    assert f"{len(PAPERS)} ballots on the board" in page.text
+    assert "Shuffles: service." in page.text and "(2 needed)" in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    (st,) = sealed.opening_status(svc, eid)
+    cid = st["contest"]
+    mix = sealed.mix_input(svc, eid, cid)
+    el = mix["election"]
+    s2 = box.mix(
+        G,
+        el,
+        mix["shuffles"][0]["ciphertexts"],
+        index=1,
+        mixer="scrutineer",
+        mixer_seed=election["scrutineer"].encode().hex(),
+    )
+
+    def upload(obj: Any, csrf: str = token.group(1)) -> Any:
+        return http.post(
+            f"/e/{eid}/sealed/{cid}/upload",
+            data={"csrf": csrf},
+            files={"file": ("it.json", json.dumps(obj).encode(), "application/json")},
+        )
+
+    # no token from the page: refused before anything is read
+    assert upload(s2, csrf="forged").status_code == 403
+    junk = upload({"hello": "world"})
+    assert junk.status_code == 400 and "neither a shuffle" in junk.text
+    r = upload(s2)
+    assert r.status_code == 200 and "shuffle is accepted" in r.text
+    # more than a form's 64 KiB limit goes through to the check (a shuffle is ~500 B a
+    # ballot): the same shuffle again is refused by the service, not by the size limit
+    big = dict(s2, padding="x" * 100_000)
+    again = upload(big)
+    assert again.status_code == 400 and "two shuffles already" in again.text
+    last = sealed.mix_input(svc, eid, cid)["shuffles"][-1]["ciphertexts"]
+    for j in (0, 2):
+        r = upload(box.partial_decrypt(G, el, election["secrets"][j], last))
+        assert r.status_code == 200, r.text
+    assert "opened and counted" in r.text
+    assert "Opened:" in http.get(f"/e/{eid}/opening").text
+    assert core.result(svc, eid)

@@ -699,6 +699,66 @@ def mix_input(svc: Any, election_id: str, contest_id: str) -> dict[str, Any]:
         }
 
 
+def opening_status(svc: Any, election_id: str) -> list[dict[str, Any]]:
+    """Where each contest's opening stands, for the scrutineer's and trustees' page: the
+    ballots on the board, the shuffles in (the service's, the scrutineer's), the trustees
+    who decrypted and how many are needed, and whether the record is made."""
+    out = []
+    with svc.engine.begin() as conn:
+        for row in conn.execute(
+            select(sealed_contest).where(sealed_contest.c.election_id == election_id)
+        ).all():
+            structure = json.loads(row.structure)
+            shuffles = [
+                json.loads(r.body)["mixer"]
+                for r in conn.execute(
+                    select(sealed_shuffle.c.body)
+                    .where(sealed_shuffle.c.contest_id == row.contest_id)
+                    .order_by(sealed_shuffle.c.idx)
+                )
+            ]
+            trustees = [
+                r.trustee
+                for r in conn.execute(
+                    select(sealed_decryption.c.trustee)
+                    .where(sealed_decryption.c.contest_id == row.contest_id)
+                    .order_by(sealed_decryption.c.trustee)
+                )
+            ]
+            out.append(
+                {
+                    "contest": row.contest_id,
+                    "title": structure["title"],
+                    "ballots": row.board_count,
+                    "shuffles": shuffles,
+                    "decrypted_by": trustees,
+                    "threshold": structure["trustees"]["threshold"],
+                    "opened": row.record is not None,
+                }
+            )
+    return out
+
+
+def submit(svc: Any, election_id: str, contest_id: str, message: Any) -> str:
+    """An uploaded file, the scrutineer's shuffle or a trustee's decryption (told apart by
+    their fields), submitted as its own POST would; what happened, in words."""
+    from tallyroom.service import core
+
+    if isinstance(message, dict) and {"mixer", "ciphertexts", "proof", "signature"} <= set(message):
+        submit_shuffle(svc, election_id, contest_id, message)
+        return "The scrutineer's shuffle is accepted: its signature and proof check."
+    if isinstance(message, dict) and {"trustee", "decryption_factors"} <= set(message):
+        opened = submit_decryption(svc, election_id, contest_id, message)
+        return f"Trustee {message['trustee']}'s decryption is accepted: every proof checks." + (
+            " The contest is opened and counted." if opened else ""
+        )
+    raise core.ServiceError(
+        "this file is neither a shuffle (`tallyroom trustee mix`) nor a decryption "
+        "(`tallyroom trustee decrypt`): expected {mixer, ciphertexts, proof, signature} or "
+        "{trustee, decryption_factors, decryption_proofs}"
+    )
+
+
 def _shuffles(conn: Connection, contest_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(sealed_shuffle.c.body)
