@@ -76,6 +76,11 @@ class BallotBox(Protocol):
         ballots can be opened (the sealed box waits for a mix and trustees)."""
         ...
 
+    def run_job(self, svc: Any, job: Any) -> None:
+        """Run one of the box's own durable jobs (kind ``box:...``, queued by the box in
+        the service's job table; the sealed box's shuffle and timed checkpoints)."""
+        ...
+
 
 class PlainBallotBox:
     """The plaintext box: anyone holding the database reads the ballots (but not whose)."""
@@ -127,3 +132,6 @@ class PlainBallotBox:
 
     def prepare_opening(self, conn: Connection, election_id: str) -> bool:
         return True
+
+    def run_job(self, svc: Any, job: Any) -> None:
+        raise ValueError(f"the plaintext box has no job {job.kind!r}")

@@ -161,11 +161,14 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
 FORM_LIMIT = 64 * 1024
 API_LIMIT = 1024 * 1024
 ROLL_LIMIT = 512 * 1024 * 1024
+SEALED_LIMIT = 512 * 1024 * 1024
 
 
 def body_limit(path: str) -> int:
     if path.endswith("/roll/upload") or path.endswith("/roll"):
         return ROLL_LIMIT
+    if "/sealed/" in path:  # a mixer's shuffle or a trustee's decryption: ~500 B a ballot
+        return SEALED_LIMIT
     if path.startswith("/api/") or path.startswith("/admin/"):
         return API_LIMIT
     return FORM_LIMIT
