@@ -41,3 +41,27 @@ def test_the_fast_readers_matrix_is_the_one_built_from_the_tuples() -> None:
     careful = read_blt_careful(WARD)
     assert careful.arrays is None
     assert np.array_equal(careful.preference_matrix, fast.preference_matrix)
+
+
+def test_one_policy_forces_every_array_engine() -> None:
+    import pytest
+
+    from tallyroom.ballots import arrays
+    from tallyroom.rules import _tally
+    from tallyroom.rules.stv import _arrays
+
+    ward = read_blt_careful(WARD)  # 4,804 papers: plain Python by default
+    assert not _tally.ranked(ward, "irv")[1].arrays and _arrays.ballots_for(ward).name == "python"
+    for how, on_arrays in (("numpy", True), ("python", False)):
+        token = arrays.IMPLEMENTATION.set(how)
+        try:
+            assert _tally.ranked(ward, "irv")[1].arrays is on_arrays
+            assert (_arrays.ballots_for(ward).name == "numpy") is on_arrays
+        finally:
+            arrays.IMPLEMENTATION.reset(token)
+    token = arrays.IMPLEMENTATION.set("fortran")
+    try:
+        with pytest.raises(ValueError, match="unknown implementation"):
+            _tally.ranked(ward, "irv")
+    finally:
+        arrays.IMPLEMENTATION.reset(token)

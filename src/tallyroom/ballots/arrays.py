@@ -7,6 +7,9 @@ exact.
   is built here from the tuples, once (:attr:`Profile.preference_matrix` keeps it).  The
   engines' array paths (the Gregory and Meek engines, the majority and plurality tallies)
   all start from it.
+* :func:`use_arrays`: the one policy for when an engine counts on arrays (the profile carries
+  them, or has many unique ballots; the threshold is each engine's, as measured for it),
+  with the one context variable :data:`IMPLEMENTATION` that forces either way.
 * :data:`LIMIT` and :func:`fits_int64`: a profile's whole weights are held as int64 by the
   fast readers, the sharded reader and the engines' array paths; every sum of them is exact
   as long as the total stays below :data:`LIMIT`.
@@ -16,6 +19,7 @@ numpy is imported only when a matrix is built.
 
 from __future__ import annotations
 
+import contextvars
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -26,6 +30,26 @@ if TYPE_CHECKING:
 
 #: a total of weights below this cannot overflow an int64 sum
 LIMIT = 2**62
+
+#: "auto" (arrays for profiles that carry them or have at least the engine's number of
+#: unique ballots), "numpy" (arrays whenever the ballots allow) or "python" (tuples and
+#: lists): for tests and benchmarks; every engine's array path follows it
+IMPLEMENTATION: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "array_implementation", default="auto"
+)
+
+
+def use_arrays(profile: Profile, small_unique: int) -> bool:
+    """Whether an engine counts this profile on numpy arrays: when it carries them (a fast
+    reader built them) or has at least ``small_unique`` unique ballots (below it plain
+    Python costs less than importing numpy; each engine measured its own number), unless
+    :data:`IMPLEMENTATION` forces one way."""
+    how = IMPLEMENTATION.get()
+    if how == "auto":
+        return profile.arrays is not None or profile.unique >= small_unique
+    if how in ("numpy", "python"):
+        return how == "numpy"
+    raise ValueError(f"unknown implementation {how!r}; use auto, numpy or python")
 
 
 def fits_int64(w: np.ndarray) -> bool:

@@ -17,30 +17,27 @@ and memory differ (``tests/test_rules_arrays.py`` checks it).
 
 Which one a count uses: arrays when the profile already carries them (a fast reader built
 them) or has at least :data:`SMALL_UNIQUE` unique ballots, and the ballots allow it;
-tuples otherwise, so that a small count does not pay for importing numpy.  The context
-variable :data:`IMPLEMENTATION` can force either ("numpy" still leaves to the tuples the
-ballots that arrays cannot hold exactly).
+tuples otherwise, so that a small count does not pay for importing numpy
+(:func:`~tallyroom.ballots.arrays.use_arrays`, the policy every array engine follows).  The
+context variable :data:`IMPLEMENTATION` (the one of :mod:`tallyroom.ballots.arrays`) can
+force either ("numpy" still leaves to the tuples the ballots that arrays cannot hold
+exactly).
 """
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tallyroom.ballots.arrays import LIMIT, fits_int64
+from tallyroom.ballots.arrays import IMPLEMENTATION as IMPLEMENTATION  # re-exported (tests)
+from tallyroom.ballots.arrays import LIMIT, fits_int64, use_arrays
 from tallyroom.ballots.model import Preference, Profile
 from tallyroom.rules._support import Score, ranked_ballots
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: "auto" (arrays for profiles that carry them or have at least :data:`SMALL_UNIQUE`
-#: unique ballots), "numpy" (arrays whenever the ballots allow) or "python" (tuples)
-IMPLEMENTATION: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "tally_implementation", default="auto"
-)
 #: below this many unique ballots the tuples cost less than importing numpy (some 60 ms);
 #: once it is loaded the arrays are quicker from a few hundred unique ballots up (IRV with
 #: 12 candidates: 20,000 unique ballots 65 ms from tuples, 28 ms on arrays)
@@ -111,10 +108,7 @@ def ranked(
     if profile.kind == "ranked":
         keep = keep_overvotes and profile.rules.overvote == "exhaust-if-multiple-continuing"
         profile = profile if keep else profile.strict()
-        how = IMPLEMENTATION.get()
-        if how == "numpy" or (
-            how == "auto" and (profile.arrays is not None or profile.unique >= SMALL_UNIQUE)
-        ):
+        if use_arrays(profile, SMALL_UNIQUE):
             arrays = _arrays(profile)
             if arrays is not None:
                 return profile, ArrayRanked(len(profile.election.candidates), *arrays)

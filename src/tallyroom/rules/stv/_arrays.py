@@ -19,18 +19,19 @@ count's record is identical whichever is used; ``tests/test_small_path.py`` chec
 
 Which one a count uses: :func:`ballots_for` -- numpy when the profile already carries arrays
 or has at least :data:`SMALL_UNIQUE` unique ballots, plain Python otherwise; the context
-variable :data:`IMPLEMENTATION` can force either (tests, benchmarks).
+variable :data:`IMPLEMENTATION` (the one of :mod:`tallyroom.ballots.arrays`, which every array
+engine follows) can force either (tests, benchmarks).
 """
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from tallyroom.ballots.arrays import LIMIT, fits_int64
+from tallyroom.ballots.arrays import IMPLEMENTATION as IMPLEMENTATION  # re-exported (tests)
+from tallyroom.ballots.arrays import LIMIT, fits_int64, use_arrays
 from tallyroom.ballots.model import Profile, Weight
 from tallyroom.rules._tally import next_preferences
 
@@ -44,11 +45,6 @@ if TYPE_CHECKING:
 #: 57,000: 79 against 66 ms; 390,000: 0.61 against 0.40 s); in a process that has not loaded
 #: numpy, its import (~0.1 s) puts the crossover past 200,000.  Wards have a few thousand.
 SMALL_UNIQUE = 50_000
-
-#: "auto" (by :data:`SMALL_UNIQUE` and the profile), "numpy" or "python"
-IMPLEMENTATION: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "gregory_implementation", default="auto"
-)
 
 
 class Group(NamedTuple):
@@ -96,14 +92,9 @@ class Ballots(Protocol):
 
 def ballots_for(profile: Profile) -> Ballots:
     """The implementation for this (strict, ranked) profile."""
-    how = IMPLEMENTATION.get()
-    if how == "auto":
-        how = "numpy" if profile.arrays is not None or profile.unique >= SMALL_UNIQUE else "python"
-    if how == "numpy":
+    if use_arrays(profile, SMALL_UNIQUE):
         return ArrayBallots(BallotArrays.of(profile))
-    if how == "python":
-        return ListBallots(profile)
-    raise ValueError(f"unknown implementation {how!r}; use auto, numpy or python")
+    return ListBallots(profile)
 
 
 # -- numpy ---------------------------------------------------------------------------------
