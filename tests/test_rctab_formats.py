@@ -260,3 +260,15 @@ def test_cli_convert_rctab_config(tmp_path: Path) -> None:
         cli, ["convert", str(config), str(cdf), "--rctab-config", "--to", "blt"]
     )
     assert bad.exit_code != 0 and "rctab-cvr" in bad.output
+
+
+def test_cli_count_rctab_csv_refuses_stv(capsys: pytest.CaptureFixture[str]) -> None:
+    from tallyroom.cli import main
+
+    folder = "test_set_multi_winner_whole_threshold"
+    config = RCTAB / folder / f"{folder}_config.json"
+    with pytest.raises(SystemExit) as exit_:
+        main(["count", "--rctab-config", str(config), "--format", "rctab-csv"])
+    err = capsys.readouterr().err
+    assert exit_.value.code != 0 and "rctab-csv lays out irv, bottoms-up" in err
+    assert "Traceback" not in err
