@@ -260,3 +260,41 @@ def test_cli_convert_rctab_config(tmp_path: Path) -> None:
         cli, ["convert", str(config), str(cdf), "--rctab-config", "--to", "blt"]
     )
     assert bad.exit_code != 0 and "rctab-cvr" in bad.output
+
+
+def test_cli_count_rctab_csv_refuses_stv(capsys: pytest.CaptureFixture[str]) -> None:
+    from tallyroom.cli import main
+
+    folder = "test_set_multi_winner_whole_threshold"
+    config = RCTAB / folder / f"{folder}_config.json"
+    with pytest.raises(SystemExit) as exit_:
+        main(["count", "--rctab-config", str(config), "--format", "rctab-csv"])
+    err = capsys.readouterr().err
+    assert exit_.value.code != 0 and "rctab-csv lays out irv, bottoms-up" in err
+    assert "Traceback" not in err
+
+
+def test_cdf_json_round_trip(tmp_path: Path) -> None:
+    # a profile written as NIST CDF JSON reads back as the same profile (a CVR per paper,
+    # each selection one the Election declares)
+    from tallyroom.ballots.formats import write
+    from tallyroom.ballots.model import BallotRules
+
+    folder = RCTAB / "test_set_0_skipped_first_choice"
+    source = folder / "test_set_0_skipped_first_choice_cvr.json"
+    rules = BallotRules(overvote="exhaust", skipped_ranks=4)
+    p = read(source, "cdf-json", rules=rules)
+    out = tmp_path / "out.json"
+    write(p, out, "cdf-json")
+    doc = json.loads(out.read_text())
+    declared = {s["@id"] for s in doc["Election"][0]["Contest"][0]["ContestSelection"]}
+    used = {
+        s["ContestSelectionId"]
+        for cvr in doc["CVR"]
+        for s in cvr["CVRSnapshot"][0]["CVRContest"][0]["CVRContestSelection"]
+    }
+    assert used <= declared
+    assert len(doc["CVR"]) == p.valid + p.invalid.get("blank", 0)
+    back = read(out, "cdf-json", rules=rules)
+    assert dict(zip(back.ballots, back.weights)) == dict(zip(p.ballots, p.weights))
+    assert back.election.names == p.election.names

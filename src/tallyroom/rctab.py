@@ -42,6 +42,10 @@ from tallyroom.ballots.model import (
 )
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
+from tallyroom.reports.rctab import (  # noqa: F401 - java_string_hash re-exported
+    java_hash_set_order,
+    java_string_hash,
+)
 
 UWI = "Undeclared Write-ins"
 
@@ -183,29 +187,6 @@ def java_shuffle(items: Sequence[str], rnd: JavaRandom) -> list[str]:
         j = rnd.next_int(i)
         out[i - 1], out[j] = out[j], out[i - 1]
     return out
-
-
-def java_string_hash(text: str) -> int:
-    """``String.hashCode()``: over UTF-16 code units, ``h = 31 * h + c`` in 32 bits."""
-    h = 0
-    data = text.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
-    return h
-
-
-def java_hash_set_order(names: Sequence[str]) -> list[str]:
-    """The iteration order of ``new HashSet<>(names)``: by bucket (the spread hash
-    ``h ^ (h >>> 16)`` masked to the table size), then in the order the names came."""
-    size = 16
-    while size < int(len(names) / 0.75) + 1:
-        size *= 2
-
-    def bucket(n: str) -> int:
-        h = java_string_hash(n)
-        return (h ^ (h >> 16)) & (size - 1)
-
-    return sorted(names, key=bucket)  # sorted() is stable: ties keep the given order
 
 
 def java_pick(tied: Sequence[str], rnd: JavaRandom, *, hash_order: bool = False) -> str:

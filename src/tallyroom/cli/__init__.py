@@ -218,11 +218,14 @@ def inspect(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv", "html", "pdf", "xlsx", "rctab-json"]),
+    type=click.Choice(
+        ["text", "json", "jsonl", "csv", "html", "pdf", "xlsx", "rctab-json", "rctab-csv"]
+    ),
     default="text",
     show_default=True,
     help="html: the report to pin up; pdf: the A4 sheet (tallyroom[pdf]); xlsx: the "
-    "stage sheet for a spreadsheet. The last three go to a file (-o FILE).",
+    "stage sheet for a spreadsheet (these three go to a file, -o FILE); rctab-json, "
+    "rctab-csv: RCTab's detailed report layouts.",
 )
 @click.option(
     "-o",

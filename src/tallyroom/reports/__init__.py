@@ -61,4 +61,8 @@ def render(
         if len(records) == 1:
             return rctab_report.dumps(records[0])
         return "[\n" + ",\n".join(rctab_report.dumps(r).rstrip() for r in records) + "\n]\n"
+    if fmt == "rctab-csv":
+        from tallyroom.reports import rctab as rctab_report
+
+        return "\n".join(rctab_report.detailed_csv(r) for r in records)
     raise ValueError(f"unknown report format {fmt!r}")

@@ -660,10 +660,10 @@ register(
 register(
     Format(
         "cdf-json",
-        "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads them); read only",
+        "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads and writes them)",
         (),
         _cvr_reader("tallyroom.ballots.cdf", "read_cdf_json"),
-        None,
+        _lazy("rctab_cvr", "write_cdf_json"),
         lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
         content_first=True,
         contests=True,

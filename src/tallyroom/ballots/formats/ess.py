@@ -356,7 +356,7 @@ def _read_sheet(
                     provider="ess",
                     record_id=f"{file_name}-{number}",
                     ranks=_record_ranks(key, names),
-                    uwi_label=uwi_label,
+                    uwi_label="" if uwi_label.startswith("\0") else uwi_label,
                 )
             )
     return _finish(name, names, raw, rules, seats)

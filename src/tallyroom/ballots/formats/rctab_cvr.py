@@ -226,3 +226,30 @@ def cdf_cvr_report(
     if generated:
         report["GeneratedDate"] = generated
     return report
+
+
+def write_cdf_json(profile: Any, out: Any) -> None:
+    """A profile as a NIST CDF JSON cast-vote-record report, a CVR per paper (a paper of
+    weight w written w times, numbered 1, 2 ...; equal rankings as several selections at
+    one rank; a blank paper as a CVR with no selection).  Other invalid papers are not
+    written: a profile keeps no marks for them."""
+    import json
+
+    names = profile.election.names
+    records: list[CvrRecord] = []
+    for ballot, weight in zip(profile.ballots, profile.weights):
+        if weight != int(weight) or weight < 0:
+            raise ValueError(f"weight {weight}: CDF cast-vote records are whole papers")
+        ranks = {
+            k: tuple(names[c] for c in (pref if isinstance(pref, tuple) else (pref,)))
+            for k, pref in enumerate(ballot, 1)
+        }
+        for _ in range(int(weight)):
+            records.append(CvrRecord("", "", str(len(records) + 1), ranks))
+    for _ in range(int(profile.invalid.get("blank", 0))):
+        records.append(CvrRecord("", "", str(len(records) + 1)))
+    e = profile.election
+    report = cdf_cvr_report(
+        records, names, contest_name=e.title or "contest", jurisdiction=e.organisation
+    )
+    out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
