@@ -40,7 +40,7 @@ class BallotBox(Protocol):
       trustees first raises a ``ServiceError`` until they have decrypted; the count job
       is retried and the election stays "closed" meanwhile.
     * ``opened_weighted`` is ``opened`` for a weighted election: each ballot with the weight
-      it was cast with (the text ``cast`` was given: ``"3"``, ``"2.5"``).
+      it was cast with (the text ``cast`` was given, e.g. ``"3"``).
     * ``trackers`` answers the public "is my ballot in the box?" page.
     * ``prepare_opening`` does what the box can do by itself at the close (the sealed box
       freezes its board and makes the service's shuffle) and says whether ``opened`` can
@@ -55,7 +55,7 @@ class BallotBox(Protocol):
         weight: str | None = None,
     ) -> str:
         """Put one paper (contest id -> marks) in the box, with its vote weight in a weighted
-        election (the exact text, e.g. ``"2.5"``; None: one vote); return the tracking
+        election (its text, e.g. ``"3"``; None: one vote); return the tracking
         code."""
         ...
 

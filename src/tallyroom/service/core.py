@@ -543,21 +543,22 @@ ROLL_FIELDS = (
     "status", "section", "region", "birth_date", "weight",
 )  # fmt: skip
 _DATE_FIELDS = ("joined_on", "paid_until", "birth_date")
-#: a vote weight as the roll writes it: a whole number or a decimal (so that the published
-#: BLT, which writes weights as decimals, holds every weight exactly)
-_WEIGHT = re.compile(r"(?P<whole>[0-9]{1,15})(?:\.(?P<part>[0-9]{1,9}))?")
+#: a vote weight as the roll writes it: a whole number of votes, up to 999,999,999 (so that
+#: a roll of millions sums far inside the library's 64-bit fast paths). Whole numbers only:
+#: a paper of weight w is then exactly w identical papers, which every rule book defines,
+#: where a fractional paper is not (the Dail and Meek rules refuse one, and the Scottish
+#: rule's fixed decimals did not balance its books with one in a trial: see
+#: docs/service.md, "Vote weights")
+_WEIGHT = re.compile(r"[0-9]{1,9}")
 
 
 def parse_weight(text: str) -> Fraction:
-    """A roll's weight, exactly (``"2.5"`` is 5/2, never a float); ValueError says why not."""
-    m = _WEIGHT.fullmatch(text)
-    if m is None:
+    """A roll's weight, exactly; ValueError says why not."""
+    if _WEIGHT.fullmatch(text) is None:
         raise ValueError(
-            f"{text!r} is not a weight; expected a whole number or a decimal such as 2.5"
+            f"{text!r} is not a weight; expected a whole number of votes, 1 to 999999999"
         )
-    w = Fraction(int(m["whole"])) + (
-        Fraction(int(m["part"]), 10 ** len(m["part"])) if m["part"] else 0
-    )
+    w = Fraction(int(text))
     if w == 0:
         raise ValueError(
             "a weight of 0; leave a member who may not vote off the roll, or exclude them by a rule"
@@ -566,16 +567,10 @@ def parse_weight(text: str) -> Fraction:
 
 
 def weight_text(w: Fraction) -> str:
-    """A weight's canonical text: ``"3"``, ``"2.5"`` (the roll's decimals, exactly)."""
-    if w.denominator == 1:
-        return str(w.numerator)
-    whole, rest = divmod(w.numerator, w.denominator)
-    digits = ""
-    while rest:  # terminates: the roll's weights are decimals
-        rest *= 10
-        digits += str(rest // w.denominator)
-        rest %= w.denominator
-    return f"{whole}.{digits}"
+    """A weight's canonical text: ``"3"`` (for ``"003"``)."""
+    if w.denominator != 1:
+        raise ValueError(f"weight {w}: expected a whole number")
+    return str(w.numerator)
 
 
 def weight_of(text: str | None) -> int | Fraction:
@@ -874,9 +869,8 @@ def _check_weights(
     conn: Connection, e: Any, contests: Sequence[Mapping[str, Any]], slots: Sequence[Any]
 ) -> None:
     """Refuse to open a weighted election that cannot be counted with its weights: a sealed
-    box (it opens one unweighted paper per voter), or a rule the library cannot count with
-    fractional weights; found now, by a trial count with the roll's weights, not at the
-    close."""
+    box (it opens one unweighted paper per voter), or a count the library refuses with the
+    roll's total weight; found now, by a trial count, not at the close."""
     from tallyroom.service.sealed import sealed_election
 
     if conn.execute(
@@ -887,16 +881,14 @@ def _check_weights(
             "per voter, unweighted; create the election without weights, or unsealed"
         )
     for c in contests:
-        used = {weight_of(s["weight"]) for s in slots if c["id"] in s["contests"]}
-        # a paper of the largest weight, and one of a weight that is not whole (if any: a
-        # rule may count whole weights only); each alone, as identical papers would merge
-        trials = {max(used, default=1)} | set(
-            list(w for w in used if isinstance(w, Fraction) and w.denominator != 1)[:1]
-        )
+        total = sum((weight_of(s["weight"]) for s in slots if c["id"] in s["contests"]), 0)
+        if not total:
+            continue
         try:
-            for w in trials:
-                profile = profile_of(c, [_trial_paper(c)], weights=[w])
-                tallyroom.count(profile, c["rule_id"], **_count_options(c))
+            # every weight of the contest's voters on one paper: the largest total the count
+            # can meet
+            profile = profile_of(c, [_trial_paper(c)], weights=[total])
+            tallyroom.count(profile, c["rule_id"], **_count_options(c))
         except (TallyroomError, TypeError, ValueError) as err:
             raise ServiceError(
                 f"contest {c['title']!r} cannot be counted with the roll's weights: {err}"
