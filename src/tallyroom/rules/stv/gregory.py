@@ -841,11 +841,18 @@ class GregorySTV:
                 if len(st.elected) >= self.seats:
                     break  # ERS97 5.5.2: all places filled, no further transfer
                 number += 1
+            removed = self.arith.of(0)
             for i, p in batch:
-                st.votes[i] -= self._times(p.papers, p.value)
-            _, ex_v, ex_p = self._distribute(st, [(p, p.value) for _, p in batch], number)
+                moved = self._times(p.papers, p.value)
+                st.votes[i] -= moved
+                removed += moved
+            credited, ex_v, ex_p = self._distribute(st, [(p, p.value) for _, p in batch], number)
             st.exhausted += ex_v
             st.exhausted_papers += ex_p
+            # papers carried at their value lose nothing when each weighs a whole number; a
+            # fractional weight (a weighted roll) times a fixed-point value is rounded down
+            # per sub-parcel, and what the rounding drops is the stage's rounding loss
+            st.loss += removed - sum(credited.values(), self.arith.of(0)) - ex_v
             new = self._elect(st, number, "ERS97 5.4.9(b)")
             label = description
             if value is not None and len(batches) > 1:
