@@ -284,3 +284,27 @@ def test_a_missing_ballot_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, _, err = run(capsys, "count", path)
     assert code == 2
     assert err.startswith(f"tallyroom: error: {path}: ballots: found text 'gone.blt'; expected")
+
+
+def test_a_party_list_vote_table_from_an_election_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Czech Chamber 2017: 200 seats, 5 % threshold, D'Hondt by region; the official seats
+    # as tests/data/list-pr/EXPECTED.md gives them
+    official = {"ANO": 78, "ODS": 25, "Piráti": 22, "SPD": 22, "ČSSD": 15,
+                "KSČM": 15, "KDU-ČSL": 10, "TOP 09": 7, "STAN": 6}  # fmt: skip
+    table = DATA / "list-pr" / "cz_psp_2017.csv"
+    shutil.copy(table, tmp_path / "cz.csv")
+    path = tmp_path / "cz.toml"
+    path.write_text(
+        'title = "Chamber of Deputies 2017"\nballots = "cz.csv"\nrule = "dhondt"\n'
+        'seats = 200\n[options]\nthreshold = "5%"\n',
+        encoding="utf-8",
+    )
+    record = count_election(path)
+    assert {p: n for p, n in record.extra["seats"].items() if n} == official
+    assert record.election_title == "Chamber of Deputies 2017"
+    assert record.source_sha256 == hashlib.sha256(table.read_bytes()).hexdigest()
+    code, out, err = run(capsys, "count", path, "--format", "json")
+    assert code == 0, err
+    assert CountRecord.from_json(out) == record
