@@ -565,3 +565,34 @@ def test_title_names_an_election_whose_file_gives_none(
     # a title is one line of printable text
     code, _, err = run(capsys, "count", papers, "-m", "irv", "--title", "two\nlines")
     assert code == 2 and "--title" in err and "one line of printable text" in err
+
+
+def test_xlsx_digest_is_the_records_with_the_file_gone(tmp_path: Path) -> None:
+    """The workbook's SHA-256 is the one the record carries, taken when the file was read:
+    rendered after the file is deleted, a BLT count and a vote-table count (which reaches
+    the record by its own road, ``count_table``) still name their input's digest."""
+    import hashlib
+    import io
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from tallyroom.ballots.votetable import read_votetable
+    from tallyroom.reports.xlsx import workbook
+    from tallyroom.rules.lists import count_table
+
+    blt = tmp_path / "ward.blt"
+    shutil.copy(SCOT / "ballots" / "aberdeen_2017_ward1.blt", blt)
+    table = tmp_path / "cz.csv"
+    shutil.copy(DATA / "list-pr" / "cz_psp_2017.csv", table)
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (blt, table)]
+    records = [
+        count(read_blt(blt), "scottish-stv"),
+        count_table(read_votetable(table), "dhondt", 200, threshold="5%"),
+    ]
+    blt.unlink()
+    table.unlink()
+    book = load_workbook(io.BytesIO(workbook(records)))
+    for ws, digest in zip(book.worksheets, digests):
+        row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Ballot file")
+        assert row[2:4] == ("SHA-256", digest)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import resource
@@ -25,6 +26,31 @@ from typing import Any
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and of its (finished or pooled) worker processes: the
+    work done, whatever else the machine runs (wall time is what a user waits for)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime + _pool_cpu()
+
+
+def _pool_cpu() -> float:
+    # pooled workers are alive while the run goes on: read their CPU time from /proc
+    try:
+        from tallyroom.sealed import parallel
+    except ImportError:  # the code before the worker pool
+        return 0.0
+    return parallel.workers_cpu_seconds()
+
+
+def _workers() -> int:
+    try:
+        from tallyroom.sealed import parallel
+    except ImportError:  # the code before the worker pool: one process
+        return 1
+    return parallel.worker_count()
 
 
 def main() -> None:
@@ -49,14 +75,20 @@ def main() -> None:
     rng = random.Random(a.seed)
     names = [f"Candidate {i + 1}" for i in range(a.candidates)]
     phases: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     start = time.perf_counter()
+    cpu_start = cpu_s()
     stopped = None
+    last_cpu = [cpu_start]
 
     def phase(name: str, t0: float) -> None:
         nonlocal stopped
         phases[name] = round(time.perf_counter() - t0, 2)
+        c = cpu_s()
+        cpu[name] = round(c - last_cpu[0], 2)
+        last_cpu[0] = c
         print(
-            f"{name:40s} {phases[name]:9.2f} s  peak {rss_mb():8.0f} MB",
+            f"{name:40s} {phases[name]:9.2f} s  cpu {cpu[name]:9.2f} s  peak {rss_mb():8.0f} MB",
             file=sys.stderr,
             flush=True,
         )
@@ -64,6 +96,7 @@ def main() -> None:
             stopped = name
 
     t = time.perf_counter()
+    last_cpu[0] = cpu_s()
     secrets, params = ceremony(G, "bench", 3, 2)
     board = nacl.signing.SigningKey.generate()
     scrut = nacl.signing.SigningKey.generate()
@@ -157,7 +190,11 @@ def main() -> None:
         "seats": a.seats,
         "group": G.name,
         "phases_seconds": phases,
+        "phases_cpu_seconds": cpu,
         "total_seconds": round(time.perf_counter() - start, 2),
+        "total_cpu_seconds": round(cpu_s() - cpu_start, 2),
+        "workers": _workers(),
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         "peak_rss_mb": round(rss_mb()),
         "record_bytes": size if stopped is None or "serialize the record" in phases else None,
         "stopped_after": stopped,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,21 @@ from tallyroom.sealed.record import verify_record  # noqa: E402
 from tallyroom.sealed.simulate import ceremony  # noqa: E402
 from tallyroom.service import core, schema, sealed  # noqa: E402
 from tallyroom.service.db import iso, now, sqlite_url  # noqa: E402
+
+# the same databases as tests/service/conftest.py: SQLite, and PostgreSQL when
+# TALLYROOM_TEST_POSTGRES_URL names a throwaway cluster (one fresh database per test)
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TALLYROOM_TEST_POSTGRES_URL") else [])
+
+
+def _postgres_database() -> str:
+    import psycopg
+
+    base = os.environ["TALLYROOM_TEST_POSTGRES_URL"]
+    name = "t_" + secrets.token_hex(6)
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + "/" + name
+
 
 G = Ed25519Group()
 NAMES = ["Ada Ames", "Ben Bold", "Cy Crane", "Di Dawes"]
@@ -73,9 +90,16 @@ def _spec() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def election(tmp_path: Path) -> dict[str, Any]:
-    svc = core.Service.open(sqlite_url(tmp_path), outbox=tmp_path / "outbox")
+@pytest.fixture(params=DATABASES)
+def election(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else _postgres_database()
+    # the board's key from its key file, as `tallyroom serve` reads it
+    key_file = tmp_path / "keys" / "board-key"
+    svc = core.Service.open(
+        url,
+        outbox=tmp_path / "outbox",
+        box=sealed.SealingBox(sealed.load_board_key(key_file)),
+    )
     a = core.create_organisation(svc, "Test Society", "ro@example.org", "correct horse battery")
     eid = core.create_election(svc, a, _spec())
     core.import_roll(svc, a, eid, _roll(len(PAPERS) + 2))
@@ -97,7 +121,15 @@ def election(tmp_path: Path) -> dict[str, Any]:
         "secrets": secrets_,
         "scrutineer": scrutineer,
         "dir": tmp_path,
+        "database": request.param,
+        "key_file": key_file,
     }
+
+
+def _run_jobs(svc: Any) -> None:
+    """What the app's job drain does every second: run the jobs that are due."""
+    while core.run_due_jobs(svc):
+        pass
 
 
 def _cast_all(el: dict[str, Any]) -> list[str]:
@@ -141,9 +173,12 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
     assert len(sealed.board(svc, eid)[0]["entries"]) == len(PAPERS)
 
     core.close_election(svc, election["admin"], eid)
-    # the close froze the board and made the service's shuffle; the count waits
+    # the close froze the board and queued the service's shuffle (a durable job, not run
+    # in the closing request); the count waits
+    assert sealed.mix_input(svc, eid, cid)["shuffles"] == []
     with pytest.raises(core.NotFound):
         core.result(svc, eid)
+    _run_jobs(svc)
     mix = sealed.mix_input(svc, eid, cid)
     assert len(mix["shuffles"]) == 1 and len(mix["ballots"]) == len(PAPERS)
     el = mix["election"]
@@ -201,6 +236,8 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
 
 def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> None:
     svc, eid, a = election["svc"], election["id"], election["admin"]
+    if election["database"] != "sqlite":
+        pytest.skip("the dump reads SQLite's files (the database and its WAL)")
     # a control: one paper in a plaintext election of the same database, whose marks the
     # dump must find (so that not finding the sealed ones means something)
     plain = core.create_election(svc, a, _spec())
@@ -217,6 +254,13 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     assert files[0].name == "tallyroom.sqlite3"
     raw = b"".join(f.read_bytes() for f in files)
     assert json.dumps(control, separators=(",", ":")).encode() in raw
+    # the board's signing key is not in the database (a thief could sign false checkpoints):
+    # its verification key is, in every spelling the key file's seed could take
+    seed = election["key_file"].read_text().strip()
+    vk = nacl.signing.SigningKey(bytes.fromhex(seed)).verify_key.encode().hex()
+    assert vk.encode() in raw
+    for spelling in (seed.encode(), seed.upper().encode(), bytes.fromhex(seed)):
+        assert spelling not in raw
     # no paper's marks in any spelling the service writes them (JSON of the marks)
     for marks in PAPERS:
         for text in (
@@ -301,3 +345,180 @@ def test_the_record_recount_equals_the_library_on_strict_rankings() -> None:
     vectors = [[r.index(c) + 1 if c in r else 0 for c in range(4)] for r in votes]
     got = box.profile_of_decoded(el, vectors)
     assert got.same_as(Profile.build(e, [(v, 1) for v in votes]))
+
+
+def test_the_board_key_file_is_made_private_and_checked(tmp_path: Path) -> None:
+    f = tmp_path / "data" / "board-key"
+    seed = sealed.load_board_key(f)
+    assert f.stat().st_mode & 0o777 == 0o600 and re.fullmatch(r"[0-9a-f]{64}", seed)
+    assert sealed.load_board_key(f) == seed  # read back, not made again
+    f.chmod(0o644)
+    with pytest.raises(sealed.BoardKeyError, match=r"readable by others \(mode 644\)"):
+        sealed.load_board_key(f)
+    f.chmod(0o600)
+    f.write_text("not a key\n")
+    with pytest.raises(sealed.BoardKeyError, match=r"board-key:1: found 9 characters"):
+        sealed.load_board_key(f)
+    with pytest.raises(sealed.BoardKeyError, match="no board key file"):
+        sealed.load_board_key(tmp_path / "none", create=False)
+
+
+def test_a_service_with_another_board_key_refuses_to_sign(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    other = core.Service(engine=svc.engine, box=sealed.SealingBox())  # a key of its own
+    with pytest.raises(sealed.BoardKeyError, match=r"sealed under the board key [0-9a-f]{64}"):
+        core.close_election(other, election["admin"], eid)
+
+
+def _jobs(svc: Any, kind: str) -> list[Any]:
+    with svc.engine.begin() as conn:
+        return conn.execute(
+            select(schema.job).where(schema.job.c.kind == kind).order_by(schema.job.c.id)
+        ).all()
+
+
+def _due_now(svc: Any, kind: str) -> None:
+    from sqlalchemy import update
+
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.job)
+            .where(schema.job.c.kind == kind, schema.job.c.done.is_(False))
+            .values(run_after=iso(now()))
+        )
+
+
+def test_the_mix_is_a_durable_job_run_once(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    core.close_election(svc, election["admin"], eid)
+    (job,) = _jobs(svc, sealed.MIX_JOB)
+    assert not job.done and job.payload["election"] == eid
+    _run_jobs(svc)
+    (job,) = _jobs(svc, sealed.MIX_JOB)
+    assert job.done and job.error is None
+    cid = job.payload["contest"]
+    (s1,) = sealed.mix_input(svc, eid, cid)["shuffles"]
+    # run again (a restart before the job was marked done): the shuffle made stands
+    sealed._mix_job(svc.box, svc, job)
+    assert sealed.mix_input(svc, eid, cid)["shuffles"] == [s1]
+    # and it is a proved shuffle of the board's ballots
+    el = sealed.mix_input(svc, eid, cid)["election"]
+    ballots = sealed.mix_input(svc, eid, cid)["ballots"]
+    box.check_shuffle(G, el, box.fingerprint(el), ballots, s1, 0)
+
+
+def test_checkpoints_are_signed_on_a_timer_while_open(election: dict[str, Any]) -> None:
+    svc, eid = election["svc"], election["id"]
+    # sealing queued the first, due a checkpoint interval after the opening
+    (first,) = _jobs(svc, sealed.CHECKPOINT_JOB)
+    assert first.payload == {"election": eid, "seq": 0}
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)  # nothing cast yet: the empty board is signed, the next one queued
+    with svc.engine.begin() as conn:
+        (cid,) = sealed._contest_ids(conn, eid)
+        (empty,) = sealed._checkpoints(conn, cid)
+    assert empty["count"] == 0 and empty["voted_slots"] == {}
+    assert [j.done for j in _jobs(svc, sealed.CHECKPOINT_JOB)] == [True, False]
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)  # nothing new since: no checkpoint
+    with svc.engine.begin() as conn:
+        assert len(sealed._checkpoints(conn, cid)) == 1
+    _cast_all(election)
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)
+    with svc.engine.begin() as conn:
+        _, cp = sealed._checkpoints(conn, cid)
+    assert cp["count"] == len(PAPERS) and cp["voted_slots"] == {"online": len(PAPERS)}
+    # nobody read the board: the timer signed it, and observers fetch it from board.json
+    assert sealed.board(svc, eid)[0]["checkpoints"] == [empty, cp]
+    # a slot marked voted with no ballot on the board: the invariant fails, an incident
+    # is recorded and the timer goes on
+    from sqlalchemy import update
+
+    spare = election["slots"][len(PAPERS)]
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.id == spare.id)
+            .values(voted=True, voted_channel="online")
+        )
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    _run_jobs(svc)
+    with svc.engine.begin() as conn:
+        (inc,) = conn.execute(
+            select(schema.incident).where(schema.incident.c.kind == "board invariant")
+        ).all()
+    assert "invariant broken" in inc.text
+    assert not _jobs(svc, sealed.CHECKPOINT_JOB)[-1].done
+    # after the close the timer stops: the close signed the last checkpoint
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.slot)
+            .where(schema.slot.c.id == spare.id)
+            .values(voted=False, voted_channel=None)
+        )
+    core.close_election(svc, election["admin"], eid)
+    _due_now(svc, sealed.CHECKPOINT_JOB)
+    n = len(_jobs(svc, sealed.CHECKPOINT_JOB))
+    _run_jobs(svc)
+    assert len(_jobs(svc, sealed.CHECKPOINT_JOB)) == n
+
+
+def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
+    election: dict[str, Any],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service.web import create_app
+
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    core.close_election(svc, election["admin"], eid)
+    _run_jobs(svc)
+    http = TestClient(create_app(svc, run_jobs=False))
+    page = http.get(f"/e/{eid}/opening")
+    assert page.status_code == 200
+    assert f"{len(PAPERS)} ballots on the board" in page.text
+    assert "Shuffles: service." in page.text and "(2 needed)" in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    (st,) = sealed.opening_status(svc, eid)
+    cid = st["contest"]
+    mix = sealed.mix_input(svc, eid, cid)
+    el = mix["election"]
+    s2 = box.mix(
+        G,
+        el,
+        mix["shuffles"][0]["ciphertexts"],
+        index=1,
+        mixer="scrutineer",
+        mixer_seed=election["scrutineer"].encode().hex(),
+    )
+
+    def upload(obj: Any, csrf: str = token.group(1)) -> Any:
+        return http.post(
+            f"/e/{eid}/sealed/{cid}/upload",
+            data={"csrf": csrf},
+            files={"file": ("it.json", json.dumps(obj).encode(), "application/json")},
+        )
+
+    # no token from the page: refused before anything is read
+    assert upload(s2, csrf="forged").status_code == 403
+    junk = upload({"hello": "world"})
+    assert junk.status_code == 400 and "neither a shuffle" in junk.text
+    r = upload(s2)
+    assert r.status_code == 200 and "shuffle is accepted" in r.text
+    # more than a form's 64 KiB limit goes through to the check (a shuffle is ~500 B a
+    # ballot): the same shuffle again is refused by the service, not by the size limit
+    big = dict(s2, padding="x" * 100_000)
+    again = upload(big)
+    assert again.status_code == 400 and "two shuffles already" in again.text
+    last = sealed.mix_input(svc, eid, cid)["shuffles"][-1]["ciphertexts"]
+    for j in (0, 2):
+        r = upload(box.partial_decrypt(G, el, election["secrets"][j], last))
+        assert r.status_code == 200, r.text
+    assert "opened and counted" in r.text
+    assert "Opened:" in http.get(f"/e/{eid}/opening").text
+    assert core.result(svc, eid)

@@ -148,6 +148,7 @@ class SealedBallotBox:
         partial_decryptions: list[dict[str, Any]],
         *,
         shuffles_checked: bool = False,
+        shares_checked: bool = False,
     ) -> dict[str, Any]:
         """The election record: decrypted with the trustees' shares and counted."""
         return open_box(
@@ -159,4 +160,5 @@ class SealedBallotBox:
             shuffles,
             partial_decryptions,
             shuffles_checked=shuffles_checked,
+            shares_checked=shares_checked,
         )

@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tallyroom.sealed import parallel
 from tallyroom.sealed.canon import canonical, hjson, sha256_hex
 from tallyroom.sealed.errors import SealedError
-from tallyroom.sealed.group import Element, Group
+from tallyroom.sealed.group import Element, Group, InvalidElement
 from tallyroom.sealed.proofs import (
     Ciphertext,
     Proof,
@@ -217,6 +218,35 @@ def check_ballot(
     return c
 
 
+def _k_check_ballots(
+    G: Group, election: dict[str, Any], ballots: list[Any], phi: str, y: Element
+) -> list[Ciphertext] | None:
+    try:
+        return [check_ballot(G, election, b, "ballot", phi=phi, y=y) for b in ballots]
+    except SealedError:
+        return None
+
+
+def check_ballots(
+    G: Group, election: dict[str, Any], ballots: list[Any], phi: str, y: Element
+) -> list[Ciphertext]:
+    """:func:`check_ballot` of each (``ballots[i]`` named when one fails), in worker
+    processes when there are many."""
+    out: list[Ciphertext] = []
+    for part in parallel.run(
+        _k_check_ballots, len(ballots), lambda r: (G, election, ballots[r.start : r.stop], phi, y)
+    ):
+        if part is None:
+            out = []
+            break
+        out.extend(part)
+    else:
+        return out
+    return [
+        check_ballot(G, election, b, f"ballots[{i}]", phi=phi, y=y) for i, b in enumerate(ballots)
+    ]
+
+
 # --- the bulletin board ---------------------------------------------------------------------
 
 
@@ -366,9 +396,19 @@ def mix(
 
     y = public_key(G, election)
     phi = fingerprint(election)
-    cts = [Ciphertext.from_json(G, c, f"ciphertexts[{i}]") for i, c in enumerate(ciphertexts)]
-    sh = gen_shuffle(G, y, cts)
-    proof = gen_shuffle_proof(G, cts, sh, y, phi).to_json(G)
+    # membership unchecked here: each input goes, re-encrypted, through the proof's
+    # alpha'^w and beta'^w, which refuse it if it is not in the group (Group.from_str)
+    cts = [
+        Ciphertext.from_json(G, c, f"ciphertexts[{i}]", check=False)
+        for i, c in enumerate(ciphertexts)
+    ]
+    try:
+        sh = gen_shuffle(G, y, cts)
+        proof = gen_shuffle_proof(G, cts, sh, y, phi).to_json(G)
+    except InvalidElement:
+        for i, c in enumerate(ciphertexts):
+            Ciphertext.from_json(G, c, f"ciphertexts[{i}]")  # raises, naming it
+        raise
     out_json = [c.to_json(G) for c in sh.ciphertexts]
     body = _shuffle_body(phi, index, mixer, ciphertexts, out_json, proof)
     return {
@@ -380,10 +420,17 @@ def mix(
 
 
 def check_shuffle(
-    G: Group, election: dict[str, Any], phi: str, inp: list[Any], sh: Any, index: int
+    G: Group,
+    election: dict[str, Any],
+    phi: str,
+    inp: list[Any],
+    sh: Any,
+    index: int,
+    inp_cts: list[Ciphertext] | None = None,
 ) -> list[Ciphertext]:
     """A shuffle's mixer, signature and proof of shuffle (spec §6 CheckShuffleProof) against
-    its input; the output ciphertexts."""
+    its input; the output ciphertexts.  ``inp_cts``: the input already parsed and checked
+    (the ballots, or the shuffle before)."""
     from tallyroom.sealed.shuffle import ShuffleProof, check_shuffle_proof
 
     part = f"shuffles[{index}]"
@@ -400,15 +447,29 @@ def check_shuffle(
         )
     body = _shuffle_body(phi, index, sh["mixer"], inp, sh["ciphertexts"], sh["proof"])
     _verify(keys[sh["mixer"]], body, sh["signature"], part)
-    e = [Ciphertext.from_json(G, c, f"{part}.input[{i}]") for i, c in enumerate(inp)]
-    out = [
-        Ciphertext.from_json(G, c, f"{part}.ciphertexts[{i}]")
-        for i, c in enumerate(sh["ciphertexts"])
-    ]
-    if sh["proof"] is None:
-        raise SealedError(part + ".proof", "missing: expected a proof of shuffle (spec §4.17)")
-    proof = ShuffleProof.from_json(G, sh["proof"], len(out), part + ".proof")
+
+    def parse(check: bool) -> tuple[list[Ciphertext], list[Ciphertext], ShuffleProof]:
+        # check=False leaves the group-membership checks to the proof's check, which
+        # takes every element through libsodium's checking scalar multiplication or
+        # compares it with one it computed (tallyroom.sealed.group.Group.from_str)
+        e = (
+            inp_cts
+            if inp_cts is not None
+            else [
+                Ciphertext.from_json(G, c, f"{part}.input[{i}]", check) for i, c in enumerate(inp)
+            ]
+        )
+        out = [
+            Ciphertext.from_json(G, c, f"{part}.ciphertexts[{i}]", check)
+            for i, c in enumerate(sh["ciphertexts"])
+        ]
+        if sh["proof"] is None:
+            raise SealedError(part + ".proof", "missing: expected a proof of shuffle (spec §4.17)")
+        return e, out, ShuffleProof.from_json(G, sh["proof"], len(out), part + ".proof", check)
+
+    e, out, proof = parse(check=False)
     if not check_shuffle_proof(G, proof, e, out, public_key(G, election), phi):
+        parse(check=True)  # raises, naming it, if an element is not in the group
         raise SealedError(
             part + ".proof",
             "proof of shuffle does not verify (spec §6 CheckShuffleProof): the output is not "
@@ -418,22 +479,28 @@ def check_shuffle(
 
 
 def check_shuffles(
-    G: Group, election: dict[str, Any], phi: str, ballots_cts: list[Any], shuffles: Any
+    G: Group,
+    election: dict[str, Any],
+    phi: str,
+    ballots_cts: list[Any],
+    shuffles: Any,
+    parsed: list[Ciphertext] | None = None,
 ) -> list[Ciphertext]:
     """The chain of shuffles from the board's ciphertexts: at least two, by two different
     mixers, each proved against the one before.  Trustees run this before they decrypt: a
     last "shuffle" that is not one could be a voter's own ciphertext put up for decryption."""
     if not isinstance(shuffles, list) or len(shuffles) < 2:
         raise SealedError("shuffles", "expected at least two mixers' shuffles")
-    current, out = ballots_cts, []
+    current, out = ballots_cts, parsed
     for i, sh in enumerate(shuffles):
-        out = check_shuffle(G, election, phi, current, sh, i)
+        out = check_shuffle(G, election, phi, current, sh, i, out)
         current = sh["ciphertexts"]
     mixers = [sh["mixer"] for sh in shuffles]
     if len(set(mixers)) < 2:
         raise SealedError(
             "shuffles", f"found mixers {mixers}; expected at least two different ones"
         )
+    assert out is not None
     return out
 
 
@@ -451,13 +518,51 @@ def partial_decrypt(
     vks = election["trustees"]["verification_keys"]
     if vks[secret.index - 1]["public_key"] != G.to_str(X):
         raise SealedError("trustee secret", "its key is not this election's trustee key")
-    factors, proofs = [], []
-    for i, c in enumerate(ciphertexts):
-        alpha = G.from_str(c["alpha"], f"ciphertexts[{i}].alpha")
-        f, p = decryption_factor(G, phi, secret.key, alpha)
-        factors.append(G.to_str(f))
-        proofs.append(p.to_json(G))
+    # each alpha's membership is checked by libsodium's alpha^x (Group.from_str)
+    alphas = [
+        G.from_str(c["alpha"], f"ciphertexts[{i}].alpha", False) for i, c in enumerate(ciphertexts)
+    ]
+    factors: list[str] = []
+    proofs: list[dict[str, str]] = []
+    key = secret.key
+    try:
+        for fs, ps in parallel.run(
+            _k_factors, len(alphas), lambda r: (G, phi, key, X, alphas[r.start : r.stop])
+        ):
+            factors.extend(fs)
+            proofs.extend(ps)
+    except InvalidElement:
+        for i, c in enumerate(ciphertexts):
+            G.from_str(c["alpha"], f"ciphertexts[{i}].alpha")  # raises, naming it
+        raise
     return {"trustee": secret.index, "decryption_factors": factors, "decryption_proofs": proofs}
+
+
+def _k_factors(
+    G: Group, phi: str, x: int, X: Element, alphas: list[Element]
+) -> tuple[list[str], list[dict[str, str]]]:
+    fs, ps = [], []
+    for alpha in alphas:
+        f, p = decryption_factor(G, phi, x, alpha, X)
+        fs.append(G.to_str(f))
+        ps.append(p.to_json(G))
+    return fs, ps
+
+
+def _k_check_factors(
+    G: Group,
+    phi: str,
+    X: Element,
+    alphas: list[Element],
+    factors: list[Element],
+    proofs: list[Proof],
+) -> bool:
+    try:
+        return all(
+            check_decryption_factor(G, phi, X, a, f, p) for a, f, p in zip(alphas, factors, proofs)
+        )
+    except InvalidElement:
+        return False
 
 
 def check_partial_decryption(
@@ -480,17 +585,48 @@ def check_partial_decryption(
         or len(ps) != len(cts)
     ):
         raise SealedError(part, f"expected {len(cts)} factors and proofs (one per ciphertext)")
-    out = []
+    # the factors' membership is checked by libsodium's F^challenge (Group.from_str)
+    out = [G.from_str(f, f"{part}.decryption_factors[{i}]", False) for i, f in enumerate(fs)]
+    prs = [Proof.from_json(G, p, f"{part}.decryption_proofs[{i}]") for i, p in enumerate(ps)]
+    alphas = [c.alpha for c in cts]
+    X = vks[j - 1]
+    if all(
+        parallel.run(
+            _k_check_factors,
+            len(cts),
+            lambda r: (
+                G,
+                phi,
+                X,
+                alphas[r.start : r.stop],
+                out[r.start : r.stop],
+                prs[r.start : r.stop],
+            ),
+        )
+    ):
+        return j, out
+    # name the first that fails, in order
     for i, (c, f, p) in enumerate(zip(cts, fs, ps)):
         F = G.from_str(f, f"{part}.decryption_factors[{i}]")
         pr = Proof.from_json(G, p, f"{part}.decryption_proofs[{i}]")
-        if not check_decryption_factor(G, phi, vks[j - 1], c.alpha, F, pr):
+        if not check_decryption_factor(G, phi, X, c.alpha, F, pr):
             raise SealedError(
                 f"{part}.decryption_proofs[{i}]",
                 "Chaum-Pedersen proof does not verify (spec §4.18)",
             )
-        out.append(F)
-    return j, out
+    raise SealedError(part, "Chaum-Pedersen proofs do not verify (spec §4.18)")
+
+
+def _k_combine(
+    G: Group, betas: list[Element], factors: list[list[Element]], lams: list[int]
+) -> list[Element]:
+    out = []
+    for i, beta in enumerate(betas):
+        F = G.one
+        for fs, lam in zip(factors, lams):
+            F = G.mul(F, G.exp(fs[i], lam))
+        out.append(G.div(beta, F))
+    return out
 
 
 def combine(
@@ -504,13 +640,15 @@ def combine(
             f"found {len(shares)} trustees' shares; expected at least {threshold}",
         )
     idx = sorted(shares)[:threshold]
-    lam = {d: lagrange(G, idx, d) for d in idx}
-    out = []
-    for i, c in enumerate(cts):
-        F = G.one
-        for d in idx:
-            F = G.mul(F, G.exp(shares[d][i], lam[d]))
-        out.append(G.div(c.beta, F))
+    lams = [lagrange(G, idx, d) for d in idx]
+    betas = [c.beta for c in cts]
+    out: list[Element] = []
+    for part in parallel.run(
+        _k_combine,
+        len(cts),
+        lambda r: (G, betas[r.start : r.stop], [shares[d][r.start : r.stop] for d in idx], lams),
+    ):
+        out.extend(part)
     return out
 
 

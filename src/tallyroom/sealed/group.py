@@ -32,6 +32,11 @@ from tallyroom.sealed.errors import SealedError
 Element = Any  # bytes (Ed25519) or int (finite field); opaque outside the group
 
 
+class InvalidElement(Exception):
+    """An operation met an element that is not in the group (one that was parsed with
+    ``check=False``, its membership left to the operation: see :meth:`Group.from_str`)."""
+
+
 class Group(ABC):
     """A cyclic group of prime order ``q`` with generator ``g`` (spec §1)."""
 
@@ -62,9 +67,22 @@ class Group(ABC):
     @abstractmethod
     def to_str(self, a: Element) -> str: ...
 
+    #: whether :meth:`exp` itself refuses (:class:`InvalidElement`) a base outside the
+    #: group, so that :meth:`from_str` may leave the membership check to it
+    exp_checks_membership: bool = False
+
     @abstractmethod
-    def from_str(self, s: object, part: str = "element") -> Element:
-        """Parse a serialized element, checking canonical form and group membership."""
+    def from_str(self, s: object, part: str = "element", check: bool = True) -> Element:
+        """Parse a serialized element, checking canonical form and group membership.
+
+        ``check=False`` leaves the membership check to the first :meth:`exp` of the element
+        where the group's ``exp`` makes it anyway (Ed25519: libsodium's scalar
+        multiplication refuses a point outside the prime-order subgroup, the same test as
+        ``crypto_core_ed25519_is_valid_point``; it costs half a scalar multiplication, and
+        made twice it is a third of a proof check).  Only for an element that WILL go
+        through ``exp`` before anything is concluded from it; the caller then re-parses
+        with ``check=True`` on any failure, to name the part.  Finite-field groups always
+        check (``pow`` does not)."""
 
     @abstractmethod
     def hash_to_scalar(self, text: str) -> int:
@@ -130,11 +148,17 @@ class Ed25519Group(Group):
     q = _L
     padding = 16
     embed_bits = 252
+    exp_checks_membership = True
+
+    def __reduce__(self) -> Any:  # sent to worker processes (tallyroom.sealed.parallel)
+        return (Ed25519Group, ())
 
     def __init__(self) -> None:
         from nacl import bindings as nb
+        from nacl import exceptions as exc
 
         self._nb = nb
+        self._exc = exc
         self.g = nb.crypto_scalarmult_ed25519_base_noclamp((1).to_bytes(32, "little"))
         self.one = _IDENTITY
 
@@ -143,7 +167,10 @@ class Ed25519Group(Group):
             return b
         if b == _IDENTITY:
             return a
-        return self._nb.crypto_core_ed25519_add(a, b)
+        try:
+            return self._nb.crypto_core_ed25519_add(a, b)
+        except self._exc.RuntimeError:  # not a curve point (libsodium's check)
+            raise InvalidElement("not a point of the curve") from None
 
     def div(self, a: bytes, b: bytes) -> bytes:
         if b == _IDENTITY:
@@ -152,18 +179,34 @@ class Ed25519Group(Group):
             return _IDENTITY
         if a == _IDENTITY:
             return self.inv(b)
-        return self._nb.crypto_core_ed25519_sub(a, b)
+        try:
+            return self._nb.crypto_core_ed25519_sub(a, b)
+        except self._exc.RuntimeError:
+            raise InvalidElement("not a point of the curve") from None
 
     def inv(self, a: bytes) -> bytes:
         if a == _IDENTITY:
             return a
-        return self._nb.crypto_core_ed25519_sub(_IDENTITY, a)
+        try:
+            return self._nb.crypto_core_ed25519_sub(_IDENTITY, a)
+        except self._exc.RuntimeError:
+            raise InvalidElement("not a point of the curve") from None
 
     def exp(self, a: bytes, k: int) -> bytes:
+        # libsodium refuses a base that is not canonical, of small order or outside the
+        # prime-order subgroup (the identity, a member, is handled here); a zero exponent
+        # is not sent to libsodium, so the base is checked here instead: exp always checks
         k %= self.q
-        if k == 0 or a == _IDENTITY:
+        if a == _IDENTITY:
             return _IDENTITY
-        return self._nb.crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), a)
+        if k == 0:
+            if not self._nb.crypto_core_ed25519_is_valid_point(a):
+                raise InvalidElement("not a point of the prime-order subgroup")
+            return _IDENTITY
+        try:
+            return self._nb.crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), a)
+        except self._exc.RuntimeError:
+            raise InvalidElement("not a point of the prime-order subgroup") from None
 
     def exp_g(self, k: int) -> bytes:
         k %= self.q
@@ -182,14 +225,14 @@ class Ed25519Group(Group):
     def to_str(self, a: bytes) -> str:
         return a.hex()
 
-    def from_str(self, s: object, part: str = "element") -> bytes:
+    def from_str(self, s: object, part: str = "element", check: bool = True) -> bytes:
         if not isinstance(s, str) or len(s) != 64 or s != s.lower():
             raise SealedError(part, f"found {s!r}; expected 64 lowercase hex digits")
         try:
             b = bytes.fromhex(s)
         except ValueError:
             raise SealedError(part, f"found {s!r}; expected 64 lowercase hex digits") from None
-        if b == _IDENTITY:
+        if b == _IDENTITY or not check:
             return b
         if not self._nb.crypto_core_ed25519_is_valid_point(b):
             raise SealedError(
@@ -266,7 +309,14 @@ class FiniteFieldGroup(Group):
     def to_str(self, a: int) -> str:
         return str(a)
 
-    def from_str(self, s: object, part: str = "element") -> int:
+    def __reduce__(self) -> Any:  # sent to worker processes (tallyroom.sealed.parallel)
+        return (
+            FiniteFieldGroup,
+            (self.name, self.p, self.g, self.q, self.padding, 8 if self.embed_bits else 0),
+        )
+
+    def from_str(self, s: object, part: str = "element", check: bool = True) -> int:
+        # ``check`` is ignored: ``pow`` does not check membership, so parsing always does
         if not isinstance(s, str) or not s.isdigit() or str(int(s)) != s:
             raise SealedError(part, f"found {s!r}; expected a base-10 integer")
         a = int(s)

@@ -48,11 +48,13 @@ class Ciphertext:
         return {"alpha": G.to_str(self.alpha), "beta": G.to_str(self.beta)}
 
     @staticmethod
-    def from_json(G: Group, d: Any, part: str) -> Ciphertext:
+    def from_json(G: Group, d: Any, part: str, check: bool = True) -> Ciphertext:
+        """``check=False``: see :meth:`tallyroom.sealed.group.Group.from_str`."""
         if not isinstance(d, dict) or set(d) != {"alpha", "beta"}:
             raise SealedError(part, "expected {alpha, beta}")
         return Ciphertext(
-            G.from_str(d["alpha"], part + ".alpha"), G.from_str(d["beta"], part + ".beta")
+            G.from_str(d["alpha"], part + ".alpha", check),
+            G.from_str(d["beta"], part + ".beta", check),
         )
 
 
@@ -113,10 +115,12 @@ def _h_decrypt(G: Group, phi: str, X: Element, A: Element, B: Element) -> int:
     return G.hash_to_scalar(f"decrypt|{phi}|{G.to_str(X)}|{G.to_str(A)},{G.to_str(B)}")
 
 
-def decryption_factor(G: Group, phi: str, x: int, alpha: Element) -> tuple[Element, Proof]:
-    """alpha^x and the proof that log_g X = log_alpha (alpha^x)."""
+def decryption_factor(
+    G: Group, phi: str, x: int, alpha: Element, X: Element | None = None
+) -> tuple[Element, Proof]:
+    """alpha^x and the proof that log_g X = log_alpha (alpha^x); ``X`` = g^x if known."""
     w = G.random_scalar()
-    X = G.exp_g(x)
+    X = G.exp_g(x) if X is None else X
     ch = _h_decrypt(G, phi, X, G.exp_g(w), G.exp(alpha, w))
     return G.exp(alpha, x), Proof(ch, (w - x * ch) % G.q)
 

@@ -155,8 +155,8 @@ def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
         )
     seen: set[Any] = set()
     cts = []
-    for i, (b, ent) in enumerate(zip(ballots, entries)):
-        c = box.check_ballot(G, election, b, f"ballots[{i}]", phi=phi, y=y)
+    parsed = box.check_ballots(G, election, ballots, phi, y)
+    for i, (b, ent, c) in enumerate(zip(ballots, entries, parsed)):
         if box.tracker(b) != ent["tracker"] or sha256_hex(b["choices"]) != ent["ciphertext"]:
             raise SealedError(
                 f"ballots[{i}]", "tracker or ciphertext hash differs from board entry"
@@ -188,7 +188,7 @@ def _verify(rec: dict[str, Any], rep: Report, stage: list[str]) -> None:
     # the mix
     stage[0] = "shuffles"
     shuffles = rec["shuffles"]
-    final = box.check_shuffles(G, election, phi, cts, shuffles)
+    final = box.check_shuffles(G, election, phi, cts, shuffles, parsed)
     mixers = [sh["mixer"] for sh in shuffles]
     rep.checked.append(
         f"shuffles: {len(shuffles)} by {', '.join(mixers)}: each signed by its mixer, each as long as its input, each element in the group"
@@ -256,22 +256,36 @@ def open_box(
     partial_decryptions: list[dict[str, Any]],
     *,
     shuffles_checked: bool = False,
+    shares_checked: bool = False,
 ) -> dict[str, Any]:
     """Assemble the record from the parts: check every shuffle's proof (unless the caller
-    checked each on arrival: ``shuffles_checked``), then decrypt with the supplied shares
-    and count."""
+    checked each on arrival: ``shuffles_checked``) and every decryption share's proofs
+    (unless checked on arrival: ``shares_checked``), then decrypt and count."""
     from tallyroom.sealed.proofs import Ciphertext
 
     phi = box.fingerprint(election)
     vks = verification_keys(G, election["trustees"])
     if shuffles_checked:
-        final = [Ciphertext.from_json(G, c, "ciphertext") for c in shuffles[-1]["ciphertexts"]]
+        # every element went through the checked proof of shuffle: its membership with it
+        final = [
+            Ciphertext.from_json(G, c, "ciphertext", check=False)
+            for c in shuffles[-1]["ciphertexts"]
+        ]
     else:
         final = box.check_shuffles(G, election, phi, [b["choices"] for b in ballots], shuffles)
-    shares = dict(
-        box.check_partial_decryption(G, phi, vks, final, pd, "partial_decryption")
-        for pd in partial_decryptions
-    )
+    if shares_checked:
+        # the factors' membership is checked again by combine()'s exponentiations
+        shares = {
+            pd["trustee"]: [
+                G.from_str(f, "partial_decryption", check=False) for f in pd["decryption_factors"]
+            ]
+            for pd in partial_decryptions
+        }
+    else:
+        shares = dict(
+            box.check_partial_decryption(G, phi, vks, final, pd, "partial_decryption")
+            for pd in partial_decryptions
+        )
     n = len(election["candidates"])
     kappa = election["embedding"]["bits_per_int"]
     decoded = [

@@ -22,6 +22,14 @@ subgroups of F_p^*.  On Ed25519 we derive the independent generators as Belenios
 Ed25519 group does (``get_generator`` in Belenios' ``ed25519_pure.ml``): the integer
 SHA256("ggen|i") >> 2 read as a compressed point, incremented until it decompresses, then
 multiplied by the cofactor 8 -- a point nobody knows the discrete logarithm of.
+
+Speed (the same values, computed in another order): every step that is one exponentiation
+per ballot runs in worker processes over consecutive chunks (:mod:`tallyroom.sealed.parallel`),
+the long products ``prod a_i^{e_i}`` as partial products multiplied together at the end;
+the commitment chain of Table 12, sequential as written, is computed from its closed form
+c^_i = g^{R_i} h^{U_i} (R_i = r^_i + u'_i R_{i-1}, U_i = u'_i U_{i-1}, R_0 = 0, U_0 = 1:
+scalars, computed in order) so that its exponentiations are independent too; and the
+generators of Table 7 are derived once per process.
 """
 
 from __future__ import annotations
@@ -32,9 +40,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tallyroom.sealed import parallel
 from tallyroom.sealed.errors import SealedError
-from tallyroom.sealed.group import Ed25519Group, Element, FiniteFieldGroup, Group
-from tallyroom.sealed.proofs import Ciphertext, reencrypt
+from tallyroom.sealed.group import Ed25519Group, Element, FiniteFieldGroup, Group, InvalidElement
+from tallyroom.sealed.proofs import Ciphertext
 
 # --- independent generators (spec §6 Tables 6-8) -------------------------------------------
 
@@ -71,13 +80,28 @@ def _ed25519_generator(G: Ed25519Group, base: int) -> bytes:
         return bytes(nb.crypto_core_ed25519_add(p4, p4))
 
 
+_GENERATORS: dict[str, list[Element]] = {}
+
+
+def _k_generators(G: Group, start: int, stop: int) -> list[Element]:
+    return [get_generator(G, i) for i in range(start, stop)]
+
+
 def get_generators(G: Group, n: int) -> list[Element]:
     """spec §6 Table 7 ``GetGenerators(N)`` = [GetGenerator(0), ..., GetGenerator(N-1)],
-    all different (Table 8 steps 5-6)."""
-    hs = [get_generator(G, i) for i in range(n)]
-    if len(set(hs)) != n:
-        raise SealedError("group", "two independent generators coincide")
-    return hs
+    all different (Table 8 steps 5-6).  Kept for the process (they depend on the group
+    only; a list of N is the first N of any longer one)."""
+    have = _GENERATORS.setdefault(G.name, [])
+    if len(have) < n:
+        base = len(have)
+        for part in parallel.run(
+            _k_generators, n - base, lambda r: (G, base + r.start, base + r.stop)
+        ):
+            have.extend(part)
+        if len(set(have)) != len(have):
+            del have[base:]
+            raise SealedError("group", "two independent generators coincide")
+    return have[:n]
 
 
 def secondary_generator(G: Group) -> Element:
@@ -130,11 +154,29 @@ class Shuffled:
     permutation: list[int]
 
 
+def _k_reencrypt(
+    G: Group, y: Element, alphas: list[Element], betas: list[Element], rs: list[int]
+) -> list[Ciphertext]:
+    # Table 3 GenReEncryption (tallyroom.sealed.proofs.reencrypt): (alpha g^r, beta y^r)
+    return [
+        Ciphertext(G.mul(a, G.exp_g(r)), G.mul(b, G.exp(y, r)))
+        for a, b, r in zip(alphas, betas, rs)
+    ]
+
+
 def gen_shuffle(G: Group, y: Element, e: Sequence[Ciphertext]) -> Shuffled:
     """spec §6 Table 1 ``GenShuffle(e, y)``."""
     psi = gen_permutation(len(e))
     r = [G.random_scalar() for _ in e]
-    re = [reencrypt(G, y, c, ri) for c, ri in zip(e, r)]  # Table 3 GenReEncryption
+    alphas = [c.alpha for c in e]
+    betas = [c.beta for c in e]
+    re: list[Ciphertext] = []
+    for part in parallel.run(
+        _k_reencrypt,
+        len(e),
+        lambda k: (G, y, alphas[k.start : k.stop], betas[k.start : k.stop], r[k.start : k.stop]),
+    ):
+        re.extend(part)
     return Shuffled([re[j] for j in psi], r, psi)
 
 
@@ -162,7 +204,11 @@ class ShuffleProof:
         ]
 
     @staticmethod
-    def from_json(G: Group, d: Any, n: int, part: str) -> ShuffleProof:
+    def from_json(G: Group, d: Any, n: int, part: str, check: bool = True) -> ShuffleProof:
+        """``check=False`` parses the elements without their membership check, which
+        :func:`check_shuffle_proof` then makes (every element goes through an ``exp`` or
+        is compared with one computed): see :meth:`tallyroom.sealed.group.Group.from_str`."""
+
         def lst(x: Any, size: int, where: str) -> list[Any]:
             if not isinstance(x, list) or len(x) != size:
                 raise SealedError(where, f"expected a list of {size}")
@@ -172,7 +218,11 @@ class ShuffleProof:
         t = lst(t, 5, part + ".t")
         s = lst(s, 6, part + ".s")
         t4 = lst(t[3], 2, part + ".t[3]")
-        el, sc = G.from_str, G.scalar_from_str
+        sc = G.scalar_from_str
+
+        def el(x: Any, where: str) -> Element:
+            return G.from_str(x, where, check)
+
         return ShuffleProof(
             (
                 el(t[0], part + ".t[0]"),
@@ -201,6 +251,67 @@ def _prod(G: Group, xs: Any) -> Element:
     return acc
 
 
+# --- the per-chunk work, run in worker processes (module-level: sent by name) ---------------
+
+
+def _sl(xs: Sequence[Any], r: range) -> list[Any]:
+    return list(xs[r.start : r.stop])
+
+
+def _k_g_times(
+    G: Group, exps: list[int], bases: list[Element], exps2: list[int] | None
+) -> list[Element]:
+    """[g^{e_i} b_i^{e2_i}] (b_i itself when ``exps2`` is None)."""
+    if exps2 is None:
+        return [G.mul(G.exp_g(e), b) for e, b in zip(exps, bases)]
+    return [G.mul(G.exp_g(e), G.exp(b, f)) for e, b, f in zip(exps, bases, exps2)]
+
+
+def _k_products(G: Group, jobs: list[tuple[list[Element], list[int] | None]]) -> list[Element]:
+    """For each (bases, exponents): prod b_i^{e_i} (prod b_i when exponents is None)."""
+    out = []
+    for bases, exps in jobs:
+        if exps is None:
+            out.append(_prod(G, bases))
+        else:
+            out.append(_prod(G, (G.exp(b, x) for b, x in zip(bases, exps))))
+    return out
+
+
+def _products(
+    G: Group, n: int, jobs: list[tuple[Sequence[Element], Sequence[int] | None]]
+) -> list[Element]:
+    parts = parallel.run(
+        _k_products,
+        n,
+        lambda r: (G, [(_sl(b, r), None if x is None else _sl(x, r)) for b, x in jobs]),
+    )
+    return [_prod(G, (p[k] for p in parts)) for k in range(len(jobs))]
+
+
+def _k_check_t_hat(
+    G: Group,
+    ch: int,
+    t_hat: list[Element],
+    c_hat: list[Element],
+    prev: list[Element],
+    s_hat: list[int],
+    s_p: list[int],
+) -> bool:
+    # Table 5 step 22: t^_i = c^_i^{-c} g^{s^_i} c^_{i-1}^{s'_i}
+    for t, c, p, a, b in zip(t_hat, c_hat, prev, s_hat, s_p):
+        if t != G.mul(G.mul(G.exp(c, -ch), G.exp_g(a)), G.exp(p, b)):
+            return False
+    return True
+
+
+def _run_list(G: Group, fn: Any, n: int, args_of: Any) -> list[Element]:
+    out: list[Element] = []
+    for part in parallel.run(fn, n, lambda k: (G, *args_of(k))):
+        out.extend(part)
+    return out
+
+
 def gen_shuffle_proof(
     G: Group,
     e: Sequence[Ciphertext],
@@ -216,38 +327,44 @@ def gen_shuffle_proof(
     h = secondary_generator(G)
     hs = list(hs) if hs is not None else get_generators(G, n)
     # 2. Table 9 GenPermutationCommitment: c_{j_i} = g^{r_{j_i}} h_i
-    r = [0] * n
-    c: list[Element] = [G.one] * n
+    r = [G.random_scalar() for _ in range(n)]
+    h_at = [G.one] * n  # h_at[j] = h_i where j = psi(i)
     for i, j in enumerate(psi):
-        r[j] = G.random_scalar()
-        c[j] = G.mul(G.exp_g(r[j]), hs[i])
+        h_at[j] = hs[i]
+    c = _run_list(G, _k_g_times, n, lambda k: (_sl(r, k), _sl(h_at, k), None))
     # 3.-4.
     str_c = _str_cts(G, e) + _str_cts(G, ep) + _str_elems(G, c)
     u = _challenges(G, n, f"shuffle-challenges|{phi}|{str_c}")
     # 5.-6.
     up = [u[j] for j in psi]
-    # 7. Table 12 GenCommitmentChain(h, u'): c^_i = g^{r^_i} c^_{i-1}^{u'_i}
+    # 7. Table 12 GenCommitmentChain(h, u'): c^_i = g^{r^_i} c^_{i-1}^{u'_i}, c^_0 = h;
+    # by its closed form c^_i = g^{R_i} h^{U_i} (see the module's docstring)
     r_hat = [G.random_scalar() for _ in range(n)]
-    c_hat: list[Element] = []
-    prev = h
+    big_r, big_u = [0] * n, [0] * n
+    rr, uu = 0, 1
     for i in range(n):
-        prev = G.mul(G.exp_g(r_hat[i]), G.exp(prev, up[i]))
-        c_hat.append(prev)
+        rr = (r_hat[i] + up[i] * rr) % q
+        uu = up[i] * uu % q
+        big_r[i], big_u[i] = rr, uu
+    hh = [h] * n
+    c_hat = _run_list(G, _k_g_times, n, lambda k: (_sl(big_r, k), _sl(hh, k), _sl(big_u, k)))
     # 8.-9.
     w1, w2, w3, w4 = (G.random_scalar() for _ in range(4))
     w_hat = [G.random_scalar() for _ in range(n)]
     w_p = [G.random_scalar() for _ in range(n)]
     # 10.-11.
     t1, t2 = G.exp_g(w1), G.exp_g(w2)
-    t3 = G.mul(G.exp_g(w3), _prod(G, (G.exp(hi, wi) for hi, wi in zip(hs, w_p))))
-    t41 = G.mul(G.exp(pk, -w4), _prod(G, (G.exp(c.beta, wi) for c, wi in zip(ep, w_p))))
-    t42 = G.mul(G.exp_g(-w4), _prod(G, (G.exp(c.alpha, wi) for c, wi in zip(ep, w_p))))
-    # 12.-13.
-    t_hat = []
-    prev = h
-    for i in range(n):
-        t_hat.append(G.mul(G.exp_g(w_hat[i]), G.exp(prev, w_p[i])))
-        prev = c_hat[i]
+    p3, p41, p42 = _products(
+        G,
+        n,
+        [(hs, w_p), ([x.beta for x in ep], w_p), ([x.alpha for x in ep], w_p)],
+    )
+    t3 = G.mul(G.exp_g(w3), p3)
+    t41 = G.mul(G.exp(pk, -w4), p41)
+    t42 = G.mul(G.exp_g(-w4), p42)
+    # 12.-13. t^_i = g^{w^_i} c^_{i-1}^{w'_i}
+    prev = [h, *c_hat[:-1]]
+    t_hat = _run_list(G, _k_g_times, n, lambda k: (_sl(w_hat, k), _sl(prev, k), _sl(w_p, k)))
     # 14.-16.
     str_t = _str_elems(G, [t1, t2, t3, t41, t42]) + _str_elems(G, t_hat)
     str_y = str_c + _str_elems(G, c_hat) + G.to_str(pk)
@@ -293,39 +410,72 @@ def check_shuffle_proof(
     str_t = _str_elems(G, [t1, t2, t3, t41, t42]) + _str_elems(G, t_hat)
     str_y = str_c + _str_elems(G, c_hat) + G.to_str(pk)
     ch = G.hash_to_scalar(f"shuffle-challenge|{phi}|{str_t}{str_y}")
-    # 11.-16.
-    c_bar = G.div(_prod(G, c), _prod(G, hs))
+    try:
+        return _check(G, n, h, hs, u, ch, proof, e, ep, pk)
+    except InvalidElement:
+        # an element parsed with check=False is not in the group (tallyroom.sealed.group)
+        return False
+
+
+def _check(
+    G: Group,
+    n: int,
+    h: Element,
+    hs: list[Element],
+    u: list[int],
+    ch: int,
+    proof: ShuffleProof,
+    e: Sequence[Ciphertext],
+    ep: Sequence[Ciphertext],
+    pk: Element,
+) -> bool:
+    (t1, t2, t3, (t41, t42), t_hat) = proof.t
+    (s1, s2, s3, s4, s_hat, s_p) = proof.s
+    c, c_hat = proof.c, proof.c_hat
+    # 11.-16. (and the products of 17.-21.), as partial products over chunks
+    pc, phs, c_tilde, a_p, b_p, p3, p41, p42 = _products(
+        G,
+        n,
+        [
+            (c, None),
+            (hs, None),
+            (c, u),
+            ([x.alpha for x in e], u),
+            ([x.beta for x in e], u),
+            (hs, s_p),
+            ([x.beta for x in ep], s_p),
+            ([x.alpha for x in ep], s_p),
+        ],
+    )
+    c_bar = G.div(pc, phs)
     u_prod = 1
     for x in u:
         u_prod = u_prod * x % G.q
     c_hat_n = G.div(c_hat[-1], G.exp(h, u_prod)) if n else G.one
-    c_tilde = _prod(G, (G.exp(ci, ui) for ci, ui in zip(c, u)))
-    a_p = _prod(G, (G.exp(x.alpha, ui) for x, ui in zip(e, u)))
-    b_p = _prod(G, (G.exp(x.beta, ui) for x, ui in zip(e, u)))
     # 17.-22.
     if t1 != G.mul(G.exp(c_bar, -ch), G.exp_g(s1)):
         return False
     if t2 != G.mul(G.exp(c_hat_n, -ch), G.exp_g(s2)):
         return False
-    t3p = G.mul(
-        G.mul(G.exp(c_tilde, -ch), G.exp_g(s3)),
-        _prod(G, (G.exp(hi, si) for hi, si in zip(hs, s_p))),
-    )
-    if t3 != t3p:
+    if t3 != G.mul(G.mul(G.exp(c_tilde, -ch), G.exp_g(s3)), p3):
         return False
-    t41p = G.mul(
-        G.mul(G.exp(b_p, -ch), G.exp(pk, -s4)),
-        _prod(G, (G.exp(x.beta, si) for x, si in zip(ep, s_p))),
-    )
-    t42p = G.mul(
-        G.mul(G.exp(a_p, -ch), G.exp_g(-s4)),
-        _prod(G, (G.exp(x.alpha, si) for x, si in zip(ep, s_p))),
-    )
+    t41p = G.mul(G.mul(G.exp(b_p, -ch), G.exp(pk, -s4)), p41)
+    t42p = G.mul(G.mul(G.exp(a_p, -ch), G.exp_g(-s4)), p42)
     if t41 != t41p or t42 != t42p:
         return False
-    prev = h
-    for i in range(n):
-        if t_hat[i] != G.mul(G.mul(G.exp(c_hat[i], -ch), G.exp_g(s_hat[i])), G.exp(prev, s_p[i])):
-            return False
-        prev = c_hat[i]
-    return True
+    prev = [h, *c_hat[:-1]]
+    return all(
+        parallel.run(
+            _k_check_t_hat,
+            n,
+            lambda k: (
+                G,
+                ch,
+                _sl(t_hat, k),
+                _sl(c_hat, k),
+                _sl(prev, k),
+                _sl(s_hat, k),
+                _sl(s_p, k),
+            ),
+        )
+    )

@@ -10,17 +10,33 @@ from typing import Any
 import click
 
 
-def _service(data: str, database: str | None, base_url: str, **kw: Any) -> Any:
+def _service(
+    data: str, database: str | None, base_url: str, board_key: str | None = None, **kw: Any
+) -> Any:
     try:
         from tallyroom.service.core import Service
         from tallyroom.service.db import sqlite_url
+        from tallyroom.service.sealed import BoardKeyError, SealingBox, load_board_key
     except ImportError as e:  # the extra is not installed
         raise click.ClickException(
             f"the ballot service needs the 'serve' extra ({e.name} is missing): "
             "pip install 'tallyroom[serve]' or uv run --extra serve ..."
         ) from None
     url = database or sqlite_url(Path(data))
-    return Service.open(url, base_url=base_url, **kw)
+    # the board's signing key: a file, never the database (docs/security.md)
+    try:
+        seed = load_board_key(Path(board_key) if board_key else Path(data) / "board-key")
+    except BoardKeyError as e:
+        raise click.ClickException(str(e)) from None
+    return Service.open(url, base_url=base_url, box=SealingBox(seed), **kw)
+
+
+BOARD_KEY = click.option(
+    "--board-key",
+    default=None,
+    help="The sealed box's board signing key file (default DATA/board-key, made on first "
+    "use, mode 600). Keep it out of the database's backups.",
+)
 
 
 @click.command()
@@ -42,6 +58,7 @@ def _service(data: str, database: str | None, base_url: str, **kw: Any) -> Any:
 @click.option(
     "--demo", is_flag=True, help="Start with a demonstration organisation and an NEC-like election."
 )
+@BOARD_KEY
 def serve(
     data: str,
     database: str | None,
@@ -50,6 +67,7 @@ def serve(
     base_url: str | None,
     smtp: str | None,
     demo: bool,
+    board_key: str | None,
 ) -> None:
     """Run the ballot service: roll, codes, voting, count, scrutineer's report."""
     import secrets
@@ -72,6 +90,7 @@ def serve(
         data,
         database,
         base,
+        board_key,
         outbox=Path(data) / "outbox",
         smtp=smtp_at,
         secret=secret_file.read_text().strip(),
@@ -164,11 +183,14 @@ def open_(data: str, database: str | None, actor: str, election: str) -> None:
 
 @ballot.command("close")
 @_with_common
-def close(data: str, database: str | None, actor: str, election: str) -> None:
+@BOARD_KEY
+def close(
+    data: str, database: str | None, actor: str, election: str, board_key: str | None
+) -> None:
     """Close the election now (logged as an incident if early) and count it."""
     from tallyroom.service import core
 
-    svc = _service(data, database, "")
+    svc = _service(data, database, "", board_key)
     core.close_election(svc, _admin(svc, actor), election)
     click.echo("closed and counted")
 

@@ -28,9 +28,11 @@ table stays empty for a sealed election.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -51,20 +53,22 @@ from tallyroom.service.box import PlainBallotBox
 from tallyroom.service.db import iso, now, parse_time
 
 CHECKPOINT_EVERY = timedelta(minutes=5)
+MIX_JOB = "box:sealed-mix"
+CHECKPOINT_JOB = "box:sealed-checkpoint"
 SERVICE_MIXER = "service"
 SCRUTINEER_MIXER = "scrutineer"
 
 metadata = MetaData()
 
-# one row per sealed election; board_seed signs the board's checkpoints and the service's
-# shuffle (a database thief holding it could sign a false checkpoint, but not change one an
-# observer already keeps, nor read a ballot)
+# one row per sealed election; board_key is the verification key of the service's board key
+# (tallyroom.service.sealed.load_board_key): the secret half is in the key file the service
+# was started with, never in the database (revision 0005 took it out)
 sealed_election = Table(
     "sealed_election",
     metadata,
     Column("election_id", String(32), primary_key=True),
     Column("grp", String(32), nullable=False),
-    Column("board_seed", String(64), nullable=False),
+    Column("board_key", String(64), nullable=False),
     Column("scrutineer_key", String(64), nullable=False),
 )
 
@@ -134,13 +138,64 @@ class SealedNotReady(Exception):
 # --- the box behind the service's interface ---------------------------------------------------
 
 
+def load_board_key(path: Path, create: bool = True) -> str:
+    """The service's board key (an Ed25519 seed, 64 hex digits) from its key file, made
+    (mode 0600) when ``create`` and there is none.  It signs every sealed election's
+    checkpoints and the service's shuffle; whoever holds it can sign a false checkpoint, so
+    it lives outside the database (a database thief, its backups and WAL do not have it)
+    and a file that others can read is refused."""
+    import secrets as _secrets
+    import stat
+
+    if not path.exists():
+        if not create:
+            raise BoardKeyError(f"{path}: no board key file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(_secrets.token_hex(32) + "\n")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise BoardKeyError(
+            f"{path}: the board key file is readable by others (mode {mode:o}); "
+            f"expected 600 (chmod 600 {path})"
+        )
+    text = path.read_text().strip()
+    if len(text) != 64 or any(ch not in "0123456789abcdef" for ch in text):
+        raise BoardKeyError(
+            f"{path}:1: found {len(text)} characters; expected 64 lowercase hex digits "
+            "(an Ed25519 seed)"
+        )
+    return text
+
+
+class BoardKeyError(RuntimeError):
+    """The board key file is missing, unsafe, malformed, or not the key an election was
+    sealed under."""
+
+
 class SealingBox:
     """The service's ballot box: sealed contests go to the sealed board, the others to the
-    plaintext box (:class:`tallyroom.service.box.PlainBallotBox`)."""
+    plaintext box (:class:`tallyroom.service.box.PlainBallotBox`).
 
-    def __init__(self) -> None:
+    ``board_seed`` is the service's board key (:func:`load_board_key`; ``tallyroom serve``
+    reads it from ``--board-key``, by default ``DATA/board-key``).  Without one, a key is
+    made for this process only: enough for tests, but an election sealed under it cannot
+    be checkpointed or mixed by another process or after a restart."""
+
+    def __init__(self, board_seed: str | None = None) -> None:
+        import nacl.signing
+
         self.plain = PlainBallotBox()
         self._structures: dict[str, Any] = {}
+        sk = (
+            nacl.signing.SigningKey.generate()
+            if board_seed is None
+            else nacl.signing.SigningKey(bytes.fromhex(board_seed))
+        )
+        self._board_seed = sk.encode().hex()
+        #: the verification key that goes into every election sealed by this service
+        self.board_key = sk.verify_key.encode().hex()
 
     def _sealed(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         if not contest_ids:
@@ -157,22 +212,40 @@ class SealingBox:
             from tallyroom.sealed import SealedBallotBox
 
             row = conn.execute(
-                select(sealed_contest.c.structure, sealed_election.c.board_seed)
+                select(
+                    sealed_contest.c.structure,
+                    sealed_election.c.board_key,
+                    sealed_election.c.election_id,
+                )
                 .join(
                     sealed_election,
                     sealed_election.c.election_id == sealed_contest.c.election_id,
                 )
                 .where(sealed_contest.c.contest_id == contest_id)
             ).one()
+            if row.board_key != self.board_key:
+                raise BoardKeyError(
+                    f"election {row.election_id} was sealed under the board key "
+                    f"{row.board_key}; this service holds {self.board_key}: start it with "
+                    "--board-key FILE, the key file it was sealed with"
+                )
             self._structures[contest_id] = SealedBallotBox(
-                json.loads(row.structure), row.board_seed
+                json.loads(row.structure), self._board_seed
             )
         return self._structures[contest_id]
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
+    def cast(
+        self,
+        conn: Connection,
+        papers: Mapping[str, Any],
+        channel: str = "online",
+        weight: str | None = None,
+    ) -> str:
         sealed = self._sealed(conn, list(papers))
         if not sealed:
-            return self.plain.cast(conn, papers)
+            return self.plain.cast(conn, papers, weight=weight)
+        if weight is not None:  # core refuses to open a sealed weighted election
+            raise RuntimeError("a sealed ballot carries no weight")
         if sealed != set(papers):
             raise RuntimeError("an election is sealed in all its contests or in none")
         trackers = []
@@ -236,6 +309,11 @@ class SealingBox:
             )
         return papers
 
+    def opened_weighted(self, conn: Connection, contest_id: str) -> list[tuple[Any, str | None]]:
+        if self._sealed(conn, [contest_id]):
+            raise RuntimeError("a sealed ballot carries no weight")
+        return self.plain.opened_weighted(conn, contest_id)
+
     def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         sealed = self._sealed(conn, contest_ids)
         out = self.plain.trackers(conn, [c for c in contest_ids if c not in sealed])
@@ -259,8 +337,18 @@ class SealingBox:
             if r.record is None
         ]
         for cid in ids:
-            _freeze_and_mix(self, conn, election_id, cid)
+            _freeze(self, conn, election_id, cid)
         return not ids
+
+    def run_job(self, svc: Any, job: Any) -> None:
+        """The sealed box's durable jobs: the service's shuffle (queued by the close) and
+        the board's timed checkpoints (queued at sealing, every :data:`CHECKPOINT_EVERY`)."""
+        if job.kind == MIX_JOB:
+            _mix_job(self, svc, job)
+        elif job.kind == CHECKPOINT_JOB:
+            _checkpoint_job(self, svc, job)
+        else:
+            raise ValueError(f"the sealed box has no job {job.kind!r}")
 
 
 def vector_of(election: Mapping[str, Any], marks: Any) -> list[int]:
@@ -314,30 +402,137 @@ def _checkpoint(
     box_: SealingBox, conn: Connection, election_id: str, contest_id: str, force: bool = False
 ) -> None:
     sb = box_._structure(conn, contest_id)
+    # the board's head row, locked as every cast locks it: no cast commits between reading
+    # the entries and counting the slots marked voted (PostgreSQL reads each statement's
+    # own snapshot; SQLite's BEGIN IMMEDIATE already holds the write lock)
+    conn.execute(
+        select(sealed_contest.c.board_count)
+        .where(sealed_contest.c.contest_id == contest_id)
+        .with_for_update()
+    )
     cps = _checkpoints(conn, contest_id)
     entries = _entries(conn, contest_id)
-    if cps and cps[-1]["count"] == len(entries):
-        return  # nothing new since the last one
+    voted = _voted_slots(conn, election_id, contest_id)
+    if cps and cps[-1]["count"] == len(entries) and cps[-1]["voted_slots"] == voted:
+        return  # nothing new since the last one (neither ballots nor slots marked voted)
     if cps and not force and now() - parse_time(cps[-1]["time"]) < CHECKPOINT_EVERY:
         return
     # refuses (SealedError) when ballots per channel != slots marked voted per channel
-    cp = sb.checkpoint(entries, _voted_slots(conn, election_id, contest_id), iso(now()))
+    cp = sb.checkpoint(entries, voted, iso(now()))
     conn.execute(
         sealed_checkpoint.insert().values(contest_id=contest_id, seq=len(cps), body=_dump(cp))
     )
 
 
-def _freeze_and_mix(box_: SealingBox, conn: Connection, election_id: str, contest_id: str) -> None:
+def _freeze(box_: SealingBox, conn: Connection, election_id: str, contest_id: str) -> None:
+    """At the close, in the closing transaction: the board's last checkpoint, and the
+    service's shuffle queued as a durable job (minutes at 130,000 ballots: never inside
+    the closing request; a restart runs it again)."""
+    from tallyroom.service import core
+
     if conn.execute(
         select(sealed_shuffle.c.idx).where(sealed_shuffle.c.contest_id == contest_id)
     ).first():
         return
     _checkpoint(box_, conn, election_id, contest_id, force=True)
-    ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
+    core._job(
+        conn,
+        f"sealed-mix:{contest_id}",
+        MIX_JOB,
+        {"election": election_id, "contest": contest_id},
+        now(),
+    )
+
+
+#: how long a claimed mix job is left to its claimant before another process may run it
+#: (the job table's own lease, two minutes, is shorter than a big mix)
+MIX_LEASE = timedelta(hours=1)
+
+
+def _mix_job(box_: SealingBox, svc: Any, job: Any) -> None:
+    """The service's shuffle of a frozen board (the first of the two), with its proof.
+    The ciphertexts are read in one short transaction and the shuffle written in another;
+    the mix itself holds no database lock (worker processes do the work,
+    tallyroom.sealed.parallel)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tallyroom.service import schema as sch
+
+    contest_id = job.payload["contest"]
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(sch.job).where(sch.job.c.id == job.id).values(run_after=iso(now() + MIX_LEASE))
+        )
+    with svc.engine.begin() as conn:
+        if conn.execute(
+            select(sealed_shuffle.c.idx).where(sealed_shuffle.c.contest_id == contest_id)
+        ).first():
+            return  # made already (by another process, or before a crash)
+        ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
+        sb = box_._structure(conn, contest_id)
     if not ballots:
         return  # nothing cast: nothing to mix or decrypt
-    sh = box_._structure(conn, contest_id).mix(ballots, mixer=SERVICE_MIXER)
-    conn.execute(sealed_shuffle.insert().values(contest_id=contest_id, idx=0, body=_dump(sh)))
+    sh = sb.mix(ballots, mixer=SERVICE_MIXER)
+    try:
+        with svc.engine.begin() as conn:
+            conn.execute(
+                sealed_shuffle.insert().values(contest_id=contest_id, idx=0, body=_dump(sh))
+            )
+    except IntegrityError:
+        pass  # another process's mix got there first: theirs stands
+
+
+def _checkpoint_job(box_: SealingBox, svc: Any, job: Any) -> None:
+    """The board's timed checkpoint: every :data:`CHECKPOINT_EVERY` while the election is
+    open (none when nothing was cast since the last), the next one queued each time; a
+    broken invariant is an incident, and the timer goes on."""
+    from tallyroom import TallyroomError
+
+    eid, seq = job.payload["election"], int(job.payload["seq"])
+    with svc.engine.begin() as conn:
+        e = conn.execute(
+            select(schema.election.c.state, schema.election.c.opens_at).where(
+                schema.election.c.id == eid
+            )
+        ).first()
+        if e is None or e.state not in ("draft", "open"):
+            return  # closed: the close signed the last checkpoint; the timer stops
+        if e.state == "open":
+            for cid in _contest_ids(conn, eid):
+                try:  # the timer is the rate; refused before anything is written
+                    _checkpoint(box_, conn, eid, cid, force=True)
+                except TallyroomError as err:
+                    conn.execute(
+                        schema.incident.insert().values(
+                            election_id=eid, at=iso(now()), kind="board invariant", text=str(err)
+                        )
+                    )
+        # a draft's first checkpoint is due once it opens
+        due = now() + CHECKPOINT_EVERY
+        if e.state == "draft":
+            due = max(due, parse_time(e.opens_at) + CHECKPOINT_EVERY)
+        _queue_checkpoint(conn, eid, seq + 1, due)
+
+
+def _queue_checkpoint(conn: Connection, election_id: str, seq: int, due: Any) -> None:
+    from tallyroom.service import core
+
+    core._job(
+        conn,
+        f"sealed-checkpoint:{election_id}:{seq}",
+        CHECKPOINT_JOB,
+        {"election": election_id, "seq": seq},
+        due,
+    )
+
+
+def _contest_ids(conn: Connection, election_id: str) -> list[str]:
+    return [
+        r.contest_id
+        for r in conn.execute(
+            select(sealed_contest.c.contest_id).where(sealed_contest.c.election_id == election_id)
+        )
+    ]
 
 
 def _ballot_rows(conn: Connection, contest_id: str) -> Any:
@@ -379,7 +574,8 @@ def seal(
         contests = core._contests(conn, e.id)
         if not contests:
             raise core.ServiceError("this election has no contest to seal")
-        board_seed, board_key = SealedBallotBox.new_board_key()
+        box_ = _box(svc)
+        board_key = box_.board_key
         if not (isinstance(scrutineer_key, str) and len(scrutineer_key) == 64):
             raise core.ServiceError("scrutineer_key: expected 64 hex digits (an Ed25519 key)")
         try:
@@ -412,7 +608,7 @@ def seal(
                         "options": options,
                     },
                 )
-                sb = SealedBallotBox(structure, board_seed)
+                sb = SealedBallotBox(structure, box_._board_seed)
                 phi = sb.phi
                 if phi in seen:
                     raise core.ServiceError(f"two contests are alike: {c['title']!r}")
@@ -433,10 +629,12 @@ def seal(
             sealed_election.insert().values(
                 election_id=e.id,
                 grp=group,
-                board_seed=board_seed,
+                board_key=board_key,
                 scrutineer_key=scrutineer_key,
             )
         )
+        # the board's timed checkpoints (every CHECKPOINT_EVERY once it opens)
+        _queue_checkpoint(conn, e.id, 0, max(now(), parse_time(e.opens_at)) + CHECKPOINT_EVERY)
         core._audit(
             conn,
             e.organisation_id,
@@ -512,6 +710,66 @@ def mix_input(svc: Any, election_id: str, contest_id: str) -> dict[str, Any]:
             "ballots": [json.loads(r.ballot)["choices"] for r in _ballot_rows(conn, contest_id)],
             "shuffles": _shuffles(conn, contest_id),
         }
+
+
+def opening_status(svc: Any, election_id: str) -> list[dict[str, Any]]:
+    """Where each contest's opening stands, for the scrutineer's and trustees' page: the
+    ballots on the board, the shuffles in (the service's, the scrutineer's), the trustees
+    who decrypted and how many are needed, and whether the record is made."""
+    out = []
+    with svc.engine.begin() as conn:
+        for row in conn.execute(
+            select(sealed_contest).where(sealed_contest.c.election_id == election_id)
+        ).all():
+            structure = json.loads(row.structure)
+            shuffles = [
+                json.loads(r.body)["mixer"]
+                for r in conn.execute(
+                    select(sealed_shuffle.c.body)
+                    .where(sealed_shuffle.c.contest_id == row.contest_id)
+                    .order_by(sealed_shuffle.c.idx)
+                )
+            ]
+            trustees = [
+                r.trustee
+                for r in conn.execute(
+                    select(sealed_decryption.c.trustee)
+                    .where(sealed_decryption.c.contest_id == row.contest_id)
+                    .order_by(sealed_decryption.c.trustee)
+                )
+            ]
+            out.append(
+                {
+                    "contest": row.contest_id,
+                    "title": structure["title"],
+                    "ballots": row.board_count,
+                    "shuffles": shuffles,
+                    "decrypted_by": trustees,
+                    "threshold": structure["trustees"]["threshold"],
+                    "opened": row.record is not None,
+                }
+            )
+    return out
+
+
+def submit(svc: Any, election_id: str, contest_id: str, message: Any) -> str:
+    """An uploaded file, the scrutineer's shuffle or a trustee's decryption (told apart by
+    their fields), submitted as its own POST would; what happened, in words."""
+    from tallyroom.service import core
+
+    if isinstance(message, dict) and {"mixer", "ciphertexts", "proof", "signature"} <= set(message):
+        submit_shuffle(svc, election_id, contest_id, message)
+        return "The scrutineer's shuffle is accepted: its signature and proof check."
+    if isinstance(message, dict) and {"trustee", "decryption_factors"} <= set(message):
+        opened = submit_decryption(svc, election_id, contest_id, message)
+        return f"Trustee {message['trustee']}'s decryption is accepted: every proof checks." + (
+            " The contest is opened and counted." if opened else ""
+        )
+    raise core.ServiceError(
+        "this file is neither a shuffle (`tallyroom trustee mix`) nor a decryption "
+        "(`tallyroom trustee decrypt`): expected {mixer, ciphertexts, proof, signature} or "
+        "{trustee, decryption_factors, decryption_proofs}"
+    )
 
 
 def _shuffles(conn: Connection, contest_id: str) -> list[dict[str, Any]]:
@@ -602,6 +860,7 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
             shuffles,
             pds,
             shuffles_checked=True,
+            shares_checked=True,
         )
         conn.execute(
             update(sealed_contest)

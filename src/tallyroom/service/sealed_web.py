@@ -5,7 +5,9 @@ Public, as the board must be: ``/e/{id}/board`` (every contest's trackers, for a
 find theirs) and ``/e/{id}/board.json`` (entries and signed checkpoints, for observers to
 keep). At the close: ``GET /e/{id}/sealed/{contest}/mix.json`` (what the scrutineer and the
 trustees fetch), ``POST .../shuffle`` (the scrutineer's) and ``POST .../decryption`` (each
-trustee's), and ``GET .../record.json`` once opened. The posts need no session: a shuffle
+trustee's), and ``GET .../record.json`` once opened; ``/e/{id}/opening`` shows where each
+contest's opening stands, with a form to upload the file a mixer or trustee made (no
+JavaScript: it posts as those routes do, and is checked the same way). The posts need no session: a shuffle
 is signed by its mixer and proved, a decryption is proved against its trustee's key, and
 anything that does not check is refused.
 """
@@ -13,6 +15,8 @@ anything that does not check is refused.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +60,39 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
         body = await _json_object(request)
         opened = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
         return {"accepted": "decryption", "opened": opened}
+
+    @app.get("/e/{eid}/opening", response_class=HTMLResponse)
+    async def opening_page(request: Request, eid: str) -> Response:
+        e = core.public_election(svc, eid)
+        status = await asyncio.to_thread(sealed.opening_status, svc, eid)
+        return page(
+            request, "opening.html", title=f"Opening the box: {e['title']}", e=e, contests=status
+        )
+
+    @app.post("/e/{eid}/sealed/{cid}/upload", response_class=HTMLResponse)
+    async def upload(request: Request, eid: str, cid: str) -> Response:
+        # no JavaScript: a form posting the file made by `tallyroom trustee mix` or
+        # `tallyroom trustee decrypt`; what it holds is checked as its own POST checks it
+        form = await request.form()
+        sent = str(form.get("csrf", ""))
+        if not sent or not hmac.compare_digest(sent, str(request.session.get("csrf", ""))):
+            raise core.Forbidden("this form has expired: go back, reload the page and try again")
+        f = form.get("file")
+        if f is None or isinstance(f, str):
+            raise core.ServiceError("choose the file to upload")
+        raw = await f.read()
+        try:
+            message = json.loads(raw)
+        except ValueError as err:
+            raise core.ServiceError(f"{f.filename}: not JSON ({err})") from None
+        said = await asyncio.to_thread(_checked, sealed.submit, svc, eid, cid, message)
+        return page(
+            request,
+            "message.html",
+            title="Accepted",
+            message=said,
+            lines=[f"Back to the opening page: /e/{eid}/opening"],
+        )
 
     @app.get("/e/{eid}/sealed/{cid}/record.json")
     async def record_json(eid: str, cid: str) -> Response:

@@ -150,9 +150,9 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
             )
         )
     elif svc.outbox is not None:
-        svc.outbox.mkdir(parents=True, exist_ok=True)
-        name = f"alarm-{job['election']}-{int(time.time())}.eml"
-        (svc.outbox / name).write_bytes(bytes(msg))
+        from tallyroom.service.mail import to_outbox
+
+        to_outbox(svc.outbox, f"alarm-{job['election']}-{int(time.time())}.eml", msg)
 
 
 # -- request bodies -------------------------------------------------------------------------
@@ -161,11 +161,14 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
 FORM_LIMIT = 64 * 1024
 API_LIMIT = 1024 * 1024
 ROLL_LIMIT = 512 * 1024 * 1024
+SEALED_LIMIT = 512 * 1024 * 1024
 
 
 def body_limit(path: str) -> int:
     if path.endswith("/roll/upload") or path.endswith("/roll"):
         return ROLL_LIMIT
+    if "/sealed/" in path:  # a mixer's shuffle or a trustee's decryption: ~500 B a ballot
+        return SEALED_LIMIT
     if path.startswith("/api/") or path.startswith("/admin/"):
         return API_LIMIT
     return FORM_LIMIT

@@ -186,15 +186,9 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
     return "\n".join(out)
 
 
-def article(
-    record: CountRecord, number: int, source_hash: str | None = None, *, heading: str = ""
-) -> tuple[str, dict]:
+def article(record: CountRecord, number: int, *, heading: str = "") -> tuple[str, dict]:
     """One count's section of the page, and the data its script draws; ``heading`` (else
-    the election's name) heads it."""
-    if source_hash and not record.source_sha256:
-        from dataclasses import replace
-
-        record = replace(record, source_sha256=source_hash)
+    the election's name) heads it.  The input's digest is the record's own."""
     places = figure_places(record)
     prefix = f"c{number}"
     charts = Charts(prefix)
@@ -452,10 +446,9 @@ def page(
         raise ValueError("no count to report")
     articles = []
     for k, r in enumerate(records):
-        digest = r.source_sha256 or None  # the record's own: the file is never read again
         # a page of one count has the election's name as its h1: the article says what it is
         head = f"Result of the count ({r.title})" if len(records) == 1 else ""
-        articles.append(article(r, k + 1, digest, heading=head)[0])
+        articles.append(article(r, k + 1, heading=head)[0])
     if len(records) == 1:
         r = records[0]
         name = election_name(r)

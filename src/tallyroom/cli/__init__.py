@@ -70,15 +70,26 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
     return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
 
 
-def _read(path: str, fmt: str | None, rules: Any, seats: int | None, contest: str | None = None):  # type: ignore[no-untyped-def]
+def _read(  # type: ignore[no-untyped-def]
+    path: str,
+    fmt: str | None,
+    rules: Any,
+    seats: int | None,
+    contest: str | None = None,
+    progress: Any = None,
+):
     from tallyroom.ballots.formats import read
 
-    if _fast_read(path):
-        # this process is ours: let the fast reader's many big arrays reuse freed memory
-        from tallyroom.ballots.formats.fastblt import keep_freed_memory
-
-        keep_freed_memory()
-    return read(path, fmt, rules=rules, seats=seats, contest=contest)
+    # this process is ours: a big file's fast reader may tune the allocator for its arrays
+    return read(
+        path,
+        fmt,
+        rules=rules,
+        seats=seats,
+        contest=contest,
+        progress=progress,
+        own_process=True,
+    )
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -407,16 +418,18 @@ def count(
             continue
         bar = _Progress("reading")
         if sharded:
-            from tallyroom.ballots.formats.fastblt import keep_freed_memory
             from tallyroom.ballots.sharded import read_sharded
 
-            keep_freed_memory()  # the shards are merged here, in big arrays
             profile = read_sharded(
-                list(files), address=dask_address, seats=seats, rules=rules, progress=bar
+                list(files),
+                address=dask_address,
+                seats=seats,
+                rules=rules,
+                progress=bar,
+                own_process=True,  # the shards are merged here, in big arrays
             )
         else:
-            with bar.reading(path):
-                profile = _read(path, input_format, rules, seats, contest)
+            profile = _read(path, input_format, rules, seats, contest, progress=bar)
         bar.done()
         if election is not None:
             election.check(profile)
@@ -574,26 +587,6 @@ class _Progress:
         sys.stderr.flush()
         self.shown = True
 
-    def reading(self, path: str):  # type: ignore[no-untyped-def]
-        """Report the fast BLT reader's progress through this bar while reading ``path``."""
-        from contextlib import contextmanager
-
-        @contextmanager
-        def cm():  # type: ignore[no-untyped-def]
-            if not self.on or not _fast_read(path):
-                # fastblt (and so numpy) is loaded only for a file it may read
-                yield
-                return
-            from tallyroom.ballots.formats import fastblt
-
-            token = fastblt.PROGRESS.set(self)
-            try:
-                yield
-            finally:
-                fastblt.PROGRESS.reset(token)
-
-        return cm()
-
     def done(self) -> None:
         import time
 
@@ -603,24 +596,25 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _fast_read(path: str) -> bool:
-    """Whether ``path`` is big enough for the fast BLT reader (whatever its format)."""
-    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
-
-    return big_enough_for_fast_reader(path)
-
-
 @cli.command()
 @click.argument("source", type=click.Path())
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.option(
     "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
 )
+@click.option(
+    "--rctab-config",
+    "rctab_config",
+    is_flag=True,
+    help="SOURCE is an RCTab contest configuration: convert its sources' records one by one, "
+    "as RCTab does (--to rctab-cvr: RCTab's CSV CVR; --to cdf-json: NIST CDF JSON).",
+)
 @ballot_options
 def convert(
     source: str,
     target: str,
     to_format: str | None,
+    rctab_config: bool,
     overvote: str,
     skipped_ranks: int | None,
     duplicates: str,
@@ -636,12 +630,46 @@ def convert(
 
     if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
         raise BallotFileError(target, None, None, "the source file itself", "another file to write")
+    if rctab_config:
+        _convert_rctab(source, target, to_format, input_format, seats, contest)
+        return
     rules = _rules(overvote, skipped_ranks, duplicates)
     profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
     )
+
+
+def _convert_rctab(
+    config: str,
+    target: str,
+    to_format: str | None,
+    input_format: str | None,
+    seats: int | None,
+    contest: str | None,
+) -> None:
+    """RCTab's conversions of a config's records (``convert --rctab-config``)."""
+    from tallyroom.rctab import cdf_cvr_json, load_config, rctab_cvr_csv
+
+    if input_format or seats is not None or contest:
+        raise click.UsageError("--rctab-config names the sources: no --from, --seats or --contest")
+    if to_format not in ("rctab-cvr", "cdf-json"):
+        raise click.UsageError(
+            "--rctab-config converts to --to rctab-cvr (RCTab's CSV CVR) or --to cdf-json"
+        )
+    records: list[Any] = []
+    contest_config = load_config(config, records=records)
+    if to_format == "rctab-cvr":
+        text = rctab_cvr_csv(contest_config, records)
+    else:
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        text = json.dumps(cdf_cvr_json(contest_config, records, generated=now), indent=2) + "\n"
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    click.echo(f"wrote {target}: {len(records)} cast-vote records", err=True)
 
 
 @cli.command()
@@ -811,11 +839,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _register_extra_commands() -> None:
-    """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
-    the sealed box: trustee, verify)."""
-    from tallyroom.analysis import commands
+    """The analysis commands (compare, simulate, demo: :mod:`tallyroom.cli.analysis`), and
+    those that live beside the modules they drive (the sealed box: trustee, verify)."""
+    from tallyroom.cli import analysis
 
-    for command in commands.COMMANDS:
+    for command in analysis.COMMANDS:
         cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
@@ -837,9 +865,3 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
-
-
-# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
-# compare, simulate and demo were added)
-if __name__ == "__main__":
-    main()
