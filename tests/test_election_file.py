@@ -148,6 +148,12 @@ def test_minneapolis_2017_mayor_with_the_preset_on_the_command_line(
     }
     _same_as_rctab(record, expected)
     assert record.elected == ("Jacob Frey",)
+    # a ballot option given beside the preset changes its value; the preset is kept
+    code, out, err = run(capsys, "count", d / "2017_minneapolis_mayor_cvr.xlsx", "--preset",
+                         "minneapolis-irv-2017", "--overvote", "exhaust", "--format", "json")  # fmt: skip
+    assert code == 0, err
+    changed = json.loads(out)
+    assert changed["ballot_rules"]["overvote"] == "exhaust" and changed["preset"] == record.preset
     # the preset names the rule: -m beside it is refused
     code, _, err = run(
         capsys,

@@ -358,10 +358,18 @@ class _Reader:
             raise self.fail("seats", seats, "a whole number of seats, 1 or more")
         fmt = self.text(data, "format") or None
         if fmt is not None:
-            from tallyroom.ballots.formats import FORMATS
+            from tallyroom.ballots.formats import formats
 
-            if fmt.lower() not in FORMATS:
-                raise self.fail("format", fmt, "one of the formats: " + ", ".join(FORMATS))
+            readable = [f for f in formats() if f.reader is not None]
+            known = {f.name for f in readable} | {x for f in readable for x in f.extensions}
+            if fmt.lower() not in known:
+                raise self.fail(
+                    "format",
+                    fmt,
+                    _near(fmt.lower(), known)
+                    + "one of the formats: "
+                    + ", ".join(f.name for f in readable),
+                )
         countback = self.text(data, "countback") or None
         attributes, attributes_from = self.candidates(data)
         try:
