@@ -314,3 +314,19 @@ def test_a_party_list_vote_table_from_an_election_file(
     code, out, err = run(capsys, "count", path, "--format", "json")
     assert code == 0, err
     assert CountRecord.from_json(out) == record
+
+
+def test_methods_lists_the_presets_and_shows_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "methods")
+    assert code == 0 and "presets (--preset NAME" in out
+    assert all(name in out for name in PRESETS)
+    code, out, _ = run(capsys, "methods", "minneapolis-irv-2013", "--format", "json")
+    d = json.loads(out)
+    assert d["rule"] == "irv" and d["options"] == {"batch": True, "rctab": True}
+    assert d["ballot_rules"] == {"overvote": "exhaust", "skipped_ranks": 1, "duplicates": "skip"}
+    # the values RCTab's configuration of the city's count gives (tests/data/rctab)
+    cfg = json.loads(
+        (RCTAB / "2013_minneapolis_mayor" / "2013_minneapolis_mayor_config.json").read_text()
+    )["rules"]
+    assert cfg["batchElimination"] is True and cfg["overvoteRule"] == "exhaustImmediately"
+    assert cfg["maxSkippedRanksAllowed"] == "1" and cfg["exhaustOnDuplicateCandidate"] is False
