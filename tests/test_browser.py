@@ -281,6 +281,15 @@ def test_sheet_at_width(browser: Any, sheet_pages: dict, name: str, width: int) 
         for region, room, caption, heading in declarations:
             assert region <= room, (name, width, caption, region, room)
             assert heading == "Declaration of result" and caption.startswith("Each ")
+        # so do a council's tables of who was elected where and of the parties
+        summary = page.evaluate(
+            """() => Array.from(document.querySelectorAll('table.wards, table.parties')).map(
+                 t => [t.caption.innerText, t.closest('.scroll').scrollWidth,
+                       t.closest('.scroll').clientWidth])"""
+        )
+        assert (len(summary) == 2) == (name == "council")
+        for caption, region, room in summary:
+            assert region <= room, (name, width, caption, region, room)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',
@@ -327,7 +336,10 @@ def test_sheet_at_width(browser: Any, sheet_pages: dict, name: str, width: int) 
             first = {Fraction(v) for v in result["stages"][0]["totals"].values()}
             assert {Fraction(t.split(" ")[0]) for t in texts} <= first, (name, texts)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"sheet-{name}-{width}.png"), full_page=True)
+        # a council's page is some 50,000 px tall: give a loaded machine time to take it
+        page.screenshot(
+            path=str(ARTIFACTS / f"sheet-{name}-{width}.png"), full_page=True, timeout=180_000
+        )
         assert problems == [], problems
     finally:
         page.close()

@@ -148,6 +148,12 @@ def test_minneapolis_2017_mayor_with_the_preset_on_the_command_line(
     }
     _same_as_rctab(record, expected)
     assert record.elected == ("Jacob Frey",)
+    # a ballot option given beside the preset changes its value; the preset is kept
+    code, out, err = run(capsys, "count", d / "2017_minneapolis_mayor_cvr.xlsx", "--preset",
+                         "minneapolis-irv-2017", "--overvote", "exhaust", "--format", "json")  # fmt: skip
+    assert code == 0, err
+    changed = json.loads(out)
+    assert changed["ballot_rules"]["overvote"] == "exhaust" and changed["preset"] == record.preset
     # the preset names the rule: -m beside it is refused
     code, _, err = run(
         capsys,
@@ -284,3 +290,43 @@ def test_a_missing_ballot_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, _, err = run(capsys, "count", path)
     assert code == 2
     assert err.startswith(f"tallyroom: error: {path}: ballots: found text 'gone.blt'; expected")
+
+
+def test_a_party_list_vote_table_from_an_election_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Czech Chamber 2017: 200 seats, 5 % threshold, D'Hondt by region; the official seats
+    # as tests/data/list-pr/EXPECTED.md gives them
+    official = {"ANO": 78, "ODS": 25, "Piráti": 22, "SPD": 22, "ČSSD": 15,
+                "KSČM": 15, "KDU-ČSL": 10, "TOP 09": 7, "STAN": 6}  # fmt: skip
+    table = DATA / "list-pr" / "cz_psp_2017.csv"
+    shutil.copy(table, tmp_path / "cz.csv")
+    path = tmp_path / "cz.toml"
+    path.write_text(
+        'title = "Chamber of Deputies 2017"\nballots = "cz.csv"\nrule = "dhondt"\n'
+        'seats = 200\n[options]\nthreshold = "5%"\n',
+        encoding="utf-8",
+    )
+    record = count_election(path)
+    assert {p: n for p, n in record.extra["seats"].items() if n} == official
+    assert record.election_title == "Chamber of Deputies 2017"
+    assert record.source_sha256 == hashlib.sha256(table.read_bytes()).hexdigest()
+    code, out, err = run(capsys, "count", path, "--format", "json")
+    assert code == 0, err
+    assert CountRecord.from_json(out) == record
+
+
+def test_methods_lists_the_presets_and_shows_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "methods")
+    assert code == 0 and "presets (--preset NAME" in out
+    assert all(name in out for name in PRESETS)
+    code, out, _ = run(capsys, "methods", "minneapolis-irv-2013", "--format", "json")
+    d = json.loads(out)
+    assert d["rule"] == "irv" and d["options"] == {"batch": True, "rctab": True}
+    assert d["ballot_rules"] == {"overvote": "exhaust", "skipped_ranks": 1, "duplicates": "skip"}
+    # the values RCTab's configuration of the city's count gives (tests/data/rctab)
+    cfg = json.loads(
+        (RCTAB / "2013_minneapolis_mayor" / "2013_minneapolis_mayor_config.json").read_text()
+    )["rules"]
+    assert cfg["batchElimination"] is True and cfg["overvoteRule"] == "exhaustImmediately"
+    assert cfg["maxSkippedRanksAllowed"] == "1" and cfg["exhaustOnDuplicateCandidate"] is False

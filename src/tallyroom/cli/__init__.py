@@ -320,6 +320,7 @@ def count(
     from tallyroom.ballots.candidates_file import read_candidates_file
     from tallyroom.reports import render
     from tallyroom.rules import get
+    from tallyroom.rules.lists import count_vote_table, vote_table_at
     from tallyroom.rules.request import CountRequest, TieRules, run_count
 
     if rctab_config is not None:
@@ -392,6 +393,7 @@ def count(
     party_of: dict[str, str] = {}
     sharded = dask_address is not None
     # with --dask all the files are one sharded ballot set: one profile, one count
+    folder = ""  # where the files an option names are (an election file's folder)
     for k, path in enumerate(files[:1] if sharded else files):
         election = elections[k] if elections else None
         if election is not None:
@@ -408,12 +410,14 @@ def count(
                 get(election.request.method),
             )
             rule_opts = dict(request.options)
+            folder = election.folder
         assert rule is not None
-        table = None if sharded else _vote_table(path, input_format)
+        table = None if sharded else vote_table_at(path, input_format)
         if table is not None:  # a party-list table of several constituencies
-            records.append(
-                _count_vote_table(table, rule, seats, {**request.ties.options(), **rule_opts})
+            counted = count_vote_table(
+                table, rule.id, seats, {**request.ties.options(), **rule_opts}, folder=folder
             )
+            records.append(request.stamp(counted))
             continue
         bar = _Progress("reading")
         if sharded:
@@ -523,67 +527,6 @@ def _refuse_beside_election_files() -> None:
             f"{', '.join(flags)}: an election file says how it is counted; change the file "
             "(docs/election-file.md) rather than the command line"
         )
-
-
-def _vote_table(path: str, input_format: str | None):  # type: ignore[no-untyped-def]
-    """The party-list vote table at ``path`` when it has several constituencies (counted
-    constituency by constituency), else None (a file read into one profile)."""
-    from tallyroom.ballots.votetable import file_looks_like_votetable, read_votetable
-
-    if input_format not in (None, "votetable"):
-        return None
-    if input_format is None and not file_looks_like_votetable(path):
-        return None
-    table = read_votetable(path)
-    return table if len(table.constituencies) > 1 else None
-
-
-def _count_vote_table(table: Any, rule: Any, seats: int | None, options: dict[str, Any]) -> Any:
-    """Seats to constituencies (``--option apportionment=hare-lr``, or a
-    ``constituency;seats`` file as ``--option constituency_seats=FILE``), the national
-    threshold, then the rule within each constituency."""
-    from tallyroom.ballots.votetable import read_seats_table
-    from tallyroom.rules.lists import count_table
-
-    if rule.family != "list":
-        raise click.UsageError(
-            f"{table.source} is a party-list vote table: count it with a list rule "
-            "(dhondt, sainte-lague, modified-sainte-lague, hare-lr, droop-lr), not "
-            f"{rule.id}"
-        )
-    opts = dict(options)
-    apportionment: Any = opts.pop("apportionment", "hare-lr")
-    if "constituency_seats" in opts:
-        apportionment = read_seats_table(str(opts.pop("constituency_seats")))
-        seats = seats or sum(apportionment.values())
-    if seats is None:
-        raise click.UsageError(f"{table.source}: a vote table holds no seat count: give --seats N")
-    return count_table(
-        table,
-        rule.id,
-        seats,
-        apportionment=apportionment,
-        **_list_options(opts),
-    )
-
-
-def _list_options(options: dict[str, Any]) -> dict[str, Any]:
-    """``coalition_thresholds=2:7%,4:10%`` (parties in a coalition: its threshold) as a
-    mapping; the other options as given."""
-    out = dict(options)
-    ct = out.get("coalition_thresholds")
-    if isinstance(ct, str):
-        parsed: dict[int, str] = {}
-        for item in ct.split(","):
-            size, sep, share = item.partition(":")
-            if not sep or not size.strip().isdigit():
-                raise click.BadParameter(
-                    f"coalition_thresholds={ct!r}: expected SIZE:SHARE,... such as 2:7%,4:10%",
-                    param_hint="--option",
-                )
-            parsed[int(size)] = share.strip()
-        out["coalition_thresholds"] = parsed
-    return out
 
 
 def _stdout_is_terminal() -> bool:

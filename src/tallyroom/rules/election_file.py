@@ -78,6 +78,11 @@ class ElectionFile:
     request: CountRequest
 
     @property
+    def folder(self) -> str:
+        """The election file's folder: the paths it gives are relative to it."""
+        return os.path.dirname(self.path)
+
+    @property
     def ballot_rules(self) -> BallotRules:
         assert self.request.ballot_rules is not None
         return self.request.ballot_rules
@@ -121,11 +126,21 @@ class ElectionFile:
 
 def count_election(path: str | os.PathLike[str]) -> CountRecord:
     """Count the election an election file describes (:func:`load_election`, then
-    :func:`~tallyroom.rules.request.run_count`)."""
+    :func:`~tallyroom.rules.request.run_count`; a party-list vote table of several
+    constituencies constituency by constituency, as the command line does)."""
+    from tallyroom.rules.lists import count_vote_table, vote_table_at
     from tallyroom.rules.request import run_count
 
     election = load_election(path)
-    return run_count(election.read_ballots(), election.request)
+    request = election.request
+    table = vote_table_at(election.ballots, election.input_format)
+    if table is not None:
+        options = {**request.ties.options(), **request.options}
+        record = count_vote_table(
+            table, request.method, election.seats, options, folder=election.folder
+        )
+        return request.stamp(record)
+    return run_count(election.read_ballots(), request)
 
 
 def load_election(path: str | os.PathLike[str]) -> ElectionFile:
@@ -238,7 +253,9 @@ class _Reader:
     def __init__(self, path: str, digest: str) -> None:
         self.path = path
         self.digest = digest
-        self.folder = os.path.dirname(os.path.abspath(path))
+        # paths in the file are relative to it: joined to its folder as named (so that a
+        # sheet names the ballot file as the person counting would)
+        self.folder = os.path.dirname(path)
 
     def fail(self, key: str, value: Any, expected: str) -> ElectionFileError:
         return ElectionFileError(self.path, key, _shown(value), expected)
@@ -272,7 +289,7 @@ class _Reader:
 
     def file(self, data: Mapping[str, Any], key: str) -> str:
         given = self.text(data, key)
-        where = os.path.join(self.folder, given)
+        where = os.path.normpath(os.path.join(self.folder, given))
         if not given or not os.path.isfile(where):
             raise self.fail(
                 key,
@@ -341,10 +358,18 @@ class _Reader:
             raise self.fail("seats", seats, "a whole number of seats, 1 or more")
         fmt = self.text(data, "format") or None
         if fmt is not None:
-            from tallyroom.ballots.formats import FORMATS
+            from tallyroom.ballots.formats import formats
 
-            if fmt.lower() not in FORMATS:
-                raise self.fail("format", fmt, "one of the formats: " + ", ".join(FORMATS))
+            readable = [f for f in formats() if f.reader is not None]
+            known = {f.name for f in readable} | {x for f in readable for x in f.extensions}
+            if fmt.lower() not in known:
+                raise self.fail(
+                    "format",
+                    fmt,
+                    _near(fmt.lower(), known)
+                    + "one of the formats: "
+                    + ", ".join(f.name for f in readable),
+                )
         countback = self.text(data, "countback") or None
         attributes, attributes_from = self.candidates(data)
         try:

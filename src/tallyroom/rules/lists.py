@@ -275,6 +275,75 @@ def _count(profile: Profile, method: str, options: dict[str, Any]) -> CountRecor
     )
 
 
+def vote_table_at(path: str, input_format: str | None = None) -> VoteTable | None:
+    """The party-list vote table at ``path`` when it has several constituencies (counted
+    constituency by constituency, :func:`count_vote_table`), else None (a file read into
+    one profile)."""
+    from tallyroom.ballots.votetable import file_looks_like_votetable, read_votetable
+
+    if input_format not in (None, "votetable"):
+        return None
+    if input_format is None and not file_looks_like_votetable(path):
+        return None
+    table = read_votetable(path)
+    return table if len(table.constituencies) > 1 else None
+
+
+def count_vote_table(
+    table: VoteTable,
+    method: str,
+    seats: int | None,
+    options: Mapping[str, Any],
+    *,
+    folder: str = "",
+) -> CountRecord:
+    """A vote table of several constituencies counted under a list rule, with the options
+    as a rule's options give them: ``apportionment`` (seats to constituencies by a list
+    rule, ``hare-lr`` unless given), ``constituency_seats`` (a ``constituency;seats`` file,
+    its path relative to ``folder``: the seats as given), ``coalition_thresholds``
+    (``SIZE:SHARE`` pairs, as text or a mapping), the threshold and the tie options."""
+    import os
+
+    from tallyroom.ballots.votetable import read_seats_table
+    from tallyroom.rules import get
+
+    rule = get(method)
+    if rule.family != "list":
+        raise RuleError(
+            f"{table.source} is a party-list vote table: count it with a list rule "
+            f"(dhondt, sainte-lague, modified-sainte-lague, hare-lr, droop-lr), not {rule.id}"
+        )
+    opts = dict(options)
+    apportionment: Any = opts.pop("apportionment", "hare-lr")
+    if "constituency_seats" in opts:
+        apportionment = read_seats_table(os.path.join(folder, str(opts.pop("constituency_seats"))))
+        seats = seats or sum(apportionment.values())
+    if seats is None:
+        raise RuleError(
+            f"{table.source}: a vote table holds no seat count: give the seats to fill "
+            "(--seats N, or seats = N in an election file)"
+        )
+    ct = opts.get("coalition_thresholds")
+    if isinstance(ct, str):
+        parsed: dict[int, str] = {}
+        for item in ct.split(","):
+            size, sep, share = item.partition(":")
+            if not sep or not size.strip().isdigit():
+                raise RuleError(
+                    f"coalition_thresholds={ct!r}: expected SIZE:SHARE,... such as 2:7%,4:10%"
+                )
+            parsed[int(size)] = share.strip()
+        opts["coalition_thresholds"] = parsed
+    record = count_table(table, rule.id, seats, apportionment=apportionment, **opts)
+    if not record.source_sha256 and os.path.isfile(table.source):
+        from dataclasses import replace
+
+        from tallyroom.ballots.formats.textio import file_sha256
+
+        record = replace(record, source_sha256=file_sha256(table.source))
+    return record
+
+
 def count_table(
     table: VoteTable,
     method: str,

@@ -205,6 +205,26 @@ class CountRequest:
             out["constraints"] = ConstraintSet(self.constraints)
         return out
 
+    def stamp(self, record: CountRecord) -> CountRecord:
+        """``record`` with what this request says of the election (title, organisation,
+        office, date) and of itself (preset, election file): for a count made without
+        :meth:`prepare`, such as a party-list vote table's, and for every count, the
+        preset and the election file it came from."""
+        kept: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("election_title", self.title),
+                ("organisation", self.organisation),
+                ("office", self.office),
+                ("date", self.date),
+                ("preset", self.preset),
+                ("election_file", self.election_file),
+                ("election_file_sha256", self.election_file_sha256),
+            )
+            if v
+        }
+        return replace(record, **kept) if kept else record
+
     def given(self) -> dict[str, Any]:
         """The request as plain data (for an audit bundle's ``count.json``): the seed and
         every option given, the constraints in their written form."""
@@ -227,13 +247,4 @@ def run_count(profile: Profile, request: CountRequest) -> CountRecord:
         record = countback(prepared, request.method, request.countback, **options)
     else:
         record = count(prepared, request.method, **options)
-    kept: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("preset", request.preset),
-            ("election_file", request.election_file),
-            ("election_file_sha256", request.election_file_sha256),
-        )
-        if v
-    }
-    return replace(record, **kept) if kept else record
+    return request.stamp(record)

@@ -371,9 +371,10 @@ def council_summary(
             for e in w.elected
         )
         rows.append(
-            f'<tr><th scope="row"><a href="#c{k}">{_e(w.name)}</a></th>'
-            f'<td class="num">{w.seats}</td><td><ul class="plain">{elected}</ul></td>'
-            f'<td class="num">{_e(fmt_count(w.valid, w.places))}</td></tr>'
+            f'<tr role="row"><th scope="row" role="rowheader"><a href="#c{k}">{_e(w.name)}</a>'
+            f'</th><td class="num" role="cell">{w.seats}</td><td role="cell">'
+            f'<ul class="plain">{elected}</ul></td>'
+            f'<td class="num" role="cell">{_e(fmt_count(w.valid, w.places))}</td></tr>'
         )
     out = ['<section class="council" aria-labelledby="summary-h" id="summary">']
     out.append('<h2 id="summary-h">Summary of the results</h2>')
@@ -385,36 +386,50 @@ def council_summary(
     cap = "Who was elected where"
     out.append(
         f'<div class="scroll" role="region" tabindex="0" aria-label="{_e(cap)}">'
-        f'<table class="wards"><caption>{_e(cap)}</caption><thead><tr>'
-        '<th scope="col">Election</th><th scope="col">Seats</th>'
-        '<th scope="col">Elected (first-preference votes)</th>'
-        '<th scope="col">Valid poll</th></tr></thead><tbody>'
-        + "".join(rows)
-        + "</tbody></table></div>"
+        # explicit table roles: on a phone the rows are laid out as grids (report.css)
+        f'<table class="wards" role="table"><caption>{_e(cap)}</caption>'
+        '<thead role="rowgroup"><tr role="row">'
+        '<th scope="col" role="columnheader">Election</th>'
+        '<th scope="col" role="columnheader">Seats</th>'
+        '<th scope="col" role="columnheader">Elected (first-preference votes)</th>'
+        '<th scope="col" role="columnheader">Valid poll</th></tr></thead>'
+        '<tbody role="rowgroup">' + "".join(rows) + "</tbody></table></div>"
     )
     places = c.places
     v_total = c.votes
+
+    def party_row(name: str, figures: list[str]) -> str:
+        cells = "".join(f'<td class="num" role="cell">{_e(f)}</td>' for f in figures)
+        return f'<tr role="row"><th scope="row" role="rowheader">{_e(name)}</th>{cells}</tr>'
+
     prow = "".join(
-        f'<tr><th scope="row">{_e(p.party)}</th><td class="num">{p.candidates}</td>'
-        f'<td class="num">{_e(fmt_count(p.votes, places))}</td>'
-        f'<td class="num">{_e(percent(p.votes, v_total))}</td>'
-        f'<td class="num">{p.seats}</td>'
-        f'<td class="num">{_e(percent(p.seats, total_seats))}</td></tr>'
+        party_row(
+            p.party,
+            [
+                str(p.candidates),
+                fmt_count(p.votes, places),
+                percent(p.votes, v_total),
+                str(p.seats),
+                percent(p.seats, total_seats),
+            ],
+        )
         for p in c.parties
     )
+    total = party_row(
+        "Total",
+        [str(c.candidates), fmt_count(v_total, places), "100.0%", str(total_seats), "100.0%"],
+    )
+    heads = ["Party", "Candidates", "First-preference votes", "Vote share", "Seats", "Seat share"]
     cap = "Parties: first-preference votes and seats"
     out.append(
         f'<div class="scroll" role="region" tabindex="0" aria-label="{_e(cap)}">'
-        f'<table class="parties"><caption>{_e(cap)}</caption><thead><tr>'
-        '<th scope="col">Party</th><th scope="col">Candidates</th>'
-        '<th scope="col">First-preference votes</th><th scope="col">Vote share</th>'
-        '<th scope="col">Seats</th><th scope="col">Seat share</th></tr></thead><tbody>'
+        # explicit table roles: on a phone the rows are laid out as grids (report.css)
+        f'<table class="parties" role="table"><caption>{_e(cap)}</caption>'
+        '<thead role="rowgroup"><tr role="row">'
+        + "".join(f'<th scope="col" role="columnheader">{h}</th>' for h in heads)
+        + '</tr></thead><tbody role="rowgroup">'
         + prow
-        + f'</tbody><tfoot><tr><th scope="row">Total</th>'
-        f'<td class="num">{c.candidates}</td>'
-        f'<td class="num">{_e(fmt_count(v_total, places))}</td><td class="num">100.0%</td>'
-        f'<td class="num">{total_seats}</td><td class="num">100.0%</td></tr></tfoot>'
-        "</table></div>"
+        + f'</tbody><tfoot role="rowgroup">{total}</tfoot></table></div>'
     )
     out.append(
         f'<p class="gallagher">Gallagher index of disproportionality (first-preference vote '
