@@ -189,7 +189,7 @@ def test_a_sealed_election_refuses_weights_at_the_opening(svc):
     with svc.engine.begin() as conn:  # as sealed.seal records it (the trustees' part aside)
         conn.execute(
             sealed.sealed_election.insert().values(
-                election_id=eid, grp="Ed25519", board_seed="0" * 64, scrutineer_key="0" * 64
+                election_id=eid, grp="Ed25519", board_key="0" * 64, scrutineer_key="0" * 64
             )
         )
     with pytest.raises(core.ServiceError, match="a sealed election cannot carry vote weights"):
