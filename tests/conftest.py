@@ -8,3 +8,35 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# -- the quick loop -------------------------------------------------------------------------
+# `uv run pytest -m "not slow"` leaves out what takes more than about a second; CI (and a
+# plain `uv run pytest`) runs everything. Besides the tests marked `slow` by hand, these are
+# slow by what they do, measured with `--durations` (docs/architecture.md, "Tests"):
+#: a real Chromium per module
+SLOW_FIXTURES = {"browser"}
+#: server processes killed and restarted; belenios-tool runs; byte-by-byte record sweeps
+SLOW_MODULES = {"test_processes.py", "test_belenios_interop.py", "test_belenios_kat.py"}
+#: the Minneapolis ES&S spreadsheets (80,000 and 105,000 papers, read from .xlsx), the
+#: whole of Scotland 2017, the byte sweep of a sealed record, a browser launched by hand
+SLOW_WORDS = (
+    "minneapolis",
+    "scale",
+    "hare_quota",
+    "harequota",
+    "scotland_2017_all_wards",
+    "sweep_of_changed_bytes",
+    "in_a_browser",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.nodeid.lower()
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.path.name in SLOW_MODULES
+            or any(w in name for w in SLOW_WORDS)
+        ):
+            item.add_marker(pytest.mark.slow)
