@@ -1,4 +1,5 @@
-"""Shared plumbing for the non-STV rules: ballot checks, tie breaking, the count record.
+"""Shared plumbing for the non-STV rules: ballot checks, tie breaking, the count record
+(:func:`record`, and :func:`one_stage` for the rules that count in one stage).
 
 Every rule here takes ``count(profile, *, seed=1, tie_fallback=None, tie_order=(),
 decisions=(), **rule_options)`` like the STV presets, and returns a
@@ -16,7 +17,7 @@ from typing import Any
 
 from tallyroom.ballots.model import NEVER_ELECTED, Profile
 from tallyroom.errors import ElectionError, RuleError
-from tallyroom.record import CountRecord, Stage
+from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TieBreaker, tie_breaker_for
 
@@ -197,7 +198,14 @@ def record(
     extra: Mapping[str, Any] | None = None,
     valid: Score | None = None,
     invalid: Mapping[str, Score] | None = None,
+    ballot_rules: Mapping[str, Any] | None = None,
+    source_sha256: str = "",
 ) -> CountRecord:
+    """The one assembly of a non-STV rule's :class:`CountRecord`: the candidates, seats,
+    ballot accounting (``valid`` and ``invalid``: the profile's unless the rule voided
+    papers of its own), withdrawn candidates and ballot rules (the profile's unless given:
+    a vote table has none) from ``profile``; the ties from ``ties``' log.  A candidate who
+    can never be elected refuses the count (:func:`refuse_never_elected`)."""
     e = profile.election
     refuse_never_elected(profile, elected, method)
     inv = dict(profile.invalid if invalid is None else invalid)
@@ -219,9 +227,67 @@ def record(
         invalid={k: Fraction(x) for k, x in inv.items()},
         withdrawn=tuple(e.names[i] for i in sorted(e.withdrawn)),
         options=dict(options or {}),
-        ballot_rules=profile.rules.describe(),
+        ballot_rules=profile.rules.describe() if ballot_rules is None else ballot_rules,
         notes=tuple(notes),
         extra=dict(extra or {}),
+        source_sha256=source_sha256,
+    )
+
+
+def one_stage(
+    profile: Profile,
+    *,
+    method: str,
+    title: str,
+    rule_text: str,
+    action: str,
+    elected: Sequence[str],
+    ties: TieBreaker,
+    description: str | None = None,
+    reason: str = "",
+    events: Sequence[Event] | None = None,
+    totals: Mapping[str, Score] | None = None,
+    exhausted: Score = 0,
+    exhausted_papers: Score = 0,
+    stage_extra: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    valid: Score | None = None,
+    invalid: Mapping[str, Score] | None = None,
+) -> CountRecord:
+    """The record of a rule that counts in one stage (plurality, approval committees, the
+    Condorcet and points rules, a party list): stage 1, ``action``, described as
+    ``description`` (the rule's title when not given), electing ``elected`` in order (a
+    name once in the stage, however many seats it won), each with an ``elected`` event
+    for ``reason`` unless the rule gives its own ``events``; then :func:`record`."""
+    once = tuple(dict.fromkeys(elected))
+    stage = Stage(
+        number=1,
+        action=action,
+        description=title if description is None else description,
+        totals=totals or {},
+        exhausted=exhausted,
+        exhausted_papers=exhausted_papers,
+        elected=once,
+        events=tuple(Event("elected", n, reason) for n in once)
+        if events is None
+        else tuple(events),
+        extra=stage_extra or {},
+    )
+    return record(
+        profile,
+        method=method,
+        title=title,
+        rule_text=rule_text,
+        elected=elected,
+        stages=[stage],
+        ties=ties,
+        options=options,
+        notes=notes,
+        extra=extra,
+        valid=valid,
+        invalid=invalid,
     )
 
 
