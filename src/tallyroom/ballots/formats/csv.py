@@ -41,9 +41,15 @@ import csv as _csv
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Literal, TextIO
 
-from tallyroom.ballots.formats.textio import check_name, lines, open_binary, shown
+from tallyroom.ballots.formats.textio import (
+    check_name,
+    first_binary,
+    lines,
+    open_binary,
+    shown,
+)
 from tallyroom.ballots.model import (
     BLANK,
     OVERVOTE,
@@ -55,6 +61,9 @@ from tallyroom.ballots.model import (
     Weight,
 )
 from tallyroom.errors import BallotFileError, ElectionError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 CsvKind = Literal["wide", "long", "approval", "votekit"]
 KINDS: tuple[CsvKind, ...] = ("wide", "long", "approval", "votekit")
@@ -912,3 +921,41 @@ def write_approval_csv(profile: Profile, out: TextIO) -> None:
     for ballot, weight in zip(profile.ballots, weights):
         marks = set(ballot)
         w.writerow(["1" if i in marks else "" for i in range(len(names))] + [weight])
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+#: each registered CSV format's layout (None: from the header row, :func:`csv_kind`)
+LAYOUTS: dict[str, CsvKind | None] = {
+    "csv": None,
+    "csv-wide": "wide",
+    "csv-long": "long",
+    "csv-approval": "approval",
+    "votekit-csv": "votekit",
+}
+
+
+def sniff(head: bytes) -> bool:
+    """Text whose first line holds a comma, semicolon or tab."""
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return first_binary(head) < 0 and any(d in first for d in (b",", b";", b"\t"))
+
+
+def sniff_votekit(head: bytes) -> bool:
+    """VoteKit's ``PreferenceProfile.to_csv`` output."""
+    return head.lstrip(b"\xef\xbb\xbf").startswith(b"VoteKit RankProfile")
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_csv` as the registry calls every reader: the layout is the registered
+    format's (:data:`LAYOUTS`), 1 seat when none is given."""
+    return read_csv(
+        source, options.ballot_rules, seats=options.seats or 1, kind=LAYOUTS[options.format]
+    )
+
+
+def write_csv(profile: Profile, out: TextIO) -> None:
+    """The ``csv`` format's writer: approval ballots as marks, ranked ones a column per rank."""
+    if profile.kind == "approval":
+        write_approval_csv(profile, out)
+    else:
+        write_wide_csv(profile, out)
