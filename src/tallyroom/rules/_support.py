@@ -67,6 +67,18 @@ def need_seats(profile: Profile, rule_id: str) -> None:
         )
 
 
+def stv_profile(profile: Profile, method: str) -> Profile:
+    """The profile an STV engine counts: ranked ballots only (else RuleError), with the
+    seats stated (:func:`need_seats`), equal rankings resolved as the ballot rules say
+    (:meth:`Profile.strict`)."""
+    if profile.kind != "ranked":
+        raise RuleError(
+            f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
+        )
+    need_seats(profile, method)
+    return profile.strict()
+
+
 def check_seats(
     profile: Profile, rule_id: str, *, single: bool = False, multi: bool = False
 ) -> list[int]:
@@ -192,7 +204,7 @@ def record(
     stages: Sequence[Stage],
     ties: TieBreaker,
     seats: int | None = None,
-    quota: Fraction | None = None,
+    quota: Any = None,
     options: Mapping[str, Any] | None = None,
     notes: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
@@ -200,14 +212,19 @@ def record(
     invalid: Mapping[str, Score] | None = None,
     ballot_rules: Mapping[str, Any] | None = None,
     source_sha256: str = "",
+    places: int | None = None,
+    refuse_unelectable: bool = True,
 ) -> CountRecord:
-    """The one assembly of a non-STV rule's :class:`CountRecord`: the candidates, seats,
-    ballot accounting (``valid`` and ``invalid``: the profile's unless the rule voided
-    papers of its own), withdrawn candidates and ballot rules (the profile's unless given:
-    a vote table has none) from ``profile``; the ties from ``ties``' log.  A candidate who
-    can never be elected refuses the count (:func:`refuse_never_elected`)."""
+    """The one assembly of a rule's :class:`CountRecord` (the STV engines' too): the
+    candidates, seats, ballot accounting (``valid`` and ``invalid``: the profile's unless
+    the rule voided papers of its own), withdrawn candidates and ballot rules (the
+    profile's unless given: a vote table has none) from ``profile``; the ties from
+    ``ties``' log; ``places`` the decimals the count worked in (None: exact).  A candidate
+    who can never be elected refuses the count (:func:`refuse_never_elected`) unless the
+    rule keeps such candidates out itself (``refuse_unelectable=False``: Gregory STV)."""
     e = profile.election
-    refuse_never_elected(profile, elected, method)
+    if refuse_unelectable:
+        refuse_never_elected(profile, elected, method)
     inv = dict(profile.invalid if invalid is None else invalid)
     v = profile.valid if valid is None else valid
     return CountRecord(
@@ -220,7 +237,7 @@ def record(
         stages=tuple(stages),
         ties=tuple(ties.log),
         quota=quota,
-        places=None,
+        places=places,
         source=profile.source,
         ballots_read=Fraction(v + sum(inv.values(), 0)),
         valid=Fraction(v),
