@@ -620,3 +620,20 @@ def test_every_reader_is_registered_with_one_signature_and_its_sniffer_beside_it
     # the CSV layouts are one reader, told the registered name it reads
     csv = [f.name for f in formats() if f.reader.__module__.endswith(".formats.csv")]
     assert csv == ["votekit-csv", "csv", "csv-wide", "csv-long", "csv-approval"]
+
+
+def test_the_layout_readers_are_read_csv_with_the_layout_fixed() -> None:
+    """One reader, four names; names given for a layout whose header names the candidates
+    are refused (before: dropped without a word)."""
+    from tallyroom.ballots.formats.csv import read_votekit_csv
+
+    assert [f.__name__ for f in (read_wide_csv, read_long_csv, read_approval_csv)] == [
+        "read_wide_csv",
+        "read_long_csv",
+        "read_approval_csv",
+    ]
+    assert read_approval_csv(_b(APPROVAL), seats=2).same_as(read_csv(_b(APPROVAL), seats=2))
+    with pytest.raises(ValueError, match="names its candidates in its header"):
+        read_approval_csv(_b(APPROVAL), seats=2, candidates=["A", "B"])
+    with pytest.raises(ValueError, match="read as the votekit layout"):
+        read_votekit_csv(_b(APPROVAL), candidates=["A"])

@@ -41,7 +41,7 @@ import csv as _csv
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, TextIO
 
 from tallyroom.ballots.formats.textio import (
     check_name,
@@ -349,6 +349,12 @@ def read_csv(
         chosen = kind or csv_kind(first.cells)
         if kind is None and chosen != "long":
             _not_a_damaged_long_header(first, name)
+        if candidates is not None and chosen in ("approval", "votekit"):
+            # before: the names given were dropped without a word
+            raise ValueError(
+                f"candidates= fixes the names of a wide or long CSV; {name} is read as the "
+                f"{chosen} layout, which names its candidates in its header"
+            )
         if chosen == "wide":
             return _read_wide(first, records, name, rules, seats, candidates)
         if chosen == "long":
@@ -363,50 +369,50 @@ def read_csv(
             stream.close()
 
 
-def read_wide_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    candidates: Sequence[str] | None = None,
-    source: str | None = None,
-) -> Profile:
-    """Read a wide CSV: a header row, one row per paper, one column per rank."""
-    return read_csv(path, rules, seats=seats, kind="wide", candidates=candidates, source=source)
+class LayoutReader(Protocol):
+    """The signature of :func:`read_wide_csv` and the other readers of one layout."""
+
+    def __call__(
+        self,
+        path: str | os.PathLike[str] | BinaryIO,
+        rules: BallotRules = ...,
+        *,
+        seats: int = 1,
+        candidates: Sequence[str] | None = None,
+        source: str | None = None,
+    ) -> Profile: ...
 
 
-def read_long_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    candidates: Sequence[str] | None = None,
-    source: str | None = None,
-) -> Profile:
-    """Read a long CSV: ``ballot_id,rank,choice``, one row per mark."""
-    return read_csv(path, rules, seats=seats, kind="long", candidates=candidates, source=source)
+def _layout(kind: CsvKind, doc: str) -> LayoutReader:
+    """The reader of one layout: :func:`read_csv` with ``kind`` fixed (``path, rules, *,
+    seats, candidates, source``; ``candidates`` for the wide and long layouts only)."""
+
+    def reader(
+        path: str | os.PathLike[str] | BinaryIO,
+        rules: BallotRules = BallotRules(),
+        *,
+        seats: int = 1,
+        candidates: Sequence[str] | None = None,
+        source: str | None = None,
+    ) -> Profile:
+        return read_csv(path, rules, seats=seats, kind=kind, candidates=candidates, source=source)
+
+    reader.__name__ = reader.__qualname__ = f"read_{kind}_csv"
+    reader.__doc__ = doc
+    return reader
 
 
-def read_approval_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    source: str | None = None,
-) -> Profile:
-    """Read an approval CSV: a column per candidate, ``1``/``X`` marks, one row per paper."""
-    return read_csv(path, rules, seats=seats, kind="approval", source=source)
-
-
-def read_votekit_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    source: str | None = None,
-) -> Profile:
-    """Read a VoteKit rank profile CSV (``PreferenceProfile.to_csv``)."""
-    return read_csv(path, rules, seats=seats, kind="votekit", source=source)
+read_wide_csv = _layout(
+    "wide", "Read a wide CSV: a header row, one row per paper, one column per rank."
+)
+read_long_csv = _layout("long", "Read a long CSV: ``ballot_id,rank,choice``, one row per mark.")
+read_approval_csv = _layout(
+    "approval",
+    "Read an approval CSV: a column per candidate, ``1``/``X`` marks, one row per paper.",
+)
+read_votekit_csv = _layout(
+    "votekit", "Read a VoteKit rank profile CSV (``PreferenceProfile.to_csv``)."
+)
 
 
 # -- wide -------------------------------------------------------------------------------------
