@@ -566,12 +566,12 @@ def test_blt_lone_equals_sign() -> None:
 
 def test_a_reader_bug_is_still_one_line_naming_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # read() turns any exception a reader lets slip into a BallotFileError naming the file
-    import tallyroom.ballots.formats as formats_module
+    import tallyroom.ballots.formats.blt as blt_module  # the registered reader's module
 
     def broken(*args: object, **kwargs: object) -> None:
         raise IndexError("tuple index out of range")
 
-    monkeypatch.setattr(formats_module, "read_blt", broken)
+    monkeypatch.setattr(blt_module, "read_blt", broken)
     blt = io.BytesIO(b'2 1\n1 1 0\n0\n"A"\n"B"\n')
     blt.name = "eq.blt"  # type: ignore[attr-defined]
     with pytest.raises(BallotFileError, match=r"^eq\.blt: found ") as info:

@@ -597,3 +597,43 @@ def test_blt_writes_decimal_weights_and_refuses_thirds() -> None:
     assert read_blt(_io.BytesIO(out.getvalue().encode())).same_as(p)
     with pytest.raises(ValueError, match="no exact decimal"):
         write_blt(Profile.build(e, [((0,), _F(1, 3))]), _io.StringIO())
+
+
+def test_every_reader_is_registered_with_one_signature_and_its_sniffer_beside_it() -> None:
+    """Each registered reader is its module's ``read_source(source, options)``; a format
+    known by its content is sniffed by a function of that same module."""
+    import inspect
+    from importlib import import_module
+
+    from tallyroom.ballots.formats import ReadOptions, formats
+
+    for fmt in formats():
+        assert fmt.reader is not None, fmt.name
+        assert fmt.reader.__name__ == "read_source", fmt.name
+        module = import_module(fmt.reader.__module__)
+        signature = inspect.signature(module.read_source)
+        assert list(signature.parameters) == ["source", "options"], fmt.name
+        assert signature.parameters["options"].annotation in (ReadOptions, "ReadOptions")
+        if fmt.sniff is not None:
+            assert fmt.sniff.__module__ == fmt.reader.__module__, fmt.name
+            assert callable(getattr(module, fmt.sniff.__name__)), fmt.name
+    # the CSV layouts are one reader, told the registered name it reads
+    csv = [f.name for f in formats() if f.reader.__module__.endswith(".formats.csv")]
+    assert csv == ["votekit-csv", "csv", "csv-wide", "csv-long", "csv-approval"]
+
+
+def test_the_layout_readers_are_read_csv_with_the_layout_fixed() -> None:
+    """One reader, four names; names given for a layout whose header names the candidates
+    are refused (before: dropped without a word)."""
+    from tallyroom.ballots.formats.csv import read_votekit_csv
+
+    assert [f.__name__ for f in (read_wide_csv, read_long_csv, read_approval_csv)] == [
+        "read_wide_csv",
+        "read_long_csv",
+        "read_approval_csv",
+    ]
+    assert read_approval_csv(_b(APPROVAL), seats=2).same_as(read_csv(_b(APPROVAL), seats=2))
+    with pytest.raises(ValueError, match="names its candidates in its header"):
+        read_approval_csv(_b(APPROVAL), seats=2, candidates=["A", "B"])
+    with pytest.raises(ValueError, match="read as the votekit layout"):
+        read_votekit_csv(_b(APPROVAL), candidates=["A"])

@@ -456,8 +456,8 @@ def test_bidi_and_escape_in_a_file_name_escaped_in_text_and_csv_sheets() -> None
 def test_audit_bundles_of_files_of_the_same_name_kept_apart(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from tallyroom.audit import verify_bundle
     from tallyroom.cli import main
-    from tallyroom.reports.audit import verify_bundle
 
     for ward, winner in (("north", "A"), ("south", "B")):
         (tmp_path / ward).mkdir()

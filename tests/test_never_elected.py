@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tallyroom.audit import rerun, write_bundle
 from tallyroom.ballots.model import NEVER_ELECTED, Candidate, Election, Profile
 from tallyroom.errors import RuleError
 from tallyroom.rctab import load_config
-from tallyroom.reports.audit import rerun, write_bundle
 from tallyroom.rules import count
 
 RCTAB = Path(__file__).parent / "data" / "rctab" / "test_data"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tallyroom.audit import sha256_file
 from tallyroom.ballots.formats.blt import read_blt
 from tallyroom.numbers import Rounding, parse_decimal, round_fraction
 from tallyroom.record import CountRecord, Stage
 from tallyroom.reports import render
-from tallyroom.reports.audit import sha256_file
 from tallyroom.reports.json import to_dict
 from tallyroom.rules import count
 

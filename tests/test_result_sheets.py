@@ -505,7 +505,7 @@ def test_pdf_of_an_eleven_stage_ward_has_every_stage(
                 v in (format_decimal(x, p, Rounding.DOWN), format_decimal(x, p)) for x in shown
             ), (st["count"], v)
     # the footer: the election, the file's SHA-256, the page number
-    from tallyroom.reports.audit import sha256_file
+    from tallyroom.audit import sha256_file
 
     digest = sha256_file(blt)
     for k, text in enumerate(pages, 1):

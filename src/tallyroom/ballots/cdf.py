@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tallyroom.ballots.formats.rctab_cvr import CvrRecord
 from tallyroom.ballots.model import (
@@ -28,6 +28,9 @@ from tallyroom.ballots.model import (
     Weight,
 )
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 #: without ``max_rankings``, a rank above this is refused (the work is bounded by it)
 MAX_RANK = 10_000
@@ -261,3 +264,20 @@ def _rank(d: _Doc, value: Any, path: str, max_rankings: int | None) -> int:
     if max_rankings is None and value > MAX_RANK:
         raise d.fail(path, str(value)[:40], f"a rank of at most {MAX_RANK:,}")
     return value
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+def sniff(head: bytes) -> bool:
+    """A NIST CDF cast-vote-record report in JSON."""
+    return b'"CVR"' in head and b"CastVoteRecordReport" in head
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_cdf_json` as the registry calls every reader (1 seat when none is given; the
+    contest named, if any)."""
+    return read_cdf_json(
+        source,
+        options.ballot_rules,
+        seats=options.seats or 1,
+        contest=options.contest,
+    )

@@ -19,11 +19,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.ballots.formats.textio import file_sha256
 from tallyroom.ballots.model import Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 NATIONAL = "national"
 
@@ -232,3 +235,12 @@ def read_seats_table(path: str | os.PathLike[str], *, delimiter: str = ";") -> d
     if not out:
         raise BallotFileError(name, None, None, "no rows", "constituency;seats rows")
     return out
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+sniff = looks_like_votetable
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_profile` as the registry calls every reader (a path: ``needs_path``)."""
+    return read_profile(source, options.rules, options.seats)

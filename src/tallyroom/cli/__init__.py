@@ -444,10 +444,10 @@ def count(
         records.append(run_count(profile, request))
         bar.done()
         if audit_dir:
-            from tallyroom.reports.audit import bundle_dirs, write_bundle
+            from tallyroom.audit import bundle_dirs, write_bundle
 
             where = bundle_dirs(audit_dir, files)[len(records) - 1]
-            write_bundle(where, profile, records[-1], request.given())
+            write_bundle(where, profile, records[-1], request)
     if fmt in ("pdf", "xlsx"):
         if fmt == "pdf":
             from tallyroom.reports.pdf import pdf

@@ -1,4 +1,5 @@
-"""Shared plumbing for the non-STV rules: ballot checks, tie breaking, the count record.
+"""Shared plumbing for the non-STV rules: ballot checks, tie breaking, the count record
+(:func:`record`, and :func:`one_stage` for the rules that count in one stage).
 
 Every rule here takes ``count(profile, *, seed=1, tie_fallback=None, tie_order=(),
 decisions=(), **rule_options)`` like the STV presets, and returns a
@@ -16,7 +17,7 @@ from typing import Any
 
 from tallyroom.ballots.model import NEVER_ELECTED, Profile
 from tallyroom.errors import ElectionError, RuleError
-from tallyroom.record import CountRecord, Stage
+from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TieBreaker, tie_breaker_for
 
@@ -64,6 +65,18 @@ def need_seats(profile: Profile, rule_id: str) -> None:
             f"{rule_id} can fill more than one seat, and {source} not say how many: "
             "give the number of seats (--seats N)"
         )
+
+
+def stv_profile(profile: Profile, method: str) -> Profile:
+    """The profile an STV engine counts: ranked ballots only (else RuleError), with the
+    seats stated (:func:`need_seats`), equal rankings resolved as the ballot rules say
+    (:meth:`Profile.strict`)."""
+    if profile.kind != "ranked":
+        raise RuleError(
+            f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
+        )
+    need_seats(profile, method)
+    return profile.strict()
 
 
 def check_seats(
@@ -191,15 +204,27 @@ def record(
     stages: Sequence[Stage],
     ties: TieBreaker,
     seats: int | None = None,
-    quota: Fraction | None = None,
+    quota: Any = None,
     options: Mapping[str, Any] | None = None,
     notes: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
     valid: Score | None = None,
     invalid: Mapping[str, Score] | None = None,
+    ballot_rules: Mapping[str, Any] | None = None,
+    source_sha256: str = "",
+    places: int | None = None,
+    refuse_unelectable: bool = True,
 ) -> CountRecord:
+    """The one assembly of a rule's :class:`CountRecord` (the STV engines' too): the
+    candidates, seats, ballot accounting (``valid`` and ``invalid``: the profile's unless
+    the rule voided papers of its own), withdrawn candidates and ballot rules (the
+    profile's unless given: a vote table has none) from ``profile``; the ties from
+    ``ties``' log; ``places`` the decimals the count worked in (None: exact).  A candidate
+    who can never be elected refuses the count (:func:`refuse_never_elected`) unless the
+    rule keeps such candidates out itself (``refuse_unelectable=False``: Gregory STV)."""
     e = profile.election
-    refuse_never_elected(profile, elected, method)
+    if refuse_unelectable:
+        refuse_never_elected(profile, elected, method)
     inv = dict(profile.invalid if invalid is None else invalid)
     v = profile.valid if valid is None else valid
     return CountRecord(
@@ -212,16 +237,74 @@ def record(
         stages=tuple(stages),
         ties=tuple(ties.log),
         quota=quota,
-        places=None,
+        places=places,
         source=profile.source,
         ballots_read=Fraction(v + sum(inv.values(), 0)),
         valid=Fraction(v),
         invalid={k: Fraction(x) for k, x in inv.items()},
         withdrawn=tuple(e.names[i] for i in sorted(e.withdrawn)),
         options=dict(options or {}),
-        ballot_rules=profile.rules.describe(),
+        ballot_rules=profile.rules.describe() if ballot_rules is None else ballot_rules,
         notes=tuple(notes),
         extra=dict(extra or {}),
+        source_sha256=source_sha256,
+    )
+
+
+def one_stage(
+    profile: Profile,
+    *,
+    method: str,
+    title: str,
+    rule_text: str,
+    action: str,
+    elected: Sequence[str],
+    ties: TieBreaker,
+    description: str | None = None,
+    reason: str = "",
+    events: Sequence[Event] | None = None,
+    totals: Mapping[str, Fraction] | None = None,
+    exhausted: Fraction = Fraction(0),
+    exhausted_papers: Fraction = Fraction(0),
+    stage_extra: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    valid: Score | None = None,
+    invalid: Mapping[str, Score] | None = None,
+) -> CountRecord:
+    """The record of a rule that counts in one stage (plurality, approval committees, the
+    Condorcet and points rules, a party list): stage 1, ``action``, described as
+    ``description`` (the rule's title when not given), electing ``elected`` in order (a
+    name once in the stage, however many seats it won), each with an ``elected`` event
+    for ``reason`` unless the rule gives its own ``events``; then :func:`record`."""
+    once = tuple(dict.fromkeys(elected))
+    stage = Stage(
+        number=1,
+        action=action,
+        description=title if description is None else description,
+        totals=totals or {},
+        exhausted=exhausted,
+        exhausted_papers=exhausted_papers,
+        elected=once,
+        events=tuple(Event("elected", n, reason) for n in once)
+        if events is None
+        else tuple(events),
+        extra=stage_extra or {},
+    )
+    return record(
+        profile,
+        method=method,
+        title=title,
+        rule_text=rule_text,
+        elected=elected,
+        stages=[stage],
+        ties=ties,
+        options=options,
+        notes=notes,
+        extra=extra,
+        valid=valid,
+        invalid=invalid,
     )
 
 

@@ -23,15 +23,15 @@ from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
-from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.record import CountRecord
 from tallyroom.rules._support import (
     Score,
     approval_ballots,
     check_seats,
     fractions,
     no_options,
+    one_stage,
     pick,
-    record,
     register_family,
     tiebreaker,
     top_n,
@@ -297,21 +297,15 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
         )
     approvals = _approval_scores(ballots, cands)
     extra = {"approvals": fractions({names[c]: v for c, v in approvals.items()}), **detail}
-    stage = Stage(
-        number=1,
-        action="committee",
-        description=TITLES[rule_id],
-        elected=tuple(elected),
-        events=tuple(Event("elected", e, "member of the committee") for e in elected),
-        extra=extra,
-    )
-    return record(
+    return one_stage(
         used,
         method=rule_id,
         title=TITLES[rule_id],
         rule_text=TEXTS[rule_id],
+        action="committee",
         elected=elected,
-        stages=[stage],
+        reason="member of the committee",
+        stage_extra=extra,
         ties=ties,
         options=opts,
         notes=notes,

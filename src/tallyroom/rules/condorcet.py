@@ -16,13 +16,13 @@ from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
-from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.record import CountRecord
 from tallyroom.rules._support import (
     Score,
     check_seats,
     fractions,
     no_options,
-    record,
+    one_stage,
     register_family,
     tiebreaker,
 )
@@ -278,21 +278,15 @@ def _count(profile: Profile, rule_id: str, options: dict[str, Any]) -> CountReco
     extra["order_of_finish"] = ranking
     if scores:
         extra["scores"] = fractions(scores)
-    stage = Stage(
-        number=1,
-        action="pairwise" if rule_id not in ("borda", "dowdall") else "points",
-        description=TITLES[rule_id],
-        elected=tuple(elected),
-        events=tuple(Event("elected", e, "order of finish") for e in elected),
-        extra=extra,
-    )
-    return record(
+    return one_stage(
         profile,
         method=rule_id,
         title=TITLES[rule_id],
         rule_text=TEXTS[rule_id],
+        action="pairwise" if rule_id not in ("borda", "dowdall") else "points",
         elected=elected,
-        stages=[stage],
+        reason="order of finish",
+        stage_extra=extra,
         ties=ties,
         options=opts,
         notes=notes,

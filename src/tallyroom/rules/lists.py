@@ -20,7 +20,13 @@ from tallyroom.ballots.model import Profile
 from tallyroom.ballots.votetable import VoteTable
 from tallyroom.errors import QUOTE_LIMIT, RuleError, printable
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules._support import no_options, record, register_family, tiebreaker
+from tallyroom.rules._support import (
+    no_options,
+    one_stage,
+    record,
+    register_family,
+    tiebreaker,
+)
 from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
@@ -250,24 +256,18 @@ def _count(profile: Profile, method: str, options: dict[str, Any]) -> CountRecor
         notes.append(
             f"only {len(order)} of {e.seats} seats could be given (no party with votes left)"
         )
-    stage = Stage(
-        number=1,
-        action="allocation",
-        description=TITLES[method],
-        totals={p: Fraction(v) for p, v in votes.items()},
-        exhausted=Fraction(no_vote),
-        exhausted_papers=Fraction(no_vote),
-        elected=tuple(dict.fromkeys(order)),
-        events=tuple(Event("elected", p, f"{seats[p]} seat(s)") for p in dict.fromkeys(order)),
-        extra={"seats": seats, "thresholds": need, "qualified": ok, **detail},
-    )
-    return record(
+    return one_stage(
         profile,
         method=method,
         title=TITLES[method],
         rule_text=TEXTS[method],
-        elected=order,
-        stages=[stage],
+        action="allocation",
+        totals={p: Fraction(v) for p, v in votes.items()},
+        exhausted=Fraction(no_vote),
+        exhausted_papers=Fraction(no_vote),
+        elected=order,  # a party once in the stage, its seats in the events
+        events=[Event("elected", p, f"{seats[p]} seat(s)") for p in dict.fromkeys(order)],
+        stage_extra={"seats": seats, "thresholds": need, "qualified": ok, **detail},
         ties=ties,
         options=raw,
         notes=notes,
@@ -422,20 +422,18 @@ def count_table(
             )
         )
     below = [p for p in table.parties if p not in ok and national[p] > 0]
-    return CountRecord(
+    return record(
+        prof,
         method=method,
         title=f"{TITLES[method]} by constituency",
         rule_text=TEXTS[method],
-        candidates=table.parties,
-        seats=seats,
-        elected=tuple(elected),
-        stages=tuple(stages),
-        ties=tuple(ties.log),
-        places=None,
-        source=table.source,
+        elected=elected,
+        stages=stages,
+        ties=ties,
         source_sha256=table.source_sha256,
-        ballots_read=Fraction(sum(national.values())),
-        valid=Fraction(sum(national.values())),
+        valid=sum(national.values()),
+        invalid={},
+        ballot_rules={},  # a vote table holds votes, not papers read under ballot rules
         options={
             "threshold": t,
             "apportionment": apportionment if isinstance(apportionment, str) else "given",

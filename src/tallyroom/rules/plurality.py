@@ -16,7 +16,7 @@ from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.errors import RuleError
-from tallyroom.record import CountRecord, Event, Stage
+from tallyroom.record import CountRecord, Event
 from tallyroom.rules import Rule, register
 from tallyroom.rules._support import (
     Score,
@@ -24,7 +24,7 @@ from tallyroom.rules._support import (
     check_seats,
     fractions,
     no_options,
-    record,
+    one_stage,
     tiebreaker,
     top_n,
 )
@@ -102,28 +102,23 @@ def _plurality(
         bound = limits.bind(used.election)
         elected, events = elect_in_order(bound, ties, order, scores, seats, stage=1)
     papers_are_votes = votes == 1
-    stage = Stage(
-        number=1,
-        action="poll",
-        description="votes counted",
-        totals=fractions(scores) if papers_are_votes else {},
-        exhausted=Fraction(no_vote) if papers_are_votes else Fraction(0),
-        exhausted_papers=Fraction(no_vote),
-        elected=tuple(elected),
-        events=tuple(events),
-        extra={"scores": fractions(scores), "votes_per_voter": votes}
-        | ({"constraints": limits.describe()} if limits else {}),
-    )
     notes = []
     if len(elected) < seats:
         notes.append(f"only {len(elected)} candidates could be elected for {seats} seats")
-    return record(
+    return one_stage(
         used,
         method=rule_id,
         title=title,
         rule_text=rule_text,
+        action="poll",
+        description="votes counted",
         elected=elected,
-        stages=[stage],
+        events=events,
+        totals=fractions(scores) if papers_are_votes else {},
+        exhausted=Fraction(no_vote) if papers_are_votes else Fraction(0),
+        exhausted_papers=Fraction(no_vote),
+        stage_extra={"scores": fractions(scores), "votes_per_voter": votes}
+        | ({"constraints": limits.describe()} if limits else {}),
         ties=ties,
         options={"votes": votes, "cumulative": cumulative}
         | ({"constraints": limits.describe()} if limits else {}),

@@ -15,32 +15,56 @@ every paper valid or invalid with a reason) and refuses a bad file with a
 :class:`~tallyroom.errors.BallotFileError` naming the file, line, column, what was found and
 what was expected.
 
-A new format -- a US cast-vote-record reader, say -- is one module with a reader taking
-``(path or binary stream, rules, seats)`` and one :func:`register` call at the bottom of
-this file, with its extensions and, if its content can be recognised, a ``sniff`` test on
-the first bytes of a file.
+A new format -- a US cast-vote-record reader, say -- is one module holding, side by side,
+``read_source(path or binary stream, options: ReadOptions) -> Profile`` (the one signature
+every registered reader has) and, if its content can be recognised, ``sniff(first bytes)
+-> bool``; and one :func:`_from_module` line at the bottom of this file, with its
+extensions.  The module is imported only when a file of its format is read or sniffed.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import import_module
 from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO
 
-from tallyroom.ballots.formats.textio import with_file_digest
+from tallyroom.ballots.formats.textio import first_binary, with_file_digest
 from tallyroom.ballots.model import BallotRules, Profile
 from tallyroom.errors import BallotFileError, ElectionError
 
 Source = str | os.PathLike[str] | BinaryIO
-#: ``reader(path or binary stream, rules or None, seats or None) -> Profile``.  ``rules``
-#: None means the file's own (JSON records them) or the defaults; ``seats`` None means the
-#: file's own, or 1 for formats that have none.
-Reader = Callable[[Source, BallotRules | None, int | None], Profile]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What every registered reader is given besides the file: ``reader(source, options)``.
+
+    ``format`` is the registered name being read (one module may read several: the CSV
+    layouts); ``rules`` None means the file's own (JSON records them) or the defaults;
+    ``seats`` None means the file's own, or 1 for formats that have none; ``contest`` names
+    the contest of a cast-vote-record file of several; ``progress`` and ``own_process``
+    are for the readers of big files (see :func:`read`), None and False for the others.
+    """
+
+    format: str
+    rules: BallotRules | None = None
+    seats: int | None = None
+    contest: str | None = None
+    progress: Callable[[int, int], None] | None = None
+    own_process: bool = False
+
+    @property
+    def ballot_rules(self) -> BallotRules:
+        """The rules given, else the defaults."""
+        return self.rules or BallotRules()
+
+
+#: ``reader(path or binary stream, options) -> Profile``: every registered reader
+Reader = Callable[[Source, ReadOptions], Profile]
 #: ``writer(profile, text stream)``; raises ValueError for what the format cannot hold.
 Writer = Callable[[Profile, TextIO], None]
 
@@ -218,9 +242,9 @@ def detect(source: Source) -> tuple[Format, Source]:
     readable = ", ".join(f.name for f in _REGISTRY.values() if f.reader is not None)
     if not head.strip():
         raise BallotFileError(name, None, None, "an empty file", f"a ballot file ({readable})")
-    line = head.count(b"\n", 0, _first_binary(head)) + 1 if _first_binary(head) >= 0 else None
+    line = head.count(b"\n", 0, first_binary(head)) + 1 if first_binary(head) >= 0 else None
     if line is not None:
-        at = _first_binary(head)
+        at = first_binary(head)
         col = at - (head.rfind(b"\n", 0, at) + 1) + 1
         raise BallotFileError(
             name, line, col, f"binary data (byte 0x{head[at]:02x})", f"a ballot file ({readable})"
@@ -232,13 +256,6 @@ def detect(source: Source) -> tuple[Format, Source]:
         "a file in no ballot format known here",
         f"one of: {readable} (or name the format)",
     )
-
-
-def _first_binary(head: bytes) -> int:
-    for i, b in enumerate(head):
-        if b < 32 and b not in (9, 10, 12, 13):
-            return i
-    return -1
 
 
 def read(
@@ -295,13 +312,16 @@ def read(
             "a cast-vote-record format with contests: "
             + ", ".join(f.name for f in _REGISTRY.values() if f.contests),
         )
-    extra: dict[str, Any] = {}
-    if contest is not None:
-        extra["contest"] = contest
-    if fmt.big_files:
-        extra.update(progress=progress, own_process=own_process)
+    options = ReadOptions(
+        fmt.name,
+        rules,
+        seats,
+        contest,
+        progress if fmt.big_files else None,
+        own_process and fmt.big_files,
+    )
     try:
-        profile = fmt.reader(source, rules, seats, **extra)
+        profile = fmt.reader(source, options)
     except _READER_BUGS as bug:
         # Readers refuse bad files with BallotFileError; anything else is a reader's bug.
         # It is still reported on one line, naming the file, with the cause chained.
@@ -423,319 +443,187 @@ def write(
 
 
 # -- the formats -------------------------------------------------------------------------------
-def _first_content_line(head: bytes) -> str:
-    for raw in head.split(b"\n")[:200]:
-        text = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
-        if text and not text.startswith("#"):
-            return text
-    return ""
-
-
-_BLT_HEADER = re.compile(r"[0-9]+[\s,]+[0-9]+\s*,?\s*(#.*)?")
-_PREFLIB_DATA = re.compile(r"[0-9]+\s*:")
-_STV_KEY = re.compile(r"[A-Za-z_]+\s*=")
-
-
-def _sniff_blt(head: bytes) -> bool:
-    return bool(_BLT_HEADER.fullmatch(_first_content_line(head)))
-
-
-def _sniff_preflib(head: bytes) -> bool:
-    if re.search(rb"^#\s*(NUMBER ALTERNATIVES|DATA TYPE)\s*:", head, re.MULTILINE):
-        return True
-    lines = [ln.strip() for ln in head.split(b"\n")[:3]]
-    # legacy layout: the number of alternatives alone, then "1,<name>"
-    return len(lines) >= 2 and lines[0].isdigit() and lines[1].startswith(b"1,")
-
-
-def _sniff_stv(head: bytes) -> bool:
-    return bool(_STV_KEY.match(_first_content_line(head)))
-
-
-def _sniff_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
-
-
-def _sniff_csv(head: bytes) -> bool:
-    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
-    return _first_binary(head) < 0 and any(d in first for d in (b",", b";", b"\t"))
-
-
-def _sniff_votekit(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf").startswith(b"VoteKit RankProfile")
-
-
-def _sniff_xlsx(head: bytes) -> bool:
-    return head.startswith(b"PK\x03\x04") and b"xl/" in head
-
-
 def _module(name: str) -> Any:
-    """A format's module, imported when a file of that format is first read or written."""
-    return import_module(f"tallyroom.ballots.formats.{name}")
+    """A format's module (``tallyroom.ballots.formats.<name>``, or a dotted name), imported
+    when a file of that format is first read, written or sniffed."""
+    return import_module(name if "." in name else f"tallyroom.ballots.formats.{name}")
 
 
-def _lazy(name: str, function: str) -> Callable[..., Any]:
+def _lazy(module: str, function: str) -> Callable[..., Any]:
+    """``module.function``, imported on the first call; named as it (``__module__``,
+    ``__name__``), so the registry says where each reader and sniffer lives."""
+
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(_module(name), function)(*args, **kwargs)
+        return getattr(_module(module), function)(*args, **kwargs)
 
-    call.__name__ = function
+    call.__name__ = call.__qualname__ = function
+    call.__module__ = module if "." in module else f"tallyroom.ballots.formats.{module}"
     return call
 
 
 def _module_votetable() -> Any:
-    return import_module("tallyroom.ballots.votetable")
+    return _module("tallyroom.ballots.votetable")
 
 
-def _read_blt(
-    src: Source,
-    rules: BallotRules | None,
-    seats: int | None,
-    progress: Callable[[int, int], None] | None = None,
-    own_process: bool = False,
-) -> Profile:
-    profile: Profile = read_blt(
-        src, rules or BallotRules(), progress=progress, own_process=own_process
-    )
-    return profile  # seats override applied by read()
-
-
-def _csv_reader(kind: str | None) -> Reader:
-    def reader(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
-        profile: Profile = _module("csv").read_csv(
-            src, rules or BallotRules(), seats=seats or 1, kind=kind
-        )
-        return profile
-
-    return reader
-
-
-def _write_csv(profile: Profile, out: TextIO) -> None:
-    if profile.kind == "approval":
-        _module("csv").write_approval_csv(profile, out)
-    else:
-        _module("csv").write_wide_csv(profile, out)
-
-
-def _read_ess(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
-    from tallyroom.ballots.formats.ess import read_ess  # openpyxl only when needed
-
-    return read_ess(src, rules or BallotRules(), seats=seats or 1)  # type: ignore[arg-type]
-
-
-def _cvr_reader(module: str, function: str) -> Reader:
-    """A cast-vote-record reader, imported on first use, taking ``contest=`` too."""
-
-    def reader(
-        src: Source, rules: BallotRules | None, seats: int | None, contest: str | None = None
-    ) -> Profile:
-        read_cvr = getattr(import_module(module), function)
-        profile: Profile = read_cvr(src, rules or BallotRules(), seats=seats or 1, contest=contest)
-        return profile
-
-    return reader
-
-
-# each format's functions, importing its module on first use
-read_blt = _lazy("blt", "read_blt")
-write_blt = _lazy("blt", "write_blt")
-read_json = _lazy("json_format", "read_json")
-write_json = _lazy("json_format", "write_json")
-read_preflib = _lazy("preflib", "read_preflib")
-write_preflib = _lazy("preflib", "write_preflib")
-read_stv = _lazy("stv", "read_stv")
-
-
-register(
-    Format(
-        "json",
-        "tallyroom's own JSON (tallyroom.ballots/1): everything in a profile, exact weights",
-        ("json",),
-        lambda s, r, n: read_json(s, r, seats=n),
-        write_json,
-        _sniff_json,
-    )
-)
-register(
-    Format(
-        "blt",
-        "BLT (ERS, OpenSTV, Droop, eSTV): weighted ranked ballots, seats, withdrawn candidates",
-        ("blt",),
-        _read_blt,
-        write_blt,
-        _sniff_blt,
-        big_files=True,
-    )
-)
-register(
-    Format(
-        "preflib",
-        "PrefLib ordinal data (.soi .soc .toi .toc): counted orders, ties in braces; no seats",
-        ("soi", "soc", "toi", "toc"),
-        lambda s, r, n: read_preflib(s, r or BallotRules(), seats=n or 1),
-        write_preflib,
-        _sniff_preflib,
-    )
-)
-register(
-    Format(
-        "stv",
-        "STV.pm .stv files (votelib): candidate codes, 3X counts, ordered or embedded BLT; read only",
-        ("stv",),
-        lambda s, r, n: read_stv(s, r or BallotRules(), seats=n),
-        None,
-        _sniff_stv,
-    )
-)
-register(
-    Format(
-        "votekit-csv",
-        "VoteKit rank profile CSV (PreferenceProfile.to_csv): ranks as sets of prefixes",
-        (),
-        _csv_reader("votekit"),
-        None,
-        _sniff_votekit,
-    )
-)
-register(
-    Format(
-        "votetable",
-        "party-list vote table, semicolon-separated: party;<constituency>... with a row per "
-        "party, or party;coalition;votes[;seats] rows; --seats required; read only",
-        ("votes",),
-        lambda s, r, n: _module_votetable().read_profile(s, r, n),
-        None,
-        lambda head: _module_votetable().looks_like_votetable(head),
-        needs_path=True,
-        parties=True,
-    )
-)
-register(
-    Format(
-        "csv",
-        "CSV, layout from the header row: wide (a column per rank), long, approval or VoteKit",
-        ("csv", "tsv"),
-        _csv_reader(None),
-        _write_csv,
-        _sniff_csv,
-    )
-)
-register(
-    Format(
-        "csv-wide",
-        "CSV with a header row and a column per rank (Rank 1, Rank 2 ...), optional Weight",
-        (),
-        _csv_reader("wide"),
-        _lazy("csv", "write_wide_csv"),
-    )
-)
-register(
-    Format(
-        "csv-long",
-        "CSV with one row per mark: ballot_id,rank,choice ($UNDERVOTE, $OVERVOTE)",
-        (),
-        _csv_reader("long"),
-        _lazy("csv", "write_long_csv"),
-    )
-)
-register(
-    Format(
-        "csv-approval",
-        "CSV with a column per candidate and 1/X marks: approval ballots",
-        (),
-        _csv_reader("approval"),
-        _lazy("csv", "write_approval_csv"),
-    )
-)
-register(
-    Format(
-        "ess",
-        "ES&S cast-vote records (.xlsx) as RCTab reads them; read only",
-        ("xlsx",),
-        _read_ess,
-        None,
-        _sniff_xlsx,
-        needs_path=True,
-    )
-)
-register(
-    Format(
-        "cdf-json",
-        "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads and writes them)",
-        (),
-        _cvr_reader("tallyroom.ballots.cdf", "read_cdf_json"),
-        _lazy("rctab_cvr", "write_cdf_json"),
-        lambda head: b'"CVR"' in head and b"CastVoteRecordReport" in head,
-        content_first=True,
-        contests=True,
-    )
-)
-
-
-def _register_cvr(name: str, doc: str, module: str, reader: str, **flags: bool) -> None:
-    """Register a read-only cast-vote-record format read by ``formats.<module>.<reader>``
-    and sniffed by ``formats.<module>.sniff``."""
+def _from_module(
+    name: str,
+    description: str,
+    module: str,
+    extensions: tuple[str, ...] = (),
+    *,
+    writer: str | None = None,
+    sniff: str | None = "sniff",
+    writer_module: str | None = None,
+    **flags: bool,
+) -> None:
+    """Register the format ``name`` read by ``module.read_source`` (the one signature),
+    sniffed by the function of ``module`` named ``sniff`` (None: not from its content) and
+    written by the one named ``writer`` (None: read only), of ``writer_module`` where the
+    writer lives elsewhere."""
     register(
         Format(
             name,
-            doc,
-            (),
-            _cvr_reader(f"tallyroom.ballots.formats.{module}", reader),
-            None,
-            lambda head: _module(module).sniff(head),
+            description,
+            extensions,
+            _lazy(module, "read_source"),
+            _lazy(writer_module or module, writer) if writer else None,
+            _lazy(module, sniff) if sniff else None,
             **flags,
         )
     )
 
 
-_register_cvr(
+_from_module(
+    "json",
+    "tallyroom's own JSON (tallyroom.ballots/1): everything in a profile, exact weights",
+    "json_format",
+    ("json",),
+    writer="write_json",
+)
+_from_module(
+    "blt",
+    "BLT (ERS, OpenSTV, Droop, eSTV): weighted ranked ballots, seats, withdrawn candidates",
+    "blt",
+    ("blt",),
+    writer="write_blt",
+    big_files=True,
+)
+_from_module(
+    "preflib",
+    "PrefLib ordinal data (.soi .soc .toi .toc): counted orders, ties in braces; no seats",
+    "preflib",
+    ("soi", "soc", "toi", "toc"),
+    writer="write_preflib",
+)
+_from_module(
+    "stv",
+    "STV.pm .stv files (votelib): candidate codes, 3X counts, ordered or embedded BLT; read only",
+    "stv",
+    ("stv",),
+)
+_from_module(
+    "votekit-csv",
+    "VoteKit rank profile CSV (PreferenceProfile.to_csv): ranks as sets of prefixes",
+    "csv",
+    sniff="sniff_votekit",
+)
+_from_module(
+    "votetable",
+    "party-list vote table, semicolon-separated: party;<constituency>... with a row per "
+    "party, or party;coalition;votes[;seats] rows; --seats required; read only",
+    "tallyroom.ballots.votetable",
+    ("votes",),
+    needs_path=True,
+    parties=True,
+)
+_from_module(
+    "csv",
+    "CSV, layout from the header row: wide (a column per rank), long, approval or VoteKit",
+    "csv",
+    ("csv", "tsv"),
+    writer="write_csv",
+)
+_from_module(
+    "csv-wide",
+    "CSV with a header row and a column per rank (Rank 1, Rank 2 ...), optional Weight",
+    "csv",
+    writer="write_wide_csv",
+    sniff=None,
+)
+_from_module(
+    "csv-long",
+    "CSV with one row per mark: ballot_id,rank,choice ($UNDERVOTE, $OVERVOTE)",
+    "csv",
+    writer="write_long_csv",
+    sniff=None,
+)
+_from_module(
+    "csv-approval",
+    "CSV with a column per candidate and 1/X marks: approval ballots",
+    "csv",
+    writer="write_approval_csv",
+    sniff=None,
+)
+_from_module(
+    "ess",
+    "ES&S cast-vote records (.xlsx) as RCTab reads them; read only",
+    "ess",
+    ("xlsx",),
+    needs_path=True,
+)
+_from_module(
+    "cdf-json",
+    "NIST SP 1500-103 cast-vote records, JSON (as RCTab reads and writes them)",
+    "tallyroom.ballots.cdf",
+    writer="write_cdf_json",
+    writer_module="rctab_cvr",
+    content_first=True,
+    contests=True,
+)
+_from_module(
     "dominion",
     "Dominion CVR export (a folder of JSON manifests and CvrExport*.json; give the folder "
     "or one of its files) as RCTab reads it; read only",
     "dominion",
-    "read_dominion",
     needs_path=True,
     content_first=True,
     contests=True,
 )
-_register_cvr(
+_from_module(
     "cdf-xml",
     "NIST SP 1500-103 cast-vote records, XML, Unisyn's exports too (as RCTab reads them); "
     "read only",
     "cdf_xml",
-    "read_cdf_xml",
     contests=True,
 )
-_register_cvr(
+_from_module(
     "clearballot",
     "Clear Ballot ClearVote cast-vote records (CSV, a column per choice and rank) as RCTab "
     "reads them; read only",
     "clearballot",
-    "read_clearballot",
     content_first=True,
     contests=True,
 )
-_register_cvr(
+_from_module(
     "hart",
     "Hart Verity cast-vote records (a folder of XML files, one per paper) as RCTab reads "
     "them; read only",
     "hart",
-    "read_hart",
     needs_path=True,
     contests=True,
 )
-register(
-    Format(
-        "rctab-csv",
-        "RCTab's generic CSV cast-vote records (a column per candidate holding rank numbers)",
-        (),
-        lambda s, r, n: _module("rctab_csv").read_rctab_csv(s, r or BallotRules(), seats=n or 1),
-        _lazy("rctab_csv", "write_rctab_csv"),
-    )
+_from_module(
+    "rctab-csv",
+    "RCTab's generic CSV cast-vote records (a column per candidate holding rank numbers)",
+    "rctab_csv",
+    writer="write_rctab_csv",
+    sniff=None,
 )
 
 __all__ = [
     "FORMATS",
     "Format",
+    "ReadOptions",
     "Reader",
     "Source",
     "Writer",

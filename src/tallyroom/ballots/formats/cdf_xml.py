@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, display, marks_by_rank
 from tallyroom.ballots.formats._xml import Node, stream
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 EXPECTED = "a NIST CDF CastVoteRecordReport (XML)"
@@ -249,3 +252,14 @@ def sniff(head: bytes) -> bool:
     """An XML document whose root is a CastVoteRecordReport."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return text.startswith(b"<") and b"CastVoteRecordReport" in head[:4096]
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_cdf_xml` as the registry calls every reader (1 seat when none is given; the
+    contest named, if any)."""
+    return read_cdf_xml(
+        source,
+        options.ballot_rules,
+        seats=options.seats or 1,
+        contest=options.contest,
+    )

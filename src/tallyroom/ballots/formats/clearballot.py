@@ -14,7 +14,7 @@ import csv
 import io
 import os
 from collections.abc import Mapping
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tallyroom.ballots.formats._ranks import (
     OVERVOTE_MARK,
@@ -25,6 +25,9 @@ from tallyroom.ballots.formats._ranks import (
 )
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 FIXED = (
@@ -150,3 +153,14 @@ def read_clearballot(
 
 def sniff(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf").lstrip(b'"').startswith(b"RowNumber") and b"Choice_" in head
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_clearballot` as the registry calls every reader (1 seat when none is given; the
+    contest named, if any)."""
+    return read_clearballot(
+        source,
+        options.ballot_rules,
+        seats=options.seats or 1,
+        contest=options.contest,
+    )

@@ -41,9 +41,15 @@ import csv as _csv
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, TextIO
 
-from tallyroom.ballots.formats.textio import check_name, lines, open_binary, shown
+from tallyroom.ballots.formats.textio import (
+    check_name,
+    first_binary,
+    lines,
+    open_binary,
+    shown,
+)
 from tallyroom.ballots.model import (
     BLANK,
     OVERVOTE,
@@ -55,6 +61,9 @@ from tallyroom.ballots.model import (
     Weight,
 )
 from tallyroom.errors import BallotFileError, ElectionError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 CsvKind = Literal["wide", "long", "approval", "votekit"]
 KINDS: tuple[CsvKind, ...] = ("wide", "long", "approval", "votekit")
@@ -340,6 +349,12 @@ def read_csv(
         chosen = kind or csv_kind(first.cells)
         if kind is None and chosen != "long":
             _not_a_damaged_long_header(first, name)
+        if candidates is not None and chosen in ("approval", "votekit"):
+            # before: the names given were dropped without a word
+            raise ValueError(
+                f"candidates= fixes the names of a wide or long CSV; {name} is read as the "
+                f"{chosen} layout, which names its candidates in its header"
+            )
         if chosen == "wide":
             return _read_wide(first, records, name, rules, seats, candidates)
         if chosen == "long":
@@ -354,50 +369,50 @@ def read_csv(
             stream.close()
 
 
-def read_wide_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    candidates: Sequence[str] | None = None,
-    source: str | None = None,
-) -> Profile:
-    """Read a wide CSV: a header row, one row per paper, one column per rank."""
-    return read_csv(path, rules, seats=seats, kind="wide", candidates=candidates, source=source)
+class LayoutReader(Protocol):
+    """The signature of :func:`read_wide_csv` and the other readers of one layout."""
+
+    def __call__(
+        self,
+        path: str | os.PathLike[str] | BinaryIO,
+        rules: BallotRules = ...,
+        *,
+        seats: int = 1,
+        candidates: Sequence[str] | None = None,
+        source: str | None = None,
+    ) -> Profile: ...
 
 
-def read_long_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    candidates: Sequence[str] | None = None,
-    source: str | None = None,
-) -> Profile:
-    """Read a long CSV: ``ballot_id,rank,choice``, one row per mark."""
-    return read_csv(path, rules, seats=seats, kind="long", candidates=candidates, source=source)
+def _layout(kind: CsvKind, doc: str) -> LayoutReader:
+    """The reader of one layout: :func:`read_csv` with ``kind`` fixed (``path, rules, *,
+    seats, candidates, source``; ``candidates`` for the wide and long layouts only)."""
+
+    def reader(
+        path: str | os.PathLike[str] | BinaryIO,
+        rules: BallotRules = BallotRules(),
+        *,
+        seats: int = 1,
+        candidates: Sequence[str] | None = None,
+        source: str | None = None,
+    ) -> Profile:
+        return read_csv(path, rules, seats=seats, kind=kind, candidates=candidates, source=source)
+
+    reader.__name__ = reader.__qualname__ = f"read_{kind}_csv"
+    reader.__doc__ = doc
+    return reader
 
 
-def read_approval_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    source: str | None = None,
-) -> Profile:
-    """Read an approval CSV: a column per candidate, ``1``/``X`` marks, one row per paper."""
-    return read_csv(path, rules, seats=seats, kind="approval", source=source)
-
-
-def read_votekit_csv(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    seats: int = 1,
-    source: str | None = None,
-) -> Profile:
-    """Read a VoteKit rank profile CSV (``PreferenceProfile.to_csv``)."""
-    return read_csv(path, rules, seats=seats, kind="votekit", source=source)
+read_wide_csv = _layout(
+    "wide", "Read a wide CSV: a header row, one row per paper, one column per rank."
+)
+read_long_csv = _layout("long", "Read a long CSV: ``ballot_id,rank,choice``, one row per mark.")
+read_approval_csv = _layout(
+    "approval",
+    "Read an approval CSV: a column per candidate, ``1``/``X`` marks, one row per paper.",
+)
+read_votekit_csv = _layout(
+    "votekit", "Read a VoteKit rank profile CSV (``PreferenceProfile.to_csv``)."
+)
 
 
 # -- wide -------------------------------------------------------------------------------------
@@ -912,3 +927,41 @@ def write_approval_csv(profile: Profile, out: TextIO) -> None:
     for ballot, weight in zip(profile.ballots, weights):
         marks = set(ballot)
         w.writerow(["1" if i in marks else "" for i in range(len(names))] + [weight])
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+#: each registered CSV format's layout (None: from the header row, :func:`csv_kind`)
+LAYOUTS: dict[str, CsvKind | None] = {
+    "csv": None,
+    "csv-wide": "wide",
+    "csv-long": "long",
+    "csv-approval": "approval",
+    "votekit-csv": "votekit",
+}
+
+
+def sniff(head: bytes) -> bool:
+    """Text whose first line holds a comma, semicolon or tab."""
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return first_binary(head) < 0 and any(d in first for d in (b",", b";", b"\t"))
+
+
+def sniff_votekit(head: bytes) -> bool:
+    """VoteKit's ``PreferenceProfile.to_csv`` output."""
+    return head.lstrip(b"\xef\xbb\xbf").startswith(b"VoteKit RankProfile")
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_csv` as the registry calls every reader: the layout is the registered
+    format's (:data:`LAYOUTS`), 1 seat when none is given."""
+    return read_csv(
+        source, options.ballot_rules, seats=options.seats or 1, kind=LAYOUTS[options.format]
+    )
+
+
+def write_csv(profile: Profile, out: TextIO) -> None:
+    """The ``csv`` format's writer: approval ballots as marks, ranked ones a column per rank."""
+    if profile.kind == "approval":
+        write_approval_csv(profile, out)
+    else:
+        write_wide_csv(profile, out)

@@ -25,12 +25,15 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
 from tallyroom.ballots.formats.rctab_cvr import OVERVOTE_NAME, CvrRecord
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 MAX_RANK = 10_000
@@ -315,3 +318,14 @@ def sniff(head: bytes) -> bool:
     """A CvrExport file: a JSON object with ``Sessions`` near its start."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return text.startswith(b"{") and b'"Sessions"' in head[:2048] and b'"ElectionId"' in head[:2048]
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_dominion` as the registry calls every reader (1 seat when none is given; the
+    contest named, if any)."""
+    return read_dominion(
+        source,  # type: ignore[arg-type]
+        options.ballot_rules,
+        seats=options.seats or 1,
+        contest=options.contest,
+    )

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.ballots.formats.rctab_cvr import OVERVOTE_NAME, CvrRecord
 from tallyroom.ballots.model import (
@@ -29,6 +29,9 @@ from tallyroom.ballots.model import (
     Weight,
 )
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 #: a cell longer than this is not a name, a label or a count
@@ -424,3 +427,14 @@ def _finish(
         candidates=tuple(Candidate(n, never if n == UWI_NAME else {}) for n in names), seats=seats
     )
     return Profile.from_marks(election, raw, rules, source=name)
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+def sniff(head: bytes) -> bool:
+    """An Excel workbook (a zip holding ``xl/``)."""
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_ess` as the registry calls every reader (a path: ``needs_path``)."""
+    return read_ess(source, options.ballot_rules, seats=options.seats or 1)  # type: ignore[arg-type]

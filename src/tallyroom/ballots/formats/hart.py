@@ -15,11 +15,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
 from tallyroom.ballots.formats._xml import Node, stream
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 EXPECTED = "a Hart Verity CVR (<Cvr> with <Contests>)"
@@ -143,3 +147,14 @@ def read_hart(
 
 def sniff(head: bytes) -> bool:
     return b"<Cvr" in head[:1024] and b"CVRDesign" in head[:1024]
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_hart` as the registry calls every reader (1 seat when none is given; the
+    contest named, if any)."""
+    return read_hart(
+        source,  # type: ignore[arg-type]
+        options.ballot_rules,
+        seats=options.seats or 1,
+        contest=options.contest,
+    )

@@ -37,7 +37,7 @@ import os
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import check_digits, open_binary, shown
 from tallyroom.ballots.model import (
@@ -54,6 +54,9 @@ from tallyroom.ballots.model import (
     name_problem,
 )
 from tallyroom.errors import BallotFileError, ElectionError, printable
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 FORMAT_ID = "tallyroom.ballots/1"
 MAX_BYTES = 256 << 20  # 256 MiB: unique ballots x weights never come near it
@@ -577,3 +580,14 @@ def write_json(profile: Profile, out: TextIO) -> None:
     out.write(f'  "invalid": {json.dumps(invalid, ensure_ascii=False)},\n')
     out.write(f'  "rules": {json.dumps(rules)}\n')
     out.write("}\n")
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+def sniff(head: bytes) -> bool:
+    """A JSON object."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_json` as the registry calls every reader (None rules: the file's own)."""
+    return read_json(source, options.rules, seats=options.seats)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tallyroom.ballots.formats.textio import lines, open_binary, shown
 from tallyroom.ballots.model import (
@@ -46,6 +46,9 @@ from tallyroom.ballots.model import (
     names_problem,
 )
 from tallyroom.errors import BallotFileError, ElectionError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 _META = re.compile(r"#\s*([A-Za-z][A-Za-z0-9 ]*?)\s*:\s?(.*?)\s*$")
 _INT = re.compile(r"[0-9]+")
@@ -475,3 +478,18 @@ def write_preflib(profile: Profile, out: TextIO, *, file_name: str = "") -> None
             for p in profile.ballots[i]
         )
         out.write(f"{weights[i]}: {prefs}\n")
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+def sniff(head: bytes) -> bool:
+    """PrefLib's ``# NUMBER ALTERNATIVES:`` or ``# DATA TYPE:`` header, or the legacy layout:
+    the number of alternatives alone on a line, then ``1,<name>``."""
+    if re.search(rb"^#\s*(NUMBER ALTERNATIVES|DATA TYPE)\s*:", head, re.MULTILINE):
+        return True
+    lines = [ln.strip() for ln in head.split(b"\n")[:3]]
+    return len(lines) >= 2 and lines[0].isdigit() and lines[1].startswith(b"1,")
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_preflib` as the registry calls every reader (1 seat when none is given)."""
+    return read_preflib(source, options.ballot_rules, seats=options.seats or 1)

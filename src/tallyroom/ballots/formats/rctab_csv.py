@@ -18,11 +18,14 @@ import csv
 import io
 import os
 from collections.abc import Mapping
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tallyroom.ballots.formats._ranks import count, display, marks_by_rank, open_binary
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 UWI_NAME = "Undeclared Write-ins"
 MAX_CELL = 10_000
@@ -156,3 +159,9 @@ def write_rctab_csv(profile: Profile, out: TextIO) -> None:
     for _ in range(int(blank)):  # a blank paper is a row with no rank
         n += 1
         w.writerow([str(n)] + [""] * len(names))
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_rctab_csv` as the registry calls every reader (1 seat when none is given)."""
+    return read_rctab_csv(source, options.ballot_rules, seats=options.seats or 1)

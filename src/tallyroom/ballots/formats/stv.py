@@ -36,10 +36,16 @@ import os
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tallyroom.ballots.formats.blt import read_blt
-from tallyroom.ballots.formats.textio import check_name, lines, open_binary, shown
+from tallyroom.ballots.formats.textio import (
+    check_name,
+    first_content_line,
+    lines,
+    open_binary,
+    shown,
+)
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -49,6 +55,9 @@ from tallyroom.ballots.model import (
     Weight,
 )
 from tallyroom.errors import BallotFileError, ElectionError
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 _KEY = re.compile(r"([A-Za-z_]+)\s*=\s*(.*)$")
 _MULTIPLIER = re.compile(r"([0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+)[xX]")
@@ -361,3 +370,17 @@ class _Reader:
                 )
             profile = profile.with_election(profile.election.with_changes(seats=seats_override))
         return profile
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+_SNIFF_KEY = re.compile(r"[A-Za-z_]+\s*=")
+
+
+def sniff(head: bytes) -> bool:
+    """An STV.pm file: its first line that is not a comment is ``key = value``."""
+    return bool(_SNIFF_KEY.match(first_content_line(head)))
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_stv` as the registry calls every reader."""
+    return read_stv(source, options.ballot_rules, seats=options.seats)

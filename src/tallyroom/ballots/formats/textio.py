@@ -18,6 +18,25 @@ from tallyroom.ballots.model import NAME_EXPECTED, Profile, name_key, name_probl
 from tallyroom.errors import BallotFileError, printable
 
 
+def first_binary(head: bytes) -> int:
+    """The index of the first byte of ``head`` that no text file holds (a control character
+    other than tab, newline, form feed and carriage return), or -1."""
+    for i, b in enumerate(head):
+        if b < 32 and b not in (9, 10, 12, 13):
+            return i
+    return -1
+
+
+def first_content_line(head: bytes) -> str:
+    """The first line of ``head`` that is neither blank nor a ``#`` comment, stripped ("" if
+    none is among the first 200): what a sniffer looks at."""
+    for raw in head.split(b"\n")[:200]:
+        text = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+        if text and not text.startswith("#"):
+            return text
+    return ""
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """The SHA-256 (hex) of a file, read in blocks (ballot files can be large)."""
     import hashlib

@@ -24,7 +24,7 @@ from tallyroom.ballots.model import Profile, Weight
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules._support import need_seats
+from tallyroom.rules._support import record, stv_profile
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
 from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
 from tallyroom.rules.stv.options import STVOptions
@@ -79,12 +79,7 @@ class GregorySTV:
         constraints: ConstraintSet | None = None,
         constraint_method: str = "guard-doom",
     ) -> None:
-        if profile.kind != "ranked":
-            raise RuleError(
-                f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
-            )
-        need_seats(profile, method)
-        self.profile = profile.strict()
+        self.profile = stv_profile(profile, method)
         self.options = options
         self.method = method
         self.title = title
@@ -376,22 +371,18 @@ class GregorySTV:
             number += 1
             number = self._exclude(st, number)
 
-        return CountRecord(
+        return record(
+            self.profile,
             method=self.method,
             title=self.title,
             rule_text=self.rule_text,
-            candidates=names,
             seats=self.seats,
-            elected=tuple(names[i] for i in st.elected),
-            stages=tuple(self.stages),
-            ties=tuple(self.ties.log),
+            elected=[names[i] for i in st.elected],
+            stages=self.stages,
+            ties=self.ties,
             quota=self._fr(self.quota),
             places=self.arith.places,
-            source=self.profile.source,
-            ballots_read=Fraction(self.profile.ballots_read),
-            valid=Fraction(self.profile.valid),
-            invalid={k: Fraction(v) for k, v in self.profile.invalid.items()},
-            withdrawn=tuple(names[i] for i in sorted(e.withdrawn)),
+            refuse_unelectable=False,  # never elected here: kept out as the count goes
             options=o.describe()
             | {
                 "seed": self.ties.seed,
@@ -406,8 +397,7 @@ class GregorySTV:
                 if self.constraints is not None
                 else {}
             ),
-            ballot_rules=self.profile.rules.describe(),
-            notes=tuple(self._notes(st)),
+            notes=self._notes(st),
         )
 
     def _notes(self, st: _State) -> list[str]:

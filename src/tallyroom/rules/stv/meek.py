@@ -19,7 +19,6 @@ exclusion it led to.  Totals are the votes when the round ended; keep factors ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
@@ -30,10 +29,10 @@ from tallyroom.ballots.model import Profile
 from tallyroom.errors import CountError, ElectionError, RuleError
 from tallyroom.numbers import divide
 from tallyroom.record import CountRecord, Event, Stage
-from tallyroom.rules._support import need_seats, refuse_never_elected
+from tallyroom.rules._support import record, stv_profile
 from tallyroom.rules.parameters import validate_record
 from tallyroom.rules.stv.gregory import BallotArrays
-from tallyroom.rules.ties import History, TieBreaker, resolve, tie_breaker_for
+from tallyroom.rules.ties import History, TieBreaker, resolve
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "hopeful", "elected", "excluded", "withdrawn"
 
@@ -127,12 +126,7 @@ class MeekSTV:
         rule_text: str,
         tie_breaker: TieBreaker,
     ) -> None:
-        if profile.kind != "ranked":
-            raise RuleError(
-                f"{method} counts ranked ballots; this profile holds {profile.kind} ballots"
-            )
-        need_seats(profile, method)
-        self.profile = profile.strict()
+        self.profile = stv_profile(profile, method)
         self.o = options
         self.method, self.title, self.rule_text = method, title, rule_text
         self.ties = tie_breaker
@@ -583,26 +577,19 @@ class MeekSTV:
         notes = []
         if len(elected) < self.seats:
             notes.append(f"only {len(elected)} of {self.seats} seats filled: candidates ran out")
-        refuse_never_elected(self.profile, [self.names[i] for i in elected], self.method)
-        return CountRecord(
+        return record(
+            self.profile,
             method=self.method,
             title=self.title,
             rule_text=self.rule_text,
-            candidates=self.names,
             seats=self.seats,
-            elected=tuple(self.names[i] for i in elected),
-            stages=tuple(stages),
-            ties=tuple(self.ties.log),
+            elected=[self.names[i] for i in elected],
+            stages=stages,
+            ties=self.ties,
             quota=self._fr(quota),
             places=None if self.exact else o.places,
-            source=self.profile.source,
-            ballots_read=Fraction(self.profile.ballots_read),
-            valid=Fraction(self.profile.valid),
-            invalid={k: Fraction(v) for k, v in self.profile.invalid.items()},
-            withdrawn=tuple(self.names[i] for i in sorted(e.withdrawn)),
             options=o.describe() | {"seed": self.ties.seed, "tie_fallback": self.ties.fallback},
-            ballot_rules=self.profile.rules.describe(),
-            notes=tuple(notes),
+            notes=notes,
         )
 
     def _sure_losers(self, hop: list[int], votes: list[Any], surplus: Any, left: int) -> list[int]:
@@ -634,31 +621,3 @@ from tallyroom.numbers import Rounding as _R  # noqa: E402
 
 _UP = _R.UP
 _DOWN = _R.DOWN
-
-
-def make_counter(options: MeekOptions, rule_id: str, title: str, rule_text: str):  # type: ignore[no-untyped-def]
-    def count(
-        profile: Profile,
-        *,
-        seed: int = 1,
-        tie_fallback: str | None = None,
-        tie_order: Sequence[str] = (),
-        decisions: Sequence[str] = (),
-        **changes: Any,
-    ) -> CountRecord:
-        opts = options.with_options(**changes) if changes else options
-        e = profile.election
-        ties = tie_breaker_for(
-            e.names,
-            e.tie_order,
-            default=opts.tie_fallback,
-            seed=seed,
-            tie_fallback=tie_fallback,
-            tie_order=tie_order,
-            decisions=decisions,
-        )
-        return MeekSTV(
-            profile, opts, method=rule_id, title=title, rule_text=rule_text, tie_breaker=ties
-        ).count()
-
-    return count

@@ -6,16 +6,16 @@ differently; where they differ, the docs page of the rule says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tallyroom.ballots.model import Profile
 from tallyroom.record import CountRecord
 from tallyroom.rules import Rule, register
+from tallyroom.rules._support import tiebreaker
 from tallyroom.rules.parameters import Parameter, preset_clauses, schema_of
 from tallyroom.rules.stv.gregory import GregorySTV
 from tallyroom.rules.stv.options import STVOptions
-from tallyroom.rules.ties import tie_breaker_for
 
 # Scottish Local Government Elections Order 2007 (SSI 2007/42), Schedule 1, rules 45-52,
 # as re-made by the Scottish Local Government Elections Order 2011 (SSI 2011/399).
@@ -122,7 +122,21 @@ def _constraints(value: Any) -> Any:
     return coerce(value)
 
 
-def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
+def _counter(
+    engine: Callable[..., Any],
+    options: Any,
+    rule_id: str,
+    title: str,
+    rule_text: str,
+    *,
+    constraints: bool,
+) -> Callable[..., CountRecord]:
+    """The one count of every STV preset: the options record changed by the options given
+    (and checked: ``with_options``), the tie rules, then ``engine`` (:class:`GregorySTV`
+    or :class:`~tallyroom.rules.stv.meek.MeekSTV`) on them.  ``constraints``: the engine
+    keeps group minima and maxima (Gregory), taken as ``constraints`` and
+    ``constraint_method``; else those are unknown options, refused as any other."""
+
     def count(
         profile: Profile,
         *,
@@ -130,30 +144,33 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
         tie_fallback: str | None = None,
         tie_order: Sequence[str] = (),
         decisions: Sequence[str] = (),
-        constraints: Any = None,
-        constraint_method: str = "guard-doom",
         **changes: Any,
     ) -> CountRecord:
+        limits: dict[str, Any] = {}
+        if constraints:
+            limits = {
+                "constraints": changes.pop("constraints", None),
+                "constraint_method": changes.pop("constraint_method", "guard-doom"),
+            }
         opts = options.with_options(**changes) if changes else options
-        e = profile.election
-        ties = tie_breaker_for(
-            e.names,
-            e.tie_order,
+        ties = tiebreaker(
+            profile,
             default=opts.tie_fallback,
             seed=seed,
             tie_fallback=tie_fallback,
             tie_order=tie_order,
             decisions=decisions,
         )
-        return GregorySTV(
+        if limits:
+            limits["constraints"] = _constraints(limits["constraints"])
+        return engine(  # type: ignore[no-any-return]
             profile,
             opts,
             method=rule_id,
             title=title,
             rule_text=rule_text,
             tie_breaker=ties,
-            constraints=_constraints(constraints),
-            constraint_method=constraint_method,
+            **limits,
         ).count()
 
     return count
@@ -189,8 +206,19 @@ def schema(options: Any, preset: str) -> tuple[Parameter, ...]:
     )
 
 
-def _stv(rule_id: str, title: str, description: str, rule_text: str, options: STVOptions) -> None:
-    preset = next(n for n, v in globals().items() if v is options and n.isupper())
+def _register(
+    rule_id: str,
+    title: str,
+    description: str,
+    rule_text: str,
+    options: Any,
+    preset: str,
+    engine: Callable[..., Any],
+    *,
+    constraints: bool,
+) -> None:
+    """Register one STV preset: ``options`` (the record named ``preset`` in this module,
+    whose comments give the clauses) counted by ``engine``."""
     register(
         Rule(
             id=rule_id,
@@ -198,11 +226,16 @@ def _stv(rule_id: str, title: str, description: str, rule_text: str, options: ST
             description=description,
             rule_text=rule_text,
             family="stv",
-            count=_counter(options, rule_id, title, rule_text),
+            count=_counter(engine, options, rule_id, title, rule_text, constraints=constraints),
             options=options.describe(),
-            parameters=schema(options, preset) + CONSTRAINT_PARAMETERS,
+            parameters=schema(options, preset) + (CONSTRAINT_PARAMETERS if constraints else ()),
         )
     )
+
+
+def _stv(rule_id: str, title: str, description: str, rule_text: str, options: STVOptions) -> None:
+    preset = next(n for n, v in globals().items() if v is options and n.isupper())
+    _register(rule_id, title, description, rule_text, options, preset, GregorySTV, constraints=True)
 
 
 _stv(
@@ -312,21 +345,19 @@ def register_meek() -> None:
     """Register the Meek-family rules.  Called by the rule registry only when a rule it has
     not found among the cheaper ones is asked for, or every rule is listed: the Meek engine
     imports numpy, which a Gregory count of a ward does not need."""
-    from tallyroom.rules.stv.meek import MeekOptions, make_counter
+    from tallyroom.rules.stv.meek import MeekOptions, MeekSTV
 
     def meek(rule_id: str, title: str, description: str, rule_text: str, preset: str) -> None:
         options = MeekOptions(**_MEEK_PRESETS[preset])
-        register(
-            Rule(
-                id=rule_id,
-                title=title,
-                description=description,
-                rule_text=rule_text,
-                family="stv",
-                count=make_counter(options, rule_id, title, rule_text),
-                options=options.describe(),
-                parameters=schema(options, "_" + preset),
-            )
+        _register(
+            rule_id,
+            title,
+            description,
+            rule_text,
+            options,
+            "_" + preset,
+            MeekSTV,
+            constraints=False,
         )
 
     meek(

@@ -19,13 +19,17 @@ The layout and the dialects taken are described in
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tallyroom.ballots.formats.blt.careful import read_blt_careful, write_blt
 from tallyroom.ballots.formats.blt.memory import keep_freed_memory
-from tallyroom.ballots.formats.textio import with_file_digest
+from tallyroom.ballots.formats.textio import first_content_line, with_file_digest
 from tallyroom.ballots.model import BallotRules, Profile
+
+if TYPE_CHECKING:
+    from tallyroom.ballots.formats import ReadOptions, Source
 
 __all__ = [
     "FAST_BYTES",
@@ -33,6 +37,8 @@ __all__ = [
     "read_blt",
     "read_blt_careful",
     "read_blt_fast",
+    "read_source",
+    "sniff",
     "takes_fast_path",
     "write_blt",
 ]
@@ -118,3 +124,23 @@ def _read(
         except (NotPlain, OSError):
             pass
     return read_blt_careful(path, rules, source=source)
+
+
+# -- the registry's entry (tallyroom.ballots.formats) ------------------------------------------
+_HEADER = re.compile(r"[0-9]+[\s,]+[0-9]+\s*,?\s*(#.*)?")
+
+
+def sniff(head: bytes) -> bool:
+    """A BLT file: its first line that is not a comment is ``candidates seats``."""
+    return bool(_HEADER.fullmatch(first_content_line(head)))
+
+
+def read_source(source: Source, options: ReadOptions) -> Profile:
+    """:func:`read_blt` as the registry calls every reader (the seats given are applied by
+    :func:`tallyroom.ballots.formats.read`)."""
+    return read_blt(
+        source,
+        options.ballot_rules,
+        progress=options.progress,
+        own_process=options.own_process,
+    )

@@ -1,24 +1,38 @@
-"""Audit data: hashes, and a bundle with everything needed to re-run a count elsewhere.
+"""The audit bundle: everything needed to re-run a count elsewhere, with hashes.
 
-The bundle (``tallyroom count FILE --method ID --audit DIR``) holds:
+A bundle is made from a count's profile and record (and the request that asked for it),
+never from the ballot file again, so a ballot box with no file has one too.  It holds:
 
 ``ballots.blt``
     the normalised ballots: the valid papers after the ballot rules (overvote, skipped
     ranks, duplicates) were applied, identical papers merged, withdrawn candidates kept.
+``candidates.csv``
+    the candidates' attributes (gender, slate, ...), which BLT cannot hold, when any
+    candidate has one.
 ``count.json``
     the rule id, the options given to it (with the seed for ties broken by lot), the
     options the rule resolved them to, the ballot accounting (read, valid, invalid by
-    reason, which the BLT cannot hold), the source file's name and SHA-256, and the
-    tallyroom version.
+    reason, which the BLT cannot hold), the source's name and SHA-256, the tallyroom
+    version, and (``rerun``) the command line that re-runs it.
 ``result.json``
     the result in the ``tallyroom.result/1`` contract.
 ``SHA256SUMS``
     the SHA-256 of each file above, in the format ``sha256sum -c SHA256SUMS`` checks.
 
-:func:`rerun` counts ``ballots.blt`` again under ``count.json`` and returns the record,
-so a bundle can be checked with tallyroom itself as well as with another program.
-Nothing here reads the clock: a bundle written twice from the same count is the same,
-byte for byte.
+The API, for any front end::
+
+    from tallyroom.audit import make_bundle, rerun, verify_bundle
+
+    bundle = make_bundle(profile, record, request)   # an AuditBundle, in memory
+    bundle.files["count.json"]                       # bytes: serve them, or
+    bundle.write("audit/")                           # write them (returns SHA256SUMS)
+    verify_bundle("audit/") == []                    # the hashes hold
+    rerun("audit/")                                  # the count again: a CountRecord
+
+The command line in ``count.json`` is one rendering of the bundle's settings
+(:func:`rerun_command`); :func:`rerun` reads the settings themselves.  The ``tallyroom
+count ... --audit DIR`` option is the command line's use of :func:`write_bundle`.  Nothing
+here reads the clock: a bundle made twice from the same count is the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -27,13 +41,20 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.ballots.formats.textio import file_sha256
 from tallyroom.ballots.model import Profile
+from tallyroom.errors import ElectionError
 from tallyroom.record import CountRecord
+
+if TYPE_CHECKING:
+    from tallyroom.rules.request import CountRequest
+
 
 BUNDLE_FORMAT = "tallyroom.audit/1"
 BALLOTS = "ballots.blt"
@@ -61,19 +82,32 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _given(given: CountRequest | Mapping[str, Any] | None) -> dict[str, Any]:
+    from tallyroom.rules.request import CountRequest
+
+    if isinstance(given, CountRequest):
+        return given.given()
+    return dict(given or {})
+
+
 def count_settings(
-    profile: Profile, record: CountRecord, given: Mapping[str, Any] | None = None
+    profile: Profile,
+    record: CountRecord,
+    given: CountRequest | Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What ``count.json`` holds: how to re-run the count, and what the source was."""
+    """What ``count.json`` holds: how to re-run the count, and what the source was.
+
+    ``given`` is the request (or the options given to the rule); the seed is added from
+    the record when it gives none."""
     from tallyroom import __version__
 
     def whole(x: Fraction | int) -> str:
         f = Fraction(x)
         return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
-    given_options = dict(given or {})
+    given_options = _given(given)
     given_options.setdefault("seed", record.options.get("seed", 1))
-    return {
+    settings: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "tallyroom_version": __version__,
         "method": record.method,
@@ -94,14 +128,22 @@ def count_settings(
             "invalid": {k: whole(v) for k, v in record.invalid.items()},
         },
         "ballots_file": BALLOTS,
-        "rerun": f"tallyroom count {BALLOTS} --method {record.method}"
-        + (
-            f" --candidates {CANDIDATES}"
-            if any(c.attributes for c in profile.election.candidates)
-            else ""
-        )
-        + "".join(_cli_flag(k, v) for k, v in given_options.items()),
     }
+    settings["rerun"] = rerun_command(
+        settings, candidates=any(c.attributes for c in profile.election.candidates)
+    )
+    return settings
+
+
+def rerun_command(settings: Mapping[str, Any], *, candidates: bool = False) -> str:
+    """The ``tallyroom count`` command line that re-runs a bundle (its ``rerun`` entry):
+    one rendering of the settings (``method``, ``options``, ``ballots_file``), with
+    ``--candidates`` when the bundle holds a candidates file."""
+    return (
+        f"tallyroom count {settings.get('ballots_file', BALLOTS)} --method {settings['method']}"
+        + (f" --candidates {CANDIDATES}" if candidates else "")
+        + "".join(_cli_flag(k, v) for k, v in settings["options"].items())
+    )
 
 
 def _cli_flag(key: str, value: Any) -> str:
@@ -155,41 +197,83 @@ def bundle_dirs(root: str | os.PathLike[str], sources: Sequence[str]) -> list[Pa
     return out
 
 
-def write_bundle(
-    directory: str | os.PathLike[str],
+@dataclass(frozen=True)
+class AuditBundle:
+    """One count's audit bundle, in memory: each file's name and bytes, in the order
+    ``SHA256SUMS`` lists them.  :meth:`write` puts it in a directory; a service may serve
+    :attr:`files` as they are."""
+
+    files: Mapping[str, bytes]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """``count.json``, read back."""
+        loaded: dict[str, Any] = json.loads(self.files[COUNT].decode("utf-8"))
+        return loaded
+
+    def sums(self) -> str:
+        """``SHA256SUMS``: the SHA-256 of each file, as ``sha256sum -c`` reads them."""
+        return "".join(f"{sha256_bytes(data)}  {name}\n" for name, data in self.files.items())
+
+    def write(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the bundle into ``directory`` (created if missing); returns the path of
+        ``SHA256SUMS``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in self.files.items():
+            (out / name).write_bytes(data)
+        sums = out / SUMS
+        sums.write_text(self.sums(), encoding="utf-8")
+        return sums
+
+
+def make_bundle(
     profile: Profile,
     record: CountRecord,
-    given: Mapping[str, Any] | None = None,
-) -> Path:
-    """Write the audit bundle for one count into ``directory`` (created if missing).
-
-    ``given`` are the options passed to the rule (seed, tie fallback, rule options);
-    returns the path of ``SHA256SUMS``.
-    """
+    given: CountRequest | Mapping[str, Any] | None = None,
+) -> AuditBundle:
+    """The audit bundle of one count: ``profile`` as counted (withdrawals applied,
+    attributes merged), its ``record``, and ``given``, the request (or the options given
+    to the rule: seed, tie rules, the rule's own)."""
     import io
 
     from tallyroom.ballots.formats.blt import write_blt
     from tallyroom.reports.json import dumps
 
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    if profile.kind != "ranked":
+        # before: a traceback from the BLT writer, after the count
+        raise ElectionError(
+            f"an audit bundle keeps the ballots as BLT, which holds ranked ballots only; "
+            f"these are {profile.kind} ballots"
+        )
     blt = io.StringIO()
     write_blt(profile, blt)
-    files = {
-        BALLOTS: blt.getvalue().encode("utf-8"),
-        **_candidates_file(profile),
-        COUNT: (
-            json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False) + "\n"
-        ).encode("utf-8"),
-        RESULT: (dumps(record, indent=2) + "\n").encode("utf-8"),
-    }
-    lines = []
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-        lines.append(f"{sha256_bytes(data)}  {name}\n")
-    sums = out / SUMS
-    sums.write_text("".join(lines), encoding="utf-8")
-    return sums
+    return AuditBundle(
+        {
+            BALLOTS: blt.getvalue().encode("utf-8"),
+            **_candidates_file(profile),
+            COUNT: (
+                json.dumps(count_settings(profile, record, given), indent=2, ensure_ascii=False)
+                + "\n"
+            ).encode("utf-8"),
+            RESULT: (dumps(record, indent=2) + "\n").encode("utf-8"),
+        }
+    )
+
+
+def write_bundle(
+    directory: str | os.PathLike[str],
+    profile: Profile,
+    record: CountRecord,
+    given: CountRequest | Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the audit bundle for one count into ``directory`` (created if missing):
+    :func:`make_bundle`, then :meth:`AuditBundle.write`.  Returns the path of
+    ``SHA256SUMS``."""
+    return make_bundle(profile, record, given).write(directory)
 
 
 def _candidates_file(profile: Profile) -> dict[str, bytes]:

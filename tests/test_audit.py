@@ -9,9 +9,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tallyroom.audit import rerun, sha256_file, verify_bundle, write_bundle
 from tallyroom.ballots.formats.blt import read_blt
 from tallyroom.cli import cli
-from tallyroom.reports.audit import rerun, sha256_file, verify_bundle, write_bundle
 from tallyroom.reports.json import to_dict
 from tallyroom.rules import count
 
@@ -121,8 +121,8 @@ def test_cli_audit_of_several_files(tmp_path: Path) -> None:
 
 
 def test_bundle_replays_a_count_with_group_quotas(tmp_path: Path) -> None:
+    from tallyroom.audit import rerun, verify_bundle, write_bundle
     from tallyroom.ballots.model import Candidate, Election, Profile
-    from tallyroom.reports.audit import rerun, verify_bundle, write_bundle
     from tallyroom.rules import count as run
 
     g = {"A": "man", "B": "man", "C": "woman", "D": "man"}
@@ -140,3 +140,67 @@ def test_bundle_replays_a_count_with_group_quotas(tmp_path: Path) -> None:
     settings = json.loads((tmp_path / "count.json").read_text())
     assert "--candidates candidates.csv" in settings["rerun"]
     assert "--constraint gender=woman:min=1" in settings["rerun"]
+
+
+def test_a_bundle_is_made_in_memory_and_written_as_made(tmp_path: Path) -> None:
+    """A front end with no directory (a web service) gets the files as bytes; writing them
+    gives the same files, and SHA256SUMS lists each file's digest (computed here)."""
+    from tallyroom.audit import AuditBundle, make_bundle, rerun_command
+    from tallyroom.rules.request import CountRequest, TieRules, run_count
+
+    profile = read_blt(WARD)
+    request = CountRequest("scottish-stv", ties=TieRules(seed=42))
+    record = run_count(profile, request)
+    bundle = make_bundle(profile, record, request)
+    assert isinstance(bundle, AuditBundle)
+    assert list(bundle.files) == ["ballots.blt", "count.json", "result.json"]
+    sums = bundle.write(tmp_path)
+    for name, data in bundle.files.items():
+        assert (tmp_path / name).read_bytes() == data
+    assert sums.read_text() == "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in bundle.files.items()
+    )
+    # the request gives the same settings as the options it stands for
+    assert bundle.settings == json.loads(
+        make_bundle(profile, record, {"seed": 42}).files["count.json"]
+    )
+    # the command line is a rendering of the settings
+    assert bundle.settings["rerun"] == rerun_command(bundle.settings)
+    assert rerun_command({"method": "irv", "options": {"tie_order": ["A B", "C"]}}) == (
+        "tallyroom count ballots.blt --method irv --tie-order 'A B,C'"
+    )
+    assert rerun(tmp_path).elected == record.elected
+
+
+def test_an_approval_count_has_no_bundle_and_says_why(tmp_path: Path) -> None:
+    """BLT holds ranked ballots only (before: a ValueError traceback from the writer)."""
+    import pytest
+
+    from tallyroom.audit import make_bundle
+    from tallyroom.ballots.model import Candidate, Election, Profile
+    from tallyroom.errors import ElectionError
+
+    e = Election(tuple(Candidate(n) for n in "ABC"), 1)
+    p = Profile.build(e, [((0, 1), 3), ((2,), 2)], kind="approval")
+    with pytest.raises(ElectionError, match="ranked ballots only; these are approval"):
+        make_bundle(p, count(p, "approval"))
+    src = tmp_path / "x.csv"
+    src.write_text("A,B,C\nX,X,\n,,X\n")
+    r = CliRunner().invoke(
+        cli,
+        [
+            "count",
+            str(src),
+            "--input-format",
+            "csv-approval",
+            "--seats",
+            "1",
+            "-m",
+            "approval",
+            "--audit",
+            str(tmp_path / "audit"),
+        ],
+    )
+    # a TallyroomError: `tallyroom` prints its message as one line, with no traceback
+    assert isinstance(r.exception, ElectionError), r.exception
+    assert "ranked ballots only" in str(r.exception)
