@@ -73,14 +73,9 @@ def job_floor(path: str) -> dict[str, Any]:
 
 def _read(path: str, method: str):  # type: ignore[no-untyped-def]
     from tallyroom.ballots.formats import read
-    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
 
-    if big_enough_for_fast_reader(path):
-        # as the tallyroom command does before a big file (the process is ours)
-        from tallyroom.ballots.formats.fastblt import keep_freed_memory
-
-        keep_freed_memory()
-    return read(path, seats=SEATS.get(method))
+    # as the tallyroom command does (the process is ours: a big file may tune the allocator)
+    return read(path, seats=SEATS.get(method), own_process=True)
 
 
 def job_tallyroom(path: str, method: str) -> dict[str, Any]:
@@ -113,7 +108,7 @@ def job_cli(path: str, method: str) -> dict[str, Any]:
 def job_dask(path: str, method: str, workers: int, processes: bool = False) -> dict[str, Any]:
     from distributed import Client
 
-    from tallyroom.ballots.formats.fastblt import keep_freed_memory
+    from tallyroom.ballots.formats.blt import keep_freed_memory
     from tallyroom.ballots.sharded import local_cluster, read_sharded
     from tallyroom.rules import count
 

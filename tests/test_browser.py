@@ -271,6 +271,16 @@ def test_sheet_at_width(browser: Any, sheet_pages: dict, name: str, width: int) 
                ).length"""
         )
         assert wide == 0
+        # each declaration fits the page: its region never scrolls sideways (a phone shows
+        # each name on a line, the figures below it); its caption is not the heading again
+        declarations = page.evaluate(
+            """() => Array.from(document.querySelectorAll('table.declaration')).map(t => [
+                 t.closest('.scroll').scrollWidth, t.closest('.scroll').clientWidth,
+                 t.caption.innerText, t.closest('section').querySelector('h3').innerText])"""
+        )
+        for region, room, caption, heading in declarations:
+            assert region <= room, (name, width, caption, region, room)
+            assert heading == "Declaration of result" and caption.startswith("Each ")
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tallyroom.ballots.formats.blt import FAST_BYTES, read_blt, read_blt_careful
-from tallyroom.ballots.formats.fastblt import read_blt_fast
+from tallyroom.ballots.formats.blt import FAST_BYTES, read_blt, read_blt_careful, read_blt_fast
 from tallyroom.ballots.model import BallotRules
 from tallyroom.errors import BallotFileError
 from tallyroom.rules import count
@@ -85,7 +84,7 @@ def test_random_plain_files(tmp_path: Path, seed: int) -> None:
 
 
 def test_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tallyroom.ballots.formats.fastblt as fb
+    import tallyroom.ballots.formats.blt.fast as fb
 
     monkeypatch.setattr(fb, "_CHUNK", 97)
     path = _plain_file(tmp_path, random.Random(3), 2000)
@@ -230,21 +229,22 @@ def test_a_repeat_on_a_short_paper_goes_to_the_careful_reader(tmp_path: Path, nc
 def test_parallel_merge_and_decode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Big files merge two ranges of keys and decode blocks of rows on two cores; forced
     here on a small file, the profile is the careful reader's all the same."""
-    import tallyroom.ballots.formats.fastblt as fb
+    import tallyroom.ballots.formats.blt.fast as fb
+    import tallyroom.ballots.formats.blt.merge as mb
 
     monkeypatch.setattr(fb, "_CHUNK", 4096)
-    monkeypatch.setattr(fb, "_PARALLEL_PAPERS", 0)
-    monkeypatch.setattr(fb, "_PARALLEL_ROWS", 0)
-    monkeypatch.setattr(fb, "_threads", lambda: 2)
+    monkeypatch.setattr(mb, "_PARALLEL_PAPERS", 0)
+    monkeypatch.setattr(mb, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(mb, "threads", lambda: 2)
     calls = {"_merge_range": 0, "_decode": 0}
     for fn in calls:
-        real = getattr(fb, fn)
+        real = getattr(mb, fn)
 
         def counted(*a, _real=real, _fn=fn):  # type: ignore[no-untyped-def]
             calls[_fn] += 1
             return _real(*a)
 
-        monkeypatch.setattr(fb, fn, counted)
+        monkeypatch.setattr(mb, fn, counted)
     path = _plain_file(tmp_path, random.Random(11), 20000, ncand=9)
     fast = read_blt_fast(path)
     assert fast.arrays is not None  # the fast path, not the careful reader
@@ -271,14 +271,20 @@ def test_a_zero_line_among_the_ballots(tmp_path: Path) -> None:
     same(read_blt_fast(path), careful)
 
 
-def test_keep_freed_memory_is_asked_for_not_imposed(tmp_path: Path) -> None:
-    """The glibc tuning is for a program that owns its process (the CLI asks for it before
-    a big file); reading never does it, and a MALLOC_* setting of the user's wins."""
+def test_keep_freed_memory_is_asked_for_not_imposed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The glibc tuning is for a program that owns its process (the CLI asks for it with
+    ``own_process=True``); reading never does it otherwise, nor for a file the fast path
+    does not read, and a MALLOC_* setting of the user's wins."""
     import os
     import subprocess
     import sys
 
-    probe = "import tallyroom.ballots.formats.fastblt as fb\nprint(fb.keep_freed_memory())\n"
+    import tallyroom.ballots.formats.blt.memory as memory
+    from tallyroom.ballots.formats import read
+
+    probe = "import tallyroom.ballots.formats.blt as b\nprint(b.keep_freed_memory())\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     expect = "True" if sys.platform.startswith("linux") and _is_glibc() else "False"
@@ -286,10 +292,24 @@ def test_keep_freed_memory_is_asked_for_not_imposed(tmp_path: Path) -> None:
     env["MALLOC_TRIM_THRESHOLD_"] = "131072"
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False"
-    src = Path(__file__).parents[1] / "src/tallyroom/ballots/formats/fastblt.py"
-    body = src.read_text()
-    reader = body[body.index("def read_blt_fast") : body.index("def keep_freed_memory")]
-    assert "keep_freed_memory" not in reader and "mallopt" not in reader
+
+    asked: list[str] = []
+    monkeypatch.setattr(memory, "_glibc", lambda: asked.append("glibc"))  # returns None
+    for k in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"):
+        monkeypatch.delenv(k, raising=False)
+    big = _plain_file(tmp_path, random.Random(5), 60000)
+    assert big.stat().st_size >= FAST_BYTES
+    small = tmp_path / "small.blt"
+    small.write_text('2 1\n1 1 0\n0\n"A"\n"B"\n')
+    read_blt(big)
+    read(big)
+    read_blt_fast(big)
+    read(small, own_process=True)
+    assert asked == []  # not asked, or not the fast path
+    read_blt(big, own_process=True)
+    assert asked == ["glibc"]
+    read(big, own_process=True)
+    assert asked == ["glibc"] * 2
 
 
 def _is_glibc() -> bool:
@@ -312,3 +332,25 @@ def test_sharded_weights_that_could_overflow_are_refused() -> None:
         merge(e, [half, half], BallotRules(), "s")
     ok = merge(e, [half], BallotRules(), "s")
     assert ok.weights == (2**61,) and ok.ballots == ((0, 1),)
+
+
+def test_progress_is_told_as_a_big_file_is_read(tmp_path: Path) -> None:
+    """``progress(done, in all)``: the bytes of the ballot section read so far, rising to all
+    of them; a file read carefully (small) tells nothing."""
+    from tallyroom.ballots.formats import read
+
+    big = _plain_file(tmp_path, random.Random(5), 60000)
+    told: list[tuple[int, int]] = []
+    p = read(big, progress=lambda done, total: told.append((done, total)))
+    assert p.arrays is not None
+    assert told and len({t for _, t in told}) == 1
+    done = [d for d, _ in told]
+    assert done == sorted(done) and done[-1] == told[0][1]
+    # the ballot section: from the line after the header ("7 3", maybe "-2") to the end line
+    text = big.read_bytes()
+    start = text.index(b"\n", text.index(b"\n") + 1 if text.split(b"\n")[1] == b"-2" else 0) + 1
+    assert told[0][1] == text.index(b"\n0\n") + 1 - start
+    small = _plain_file(tmp_path, random.Random(5), 3000)
+    told.clear()
+    read_blt(small, progress=lambda done, total: told.append((done, total)))
+    assert told == []

@@ -135,7 +135,8 @@ def test_big_blt_with_no_end_line_not_searched_line_by_line(
     # the ballots and only those are tried (5 s)
     import re
 
-    from tallyroom.ballots.formats import blt, fastblt
+    from tallyroom.ballots.formats import blt
+    from tallyroom.ballots.formats.blt import fast as fastblt
 
     spans: list[int] = []
 

@@ -232,3 +232,31 @@ def test_rctab_csv_refuses_a_rank_past_the_rankings_allowed(tmp_path: Path) -> N
         read_rctab_csv(f, max_rankings=2)
     with pytest.raises(BallotFileError, match=r"cvr.csv:4:2: found 'x'"):
         read_rctab_csv(f)
+
+
+def test_cli_convert_rctab_config(tmp_path: Path) -> None:
+    # RCTab's conversions from the command line; what they write is checked against RCTab's
+    # expected files in tests/test_rctab_suite.py (convertToRctabCvrFromEss ...)
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    folder = RCTAB / "conversions_from_ess"
+    config = folder / "conversions_from_ess_config.json"
+    out = tmp_path / "cvr.csv"
+    got = CliRunner().invoke(
+        cli, ["convert", str(config), str(out), "--rctab-config", "--to", "rctab-cvr"]
+    )
+    assert got.exit_code == 0, got.output
+    assert out.read_text() == (folder / "conversions_from_ess_expected.csv").read_text()
+    cdf = tmp_path / "cvr.json"
+    got = CliRunner().invoke(
+        cli, ["convert", str(config), str(cdf), "--rctab-config", "--to", "cdf-json"]
+    )
+    assert got.exit_code == 0, got.output
+    report = json.loads(cdf.read_text())
+    assert len(report["CVR"]) == 10 and report["GeneratedDate"]
+    bad = CliRunner().invoke(
+        cli, ["convert", str(config), str(cdf), "--rctab-config", "--to", "blt"]
+    )
+    assert bad.exit_code != 0 and "rctab-cvr" in bad.output

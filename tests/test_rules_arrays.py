@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tallyroom.ballots.cdf import read_cdf_json
-from tallyroom.ballots.formats.blt import read_blt_careful
+from tallyroom.ballots.formats.blt import read_blt_careful, read_blt_fast
 from tallyroom.ballots.formats.ess import read_ess
-from tallyroom.ballots.formats.fastblt import read_blt_fast
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import TallyroomError
 from tallyroom.reports.json import dumps
@@ -128,11 +127,18 @@ def _ties(p: Profile, tie: dict[str, Any]) -> dict[str, Any]:
     st.booleans(),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
     st.sampled_from(["none", "backward", "forward"]),
     TIES,
 )
 def test_irv_random(
-    p: Profile, batch: bool, rctab: bool, until_two: bool, history: str, tie: dict[str, Any]
+    p: Profile,
+    batch: bool,
+    rctab: bool,
+    until_two: bool,
+    first_round: bool,
+    history: str,
+    tie: dict[str, Any],
 ) -> None:
     p = single(p)
     same_both_ways(
@@ -141,6 +147,7 @@ def test_irv_random(
         batch=batch,
         rctab=rctab,
         continue_until_two=until_two,
+        first_round_threshold=first_round,
         tie_history=history,
         **_ties(p, tie),
     )

@@ -272,3 +272,25 @@ def test_rctab_overvote_exhaust_if_multiple_continuing() -> None:
     # other rules refuse the round-by-round overvote rule rather than guess
     with pytest.raises(RuleError, match="only irv"):
         count(p, "scottish-stv")
+
+
+def test_irv_first_round_threshold() -> None:
+    # RCTab doesFirstRoundDetermineThreshold, worked by hand: A 8, B 4, D 3, C 2 (C's and
+    # D's papers rank no one else).  Round 1: 17 votes, threshold floor(17/2) + 1 = 9; C out.
+    # Round 2: 15 votes.  Without the option the threshold is 8 and A (8) is elected; with
+    # it the threshold stays 9, A is short, D is excluded, and in round 3 the two left are
+    # A 8 and B 4: A, the one with more votes, is elected (Tabulator.identifyWinners).
+    p = _profile([(("A",), 8), (("B",), 4), (("D",), 3), (("C",), 2)])
+    plain = count(p, "irv", rctab=True)
+    assert [s.quota for s in plain.stages] == [9, 8]
+    assert plain.stages[1].elected == ("A",)
+    fixed = count(p, "irv", rctab=True, first_round_threshold=True)
+    fixed.check_balance()
+    assert [s.quota for s in fixed.stages] == [9, 9, 9]
+    assert [s.excluded for s in fixed.stages] == [("C",), ("D",), ()]
+    assert [s.elected for s in fixed.stages] == [(), (), ("A",)]
+    assert fixed.options["first_round_threshold"] is True
+    # two left with equal votes and the threshold not reached: the tie-break names the winner
+    tied = _profile([(("A",), 4), (("B",), 4), (("C",), 3)])
+    r = count(tied, "irv", first_round_threshold=True, tie_fallback="decision", decisions=["B"])
+    assert r.elected == ("B",) and r.ties[0].purpose == "election"

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from tallyroom.ballots.formats import blt
 from tallyroom.ballots.formats.blt import FAST_BYTES, read_blt, read_blt_careful
+from tallyroom.ballots.formats.blt import careful as blt
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError, TallyroomError
 from tallyroom.record import CountRecord
@@ -80,7 +80,7 @@ def _name(p: Path) -> str:
 
 # -- which implementation is used --------------------------------------------------------------
 def test_the_implementations_are_the_ones_forced(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tallyroom.ballots.formats.fastblt import read_blt_fast
+    from tallyroom.ballots.formats.blt import read_blt_fast
 
     p = read_blt(WARDS[0])
     with implementation("numpy"):
@@ -137,7 +137,7 @@ def test_dublin_north_other_rules() -> None:
 
 def test_profiles_from_the_fast_reader() -> None:
     # a profile that carries numpy arrays, counted in plain Python from its tuples
-    from tallyroom.ballots.formats.fastblt import read_blt_fast
+    from tallyroom.ballots.formats.blt import read_blt_fast
 
     for path in (DUBLIN, WARDS[-1]):
         p = read_blt_fast(path)
@@ -293,7 +293,7 @@ with contextlib.redirect_stdout(out):
 assert "Elected" in out.getvalue() or '"elected"' in out.getvalue(), out.getvalue()[:500]
 heavy = ("numpy", "pandas", "plotly", "openpyxl", "dask", "pyarrow",
          "tallyroom.rules.stv.meek", "tallyroom.rules.majority", "tallyroom.rules.plurality",
-         "tallyroom.ballots.formats.fastblt", "tallyroom.analysis.compare")
+         "tallyroom.ballots.formats.blt.fast", "tallyroom.ballots.formats.blt.merge", "tallyroom.analysis.compare")
 loaded = sorted(m for m in heavy if m in sys.modules)
 print(" ".join(loaded))
 """

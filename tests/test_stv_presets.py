@@ -261,6 +261,18 @@ def test_more_seats_than_standing_candidates() -> None:
     p = profile("ABC", 2, [(3, "A"), (2, "B")])
     with pytest.raises(ElectionError):
         count(p.with_election(p.election.with_changes(withdrawn={0, 1})), "scottish-stv")
+    # elect-all (RCTab with numberOfWinners above the candidates), worked by hand: 4 seats,
+    # A 5, B 3, C 2 papers: quota floor(10 / 5) + 1 = 3; A and B reach it, C (2) is elected
+    # as the candidates left are fewer than the places unfilled; the count ends at stage 1
+    # with no surplus moved and one seat empty.
+    q = profile("ABC", 4, [(5, "A"), (3, "B"), (2, "C")])
+    with pytest.raises(ElectionError, match="4 seats but only 3"):
+        count(q, "minneapolis-stv")
+    r = count(q, "minneapolis-stv", more_seats_than_candidates="elect-all")
+    assert r.quota == 3 and len(r.stages) == 1
+    assert r.elected == ("A", "B", "C") and r.stages[0].elected == ("A", "B", "C")
+    assert r.notes == ("only 3 of 4 seats filled: candidates ran out",)
+    r.check_balance()
 
 
 def test_meek_stv_and_droop_prf_differ_on_a_true_tie() -> None:
@@ -360,3 +372,12 @@ def test_rctab_one_winner_per_round() -> None:
         for cand, tally in rnd["tally"].items():
             assert stage.totals[cand] == Fraction(tally), (rnd["round"], cand)
         assert list(stage.elected) == [t["elected"] for t in rnd["tallyResults"] if "elected" in t]
+
+
+def test_whole_round_up_quota() -> None:
+    # RCTab's whole Hare threshold, ceil(V / S), worked by hand: 10 papers, 3 seats: 10 / 3
+    # rounded up is 4 (floor would give 3); 9 papers: exactly 3 (floor + 1 would give 4).
+    for papers, quota in ((10, 4), (9, 3)):
+        p = profile("ABCD", 3, [(papers - 3, "A"), (1, "B"), (1, "C"), (1, "D")])
+        r = count(p, "minneapolis-stv", quota="hare", quota_form="whole-round-up")
+        assert r.quota == quota

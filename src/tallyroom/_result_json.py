@@ -114,8 +114,14 @@ def to_dict(record: CountRecord) -> dict[str, Any]:
             "office": record.office,
             "date": record.date,
         },
-        "input": {"source": record.source, "sha256": record.source_sha256},
+        "input": {
+            "source": record.source,
+            "sha256": record.source_sha256,
+            "election_file": record.election_file,
+            "election_file_sha256": record.election_file_sha256,
+        },
         "method": record.method,
+        "preset": record.preset,
         "title": record.title,
         "rule_text": record.rule_text,
         "options": _plain(record.options, p),
@@ -315,6 +321,9 @@ class _Reader:
             office=self.text(election, "office", "election.", ""),
             date=self.text(election, "date", "election.", ""),
             source_sha256=self.text(source_input, "sha256", "input.", ""),
+            preset=self.text(d, "preset", "", ""),
+            election_file=self.text(source_input, "election_file", "input.", ""),
+            election_file_sha256=self.text(source_input, "election_file_sha256", "input.", ""),
         )
 
 

@@ -5,6 +5,8 @@ line and exits non-zero, never with a traceback::
 
     TallyroomError
     ├── BallotFileError      a file could not be read (file, line, column, found, expected)
+    ├── ElectionFileError    an election file (TOML) that cannot be counted (file, key, found,
+    │                        expected)
     ├── ElectionError        an impossible election (more seats than candidates, unknown name)
     ├── RuleError            an unknown rule or option, or options that contradict each other
     │   └── DecisionNeeded   a tie only the returning officer can decide, and no decision left
@@ -81,6 +83,39 @@ class BallotFileError(TallyroomError):
             where += f":{line}"
             if column is not None:
                 where += f":{column}"
+        super().__init__(
+            f"{where}: found {printable(found, QUOTE_LIMIT)}; "
+            f"expected {printable(expected, QUOTE_LIMIT)}"
+        )
+
+
+class ElectionFileError(TallyroomError):
+    """An election file (``election.toml``) that cannot be counted: the file, the key (or
+    the line and column of a TOML syntax error), what was found and what was expected."""
+
+    def __init__(
+        self,
+        path: str,
+        key: str,
+        found: str,
+        expected: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.line = line
+        self.column = column
+        self.found = found
+        self.expected = expected
+        where = printable(path, QUOTE_LIMIT)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        if key:
+            where += f": {printable(key, QUOTE_LIMIT)}"
         super().__init__(
             f"{where}: found {printable(found, QUOTE_LIMIT)}; "
             f"expected {printable(expected, QUOTE_LIMIT)}"

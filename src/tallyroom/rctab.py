@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tallyroom.ballots.formats.rctab_cvr import CvrRecord, cdf_cvr_report, write_rctab_cvr_csv
 from tallyroom.ballots.model import (
     NEVER_ELECTED,
     BallotRules,
@@ -112,6 +113,8 @@ TIE_MODES = (
 )
 #: rules whose ties are all for exclusion (a tie order is read from its end)
 SINGLE_EXCLUSION = ("irv", "bottoms-up", "multi-pass-irv")
+#: the modes counted with irv (multiPassIrv: irv for each pass)
+IRV_MODES = ("singleWinnerMajority", "multiPassIrv")
 #: the providers with a reader here (the others are refused by name)
 PROVIDERS = ("ess", "cdf", "dominion", "clearBallot", "hart", "genericCsv")
 
@@ -243,8 +246,14 @@ def _int(path: str, where: str, value: Any, *, lo: int, default: int | None = No
     return n
 
 
-def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
-    """Read an RCTab configuration and its CVR files (paths relative to the config)."""
+def load_config(
+    config_path: str | os.PathLike[str], *, records: list[CvrRecord] | None = None
+) -> RctabContest:
+    """Read an RCTab configuration and its CVR files (paths relative to the config).
+
+    ``records``: a list filled with every cast-vote record as read, one by one (for RCTab's
+    conversions, :func:`rctab_cvr_csv` and :func:`cdf_cvr_json`); the ES&S, NIST CDF JSON
+    and Dominion sources give them, another source is refused by name."""
     path = os.fspath(config_path)
     try:
         cfg = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -332,8 +341,13 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
     ):
         if key in ("doesFirstRoundDetermineThreshold", "cutoffElimination") and percentage_mode:
             continue
+        if key == "doesFirstRoundDetermineThreshold" and mode in IRV_MODES:
+            continue  # irv's first_round_threshold
         if rules.get(key) not in off:
-            raise refuse(key, rules.get(key), "not supported yet")
+            why = "not supported yet"
+            if key == "doesFirstRoundDetermineThreshold":
+                why = f"not supported with {mode} yet"
+            raise refuse(key, rules.get(key), why)
     if tie in ("stopCountingAndAsk", "previousRoundCountsThenAsk"):
         # RCTab asks the operator at a tie; tallyroom takes the answers as decisions
         pass
@@ -357,6 +371,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         options["batch"] = bool(rules.get("batchElimination"))
         if rules.get("continueUntilTwoCandidatesRemain"):
             options["continue_until_two"] = True
+        if rules.get("doesFirstRoundDetermineThreshold"):
+            options["first_round_threshold"] = True
         if tie.startswith("previousRoundCounts"):
             options["tie_history"] = "backward"
     elif mode in (
@@ -374,12 +390,19 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
         )
         if places != 4:
             options["places"] = places
-        if rules.get("nonIntegerWinningThreshold"):
-            options["quota_form"] = "places-plus-unit"
+        # RCTab's threshold (Tabulator.setWinningThreshold): Droop floor(V / (S + 1)) plus
+        # one unit (whole, or of the last of d places when nonIntegerWinningThreshold);
+        # Hare V / S rounded up (to a whole number, or at d places), elected on reaching it
+        non_integer = bool(rules.get("nonIntegerWinningThreshold"))
         if rules.get("hareQuota"):
             options["quota"] = "hare"
+            options["quota_form"] = "round-up" if non_integer else "whole-round-up"
+        elif non_integer:
+            options["quota_form"] = "places-plus-unit"
         if mode == "multiWinnerAllowOnlyOneWinnerPerRound":
             options["elect_per_stage"] = "one"
+        # RCTab counts more seats than candidates, electing every candidate (PR #823)
+        options["more_seats_than_candidates"] = "elect-all"
         for key in ("batchElimination", "continueUntilTwoCandidatesRemain"):
             if rules.get(key):
                 raise refuse(key, True, f"not supported with {mode} yet")
@@ -394,6 +417,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             options["batch"] = bool(rules.get("batchElimination"))
             if rules.get("continueUntilTwoCandidatesRemain"):
                 options["continue_until_two"] = True
+            if rules.get("doesFirstRoundDetermineThreshold"):
+                options["first_round_threshold"] = True
             if tie.startswith("previousRoundCounts"):
                 options["tie_history"] = "backward"
         if percentage_mode:
@@ -440,6 +465,24 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
             )
         uwi_label = str(src.get("undeclaredWriteInLabel") or "")
         uwi_declared = uwi_declared or bool(uwi_label)
+        record_source = str(src.get("filePath", ""))
+        is_cdf_json = provider == "cdf" and file_path.suffix.lower() == ".json"
+        if records is not None and not (provider in ("ess", "dominion") or is_cdf_json):
+            raise RctabConfigError(
+                path,
+                f"{where}.provider",
+                f"{provider!r} (records one by one are not read from it yet)",
+                "an ess, Dominion or NIST CDF JSON source to convert",
+            )
+        if records is not None and provider == "ess":
+            for key in ("idColumnIndex", "batchColumnIndex", "precinctColumnIndex"):
+                if str(src.get(key) or "").strip():
+                    raise RctabConfigError(
+                        path,
+                        f"{where}.{key}",
+                        f"{src[key]!r} (a column converted records do not carry yet)",
+                        "an empty column index to convert",
+                    )
         if provider == "dominion":
             from tallyroom.ballots.formats.dominion import read_dominion
 
@@ -453,6 +496,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 uwi_label=uwi_label or None,
                 overvote_label=str(src.get("overvoteLabel") or "") or None,
                 precincts=by_precinct,
+                records=records,
+                record_source=record_source,
             )
             if output.get("tabulateByPrecinct") and not by_precinct:
                 raise RctabConfigError(
@@ -519,6 +564,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 aliases=alias,
                 treat_blank_as_undeclared_write_in=bool(src.get("treatBlankAsUndeclaredWriteIn")),
                 overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
+                records=records,
+                record_source=record_source,
             )
         else:
             if file_path.suffix.lower() == ".xml":
@@ -547,6 +594,8 @@ def load_config(config_path: str | os.PathLike[str]) -> RctabContest:
                 contest=str(src.get("contestId") or "") or None,
                 max_rankings=max_rankings,
                 aliases=alias,
+                records=records,
+                record_sources=[record_source],
             )
         profiles.append(p)
     if not profiles:
@@ -726,3 +775,38 @@ def _tied_from(message: str, names: Sequence[str]) -> list[str] | None:
         elif text:
             return None
     return out
+
+
+# -- conversions ----------------------------------------------------------------------------
+def _max_rank(contest: RctabContest) -> int:
+    """RCTab's rank columns: maxRankingsAllowed, or the declared candidates for ``max``."""
+    raw = str(contest.config["rules"].get("maxRankingsAllowed", "")).strip()
+    if raw == "max":
+        return len(contest.config["candidates"])
+    return _int(contest.path, "rules.maxRankingsAllowed", raw, lo=1)
+
+
+def rctab_cvr_csv(contest: RctabContest, records: Sequence[CvrRecord]) -> str:
+    """The records in RCTab's CSV CVR (RCTab's conversion of every source it reads)."""
+    return write_rctab_cvr_csv(records, _max_rank(contest))
+
+
+def cdf_cvr_json(
+    contest: RctabContest, records: Sequence[CvrRecord], *, generated: str = ""
+) -> dict[str, Any]:
+    """The records as a NIST CDF JSON cast-vote-record report, RCTab's layout (see
+    :mod:`tallyroom.ballots.formats.rctab_cvr` for the one place it differs on purpose)."""
+    cfg = contest.config
+    names = [str(c["name"]) for c in cfg["candidates"]]
+    sources = cfg["cvrFileSources"]
+    if any(str(s.get("undeclaredWriteInLabel") or "") for s in sources) and UWI not in names:
+        names.append(UWI)
+    output = cfg.get("outputSettings") or {}
+    return cdf_cvr_report(
+        records,
+        names,
+        contest_name=str(output.get("contestName") or ""),
+        jurisdiction=str(output.get("contestJurisdiction") or ""),
+        explicit_overvote=any(str(s.get("overvoteLabel") or "") for s in sources),
+        generated=generated,
+    )

@@ -149,6 +149,11 @@ class CountRecord:
     date: str = ""
     #: SHA-256 (hex) of the input as read ("" when not known); ``source`` names the file
     source_sha256: str = ""
+    #: the named preset the count was asked for under ("" when none), and the election file
+    #: (TOML) that described it, with the SHA-256 of its bytes ("" when counted without one)
+    preset: str = ""
+    election_file: str = ""
+    election_file_sha256: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "invalid", _numbers(self.invalid))

@@ -248,3 +248,27 @@ def test_an_extension_is_logged_and_moves_the_clock(election, monkeypatch):
     (incident,) = rep["incidents_and_extensions"]
     assert incident["kind"] == "extension" and "postal strike" in incident["text"]
     assert closes in incident["text"]
+
+
+def test_a_mail_is_in_the_outbox_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A mail is written beside the outbox's files and renamed once on disk: a write that
+    fails (or a process killed while writing) leaves no half-written .eml to be sent."""
+    import os
+    from email.message import EmailMessage
+
+    from tallyroom.service.mail import to_outbox
+
+    msg = EmailMessage()
+    msg["To"] = "member@example.org"
+    msg.set_content("Your voting code:\n\n    ABCD-EFGH\n")
+    to_outbox(tmp_path, "s1-1-code.eml", msg)
+    assert (tmp_path / "s1-1-code.eml").read_bytes() == bytes(msg)
+    assert oct((tmp_path / "s1-1-code.eml").stat().st_mode & 0o777) == "0o600"
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        to_outbox(tmp_path, "s2-1-code.eml", msg)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s1-1-code.eml"]

@@ -69,7 +69,7 @@ def test_the_library_does_not_import_the_service():
     wrong = []
     for f in sorted(SRC.rglob("*.py")):
         rel = f.relative_to(SRC)
-        if rel.parts[0] == "service" or rel == Path("cli.py"):  # the CLI front registers it
+        if rel.parts[0] in ("service", "cli"):  # the CLI front registers it
             continue
         for line, module, _ in _imports(f):
             if module.startswith("tallyroom.service"):

@@ -66,9 +66,11 @@ def test_a_dump_links_no_voter_to_any_ballot(tmp_path: Path):
     dump = list(db.iterdump())
     ballot_lines = [x for x in dump if x.startswith('INSERT INTO "ballot"')]
     assert len(ballot_lines) == N
-    # the box's columns: a random id, the contest, a random tracker, the marks; nothing else
+    # the box's columns: a random id, the contest, a random tracker, the marks, and the
+    # vote weight, which stays empty in an election without weights; nothing else
     columns = [r[1] for r in db.execute("PRAGMA table_info(ballot)")]
-    assert columns == ["id", "contest_id", "tracker", "content"]
+    assert columns == ["id", "contest_id", "tracker", "content", "weight"]
+    assert db.execute("SELECT count(*) FROM ballot WHERE weight IS NOT NULL").fetchone() == (0,)
     # no value of a slot or a member (ids, code HMACs) appears in the box, and no ballot id
     # or tracker appears anywhere outside it
     box_text = "\n".join(ballot_lines)

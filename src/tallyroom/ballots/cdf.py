@@ -18,6 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
+from tallyroom.ballots.formats.rctab_cvr import CvrRecord
 from tallyroom.ballots.model import (
     BallotRules,
     Candidate,
@@ -113,13 +114,17 @@ def read_cdf_json(
     contest: str | None = None,
     max_rankings: int | None = None,
     aliases: Mapping[str, str] | None = None,
+    records: list[CvrRecord] | None = None,
+    record_sources: Sequence[str] = (),
 ) -> Profile:
     """Read one or more CDF JSON cast-vote-record reports into a ranked profile.
 
     ``contest`` is a contest's ``@id`` or ``Name`` (RCTab's ``contestId``; without it the
     first contest); ``max_rankings`` reads ranks 1 to that many (RCTab's
     ``maxRankingsAllowed``); ``aliases`` maps a candidate's name in the file to the name
-    it is counted under (RCTab's ``candidates[].aliases``).
+    it is counted under (RCTab's ``candidates[].aliases``).  ``records``: a list filled
+    with each CVR as read (:class:`CvrRecord`: RCTab's id ``<file name>(<BallotPrePrintedId>)``),
+    each naming its file as ``record_sources`` gives it (by default, as read).
     """
     files: list[Any] = (
         [paths] if isinstance(paths, (str, os.PathLike)) or hasattr(paths, "read") else list(paths)
@@ -138,7 +143,7 @@ def read_cdf_json(
     names: list[str] = []
     index: dict[str, int] = {}
     raw: dict[tuple, Weight] = {}
-    for path in files:
+    for fi, path in enumerate(files):
         stream = path if hasattr(path, "read") else None
         name = _display(path)
         d = _Doc(name)
@@ -233,6 +238,17 @@ def read_cdf_json(
                     marks.append(tuple(got))
             key = tuple(marks)
             raw[key] = raw.get(key, 0) + 1
+            if records is not None:
+                supplied = str(cvr.get("BallotPrePrintedId") or n)
+                records.append(
+                    CvrRecord(
+                        source=record_sources[fi] if fi < len(record_sources) else name,
+                        provider="cdf",
+                        record_id=f"{os.path.basename(name)}({supplied})",
+                        vendor_id=supplied,
+                        ranks={k: tuple(names[c] for c in v) for k, v in sorted(by_rank.items())},
+                    )
+                )
     election = Election(candidates=tuple(Candidate(n) for n in names), seats=seats)
     return Profile.from_marks(election, raw, rules, source=", ".join(_display(p) for p in files))
 

@@ -280,6 +280,16 @@ class Profile:
         """Valid papers (the valid poll)."""
         return sum(self.weights, 0)
 
+    @cached_property
+    def preference_matrix(self) -> Any:
+        """The ballots as an int32 numpy matrix (one row per unique ballot, candidate indices
+        padded with -1, at least one -1 column at the end), or None when they are not
+        ranked with one candidate per preference: the fast reader's (:attr:`arrays`), else
+        built once and kept (:func:`tallyroom.ballots.arrays.preference_matrix`)."""
+        from tallyroom.ballots.arrays import preference_matrix
+
+        return preference_matrix(self)
+
     @property
     def ballots_read(self) -> Weight:
         return self.valid + sum(self.invalid.values(), 0)

@@ -29,6 +29,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import (
     BLANK,
     BallotRules,
@@ -39,7 +40,7 @@ from tallyroom.ballots.model import (
 )
 from tallyroom.errors import BallotFileError
 
-#: one shard merged, as the fast BLT reader merges a chunk: its unique keys (ascending),
+#: one shard merged, as the fast BLT reader merges a chunk (:mod:`~tallyroom.ballots.formats.blt.merge`): its unique keys (ascending),
 #: the row of each one's first paper, their weights, the number of rows, and the invalid
 #: papers by reason
 ShardResult = tuple[np.ndarray, np.ndarray, np.ndarray, int, dict[str, int]]
@@ -98,8 +99,6 @@ def _keys_of(
             f"candidate number {mat[row, col]}",
             f"a candidate number from 1 to {ncand}",
         )
-    from tallyroom.rules._tally import fits_int64
-
     if not fits_int64(w):
         raise BallotFileError(
             name, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
@@ -155,9 +154,9 @@ def _keys_of(
 
 
 def _merged(key: np.ndarray, w: np.ndarray, ncand: int, invalid: dict[str, int]) -> ShardResult:
-    from tallyroom.ballots.formats.fastblt import _dedupe
+    from tallyroom.ballots.formats.blt.merge import dedupe
 
-    uniq, first, tot, rows = _dedupe(key, w, ncand, ncand + 1, True)
+    uniq, first, tot, rows = dedupe(key, w, ncand, ncand + 1, True)
     return uniq, first, tot, rows, invalid
 
 
@@ -224,8 +223,8 @@ def merge(
 ) -> Profile:
     """The profile of the shards, in the order given (merged as the fast BLT reader merges
     its chunks: the same code)."""
-    from tallyroom.ballots.formats.fastblt import _build, _merge
-    from tallyroom.rules._tally import LIMIT
+    from tallyroom.ballots.formats.blt.merge import build_profile
+    from tallyroom.ballots.formats.blt.merge import merge as merge_parts
 
     ncand = len(election.candidates)
     if sum(int(p[2].sum()) for p in parts) >= LIMIT:
@@ -233,8 +232,8 @@ def merge(
             source, None, None, "weights totalling 2**62 or more", "a total 64-bit sums can hold"
         )
     empty = np.zeros(0, np.int64)
-    merged = _merge([p[:4] for p in parts]) if parts else (empty, empty, empty, 0)
-    profile = _build(election, merged, ncand, ncand + 1, True, rules, source)
+    merged = merge_parts([p[:4] for p in parts]) if parts else (empty, empty, empty, 0)
+    profile = build_profile(election, merged, ncand, ncand + 1, True, rules, source)
     invalid: dict[str, Any] = dict(profile.invalid)
     for p in parts:
         for reason, n in p[4].items():
@@ -263,7 +262,7 @@ def local_cluster(workers: int, processes: bool = False) -> Any:
     memory back to the system quickly; then every shard's arrays take fresh pages from the
     kernel, which doubled the time a shard took here.  These workers live only for this
     read, so they keep freed memory as the ``tallyroom`` command does
-    (:func:`~tallyroom.ballots.formats.fastblt.keep_freed_memory`).  A cluster of your own
+    (:func:`~tallyroom.ballots.formats.blt.keep_freed_memory`).  A cluster of your own
     (``--dask ADDRESS``) is left as it is configured.
     """
     import dask
@@ -293,15 +292,24 @@ def read_sharded(
     rules: BallotRules = BallotRules(),
     client: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    own_process: bool = False,
 ) -> Profile:
     """Read a sharded ballot set into one profile.
 
     ``address``: a Dask scheduler address, or ``"local"`` for a local cluster started (and
     stopped) here; None reads the shards in this process.  ``client``: an existing
     :class:`distributed.Client` to use instead.  ``election``: the candidates and seats when
-    the shards do not record them (BLT shards always do).
+    the shards do not record them (BLT shards always do).  ``progress(shards done, shards)``
+    is told as each shard is merged.  ``own_process``: the caller owns this process (a
+    command-line program), so the allocator is tuned for the big arrays the shards are
+    merged in (:func:`~tallyroom.ballots.formats.blt.keep_freed_memory`, for the life of
+    the process).
     """
     paths = shard_paths(shards)
+    if own_process:
+        from tallyroom.ballots.formats.blt.memory import keep_freed_memory
+
+        keep_freed_memory()
     first = paths[0]
     if election is None:
         if first.lower().endswith(".blt"):

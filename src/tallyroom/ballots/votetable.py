@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from tallyroom.ballots.formats.textio import file_sha256
 from tallyroom.ballots.model import Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -35,6 +36,8 @@ class VoteTable:
     coalition: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     official_seats: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
+    #: the SHA-256 of the file as read (empty for a table built in memory)
+    source_sha256: str = ""
 
     def party_totals(self) -> dict[str, int]:
         return {
@@ -79,7 +82,12 @@ def _int(text: str, path: str, line: int, col: int) -> int:
 
 
 def read_votetable(path: str | os.PathLike[str], *, delimiter: str = ";") -> VoteTable:
-    name = os.fspath(path)
+    """Read a vote table (the layouts above), with the digest of its file."""
+    table = _read_votetable(os.fspath(path), delimiter)
+    return replace(table, source_sha256=file_sha256(table.source))
+
+
+def _read_votetable(name: str, delimiter: str) -> VoteTable:
     try:
         with open(name, encoding="utf-8") as f:
             rows = [line.rstrip("\r\n").split(delimiter) for line in f if line.strip()]

@@ -21,7 +21,10 @@ def render(
     ``html`` makes one self-contained page holding every count (plotly is imported only
     for it); several counts (a council's wards) open with a summary of who was elected
     where and each party's votes and seats, the party taken from ``party_of`` (candidate
-    name to party) or else from the brackets that end a name.
+    name to party) or else from the brackets that end a name.  So do ``text`` (the
+    summary's sheet before the wards' sheets) and ``csv`` (one table: the summary's rows,
+    then every ward's stage rows, each row's ``table`` column saying which it is;
+    :mod:`tallyroom.reports.council`).
     """
     if fmt == "html":
         from tallyroom.reports import html as html_report
@@ -38,11 +41,20 @@ def render(
     if fmt == "csv":
         from tallyroom.reports import csv as csv_report
 
-        return "".join(csv_report.rows(r, header=(i == 0)) for i, r in enumerate(records))
+        if len(records) > 1:
+            from tallyroom.reports import council
+
+            return council.rows(records, party_of)
+        return "".join(csv_report.rows(r) for r in records)
     if fmt == "text":
         from tallyroom.reports import text as text_report
 
-        return "\n".join(text_report.sheet(r) for r in records)
+        sheets = [text_report.sheet(r) for r in records]
+        if len(records) > 1:
+            from tallyroom.reports import council
+
+            sheets.insert(0, council.text(records, party_of))
+        return "\n".join(sheets)
     if fmt == "rctab-json":
         from tallyroom.reports import rctab as rctab_report
 

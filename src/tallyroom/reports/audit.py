@@ -50,18 +50,6 @@ def sha256_bytes(data: bytes) -> str:
 sha256_file = file_sha256
 
 
-def source_sha256(source: str) -> str | None:
-    """The SHA-256 of a count's source file, or None when ``source`` names no readable file."""
-    if not source:
-        return None
-    try:
-        if not os.path.isfile(source):
-            return None
-        return sha256_file(source)
-    except OSError:
-        return None
-
-
 def _plain(v: Any) -> Any:
     """JSON-ready copy of an options value: exact numbers as strings, never floats."""
     if isinstance(v, Fraction):

@@ -63,7 +63,8 @@ def detailed_report(record: CountRecord, *, generated_by: str = "tallyroom") -> 
                 if gone:
                     transfers["exhausted"] = _num(gone)
             tally_results.append({"eliminated": x, "transfers": transfers})
-        tally_results += [{"elected": w, "transfers": {}} for w in st.elected]
+        # RCTab's report names the candidates elected in one round by name
+        tally_results += [{"elected": w, "transfers": {}} for w in sorted(st.elected)]
         results.append(
             {
                 "round": k + 1,

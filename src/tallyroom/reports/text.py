@@ -278,12 +278,17 @@ def sheet(record: CountRecord, width: int = WIDTH) -> str:
             out.extend(_wrap("  -", tie_in_words(t), width, indent=4))
     for note in record.notes:
         out.extend(_wrap("Note:", note, width, indent=6))
-    if record.source or record.source_sha256:
+    if record.source or record.source_sha256 or record.election_file or record.preset:
         out.append("")
         if record.source:
             out.extend(_wrap("Ballot file:", record.source, width))
         if record.source_sha256:
             out.extend(_wrap("SHA-256:", record.source_sha256, width))
+        if record.election_file:
+            out.extend(_wrap("Election file:", record.election_file, width, indent=15))
+            out.extend(_wrap("SHA-256:", record.election_file_sha256, width, indent=15))
+        if record.preset:
+            out.extend(_wrap("Preset:", record.preset, width))
     # a file name (or anything else from the input) with a bidi override or an ESC in it
     # must not reorder or recolour what a reader sees: shown escaped, as in messages
     return "\n".join(printable(line) for line in out) + "\n"

@@ -15,7 +15,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from tallyroom.record import CountRecord
-from tallyroom.reports.audit import source_sha256
 from tallyroom.reports.html.tables import first_votes
 from tallyroom.reports.html.words import (
     LOSS,
@@ -80,8 +79,7 @@ def workbook(records: Sequence[CountRecord]) -> bytes:
         if r.quota is not None:
             ws.append(["Quota", _number(r.quota, places)])
             ws.cell(ws.max_row, 2).number_format = numfmt
-        digest = r.source_sha256 or source_sha256(r.source) or ""
-        ws.append(["Ballot file", r.source, "SHA-256", digest])
+        ws.append(["Ballot file", r.source, "SHA-256", r.source_sha256])
         ws.append([])
         label, votes = first_votes(r)
         if votes:

@@ -27,9 +27,9 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Sequence
 from fractions import Fraction
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import Preference, Profile
 from tallyroom.rules._support import Score, ranked_ballots
 
@@ -45,20 +45,6 @@ IMPLEMENTATION: contextvars.ContextVar[str] = contextvars.ContextVar(
 #: once it is loaded the arrays are quicker from a few hundred unique ballots up (IRV with
 #: 12 candidates: 20,000 unique ballots 65 ms from tuples, 28 ms on arrays)
 SMALL_UNIQUE = 20_000
-#: a total of weights below this cannot overflow an int64 sum
-LIMIT = 2**62
-
-
-def fits_int64(w: np.ndarray) -> bool:
-    """True when the int64 weights ``w`` are all non-negative and their total (worked out
-    exactly, never by a sum that could wrap) is below :data:`LIMIT`."""
-    if len(w) == 0:
-        return True
-    if int(w.min()) < 0:
-        return False
-    if int(w.max()) * len(w) < LIMIT:
-        return True
-    return int(w.sum(dtype=object)) < LIMIT
 
 
 Ballots = Sequence[tuple[Sequence[Preference], Score]]
@@ -223,29 +209,22 @@ def _arrays(profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
     nb = len(profile.ballots)
     if profile.arrays is not None:
         # built by a fast reader from the same ballots: strict, no repeats, whole weights
-        prefs, w = profile.arrays
-        if len(w) != nb or w.dtype != np.int64 or prefs.ndim != 2 or not prefs.shape[1]:
+        w = profile.arrays[1]
+        if len(w) != nb or w.dtype != np.int64 or (nb and not fits_int64(w)):
             return None
-        if nb and (not fits_int64(w) or (prefs[:, -1] != -1).any()):
-            return None
+        prefs = profile.preference_matrix
+        if prefs is not profile.arrays[0]:
+            return None  # not a matrix the engines can take as it is
     else:
         weights = profile.weights
         if not set(map(type, weights)) <= {int}:
             return None  # Fractions, Decimals, numpy numbers ...
         if any(x < 0 for x in weights) or sum(weights) >= LIMIT:
             return None
-        flat = list(chain.from_iterable(profile.ballots))
-        if not set(map(type, flat)) <= {int}:
-            return None  # equal rankings or overvotes (tuples)
-        if flat and (min(flat) < 0 or max(flat) >= n):
-            return None  # not a candidate's number
-        lengths = np.fromiter(map(len, profile.ballots), dtype=np.int64, count=nb)
-        width = int(lengths.max(initial=0)) + 1
-        prefs = np.full((nb, width), -1, dtype=np.int32)
-        starts = np.cumsum(lengths) - lengths
-        cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-        prefs[np.repeat(np.arange(nb), lengths), cols] = np.array(flat, dtype=np.int32)
-        if width > 2:
+        prefs = profile.preference_matrix  # None: equal rankings, overvotes, bad numbers
+        if prefs is None:
+            return None
+        if prefs.shape[1] > 2:
             s = np.sort(prefs, axis=1)
             if ((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any():
                 return None  # a candidate ranked twice

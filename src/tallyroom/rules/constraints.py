@@ -242,7 +242,13 @@ def _from_toml(text: str, path: str) -> list[Constraint]:
             raise RuleError(
                 f"{path}: constraint {i + 1}: found {type(r).__name__}; expected a table"
             )
-    return [_row_constraint(r, f"{path}: constraint {i + 1}") for i, r in enumerate(rows)]
+    return constraints_from_tables(rows, f"{path}: constraint")
+
+
+def constraints_from_tables(rows: Sequence[Mapping[str, Any]], where: str) -> list[Constraint]:
+    """Constraints from TOML ``[[constraint]]`` tables (attribute keys, ``min``, ``max``),
+    a RuleError naming ``where`` and the table's number."""
+    return [_row_constraint(r, f"{where} {i + 1}") for i, r in enumerate(rows)]
 
 
 def coerce(value: Any) -> ConstraintSet | None:

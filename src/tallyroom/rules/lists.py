@@ -364,6 +364,7 @@ def count_table(
         ties=tuple(ties.log),
         places=None,
         source=table.source,
+        source_sha256=table.source_sha256,
         ballots_read=Fraction(sum(national.values())),
         valid=Fraction(sum(national.values())),
         options={

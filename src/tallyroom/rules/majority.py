@@ -66,7 +66,7 @@ def _lowest(
     return ties.last_resort(tied, stage, purpose, "lowest")
 
 
-IRV_OPTIONS = ("batch", "rctab", "continue_until_two", "tie_history")
+IRV_OPTIONS = ("batch", "rctab", "continue_until_two", "first_round_threshold", "tie_history")
 PARAMETERS = {
     "irv": (
         Parameter(
@@ -88,6 +88,14 @@ PARAMETERS = {
             "bool",
             False,
             "eliminate until two candidates remain, even after a majority",
+        ),
+        Parameter(
+            "first_round_threshold",
+            "bool",
+            False,
+            "the threshold of the first round stands for the whole count: a candidate is "
+            "elected on reaching it, or, when two remain and neither has, the one with more "
+            "votes (RCTab doesFirstRoundDetermineThreshold)",
         ),
         Parameter(
             "tie_history",
@@ -164,8 +172,12 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     ``continueUntilTwoCandidatesRemain``: the winner is elected in the round they pass the
     threshold, which is then frozen, and elimination goes on -- the winner's votes counted
     -- until two candidates remain, with a last round to show the final transfer);
-    ``tie_history`` ("none", "backward", "forward": separate candidates tied for exclusion
-    by earlier rounds before the final fallback).
+    ``first_round_threshold`` (RCTab ``doesFirstRoundDetermineThreshold``: the threshold is
+    the first round's, more than half of its continuing votes, in every round; a candidate
+    is elected on reaching it, and when two candidates remain and neither has, the one with
+    more votes is elected, a tie between them going to the tie-break for the winner,
+    ``Tabulator.identifyWinners``); ``tie_history`` ("none", "backward", "forward": separate
+    candidates tied for exclusion by earlier rounds before the final fallback).
 
     A candidate who can never be elected (``Candidate.electable`` false: RCTab's
     undeclared write-ins) is never elected; while they hold votes nobody is elected and
@@ -178,6 +190,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     batch = bool(options.pop("batch", False))
     rctab = bool(options.pop("rctab", False))
     until_two = bool(options.pop("continue_until_two", False))
+    first_round = bool(options.pop("first_round_threshold", False))
     tie_history = str(options.pop("tie_history", "none"))
     no_options(rule_id, options, IRV_OPTIONS)
     if tie_history not in ("none", "backward", "forward"):
@@ -196,6 +209,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
     previous: dict[str, Score] | None = None
     winner: str | None = None
     frozen: Fraction | None = None  # the threshold of the round the winner was elected in
+    first_votes: Score | None = None  # round 1's continuing votes (first_round_threshold)
     number = 0
     while continuing:
         number += 1
@@ -205,12 +219,16 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
         transfers: dict[str, Fraction] = {}
         if previous is not None:
             transfers = {k: Fraction(current.get(k, 0) - v) for k, v in previous.items()}
+        if first_votes is None:
+            first_votes = active
+        # the votes the threshold is taken from: this round's, or round 1's
+        basis = first_votes if first_round else active
         if frozen is not None:
             threshold = frozen
-        elif rctab and Fraction(active).denominator == 1:
-            threshold = Fraction(active // 2 + 1)
+        elif rctab and Fraction(basis).denominator == 1:
+            threshold = Fraction(basis // 2 + 1)
         else:
-            threshold = Fraction(active, 2)
+            threshold = Fraction(basis, 2)
         blocking = [names[c] for c in sorted(continuing) if c in never and totals[c] > 0]
         hopeful = {k: v for k, v in current.items() if at[k] not in never}
         new: str | None = None
@@ -220,9 +238,15 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
             leaders = [k for k, v in hopeful.items() if v == leader]
             if len(continuing) == 1:
                 new, why = leaders[0], "last candidate"
-            elif 2 * leader > active:
-                new, why = leaders[0], "majority of continuing votes"
-            elif rctab and len(continuing) == 2 and len(leaders) == 2:
+            elif 2 * leader > basis:
+                new = leaders[0]
+                why = (
+                    "the first round's threshold" if first_round else "majority of continuing votes"
+                )
+            elif first_round and len(continuing) == 2 and len(leaders) == 1:
+                new = leaders[0]
+                why = "more votes of the last two (the first round's threshold not reached)"
+            elif (rctab or first_round) and len(continuing) == 2 and len(leaders) == 2:
                 new = _final_tie(ties, leaders, history, stage=number, tie_history=tie_history)
                 why = "the last two candidates had equal votes: chosen by the tie-break (RCTab)"
         excluded: list[str] = []
@@ -280,6 +304,7 @@ def count_irv(profile: Profile, **options: Any) -> CountRecord:
             "batch": batch,
             "rctab": rctab,
             "continue_until_two": until_two,
+            "first_round_threshold": first_round,
             "tie_history": tie_history,
         },
         notes=() if elected else ("no candidate could be elected",),

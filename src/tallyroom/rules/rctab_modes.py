@@ -255,6 +255,7 @@ register(
             "batch": False,
             "rctab": False,
             "continue_until_two": False,
+            "first_round_threshold": False,
             "tie_history": "none",
         },
         parameters=_irv_parameters(),

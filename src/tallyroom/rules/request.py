@@ -98,7 +98,9 @@ class CountRequest:
     ``countback`` names the departed member whose vacancy is filled by a re-count;
     ``ballot_rules`` are the rules the papers were read under (None: any), and ``ties``
     the tie rules; ``title`` names the election where the ballot file gives no name (or
-    the wrong one): every sheet then starts with it.
+    the wrong one): every sheet then starts with it, as with ``organisation``, ``office``
+    and ``date``; ``preset`` and ``election_file`` (with its SHA-256) say where the request
+    came from, and are kept in the record.
     """
 
     method: str
@@ -113,6 +115,15 @@ class CountRequest:
     attributes_from: str = ""
     #: the election's name, in place of the file's ("" keeps the file's)
     title: str = ""
+    #: who holds the election, the office and the date of the poll ("" keeps the file's)
+    organisation: str = ""
+    office: str = ""
+    date: str = ""
+    #: the named preset the rule and options came from ("" when none), and the election
+    #: file that asked for the count (its name and SHA-256): kept in the record
+    preset: str = ""
+    election_file: str = ""
+    election_file_sha256: str = ""
 
     def __post_init__(self) -> None:
         from tallyroom.rules.ties import TIE_KEYS
@@ -167,8 +178,18 @@ class CountRequest:
                 f"not the request's {self.ballot_rules.describe()}"
             )
         e = profile.election
-        if self.title:
-            e = replace(e, title=self.title)
+        given: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("title", self.title),
+                ("organisation", self.organisation),
+                ("office", self.office),
+                ("date", self.date),
+            )
+            if v
+        }
+        if given:
+            e = replace(e, **given)
         if self.withdrawn:
             e = e.with_changes(withdrawn=e.withdrawn | {e.index(n) for n in self.withdrawn})
         if self.attributes:
@@ -203,5 +224,16 @@ def run_count(profile: Profile, request: CountRequest) -> CountRecord:
     if request.countback is not None:
         from tallyroom.rules.stv.countback import countback
 
-        return countback(prepared, request.method, request.countback, **options)
-    return count(prepared, request.method, **options)
+        record = countback(prepared, request.method, request.countback, **options)
+    else:
+        record = count(prepared, request.method, **options)
+    kept: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("preset", request.preset),
+            ("election_file", request.election_file),
+            ("election_file_sha256", request.election_file_sha256),
+        )
+        if v
+    }
+    return replace(record, **kept) if kept else record

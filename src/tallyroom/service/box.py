@@ -39,18 +39,32 @@ class BallotBox(Protocol):
       marks in an order that does not follow the casting. A sealed box that needs its
       trustees first raises a ``ServiceError`` until they have decrypted; the count job
       is retried and the election stays "closed" meanwhile.
+    * ``opened_weighted`` is ``opened`` for a weighted election: each ballot with the weight
+      it was cast with (the text ``cast`` was given: ``"3"``, ``"2.5"``).
     * ``trackers`` answers the public "is my ballot in the box?" page.
     * ``prepare_opening`` does what the box can do by itself at the close (the sealed box
       freezes its board and makes the service's shuffle) and says whether ``opened`` can
       be called yet.
     """
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
-        """Put one paper (contest id -> marks) in the box; return the tracking code."""
+    def cast(
+        self,
+        conn: Connection,
+        papers: Mapping[str, Any],
+        channel: str = "online",
+        weight: str | None = None,
+    ) -> str:
+        """Put one paper (contest id -> marks) in the box, with its vote weight in a weighted
+        election (the exact text, e.g. ``"2.5"``; None: one vote); return the tracking
+        code."""
         ...
 
     def opened(self, conn: Connection, contest_id: str) -> list[Any]:
         """Every ballot cast in the contest, in the box's own (random) order."""
+        ...
+
+    def opened_weighted(self, conn: Connection, contest_id: str) -> list[tuple[Any, str | None]]:
+        """Every ballot cast in the contest with its weight, in the box's own order."""
         ...
 
     def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]:
@@ -71,7 +85,13 @@ class BallotBox(Protocol):
 class PlainBallotBox:
     """The plaintext box: anyone holding the database reads the ballots (but not whose)."""
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
+    def cast(
+        self,
+        conn: Connection,
+        papers: Mapping[str, Any],
+        channel: str = "online",
+        weight: str | None = None,
+    ) -> str:
         tracker = secrets.token_hex(8)
         conn.execute(
             schema.ballot.insert(),
@@ -81,6 +101,7 @@ class PlainBallotBox:
                     "contest_id": contest_id,
                     "tracker": tracker,
                     "content": json.dumps(marks, separators=(",", ":")),
+                    "weight": weight,
                 }
                 for contest_id, marks in papers.items()
             ],
@@ -94,6 +115,14 @@ class PlainBallotBox:
             .order_by(schema.ballot.c.id)
         )
         return [json.loads(r.content) for r in rows]
+
+    def opened_weighted(self, conn: Connection, contest_id: str) -> list[tuple[Any, str | None]]:
+        rows = conn.execute(
+            select(schema.ballot.c.content, schema.ballot.c.weight)
+            .where(schema.ballot.c.contest_id == contest_id)
+            .order_by(schema.ballot.c.id)
+        )
+        return [(json.loads(r.content), r.weight) for r in rows]
 
     def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         rows = conn.execute(

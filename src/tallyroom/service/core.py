@@ -13,11 +13,13 @@ import csv
 import hashlib
 import io
 import json
+import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +316,15 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
         ]
     except rules.RuleSpecError as err:
         raise ServiceError(str(err)) from None
+    weighted = spec.get("weighted", False)
+    if not isinstance(weighted, bool):
+        raise ServiceError(f"weighted: expected true or false, found {weighted!r}")
+    limit = spec.get("statement_length", STATEMENT_LENGTH)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ServiceError(f"statement_length: expected a whole number, 1 or more, found {limit!r}")
+    timetable = reissue_timetable(
+        spec.get("reissue_timetable"), opens, closes, str(spec.get("time_zone") or "UTC")
+    )
     election_id = new_id()
     with svc.engine.begin() as conn:
         conn.execute(
@@ -330,6 +341,8 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
                 key=secrets.token_hex(32),
                 eligibility=eligibility,
                 retention_days=int(spec.get("retention_days", 365)),
+                reissue_timetable=timetable,
+                weighted=weighted,
             )
         )
         for position, c in enumerate(contests):
@@ -339,9 +352,7 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
             candidates = [
                 {
                     "name": x["name"] if isinstance(x, Mapping) else str(x),
-                    "statement": (x.get("statement", "") if isinstance(x, Mapping) else "")[
-                        : int(spec.get("statement_length", 500))
-                    ],
+                    "statement": _statement(x, c["title"], limit),
                     "attributes": dict(x.get("attributes", {})) if isinstance(x, Mapping) else {},
                 }
                 for x in (c.get("candidates") or ([] if kind != "yesno" else ["Yes", "No"]))
@@ -380,22 +391,105 @@ def create_election(svc: Service, actor: dict[str, Any], spec: Mapping[str, Any]
     return election_id
 
 
+CHANNELS = ("email", "post")
+#: the longest candidate's statement unless the election says otherwise (``statement_length``)
+STATEMENT_LENGTH = 500
+
+
+def _statement(candidate: Any, contest: str, limit: int) -> str:
+    """A candidate's statement, held to the election's length (the same for everyone): a
+    longer one is refused, never cut."""
+    text = candidate.get("statement", "") if isinstance(candidate, Mapping) else ""
+    if not isinstance(text, str):
+        raise ServiceError(f"contest {contest!r}, {candidate['name']}: a statement is text")
+    text = text.strip()
+    if len(text) > limit:
+        raise ServiceError(
+            f"contest {contest!r}, {candidate['name']}: the statement has {len(text)} "
+            f"characters; at most {limit} (statement_length), the same for every candidate"
+        )
+    return text
+
+
+def reissue_timetable(
+    given: Any, opens: datetime, closes: datetime, time_zone: str
+) -> dict[str, dict[str, str]] | None:
+    """The re-issue timetable by channel: for each channel named, the last moment a lost
+    code may be re-issued by it. A value is a day (``2026-12-04``: re-issue by that channel
+    ends at the end of that day in the election's time zone) or a time with its UTC offset;
+    a channel not named may re-issue until the close. Stored as ``{"post": {"last": as
+    given, "until": the instant re-issue stops}}``; None when there is no timetable."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if given in (None, "", {}):
+        return None
+    if not isinstance(given, Mapping):
+        raise ServiceError(
+            'reissue_timetable: expected an object such as {"post": "2026-12-04", '
+            f'"email": "2026-12-09T12:00:00+00:00"}}, found {given!r}'
+        )
+    unknown = sorted(set(map(str, given)) - set(CHANNELS))
+    if unknown:
+        raise ServiceError(
+            f"reissue_timetable: no channel {', '.join(map(repr, unknown))}; expected email or post"
+        )
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError(
+            f"time_zone: {time_zone!r} is not a time zone; expected a name such as Europe/London"
+        ) from None
+    out: dict[str, dict[str, str]] = {}
+    for channel, value in given.items():
+        if value in (None, ""):
+            continue
+        text = str(value).strip()
+        what = f"reissue_timetable, {channel}"
+        try:
+            day = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+        if day is not None:
+            # the end of the last day: midnight at its start of the next day, there
+            until = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+        else:
+            until = _time(text, what)
+        if until <= opens:
+            raise ServiceError(f"{what}: {text} is before the election opens ({iso(opens)})")
+        if until > closes:
+            raise ServiceError(
+                f"{what}: {text} ends after the close ({iso(closes)}); leave the channel out "
+                "to re-issue by it until the close"
+            )
+        out[channel] = {"last": text, "until": iso(until)}
+    return out or None
+
+
+def reissue_until(e: Any, channel: str) -> str:
+    """The instant re-issue by ``channel`` stops: the timetable's, or the close."""
+    timetable = e.reissue_timetable or {}
+    return str(timetable.get(channel, {}).get("until") or e.closes_at)
+
+
 def _trial_count(contest: Mapping[str, Any]) -> None:
     """Count one paper (every candidate, in the order entered) under the contest's rule,
     options and constraints, so that a rule, option or constraint the library refuses is
     refused now, when the election is made, not at the close."""
-    n = len(contest["candidates"])
-    if contest["ballot_type"] == "ranked":
-        paper: Any = {str(i): i + 1 for i in range(n)}
-    elif contest["ballot_type"] == "yesno":
-        paper = [0]
-    else:
-        paper = list(range(min(n, contest["max_marks"] or n)))
     try:
-        profile = profile_of(contest, [paper])
+        profile = profile_of(contest, [_trial_paper(contest)])
         tallyroom.count(profile, contest["rule_id"], **_count_options(contest))
     except (TallyroomError, TypeError, ValueError) as err:
         raise ServiceError(f"contest {contest['title']!r} cannot be counted: {err}") from None
+
+
+def _trial_paper(contest: Mapping[str, Any]) -> Any:
+    """A valid paper of the contest: every candidate in the order entered."""
+    n = len(contest["candidates"])
+    if contest["ballot_type"] == "ranked":
+        return {str(i): i + 1 for i in range(n)}
+    if contest["ballot_type"] == "yesno":
+        return [0]
+    return list(range(min(n, contest["max_marks"] or n)))
 
 
 def _count_options(contest: Mapping[str, Any]) -> dict[str, Any]:
@@ -427,6 +521,7 @@ def election_info(svc: Service, actor: Mapping[str, Any], election_id: str) -> d
         info = _public_election(e)
         info["contests"] = _contests(conn, election_id)
         info["turnout"] = _turnout(conn, election_id)
+        info["reissue_until"] = {c: reissue_until(e, c) for c in CHANNELS}
         info["organisation"] = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
@@ -445,9 +540,50 @@ def _contests(conn: Connection, election_id: str) -> list[dict[str, Any]]:
 # -- the roll -------------------------------------------------------------------------------------
 ROLL_FIELDS = (
     "number", "name", "email", "address", "joined_on", "paid_until",
-    "status", "section", "region", "birth_date",
+    "status", "section", "region", "birth_date", "weight",
 )  # fmt: skip
 _DATE_FIELDS = ("joined_on", "paid_until", "birth_date")
+#: a vote weight as the roll writes it: a whole number or a decimal (so that the published
+#: BLT, which writes weights as decimals, holds every weight exactly)
+_WEIGHT = re.compile(r"(?P<whole>[0-9]{1,15})(?:\.(?P<part>[0-9]{1,9}))?")
+
+
+def parse_weight(text: str) -> Fraction:
+    """A roll's weight, exactly (``"2.5"`` is 5/2, never a float); ValueError says why not."""
+    m = _WEIGHT.fullmatch(text)
+    if m is None:
+        raise ValueError(
+            f"{text!r} is not a weight; expected a whole number or a decimal such as 2.5"
+        )
+    w = Fraction(int(m["whole"])) + (
+        Fraction(int(m["part"]), 10 ** len(m["part"])) if m["part"] else 0
+    )
+    if w == 0:
+        raise ValueError(
+            "a weight of 0; leave a member who may not vote off the roll, or exclude them by a rule"
+        )
+    return w
+
+
+def weight_text(w: Fraction) -> str:
+    """A weight's canonical text: ``"3"``, ``"2.5"`` (the roll's decimals, exactly)."""
+    if w.denominator == 1:
+        return str(w.numerator)
+    whole, rest = divmod(w.numerator, w.denominator)
+    digits = ""
+    while rest:  # terminates: the roll's weights are decimals
+        rest *= 10
+        digits += str(rest // w.denominator)
+        rest %= w.denominator
+    return f"{whole}.{digits}"
+
+
+def weight_of(text: str | None) -> int | Fraction:
+    """A stored weight (null: 1) as the library's exact weight."""
+    if text is None:
+        return 1
+    w = parse_weight(text)
+    return int(w) if w.denominator == 1 else w
 
 
 def import_roll(
@@ -469,7 +605,9 @@ def import_roll(
         )
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
-        used = {_RULE_FIELD[r["rule"]] for r in e.eligibility} | {
+        weighted = bool(e.weighted)
+        used = {"weight"} if weighted else set()
+        used |= {_RULE_FIELD[r["rule"]] for r in e.eligibility} | {
             _RULE_FIELD[r["rule"]]
             for c in _contests(conn, election_id)
             for r in rules.normalise(c["electorate"], "electorate")
@@ -488,6 +626,8 @@ def import_roll(
             why = (
                 "the member's " + f
                 if f in ("number", "name") or f in explicit
+                else "the member's vote weight, which this weighted election reads"
+                if f == "weight"
                 else f"{f}, which the eligibility rules or a contest's electorate read"
             )
             raise RollError(
@@ -533,6 +673,22 @@ def import_roll(
                     errors.append(
                         f"line {line}, column {mapping[f]}: {row[f]!r} is not a date (YYYY-MM-DD)"
                     )
+        if row["weight"] or weighted:
+            where = f"line {line}, column {mapping['weight']}"
+            try:
+                if not row["weight"]:
+                    raise ValueError(f"member {row['number']} has no weight")
+                w = parse_weight(row["weight"])
+            except ValueError as err:
+                errors.append(f"{where}: {err}")
+            else:
+                if not weighted and w != 1:
+                    errors.append(
+                        f"{where}: weight {row['weight']}, but this election gives every "
+                        "member one vote (create it with weighted votes to use the weights)"
+                    )
+                # stored only in a weighted election, where every member has one
+                row["weight"] = weight_text(w) if weighted else None
         if row["email"] and "@" not in row["email"]:
             errors.append(
                 f"line {line}, column {mapping['email']}: {row['email']!r} is not an email address"
@@ -607,7 +763,9 @@ def _roll_sha256(members: Sequence[Mapping[str, Any]]) -> str:
     """Canonical: one JSON line per member (sorted keys), sorted by member number."""
     h = hashlib.sha256()
     for m in sorted(members, key=lambda m: m["number"]):
-        line = {f: m[f] for f in ROLL_FIELDS} | {"eligible": bool(m["eligible"])}
+        # the weight only where the roll has one, so an unweighted roll hashes as before
+        line = {f: m[f] for f in ROLL_FIELDS if f != "weight" or m.get("weight") is not None}
+        line["eligible"] = bool(m["eligible"])
         h.update(json.dumps(line, sort_keys=True, separators=(",", ":")).encode() + b"\n")
     return h.hexdigest()
 
@@ -651,8 +809,12 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
                 "channel": channel,
                 "contests": style,
                 "voted": False,
+                "weight": m["weight"] if e.weighted else None,
             }
         )
+    weights: Counter[str] = Counter(s["weight"] for s in slots if s["weight"] is not None)
+    if e.weighted:
+        _check_weights(conn, e, contests, slots)
     conn.execute(schema.slot.insert(), slots)
     cert = {
         "roll_sha256": _roll_sha256(members),
@@ -666,6 +828,15 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
         ),
         "frozen_at": iso(now()),
     }
+    if e.weighted:
+        cert["weights"] = {
+            "total": weight_text(
+                sum((parse_weight(w) * n for w, n in weights.items()), Fraction())
+            ),
+            "slots_by_weight": dict(sorted(weights.items(), key=lambda x: parse_weight(x[0]))),
+            # a weight that one member alone holds marks that member's ballot in the box
+            "slots_with_a_weight_no_other_holds": sum(1 for n in weights.values() if n == 1),
+        }
     conn.execute(
         update(schema.election)
         .where(schema.election.c.id == e.id)
@@ -699,6 +870,39 @@ def _open(conn: Connection, e: Any, actor: str) -> dict[str, Any]:
     return cert
 
 
+def _check_weights(
+    conn: Connection, e: Any, contests: Sequence[Mapping[str, Any]], slots: Sequence[Any]
+) -> None:
+    """Refuse to open a weighted election that cannot be counted with its weights: a sealed
+    box (it opens one unweighted paper per voter), or a rule the library cannot count with
+    fractional weights; found now, by a trial count with the roll's weights, not at the
+    close."""
+    from tallyroom.service.sealed import sealed_election
+
+    if conn.execute(
+        select(sealed_election.c.election_id).where(sealed_election.c.election_id == e.id)
+    ).first():
+        raise ServiceError(
+            "a sealed election cannot carry vote weights: the sealed box opens one paper "
+            "per voter, unweighted; create the election without weights, or unsealed"
+        )
+    for c in contests:
+        used = {weight_of(s["weight"]) for s in slots if c["id"] in s["contests"]}
+        # a paper of the largest weight, and one of a weight that is not whole (if any: a
+        # rule may count whole weights only); each alone, as identical papers would merge
+        trials = {max(used, default=1)} | set(
+            list(w for w in used if isinstance(w, Fraction) and w.denominator != 1)[:1]
+        )
+        try:
+            for w in trials:
+                profile = profile_of(c, [_trial_paper(c)], weights=[w])
+                tallyroom.count(profile, c["rule_id"], **_count_options(c))
+        except (TallyroomError, TypeError, ValueError) as err:
+            raise ServiceError(
+                f"contest {c['title']!r} cannot be counted with the roll's weights: {err}"
+            ) from None
+
+
 # -- voters ---------------------------------------------------------------------------------------
 def public_election(svc: Service, election_id: str) -> dict[str, Any]:
     """What a voter may see of an election (no key, no roll)."""
@@ -707,13 +911,30 @@ def public_election(svc: Service, election_id: str) -> dict[str, Any]:
         if e is None:
             raise NotFound("no such election")
         info = _public_election(e)
-        info["contests"] = _contests(conn, election_id)
+        info["contests"] = [
+            c | {"options_shown": options_in_words(c)} for c in _contests(conn, election_id)
+        ]
         info["organisation"] = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
         if e.state == "open":
             info["turnout"] = _turnout(conn, election_id)
     return info
+
+
+def options_in_words(contest: Mapping[str, Any]) -> list[str]:
+    """The contest's counting options as a voter reads them: ``quota = hare``, and the
+    ballot rules as ``a ranked paper's overvote: skip``."""
+    out = []
+    for k, v in contest["options"].items():
+        if k == "ballot_rules":
+            continue
+        shown = ", ".join(map(str, v)) if isinstance(v, list) else v
+        shown = {True: "yes", False: "no"}.get(shown, shown) if isinstance(shown, bool) else shown
+        out.append(f"{k.replace('_', ' ')} = {shown}")
+    for k, v in contest["options"].get("ballot_rules", {}).items():
+        out.append(f"a paper's {k.replace('_', ' ')}: {'none' if v is None else v}")
+    return out
 
 
 def _is_open(e: Any) -> bool:
@@ -744,7 +965,8 @@ def enter_code(svc: Service, election_id: str, typed: str) -> dict[str, Any]:
         raise ServiceError("that code is not valid for this election")
     if s.voted:
         raise AlreadyVoted("a ballot has already been cast with this code")
-    return {"slot": s.id, "issue": s.issue, "contests": list(s.contests)}
+    # the weight the voter's paper carries (a weighted election only): the ballot says so
+    return {"slot": s.id, "issue": s.issue, "contests": list(s.contests), "weight": s.weight}
 
 
 def cast(
@@ -763,7 +985,7 @@ def cast(
         if e is None or not _is_open(e):
             raise NotOpen("voting is not open")
         s = conn.execute(
-            select(schema.slot.c.contests).where(
+            select(schema.slot.c.contests, schema.slot.c.weight).where(
                 schema.slot.c.id == slot_id, schema.slot.c.election_id == election_id
             )
         ).first()
@@ -780,7 +1002,11 @@ def cast(
         ).rowcount
         if marked != 1:
             raise AlreadyVoted("a ballot has already been cast with this code")
-        return svc.box.cast(conn, {c: papers.get(c) for c in s.contests}, channel=channel)
+        paper = {c: papers.get(c) for c in s.contests}
+        if s.weight is None:
+            return svc.box.cast(conn, paper, channel=channel)
+        # the weight goes into the box with the paper (never the slot, the member or a time)
+        return svc.box.cast(conn, paper, channel=channel, weight=s.weight)
 
 
 def validate_paper(contest: Mapping[str, Any], form: Mapping[str, str]) -> tuple[Any, list[str]]:
@@ -921,11 +1147,27 @@ def reissue(
 ) -> str:
     """Revoke the member's code and issue a new one for the same slot, by the slot's
     channel or by ``channel`` ("post" for a bounced or lost email; "email" only to an
-    address that no other eligible member shares). Refused once the member has voted.
-    Returns the channel the new code goes by."""
+    address that no other eligible member shares). Refused once the member has voted, and
+    after the election's re-issue timetable for the channel (the refusal is logged, for
+    the scrutineer's report). Returns the channel the new code goes by."""
     _require(actor, MANAGERS)
     if channel not in (None, "", "email", "post"):
         raise ServiceError(f"channel {channel!r}: expected email or post")
+    late = _reissue(svc, actor, election_id, member_number, channel)
+    if isinstance(late, ServiceError):
+        raise late
+    return late
+
+
+def _reissue(
+    svc: Service,
+    actor: Mapping[str, Any],
+    election_id: str,
+    member_number: str,
+    channel: str | None,
+) -> str | ServiceError:
+    """The re-issue, or the refusal after the timetable (returned, not raised, so that the
+    refusal's audit entry is committed)."""
     with svc.engine.begin() as conn:
         e = _election(conn, actor, election_id)
         if not _is_open(e):
@@ -942,6 +1184,32 @@ def reissue(
         if row.voted:
             raise AlreadyVoted(f"member {member_number} has voted")
         way = channel or row.channel
+        until = reissue_until(e, way)
+        if now() >= parse_time(until):
+            others = [c for c in CHANNELS if c != way and now() < parse_time(reissue_until(e, c))]
+            _audit(
+                conn,
+                e.organisation_id,
+                actor["email"],
+                "re-issue refused",
+                {
+                    "election": e.id,
+                    "member": member_number,
+                    "channel": way,
+                    "reason": "after the re-issue timetable",
+                    "until": until,
+                },
+            )
+            from tallyroom.service.mail import when
+
+            return ServiceError(
+                f"re-issue by {way} closed at {when(until, e.time_zone)} under the election's "
+                "timetable"
+                + "".join(
+                    f"; by {c} it is open until {when(reissue_until(e, c), e.time_zone)}"
+                    for c in others
+                )
+            )
         if way == "email" and row.channel != "email":
             shared = (
                 conn.execute(
@@ -1107,7 +1375,12 @@ def _count(svc: Service, election_id: str) -> None:
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
         for c in _contests(conn, election_id):
-            profile = profile_of(c, svc.box.opened(conn, c["id"]), e.title, org, e.closes_at[:10])
+            if e.weighted:
+                pairs = svc.box.opened_weighted(conn, c["id"])
+                papers, weights = [p for p, _ in pairs], [weight_of(w) for _, w in pairs]
+            else:
+                papers, weights = svc.box.opened(conn, c["id"]), None
+            profile = profile_of(c, papers, e.title, org, e.closes_at[:10], weights=weights)
             record = tallyroom.count(profile, c["rule_id"], **_count_options(c))
             files = {}
             for fmt in ("blt", "csv"):
@@ -1148,8 +1421,12 @@ def profile_of(
     title: str = "",
     organisation: str = "",
     day: str = "",
+    weights: Sequence[int | Fraction] | None = None,
 ) -> Profile:
-    """The contest's papers as a tallyroom Profile, read under its ballot rules."""
+    """The contest's papers as a tallyroom Profile, read under its ballot rules; each paper
+    counts ``weights[i]`` (exactly: whole numbers or Fractions) in a weighted election, 1
+    otherwise."""
+    ws: Sequence[int | Fraction] = weights if weights is not None else [1] * len(ballots)
     election = Election(
         candidates=tuple(
             Candidate(c["name"], c.get("attributes", {})) for c in contest["candidates"]
@@ -1161,22 +1438,24 @@ def profile_of(
         date=day,
     )
     if contest["ballot_type"] in ("ranked", "yesno"):
-        raw: Counter[tuple[Any, ...]] = Counter()
-        for b in ballots:
-            raw[_ranked_marks(b) if contest["ballot_type"] == "ranked" else tuple(b or ())] += 1
+        raw: dict[tuple[Any, ...], int | Fraction] = {}
+        for b, w in zip(ballots, ws, strict=True):
+            key = _ranked_marks(b) if contest["ballot_type"] == "ranked" else tuple(b or ())
+            raw[key] = raw.get(key, 0) + w
         return Profile.from_marks(
             election, dict(raw), _ballot_rules(contest), source=contest["title"]
         )
     limit = contest["max_marks"] or len(contest["candidates"])
-    invalid: Counter[str] = Counter()
-    papers: Counter[tuple[int, ...]] = Counter()
-    for b in ballots:
+    invalid: dict[str, int | Fraction] = {}
+    papers: dict[tuple[int, ...], int | Fraction] = {}
+    for b, w in zip(ballots, ws, strict=True):
         if not b:
-            invalid["blank"] += 1
+            invalid["blank"] = invalid.get("blank", 0) + w
         elif len(b) > limit:
-            invalid["more marks than votes allowed"] += 1
+            why = "more marks than votes allowed"
+            invalid[why] = invalid.get(why, 0) + w
         else:
-            papers[tuple(sorted(b))] += 1
+            papers[tuple(sorted(b))] = papers.get(tuple(sorted(b)), 0) + w
     return Profile.build(
         election, papers.items(), kind="approval", invalid=dict(invalid), source=contest["title"]
     )
@@ -1229,7 +1508,10 @@ def recount_command(contest: Mapping[str, Any]) -> str:
             parts += ["--constraint", k]
     for k, v in contest["options"].items():
         if k != "ballot_rules":
-            parts += ["--option", f"{k}={v}"]
+            # as --option reads them: a list of names with commas, true / false
+            text = ",".join(map(str, v)) if isinstance(v, list | tuple) else v
+            text = str(text).lower() if isinstance(text, bool) else text
+            parts += ["--option", f"{k}={text}"]
     for k, v in contest["options"].get("ballot_rules", {}).items():
         if v is not None:
             parts += ["--" + k.replace("_", "-"), str(v)]
@@ -1300,6 +1582,9 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
     reissued_by_channel = Counter(
         x["detail"].get("channel", "?") for x in mine if x["action"] == "code re-issued"
     )
+    refused_by_channel = Counter(
+        x["detail"].get("channel", "?") for x in mine if x["action"] == "re-issue refused"
+    )
     sign_offs = [
         {"at": x["at"], **{k: v for k, v in x["detail"].items() if k != "election"}}
         for x in mine
@@ -1313,6 +1598,7 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
             "opens_at": e.opens_at,
             "closes_at": e.closes_at,
             "state": e.state,
+            "weighted": bool(e.weighted),
         },
         "voting_papers_distributed_by_channel": turnout["distributed_by_channel"],
         "voting_papers_returned_by_channel": turnout["returned_by_channel"],
@@ -1320,6 +1606,16 @@ def scrutineer_report(svc: Service, actor: Mapping[str, Any], election_id: str) 
         "slots_marked_voted": turnout["voted"],
         "reissued_codes": int(reissues),
         "reissued_codes_by_channel": dict(reissued_by_channel),
+        # the last moment a code could be re-issued, by channel (the close where the
+        # timetable names none), and the requests refused after it
+        "reissue_timetable": {
+            c: {
+                "last": (e.reissue_timetable or {}).get(c, {}).get("last", "the close"),
+                "until": reissue_until(e, c),
+            }
+            for c in CHANNELS
+        },
+        "reissues_refused_after_timetable_by_channel": dict(refused_by_channel),
         "deliveries": [{"kind": k, "outcome": o, "count": n} for k, o, n in deliveries],
         "incidents_and_extensions": incidents,
         "roll_certificate": e.roll_certificate,

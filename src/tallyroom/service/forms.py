@@ -7,6 +7,11 @@ The form's own small syntaxes, one item a line:
 
 - candidates: ``Name`` or ``Name; gender=woman, slate=Red`` (attributes after ``;``);
 - constraints: as the library writes them, ``gender=woman:min=4``;
+- statements: a line ``## Name`` starts that candidate's statement, which runs to the next
+  such line (blank lines keep its paragraphs);
+- counting options: ``name=value``, the rule's own as ``tallyroom count --option`` takes
+  them (``quota=hare``), and the ballot rules ``overvote``, ``skipped_ranks`` and
+  ``duplicates`` (how a ranked paper's repeats and gaps are read);
 - eligibility and electorate rules (the vocabulary of :mod:`tallyroom.service.eligibility`):
   ``joined_by 2026-06-30``, ``paid_up_at 2026-12-01``, ``region North, South`` (also
   ``status`` and ``section``), ``age_under 27 on 2026-12-09``, ``age_at_least 65 on ...``.
@@ -15,14 +20,14 @@ The form's own small syntaxes, one item a line:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
 import tallyroom
-from tallyroom.service import eligibility, schema
+from tallyroom.service import core, eligibility, schema
 from tallyroom.service.core import BALLOT_TYPES, Service
 
 #: the ballot types in words, for the form's choice
@@ -36,6 +41,14 @@ ORDERS = ("entered", "alphabetical", "rotated")
 #: which kind of paper the library counts for each ballot type
 _KIND = {"ranked": "ranked", "yesno": "ranked", "x": "approval", "approval": "approval"}
 MAX_CONTESTS = 30
+#: the longest statement by default (every candidate's is held to the same length)
+STATEMENT_LENGTH = core.STATEMENT_LENGTH
+#: the ballot rules a contest's options may set (tallyroom.BallotRules), with their choices
+BALLOT_RULES: dict[str, tuple[str, ...]] = {
+    "overvote": ("exhaust", "skip", "exhaust-if-multiple-continuing"),
+    "skipped_ranks": (),  # a whole number, or "none"
+    "duplicates": ("skip", "exhaust"),
+}
 
 
 def rule_choices() -> list[tuple[str, list[Any]]]:
@@ -117,6 +130,92 @@ def _candidates(text: str) -> tuple[list[dict[str, Any]], str | None]:
     return people, None
 
 
+def _statements(
+    text: str, people: list[dict[str, Any]], limit: int
+) -> tuple[dict[str, str], str | None]:
+    """``## Name`` blocks into {name: statement}; an error names the line and what was
+    expected (an unknown name, a name twice, text before the first name, too long)."""
+    if not people:
+        return {}, ("a yes / no contest has no candidates' statements" if text.strip() else None)
+    names = {p["name"].casefold(): p["name"] for p in people}
+    out: dict[str, list[str]] = {}
+    first: dict[str, int] = {}
+    current: str | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith("##"):
+            typed = " ".join(line[2:].split())
+            name = names.get(typed.casefold())
+            if name is None:
+                return {}, (
+                    f"line {n}: {typed!r} is not a candidate of this contest; expected one of "
+                    + ", ".join(p["name"] for p in people)
+                )
+            if name in out:
+                return {}, f"line {n}: {name}'s statement already starts on line {first[name]}"
+            current, first[name] = name, n
+            out[name] = []
+        elif current is None:
+            if line.strip():
+                return {}, f"line {n}: expected '## ' and a candidate's name before the statement"
+        else:
+            out[current].append(line.rstrip())
+    statements = {k: "\n".join(v).strip() for k, v in out.items()}
+    for name, statement in statements.items():
+        if len(statement) > limit:
+            return {}, (
+                f"line {first[name]}: {name}'s statement has {len(statement)} characters; "
+                f"at most {limit}, the same for every candidate"
+            )
+    return statements, None
+
+
+def _options(text: str, rule: Any) -> tuple[dict[str, Any], str | None]:
+    """``name=value`` lines into the contest's options: the rule's own, parsed by the rule
+    (as ``--option``), and the ballot rules under ``ballot_rules``."""
+    items: list[str] = []
+    ballot_rules: dict[str, Any] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, eq, value = (x.strip() for x in line.partition("="))
+        if not eq or not name or not value:
+            return {}, f"line {n}: expected name=value, found {line.strip()!r}"
+        if name == "constraints":
+            return {}, f"line {n}: write constraints in the Constraints field, one a line"
+        if name in BALLOT_RULES:
+            if name == "skipped_ranks":
+                if value.lower() == "none":
+                    ballot_rules[name] = None
+                elif value.isascii() and value.isdigit() and len(value) <= 3:
+                    ballot_rules[name] = int(value)
+                else:
+                    return {}, f"line {n}: skipped_ranks {value!r}: expected a whole number or none"
+            elif value not in BALLOT_RULES[name]:
+                return {}, (
+                    f"line {n}: {name} {value!r}: expected one of {', '.join(BALLOT_RULES[name])}"
+                )
+            else:
+                ballot_rules[name] = value
+            continue
+        items.append(f"{name}={value}")
+    try:
+        options = dict(rule.parse_options(items)) if items and rule is not None else {}
+    except tallyroom.TallyroomError as err:
+        return {}, str(err)
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+    if ballot_rules:
+        options["ballot_rules"] = ballot_rules
+    return options, None
+
+
+def rule_parameters(rule_id: str) -> list[Any]:
+    """The rule's options as the form lists them (constraints have their own field)."""
+    for r in tallyroom.counting_rules():
+        if r.id == rule_id:
+            return [p for p in r.parameters if p.name != "constraints"]
+    return []
+
+
 def _time(text: str, zone: ZoneInfo | None) -> tuple[str | None, str | None]:
     if not text.strip():
         return None, "expected a date and time (YYYY-MM-DD HH:MM)"
@@ -165,6 +264,26 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         errors["closes"] = f"Closing time: {err}."
     if opens and closes and datetime.fromisoformat(closes) <= datetime.fromisoformat(opens):
         errors["closes"] = "Closing time: expected a time after the opening time."
+    limit = _whole(form.get("statement_length", "") or str(STATEMENT_LENGTH), 1)
+    if limit is None:
+        errors["statement_length"] = (
+            "Longest statement: expected a whole number of characters, 1 or more."
+        )
+    timetable: dict[str, str] = {}
+    post_day = form.get("reissue_post", "").strip()
+    if post_day:
+        try:
+            timetable["post"] = date.fromisoformat(post_day).isoformat()
+        except ValueError:
+            errors["reissue_post"] = (
+                f"Re-issue by post: {post_day!r} is not a day; expected YYYY-MM-DD."
+            )
+    if form.get("reissue_email", "").strip():
+        email_until, err = _time(form.get("reissue_email", ""), zone)
+        if err:
+            errors["reissue_email"] = f"Re-issue by email: {err}."
+        elif email_until:
+            timetable["email"] = email_until
     try:
         rules_ = parse_rules(form.get("eligibility", ""), "Who may vote")
     except eligibility.RuleSpecError as e:
@@ -231,6 +350,17 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         except eligibility.RuleSpecError as e:
             errors[p + "electorate"], electorate = f"{e}.", []
         constraints = [c.strip() for c in form.get(p + "constraints", "").splitlines() if c.strip()]
+        statements, err = _statements(
+            form.get(p + "statements", ""), people, limit or STATEMENT_LENGTH
+        )
+        if err:
+            errors[p + "statements"] = f"Contest {n + 1}, statements: {err}."
+        for person in people:
+            if person["name"] in statements:
+                person["statement"] = statements[person["name"]]
+        options, err = _options(form.get(p + "options", ""), rule)
+        if err:
+            errors[p + "options"] = f"Contest {n + 1}, counting options: {err}."
         if kind == "yesno":
             people = []  # the paper reads Yes / No
         c: dict[str, Any] = {
@@ -243,10 +373,12 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
             "constraints": constraints,
             "electorate": electorate or None,
         }
+        if options:
+            c["options"] = options
         if max_marks is not None:
             c["max_marks"] = max_marks
         out.append(c)
-    spec = {
+    spec: dict[str, Any] = {
         "title": title,
         "rule_book": form.get("rule_book", "").strip(),
         "notice": form.get("notice", "").strip(),
@@ -256,4 +388,10 @@ def election_spec(form: Mapping[str, str], contests: int) -> tuple[dict[str, Any
         "eligibility": rules_,
         "contests": out,
     }
+    if timetable:
+        spec["reissue_timetable"] = timetable
+    if limit is not None and limit != STATEMENT_LENGTH:
+        spec["statement_length"] = limit
+    if form.get("weighted"):
+        spec["weighted"] = True
     return spec, errors

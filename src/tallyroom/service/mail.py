@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import io
+import os
+import tempfile
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -33,6 +36,25 @@ def when(text: str | None, zone: str = "UTC") -> str:
     except (ValueError, ZoneInfoNotFoundError):
         return text
     return f"{t:%A} {t.day} {t:%B %Y, %H:%M} ({zone or 'UTC'})"
+
+
+def to_outbox(outbox: Path, name: str, msg: EmailMessage) -> None:
+    """Put a message in the outbox folder whole or not at all: written to a temporary file,
+    flushed to disk, then renamed to its name. A process killed while writing leaves no
+    half-written mail that a pickup could send (the job runs again after a restart and
+    writes the same message, since the code is derived from the slot and issue)."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".sending-", suffix=".tmp", dir=outbox)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(bytes(msg))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)  # a voting code: readable by the service's user alone
+        os.replace(tmp, outbox / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def vote_url(svc: Service, election_id: str) -> str:
@@ -123,8 +145,7 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
         except aiosmtplib.SMTPRecipientsRefused:
             outcome = "bounced"  # recorded; the member's code can go by post on re-issue
     elif svc.outbox is not None:
-        svc.outbox.mkdir(parents=True, exist_ok=True)
-        (svc.outbox / f"{job['slot']}-{job['issue']}-{job['kind']}.eml").write_bytes(bytes(msg))
+        to_outbox(svc.outbox, f"{job['slot']}-{job['issue']}-{job['kind']}.eml", msg)
     with svc.engine.begin() as conn:
         _record(conn, job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
 

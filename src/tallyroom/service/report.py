@@ -38,6 +38,13 @@ def pdf(report: dict[str, Any]) -> bytes:
         "Codes re-issued",
         {"total": report["reissued_codes"], "by_channel": report["reissued_codes_by_channel"]},
     )
+    section(
+        "Re-issue timetable, by channel (and requests refused after it)",
+        {
+            "timetable": report["reissue_timetable"],
+            "refused_by_channel": report["reissues_refused_after_timetable_by_channel"],
+        },
+    )
     section("Deliveries", report["deliveries"])
     section("Incidents and extensions", report["incidents_and_extensions"])
     section("Roll certificate", report["roll_certificate"])

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -77,6 +78,11 @@ election = Table(
     Column("roll_sha256", String(64), nullable=True),
     Column("roll_certificate", JSON, nullable=True),
     Column("published_at", String(32), nullable=True),
+    # the last moment a lost code may be re-issued, by channel (core.reissue_timetable):
+    # {"post": {"last": "2026-12-04", "until": "2026-12-05T00:00:00+00:00"}, ...}
+    Column("reissue_timetable", JSON, nullable=True),
+    # vote weights from the roll's weight column (exact: whole numbers or fractions)
+    Column("weighted", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 contest = Table(
@@ -113,6 +119,7 @@ member = Table(
     Column("section", String(64), nullable=True),
     Column("region", String(64), nullable=True),
     Column("birth_date", String(10), nullable=True),
+    Column("weight", String(32), nullable=True),  # exact, "3" or "3/2"; null: 1
     Column("eligible", Boolean, nullable=False),
     Column("excluded_by", JSON, nullable=False),
     UniqueConstraint("election_id", "number"),
@@ -131,6 +138,7 @@ slot = Table(
     Column("voted", Boolean, nullable=False, default=False),
     Column("voted_channel", String(8), nullable=True),
     Column("voted_day", String(10), nullable=True),  # a day, never a time
+    Column("weight", String(32), nullable=True),  # the member's vote weight; null: 1
 )
 
 # the box: no voter, no slot, no time; the random id is the only key
@@ -141,6 +149,9 @@ ballot = Table(
     Column("contest_id", String(32), nullable=False),
     Column("tracker", String(32), nullable=False),
     Column("content", Text, nullable=False),
+    # the paper's weight in a weighted election (null: 1); a weight that only one member
+    # holds marks that member's ballot (docs/service.md, "Vote weights")
+    Column("weight", String(32), nullable=True),
     sqlite_with_rowid=False,
 )
 

@@ -234,10 +234,18 @@ class SealingBox:
             )
         return self._structures[contest_id]
 
-    def cast(self, conn: Connection, papers: Mapping[str, Any], channel: str = "online") -> str:
+    def cast(
+        self,
+        conn: Connection,
+        papers: Mapping[str, Any],
+        channel: str = "online",
+        weight: str | None = None,
+    ) -> str:
         sealed = self._sealed(conn, list(papers))
         if not sealed:
-            return self.plain.cast(conn, papers)
+            return self.plain.cast(conn, papers, weight=weight)
+        if weight is not None:  # core refuses to open a sealed weighted election
+            raise RuntimeError("a sealed ballot carries no weight")
         if sealed != set(papers):
             raise RuntimeError("an election is sealed in all its contests or in none")
         trackers = []
@@ -300,6 +308,11 @@ class SealingBox:
                 "see the election record"
             )
         return papers
+
+    def opened_weighted(self, conn: Connection, contest_id: str) -> list[tuple[Any, str | None]]:
+        if self._sealed(conn, [contest_id]):
+            raise RuntimeError("a sealed ballot carries no weight")
+        return self.plain.opened_weighted(conn, contest_id)
 
     def trackers(self, conn: Connection, contest_ids: list[str]) -> set[str]:
         sealed = self._sealed(conn, contest_ids)

@@ -150,9 +150,9 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
             )
         )
     elif svc.outbox is not None:
-        svc.outbox.mkdir(parents=True, exist_ok=True)
-        name = f"alarm-{job['election']}-{int(time.time())}.eml"
-        (svc.outbox / name).write_bytes(bytes(msg))
+        from tallyroom.service.mail import to_outbox
+
+        to_outbox(svc.outbox, f"alarm-{job['election']}-{int(time.time())}.eml", msg)
 
 
 # -- request bodies -------------------------------------------------------------------------

@@ -77,6 +77,9 @@ class Format:
     content_first: bool = False
     #: the reader takes ``contest=`` (a file of several contests: which one to read)
     contests: bool = False
+    #: the reader has a fast path for big files and takes ``progress=`` and
+    #: ``own_process=`` (see :func:`read`)
+    big_files: bool = False
 
 
 #: the formats that hold no seat count (the caller gives it: ``seats``, ``--seats``)
@@ -245,6 +248,8 @@ def read(
     rules: BallotRules | None = None,
     seats: int | None = None,
     contest: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    own_process: bool = False,
 ) -> Profile:
     """Read a ballot file into a profile.
 
@@ -254,6 +259,12 @@ def read(
     the file's seat count (formats without one default to 1); more seats than candidates
     is an :class:`~tallyroom.errors.ElectionError`.  ``contest`` names the contest to read
     from a cast-vote-record file of several (its name or id).
+
+    For the formats with a fast path for big files (BLT): ``progress(done, in all)`` is
+    told how far through the file the reading is, and ``own_process`` says the caller owns
+    this process (a command-line program), so the fast path may tune the allocator for its
+    big arrays (:func:`~tallyroom.ballots.formats.blt.keep_freed_memory`, for the life of
+    the process).  Other formats ignore both.
     """
     if seats is not None and seats < 1:
         raise ElectionError(f"an election needs at least one seat, not {seats}")
@@ -284,11 +295,13 @@ def read(
             "a cast-vote-record format with contests: "
             + ", ".join(f.name for f in _REGISTRY.values() if f.contests),
         )
+    extra: dict[str, Any] = {}
+    if contest is not None:
+        extra["contest"] = contest
+    if fmt.big_files:
+        extra.update(progress=progress, own_process=own_process)
     try:
-        if contest is not None:
-            profile = fmt.reader(source, rules, seats, contest=contest)  # type: ignore[call-arg]
-        else:
-            profile = fmt.reader(source, rules, seats)
+        profile = fmt.reader(source, rules, seats, **extra)
     except _READER_BUGS as bug:
         # Readers refuse bad files with BallotFileError; anything else is a reader's bug.
         # It is still reported on one line, naming the file, with the cause chained.
@@ -473,8 +486,16 @@ def _module_votetable() -> Any:
     return import_module("tallyroom.ballots.votetable")
 
 
-def _read_blt(src: Source, rules: BallotRules | None, seats: int | None) -> Profile:
-    profile: Profile = read_blt(src, rules or BallotRules())
+def _read_blt(
+    src: Source,
+    rules: BallotRules | None,
+    seats: int | None,
+    progress: Callable[[int, int], None] | None = None,
+    own_process: bool = False,
+) -> Profile:
+    profile: Profile = read_blt(
+        src, rules or BallotRules(), progress=progress, own_process=own_process
+    )
     return profile  # seats override applied by read()
 
 
@@ -542,6 +563,7 @@ register(
         _read_blt,
         write_blt,
         _sniff_blt,
+        big_files=True,
     )
 )
 register(

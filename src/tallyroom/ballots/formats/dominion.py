@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tallyroom.ballots.formats._ranks import OVERVOTE_MARK, count, marks_by_rank
+from tallyroom.ballots.formats.rctab_cvr import OVERVOTE_NAME, CvrRecord
 from tallyroom.ballots.model import BallotRules, Candidate, Election, Profile
 from tallyroom.errors import BallotFileError
 
@@ -138,6 +139,8 @@ def read_dominion(
     overvote_label: str | None = None,
     precincts: dict[str, dict[tuple, int]] | None = None,
     batches: dict[str, dict[tuple, int]] | None = None,
+    records: list[CvrRecord] | None = None,
+    record_source: str = "",
 ) -> Profile:
     """Read a Dominion export (its folder, or any file in it) for one contest.
 
@@ -145,7 +148,9 @@ def read_dominion(
     one contest); ``uwi_label`` is the candidate id counted as the undeclared write-ins.
     ``precincts`` and ``batches``, when given, are filled with each precinct's (its
     ``PrecinctManifest`` name; ``""`` when a paper names none) and each batch's
-    (``tabulator-batch``) papers as marked.
+    (``tabulator-batch``) papers as marked.  ``records``: a list filled with each paper as
+    read (:class:`CvrRecord`: RCTab's id ``tabulator-batch-record``, the precinct portion's
+    name), naming the export as ``record_source`` gives it.
     """
     folder = export_folder(path)
     alias = dict(aliases or {})
@@ -268,6 +273,31 @@ def read_dominion(
                         by_rank.setdefault(rank, []).append(at)
                     key = marks_by_rank(by_rank, max_rankings)
                     count(raw, key)
+                    if records is not None:
+                        tab, bat, rec = (
+                            str(session.get(k, "")) for k in ("TabulatorId", "BatchId", "RecordId")
+                        )
+                        portion = portions.get(str(ppid)) if ppid is not None else None
+                        records.append(
+                            CvrRecord(
+                                source=record_source or str(folder),
+                                provider="dominion",
+                                record_id=f"{tab}-{bat}-{rec}",
+                                contest_id=contest_id,
+                                tabulator_id=tab,
+                                batch_id=bat,
+                                vendor_id=rec,
+                                precinct=where_precinct,
+                                precinct_portion=str((portion or {}).get("Description") or ""),
+                                uwi_label=uwi_label or "",
+                                ranks={
+                                    k: tuple(
+                                        OVERVOTE_NAME if c == OVERVOTE_MARK else names[c] for c in v
+                                    )
+                                    for k, v in sorted(by_rank.items())
+                                },
+                            )
+                        )
                     if precincts is not None:
                         count(precincts.setdefault(where_precinct, {}), key)
                     if batches is not None:

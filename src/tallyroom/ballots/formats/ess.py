@@ -17,6 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tallyroom.ballots.formats.rctab_cvr import OVERVOTE_NAME, CvrRecord
 from tallyroom.ballots.model import (
     NEVER_ELECTED,
     OVERVOTE,
@@ -85,6 +86,8 @@ def read_ess(
     treat_blank_as_undeclared_write_in: bool = False,
     overvote_delimiter: str | None = None,
     source: str | None = None,
+    records: list[CvrRecord] | None = None,
+    record_source: str = "",
 ) -> Profile:
     """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does.
 
@@ -95,6 +98,10 @@ def read_ess(
     ``candidates[].aliases``).  Every ``<row>`` element below the header is a paper (one
     with no mark is blank, as RCTab counts it); rows missing between two elements, or up to
     a ``dimension`` that claims row 1,048,576, are not.
+
+    ``records``: a list filled with each row as read (:class:`CvrRecord`, RCTab's id
+    ``<file name>-<n>`` for the n-th paper), for RCTab's conversions; ``record_source`` is
+    the file path the records name (the configuration's).
     """
     name = source or os.fspath(path)
     for label, value in (
@@ -132,6 +139,8 @@ def read_ess(
             aliases,
             treat_blank_as_undeclared_write_in,
             overvote_delimiter,
+            records,
+            record_source or name,
         )
 
 
@@ -152,6 +161,8 @@ def _open_and_read(
     aliases: Mapping[str, str] | None,
     treat_blank_as_undeclared_write_in: bool,
     overvote_delimiter: str | None,
+    records: list[CvrRecord] | None = None,
+    record_source: str = "",
 ) -> Profile:
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
@@ -184,6 +195,8 @@ def _open_and_read(
             dict(aliases or {}),
             treat_blank_as_undeclared_write_in,
             overvote_delimiter,
+            records,
+            record_source,
         )
     except BallotFileError:
         raise
@@ -215,6 +228,8 @@ def _read_sheet(
     aliases: dict[str, str],
     treat_blank_as_undeclared_write_in: bool,
     overvote_delimiter: str | None,
+    records: list[CvrRecord] | None = None,
+    record_source: str = "",
 ) -> Profile:
     if not wb.worksheets:
         raise BallotFileError(name, None, None, "a workbook with no sheet", "one worksheet")
@@ -227,6 +242,7 @@ def _read_sheet(
     for i, n in enumerate(names):
         index[n] = i
     raw: dict[tuple, Weight] = {}
+    pending: list[tuple[int, tuple]] = []  # (paper number, marks) for ``records``
 
     def _index(text: str, r: int, col: int) -> int:
         text = aliases.get(text, text)
@@ -316,6 +332,12 @@ def _read_sheet(
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
         seen += 1
+        if records is not None:
+            if weight != 1:
+                raise BallotFileError(
+                    name, r, (count_at or 0) + 1, f"{weight} papers in one row", "one paper a row"
+                )
+            pending.append((seen, key))
     if seen + header_rows != _row_elements(ws):
         raise BallotFileError(
             name,
@@ -325,7 +347,34 @@ def _read_sheet(
             f"{seen + header_rows:,} (rows numbered out of order?)",
             "rows numbered in ascending order, each read once",
         )
+    if records is not None:
+        file_name = os.path.basename(name)
+        for number, key in pending:
+            records.append(
+                CvrRecord(
+                    source=record_source,
+                    provider="ess",
+                    record_id=f"{file_name}-{number}",
+                    ranks=_record_ranks(key, names),
+                    uwi_label=uwi_label,
+                )
+            )
     return _finish(name, names, raw, rules, seats)
+
+
+def _record_ranks(key: tuple, names: Sequence[str]) -> dict[int, tuple[str, ...]]:
+    """A paper's marks as names per rank (an explicit overvote as RCTab's "overvote")."""
+    out: dict[int, tuple[str, ...]] = {}
+    for k, m in enumerate(key, 1):
+        if m is None:
+            continue
+        if m == OVERVOTE:
+            out[k] = (OVERVOTE_NAME,)
+        elif isinstance(m, tuple):
+            out[k] = tuple(names[c] for c in m)
+        else:
+            out[k] = (names[m],)
+    return out
 
 
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")

@@ -23,11 +23,11 @@ The modules, by responsibility: :mod:`.kit` (the page kit other pages share),
 
 from __future__ import annotations
 
+from tallyroom.reports.council import party_of_name
 from tallyroom.reports.html.article import (
     article,
     council_summary,
     page,
-    party_of_name,
     report,
 )
 from tallyroom.reports.html.charts import (

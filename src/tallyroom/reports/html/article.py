@@ -9,13 +9,12 @@ page that opens with a summary of who was elected where and the parties' totals.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from tallyroom.record import CountRecord
+from tallyroom.reports.council import council
 from tallyroom.reports.html.charts import (
     bar_figure,
     bar_label,
@@ -27,7 +26,6 @@ from tallyroom.reports.html.kit import Charts, document, escape, script_json
 from tallyroom.reports.html.tables import (
     cell,
     declaration_table,
-    first_votes,
     kv_table,
     natural_view,
     printed_stage_tables,
@@ -92,6 +90,13 @@ def _how_it_was_counted(record: CountRecord, prefix: str, places: int) -> str:
         ("Ballot file", record.source or "(not given)"),
         ("Ballot file SHA-256", record.source_sha256 or "(not known)"),
     ]
+    if record.election_file:
+        facts += [
+            ("Election file", record.election_file),
+            ("Election file SHA-256", record.election_file_sha256),
+        ]
+    if record.preset:
+        facts.append(("Preset", record.preset))
     out = [
         f'<details class="how" id="{prefix}-how"><summary>How it was counted: the rule, '
         "its options and the ballot file</summary>",
@@ -181,15 +186,9 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
     return "\n".join(out)
 
 
-def article(
-    record: CountRecord, number: int, source_hash: str | None = None, *, heading: str = ""
-) -> tuple[str, dict]:
+def article(record: CountRecord, number: int, *, heading: str = "") -> tuple[str, dict]:
     """One count's section of the page, and the data its script draws; ``heading`` (else
-    the election's name) heads it."""
-    if source_hash and not record.source_sha256:
-        from dataclasses import replace
-
-        record = replace(record, source_sha256=source_hash)
+    the election's name) heads it.  The input's digest is the record's own."""
     places = figure_places(record)
     prefix = f"c{number}"
     charts = Charts(prefix)
@@ -356,86 +355,29 @@ class _NoCharts(Charts):
 
 # --------------------------------------------------------------------------- a council
 
-_PARTY = re.compile(r"\(([^()]+)\)\s*$")
-NO_PARTY = "(no party given)"
-
-
-def party_of_name(name: str) -> str:
-    """The party a name carries in brackets at its end, as Scottish ballot files write
-    it ("Neil MACGREGOR (SNP)" -> "SNP"); else :data:`NO_PARTY`."""
-    m = _PARTY.search(name)
-    return m.group(1).strip() if m else NO_PARTY
-
-
-def gallagher(votes: Mapping[str, Fraction], seats: Mapping[str, int]) -> Fraction:
-    """The square of Gallagher's least-squares index, in percentage points squared:
-    half the sum of the squared differences between each party's vote and seat shares."""
-    v_total = sum(votes.values(), Fraction(0))
-    s_total = sum(seats.values())
-    if not v_total or not s_total:
-        return Fraction(0)
-    parties = set(votes) | set(seats)
-    return (
-        sum(
-            (
-                (
-                    Fraction(votes.get(p, 0)) * 100 / v_total
-                    - Fraction(seats.get(p, 0) * 100, s_total)
-                )
-                ** 2
-                for p in parties
-            ),
-            Fraction(0),
-        )
-        / 2
-    )
-
-
-def _root(square: Fraction, places: int = 2) -> str:
-    """The square root of ``square``, rounded half up to ``places``, computed exactly."""
-    scale = 10 ** (2 * (places + 1))
-    r = math.isqrt(math.floor(square * scale))  # root at places + 1 decimals, truncated
-    r = (r + 5) // 10
-    whole, frac = divmod(r, 10**places)
-    return f"{whole}.{frac:0{places}d}"
-
 
 def council_summary(
     records: Sequence[CountRecord], party_of: Mapping[str, str] | None = None
 ) -> str:
     """Who was elected where, and each party's first-preference votes and seats, with the
-    Gallagher index of the whole council."""
-
-    def party(n: str) -> str:
-        if party_of and party_of.get(n):
-            return party_of[n]
-        return party_of_name(n)
-
-    votes: dict[str, Fraction] = {}
-    seats: dict[str, int] = {}
-    candidates: dict[str, int] = {}
+    Gallagher index of the whole council (computed in :mod:`tallyroom.reports.council`)."""
+    c = council(records, party_of)
     rows = []
-    for k, r in enumerate(records, 1):
-        places = figure_places(r)
-        _, fv = first_votes(r)
-        for n in r.candidates:
-            candidates[party(n)] = candidates.get(party(n), 0) + 1
-        for n, v in fv.items():
-            votes[party(n)] = votes.get(party(n), Fraction(0)) + v
-        for n in r.elected:
-            seats[party(n)] = seats.get(party(n), 0) + 1
+    for k, w in enumerate(c.wards, 1):
         elected = "".join(
-            f"<li>{_e(n)}{' (' + _e(fmt(fv[n], places)) + ')' if n in fv else ''}</li>"
-            for n in r.elected
+            f"<li>{_e(e.name)}"
+            + (f" ({_e(fmt_count(e.votes, w.places))})" if e.votes is not None else "")
+            + "</li>"
+            for e in w.elected
         )
         rows.append(
-            f'<tr><th scope="row"><a href="#c{k}">{_e(election_name(r))}</a></th>'
-            f'<td class="num">{r.seats}</td><td><ul class="plain">{elected}</ul></td>'
-            f'<td class="num">{_e(fmt_count(r.valid, places))}</td></tr>'
+            f'<tr><th scope="row"><a href="#c{k}">{_e(w.name)}</a></th>'
+            f'<td class="num">{w.seats}</td><td><ul class="plain">{elected}</ul></td>'
+            f'<td class="num">{_e(fmt_count(w.valid, w.places))}</td></tr>'
         )
     out = ['<section class="council" aria-labelledby="summary-h" id="summary">']
     out.append('<h2 id="summary-h">Summary of the results</h2>')
-    total_seats = sum(r.seats for r in records)
+    total_seats = c.seats
     out.append(
         f"<p>{len(records)} elections, {total_seats} seats. Each election's name leads to "
         "its declaration and stage table below.</p>"
@@ -450,16 +392,15 @@ def council_summary(
         + "".join(rows)
         + "</tbody></table></div>"
     )
-    places = max((figure_places(r) for r in records), default=0)
-    v_total = sum(votes.values(), Fraction(0))
-    order = sorted(set(votes) | set(seats), key=lambda p: (-seats.get(p, 0), -votes.get(p, 0), p))
+    places = c.places
+    v_total = c.votes
     prow = "".join(
-        f'<tr><th scope="row">{_e(p)}</th><td class="num">{candidates.get(p, 0)}</td>'
-        f'<td class="num">{_e(fmt(votes.get(p, 0), places))}</td>'
-        f'<td class="num">{_e(percent(votes.get(p, 0), v_total))}</td>'
-        f'<td class="num">{seats.get(p, 0)}</td>'
-        f'<td class="num">{_e(percent(seats.get(p, 0), total_seats))}</td></tr>'
-        for p in order
+        f'<tr><th scope="row">{_e(p.party)}</th><td class="num">{p.candidates}</td>'
+        f'<td class="num">{_e(fmt_count(p.votes, places))}</td>'
+        f'<td class="num">{_e(percent(p.votes, v_total))}</td>'
+        f'<td class="num">{p.seats}</td>'
+        f'<td class="num">{_e(percent(p.seats, total_seats))}</td></tr>'
+        for p in c.parties
     )
     cap = "Parties: first-preference votes and seats"
     out.append(
@@ -470,15 +411,14 @@ def council_summary(
         '<th scope="col">Seats</th><th scope="col">Seat share</th></tr></thead><tbody>'
         + prow
         + f'</tbody><tfoot><tr><th scope="row">Total</th>'
-        f'<td class="num">{sum(candidates.values())}</td>'
-        f'<td class="num">{_e(fmt(v_total, places))}</td><td class="num">100.0%</td>'
+        f'<td class="num">{c.candidates}</td>'
+        f'<td class="num">{_e(fmt_count(v_total, places))}</td><td class="num">100.0%</td>'
         f'<td class="num">{total_seats}</td><td class="num">100.0%</td></tr></tfoot>'
         "</table></div>"
     )
-    g = _root(gallagher(votes, seats))
     out.append(
         f'<p class="gallagher">Gallagher index of disproportionality (first-preference vote '
-        f"shares against seat shares): <strong>{g}</strong>.</p>"
+        f"shares against seat shares): <strong>{c.gallagher}</strong>.</p>"
     )
     out.append(
         "<p>A party is read from the candidates' party attribute where the ballot file or a "
@@ -506,10 +446,9 @@ def page(
         raise ValueError("no count to report")
     articles = []
     for k, r in enumerate(records):
-        digest = r.source_sha256 or None  # the record's own: the file is never read again
         # a page of one count has the election's name as its h1: the article says what it is
         head = f"Result of the count ({r.title})" if len(records) == 1 else ""
-        articles.append(article(r, k + 1, digest, heading=head)[0])
+        articles.append(article(r, k + 1, heading=head)[0])
     if len(records) == 1:
         r = records[0]
         name = election_name(r)

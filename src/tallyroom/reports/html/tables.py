@@ -124,17 +124,31 @@ def declaration_table(record: CountRecord, places: int) -> str:
     total = Fraction(record.valid) if per_paper else sum(votes.values(), Fraction(0))
     share = "Share of papers" if per_paper else "Share"
     multi_stage = sum(1 for s in record.stages if s.totals) > 1
-    caption = "Declaration of result"
-    out = [scroll_region(caption), f'<table class="declaration"><caption>{_e(caption)}</caption>']
-    out.append(f'<thead><tr><th scope="col">{"Party" if won is not None else "Candidate"}</th>')
+    who = "party" if won is not None else "candidate"
+    shown = [label.lower(), share.lower()] if votes else []
+    # the section's heading says "Declaration of result": the caption says what the table is
+    caption = f"Each {who}'s " + (", ".join(shown) + " and result" if shown else "result")
+    last = "Seats" if won is not None else f"At {word}" if multi_stage else ""
+    columns = 2 * bool(votes) + 1 + bool(last)
+    # explicit table roles: on a phone the rows are laid out as grids (report.css), which
+    # some browsers take to mean the table is no longer one
+    out = [
+        scroll_region(caption),
+        f'<table class="declaration cols-{columns}" role="table"><caption>{_e(caption)}</caption>',
+    ]
+    out.append(
+        f'<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">'
+        f"{who.capitalize()}</th>"
+    )
     if votes:
-        out.append(f'<th scope="col">{_e(label)}</th><th scope="col">{share}</th>')
-    out.append('<th scope="col">Result</th>')
-    if won is not None:
-        out.append('<th scope="col">Seats</th>')
-    elif multi_stage:
-        out.append(f'<th scope="col">At {word}</th>')
-    out.append("</tr></thead><tbody>")
+        out.append(
+            f'<th scope="col" role="columnheader">{_e(label)}</th>'
+            f'<th scope="col" role="columnheader">{share}</th>'
+        )
+    out.append('<th scope="col" role="columnheader">Result</th>')
+    if last:
+        out.append(f'<th scope="col" role="columnheader">{_e(last)}</th>')
+    out.append('</tr></thead><tbody role="rowgroup">')
     for n in record.candidates:
         if n in record.withdrawn:
             status, number = "Withdrawn", None
@@ -147,18 +161,22 @@ def declaration_table(record: CountRecord, places: int) -> str:
         if n in passed and status == "Not elected":
             status = "Not elected: passed over to meet the rules on seats"
         cls = ' class="elected"' if status == "Elected" or (won or {}).get(n) else ""
-        out.append(f'<tr{cls}><th scope="row">{_e(n)}</th>')
+        out.append(f'<tr{cls} role="row"><th scope="row" role="rowheader">{_e(n)}</th>')
         if votes:
             v = votes.get(n)
-            out.append(f'<td class="num">{_e(fmt(v, places)) if v is not None else ""}</td>')
-            out.append(f'<td class="num">{_e(percent(v, total)) if v is not None else ""}</td>')
+            out.append(
+                f'<td class="num" role="cell">{_e(fmt(v, places)) if v is not None else ""}</td>'
+            )
+            out.append(
+                f'<td class="num" role="cell">{_e(percent(v, total)) if v is not None else ""}</td>'
+            )
         if won is not None:
             status = "Elected" if won.get(n) else "No seat"
-        out.append(f"<td>{_e(status)}</td>")
+        out.append(f'<td role="cell">{_e(status)}</td>')
         if won is not None:
-            out.append(f'<td class="num">{won.get(n, 0)}</td>')
+            out.append(f'<td class="num" role="cell">{won.get(n, 0)}</td>')
         elif multi_stage:
-            out.append(f'<td class="num">{number if number is not None else ""}</td>')
+            out.append(f'<td class="num" role="cell">{number if number is not None else ""}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)

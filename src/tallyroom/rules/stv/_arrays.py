@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from tallyroom.ballots.arrays import LIMIT, fits_int64
 from tallyroom.ballots.model import Profile, Weight
-from tallyroom.rules._tally import LIMIT, fits_int64, next_preferences
+from tallyroom.rules._tally import next_preferences
 
 if TYPE_CHECKING:
     import numpy as np
@@ -118,18 +119,15 @@ class BallotArrays:
     def of(cls, profile: Profile) -> BallotArrays:
         import numpy as np
 
-        if profile.arrays is not None:
-            # built by a fast reader from the same ballots: no need to walk the tuples
-            prefs, w = profile.arrays
+        prefs = profile.preference_matrix  # the fast reader's, or built once from the tuples
+        if prefs is None:
+            raise ValueError("the array engine counts strict ranked ballots only")
+        if profile.arrays is not None and prefs is profile.arrays[0]:
+            # built by a fast reader from the same ballots: no need to look at the tuples
+            w = profile.arrays[1]
             if len(w) == len(profile.ballots) and fits_int64(w):
                 return cls(prefs, w, True)
-        ballots = profile.ballots
-        n = len(ballots)
-        width = max((len(b) for b in ballots), default=0) + 1
-        prefs = np.full((n, width), -1, dtype=np.int32)
-        for i, b in enumerate(ballots):
-            if b:
-                prefs[i, : len(b)] = b
+        n = len(profile.ballots)
         integral = all(isinstance(w, int) for w in profile.weights)
         if integral and sum(profile.weights) < LIMIT:
             weights = np.fromiter(profile.weights, dtype=np.int64, count=n)

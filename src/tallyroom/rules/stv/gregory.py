@@ -103,7 +103,10 @@ class GregorySTV:
             i for i, c in enumerate(self.election.candidates) if not c.electable
         )
         ncand = len(self.election.candidates)
-        if self.seats > ncand - len(self.election.withdrawn):
+        if (
+            self.seats > ncand - len(self.election.withdrawn)
+            and options.more_seats_than_candidates == "refuse"
+        ):
             raise ElectionError(
                 f"{self.seats} seats but only {ncand - len(self.election.withdrawn)} candidates standing"
             )
@@ -147,6 +150,8 @@ class GregorySTV:
             return a.of(exact, Rounding.DOWN)
         if o.quota_form == "round-up":
             return a.of(exact, Rounding.UP)
+        if o.quota_form == "whole-round-up":
+            return a.of(-(-exact.numerator // exact.denominator))
         if o.quota_form == "places-plus-unit":
             if isinstance(a, Exact):
                 raise RuleError("quota_form places-plus-unit needs fixed arithmetic")
@@ -331,12 +336,18 @@ class GregorySTV:
             if not blocked and len(continuing) <= vacancies:
                 # Scottish r.52(1), ERS97 5.5.1, Dáil s.124(1): the continuing candidates fill
                 # the last vacancies, with no further transfer (Scottish r.52(2))
+                short = len(continuing) < vacancies and o.more_seats_than_candidates == "elect-all"
                 self._elect_remaining(
                     st,
                     continuing,
                     number,
-                    "last places filled (continuing candidates = places unfilled)",
+                    "every candidate left elected (more seats than candidates)"
+                    if short
+                    else "last places filled (continuing candidates = places unfilled)",
                 )
+                if short:
+                    # RCTab: everyone is elected and the count ends, no surplus round
+                    break
                 number = self._final_surpluses(st, number)
                 break
             st.pending = [i for i in st.pending if self._has_surplus(st, i)]

@@ -24,9 +24,10 @@ class STVOptions:
     #:   exact           q itself, unrounded (elect on ">" to make it a Droop quota)
     #:   round-up        q rounded up at the arithmetic's places
     #:   places-plus-unit  q truncated at the places, plus one unit of the last place (NZ Meek)
-    quota_form: Literal["whole-plus-one", "exact", "round-up", "places-plus-unit"] = (
-        "whole-plus-one"
-    )
+    #:   whole-round-up  q rounded up to a whole number (RCTab's whole Hare threshold)
+    quota_form: Literal[
+        "whole-plus-one", "exact", "round-up", "places-plus-unit", "whole-round-up"
+    ] = "whole-plus-one"
     #: recompute the quota from the valid poll less non-transferable votes:
     #: never; until the first candidate is elected (ERS97 5.4.8); or at every stage
     quota_recompute: Literal["never", "until-first-election", "always"] = "never"
@@ -103,6 +104,11 @@ class STVOptions:
     # -- the end ---------------------------------------------------------------------
     #: transfer surpluses still pending when the last seat is filled (RCTab reports do)
     transfer_final_surplus: bool = False
+    #: more seats than candidates standing: refuse to count, or elect every candidate who
+    #: stands, as the continuing candidates fill the places unfilled, and stop there with
+    #: the other seats empty and no surplus moved (RCTab with numberOfWinners above the
+    #: candidates: "Everyone is now elected")
+    more_seats_than_candidates: Literal["refuse", "elect-all"] = "refuse"
 
     #: the bounds of the whole-number options
     BOUNDS: ClassVar[dict[str, tuple[int, int | None]]] = {"places": (0, 30)}

@@ -8,7 +8,7 @@ upgrade refuses while a sealed election is not opened yet, unless
 ``TALLYROOM_DROP_BOARD_SEEDS=1`` says its seeds were saved (see docs/security.md).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import os
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 
 
 def _verification_key(seed_hex: str) -> str:

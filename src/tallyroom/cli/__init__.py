@@ -70,15 +70,26 @@ def _rules(overvote: str, skipped_ranks: int | None, duplicates: str):  # type: 
     return BallotRules(overvote=overvote, skipped_ranks=skipped_ranks, duplicates=duplicates)  # type: ignore[arg-type]
 
 
-def _read(path: str, fmt: str | None, rules: Any, seats: int | None, contest: str | None = None):  # type: ignore[no-untyped-def]
+def _read(  # type: ignore[no-untyped-def]
+    path: str,
+    fmt: str | None,
+    rules: Any,
+    seats: int | None,
+    contest: str | None = None,
+    progress: Any = None,
+):
     from tallyroom.ballots.formats import read
 
-    if _fast_read(path):
-        # this process is ours: let the fast reader's many big arrays reuse freed memory
-        from tallyroom.ballots.formats.fastblt import keep_freed_memory
-
-        keep_freed_memory()
-    return read(path, fmt, rules=rules, seats=seats, contest=contest)
+    # this process is ours: a big file's fast reader may tune the allocator for its arrays
+    return read(
+        path,
+        fmt,
+        rules=rules,
+        seats=seats,
+        contest=contest,
+        progress=progress,
+        own_process=True,
+    )
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -140,6 +151,14 @@ def inspect(
 @click.argument("files", nargs=-1, required=False, type=click.Path())
 @click.option(
     "--method", "-m", "method", default=None, help="Counting rule id (see `tallyroom methods`)."
+)
+@click.option(
+    "--preset",
+    "preset_name",
+    default=None,
+    metavar="NAME",
+    help="Count as a named preset does: its rule, options and ballot rules (see "
+    "`tallyroom methods`); --option and the ballot options given change its values.",
 )
 @click.option(
     "--rctab-config",
@@ -288,8 +307,13 @@ def count(
     contest: str | None = None,
     dask_address: str | None = None,
     rctab_config: str | None = None,
+    preset_name: str | None = None,
 ) -> None:
-    """Count one or more ballot files under a rule; one result per file."""
+    """Count one or more ballot files under a rule; one result per file.
+
+    FILES may instead be election files (ELECTION.toml, docs/election-file.md): each names
+    its ballot file, rule or preset, seats, options and title, and is kept with the result.
+    """
     from tallyroom.ballots.candidates_file import read_candidates_file
     from tallyroom.reports import render
     from tallyroom.rules import get
@@ -305,8 +329,16 @@ def count(
             click.echo(f"note: {note}", err=True)
         _emit(render([count_config(contest_config, decisions)], fmt), output)
         return
-    if not files or not method:
-        raise click.UsageError("give the ballot FILES and --method (or --rctab-config)")
+    elections = _election_files(files)
+    if elections:
+        _refuse_beside_election_files()
+    elif preset_name:
+        if method:
+            raise click.UsageError("--preset names the rule: no --method with it")
+    elif not files or not method:
+        raise click.UsageError(
+            "give the ballot FILES and --method (or --preset, an ELECTION.toml, or --rctab-config)"
+        )
     if fmt in ("html", "pdf", "xlsx") and not output and _stdout_is_terminal():
         what = (
             "an HTML report is a file of several megabytes"
@@ -316,9 +348,17 @@ def count(
         raise click.UsageError(
             f"{what}: write it with -o FILE.{fmt} (or redirect the output to a file)"
         )
-    _refuse_output_onto_input(output, files)
-    rule = get(method)
+    _refuse_output_onto_input(output, [*files, *(e.ballots for e in elections)])
     rules = _rules(overvote, skipped_ranks, duplicates)
+    preset_opts: dict[str, Any] = {}
+    if preset_name:
+        from tallyroom.rules.election_file import preset_request
+
+        method, preset_opts, rules = preset_request(
+            preset_name,
+            ballot_rules={k: v for k, v in rules.describe().items() if _given(k)},
+        )
+    rule = get(method) if not elections else None
     constraints = []
     if constraint_specs or constraints_file:
         from tallyroom.rules.constraints import parse_constraint, read_constraints_file
@@ -326,9 +366,9 @@ def count(
         constraints = [parse_constraint(c) for c in constraint_specs]
         if constraints_file:
             constraints += read_constraints_file(constraints_file)
-    rule_opts = rule.parse_options(rule_options)
+    rule_opts = {**preset_opts, **rule.parse_options(rule_options)} if rule else {}
     request = CountRequest(
-        rule.id,
+        rule.id if rule else "",
         options=rule_opts,
         ties=TieRules(
             seed=seed,
@@ -343,12 +383,29 @@ def count(
         countback=countback,
         title=_title(title),
         ballot_rules=rules,
+        preset=preset_name or "",
     )
     records = []
     party_of: dict[str, str] = {}
     sharded = dask_address is not None
     # with --dask all the files are one sharded ballot set: one profile, one count
-    for path in files[:1] if sharded else files:
+    for k, path in enumerate(files[:1] if sharded else files):
+        election = elections[k] if elections else None
+        if election is not None:
+            # the election file says it all: its ballot file, read as it says
+            path, input_format, seats, contest = (
+                election.ballots,
+                election.input_format,
+                election.seats,
+                election.contest,
+            )
+            request, rules, rule = (
+                election.request,
+                election.ballot_rules,
+                get(election.request.method),
+            )
+            rule_opts = dict(request.options)
+        assert rule is not None
         table = None if sharded else _vote_table(path, input_format)
         if table is not None:  # a party-list table of several constituencies
             records.append(
@@ -357,17 +414,21 @@ def count(
             continue
         bar = _Progress("reading")
         if sharded:
-            from tallyroom.ballots.formats.fastblt import keep_freed_memory
             from tallyroom.ballots.sharded import read_sharded
 
-            keep_freed_memory()  # the shards are merged here, in big arrays
             profile = read_sharded(
-                list(files), address=dask_address, seats=seats, rules=rules, progress=bar
+                list(files),
+                address=dask_address,
+                seats=seats,
+                rules=rules,
+                progress=bar,
+                own_process=True,  # the shards are merged here, in big arrays
             )
         else:
-            with bar.reading(path):
-                profile = _read(path, input_format, rules, seats, contest)
+            profile = _read(path, input_format, rules, seats, contest, progress=bar)
         bar.done()
+        if election is not None:
+            election.check(profile)
         profile = request.prepare(profile)
         for c in profile.election.candidates:
             if c.attributes.get("party"):
@@ -396,6 +457,69 @@ def count(
             sys.stdout.buffer.write(data)
         return
     _emit(render(records, fmt, party_of=party_of), output)
+
+
+def _election_files(files: Sequence[str]) -> list[Any]:
+    """The election files among FILES, read and checked (all of them, or none: a TOML file
+    beside ballot files is refused)."""
+    toml = [f for f in files if f.lower().endswith(".toml")]
+    if not toml:
+        return []
+    if len(toml) != len(files):
+        raise click.UsageError(
+            "give election files (.toml) or ballot files, not both: an election file names "
+            "its own ballot file"
+        )
+    from tallyroom.rules.election_file import load_election
+
+    return [load_election(f) for f in toml]
+
+
+#: what an election file decides: given beside one, each would change the count it records
+_DECIDED_BY_ELECTION_FILE = (
+    "method",
+    "preset_name",
+    "seed",
+    "withdraw",
+    "countback",
+    "tie_fallback",
+    "tie_order",
+    "decisions",
+    "rule_options",
+    "title",
+    "candidates_file",
+    "constraint_specs",
+    "constraints_file",
+    "overvote",
+    "skipped_ranks",
+    "duplicates",
+    "input_format",
+    "seats",
+    "contest",
+    "dask_address",
+)
+
+
+def _given(name: str) -> bool:
+    """Whether the command-line option ``name`` (its parameter's name) was given."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+
+
+def _refuse_beside_election_files() -> None:
+    ctx = click.get_current_context()
+    given = [n for n in _DECIDED_BY_ELECTION_FILE if _given(n)]
+    if given:
+        flags = []
+        for p in ctx.command.params:
+            if p.name in given and isinstance(p, click.Option):
+                flags.append(max(p.opts, key=len))
+        raise click.UsageError(
+            f"{', '.join(flags)}: an election file says how it is counted; change the file "
+            "(docs/election-file.md) rather than the command line"
+        )
 
 
 def _vote_table(path: str, input_format: str | None):  # type: ignore[no-untyped-def]
@@ -520,26 +644,6 @@ class _Progress:
         sys.stderr.flush()
         self.shown = True
 
-    def reading(self, path: str):  # type: ignore[no-untyped-def]
-        """Report the fast BLT reader's progress through this bar while reading ``path``."""
-        from contextlib import contextmanager
-
-        @contextmanager
-        def cm():  # type: ignore[no-untyped-def]
-            if not self.on or not _fast_read(path):
-                # fastblt (and so numpy) is loaded only for a file it may read
-                yield
-                return
-            from tallyroom.ballots.formats import fastblt
-
-            token = fastblt.PROGRESS.set(self)
-            try:
-                yield
-            finally:
-                fastblt.PROGRESS.reset(token)
-
-        return cm()
-
     def done(self) -> None:
         import time
 
@@ -549,24 +653,25 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _fast_read(path: str) -> bool:
-    """Whether ``path`` is big enough for the fast BLT reader (whatever its format)."""
-    from tallyroom.ballots.formats.blt import big_enough_for_fast_reader
-
-    return big_enough_for_fast_reader(path)
-
-
 @cli.command()
 @click.argument("source", type=click.Path())
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.option(
     "--to", "to_format", default=None, help="Output format (default: from TARGET's extension)."
 )
+@click.option(
+    "--rctab-config",
+    "rctab_config",
+    is_flag=True,
+    help="SOURCE is an RCTab contest configuration: convert its sources' records one by one, "
+    "as RCTab does (--to rctab-cvr: RCTab's CSV CVR; --to cdf-json: NIST CDF JSON).",
+)
 @ballot_options
 def convert(
     source: str,
     target: str,
     to_format: str | None,
+    rctab_config: bool,
     overvote: str,
     skipped_ranks: int | None,
     duplicates: str,
@@ -582,12 +687,46 @@ def convert(
 
     if os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
         raise BallotFileError(target, None, None, "the source file itself", "another file to write")
+    if rctab_config:
+        _convert_rctab(source, target, to_format, input_format, seats, contest)
+        return
     rules = _rules(overvote, skipped_ranks, duplicates)
     profile = _read(source, input_format, rules, seats, contest)
     write(profile, target, to_format)
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
     )
+
+
+def _convert_rctab(
+    config: str,
+    target: str,
+    to_format: str | None,
+    input_format: str | None,
+    seats: int | None,
+    contest: str | None,
+) -> None:
+    """RCTab's conversions of a config's records (``convert --rctab-config``)."""
+    from tallyroom.rctab import cdf_cvr_json, load_config, rctab_cvr_csv
+
+    if input_format or seats is not None or contest:
+        raise click.UsageError("--rctab-config names the sources: no --from, --seats or --contest")
+    if to_format not in ("rctab-cvr", "cdf-json"):
+        raise click.UsageError(
+            "--rctab-config converts to --to rctab-cvr (RCTab's CSV CVR) or --to cdf-json"
+        )
+    records: list[Any] = []
+    contest_config = load_config(config, records=records)
+    if to_format == "rctab-cvr":
+        text = rctab_cvr_csv(contest_config, records)
+    else:
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        text = json.dumps(cdf_cvr_json(contest_config, records, generated=now), indent=2) + "\n"
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    click.echo(f"wrote {target}: {len(records)} cast-vote records", err=True)
 
 
 @cli.command()
@@ -598,7 +737,11 @@ def convert(
 def methods(rule_id: str | None, fmt: str) -> None:
     """List every counting rule with a one-line description; with RULE, its options."""
     from tallyroom.rules import get, rules
+    from tallyroom.rules.election_presets import PRESETS
 
+    if rule_id is not None and rule_id in PRESETS:
+        _show_preset(PRESETS[rule_id], fmt)
+        return
     if rule_id:
         _show_rule(get(rule_id), fmt)
         return
@@ -627,6 +770,50 @@ def methods(rule_id: str | None, fmt: str) -> None:
             family = r.family
             click.echo(f"{family}:")
         click.echo(f"  {r.id.ljust(width)}  {r.description}")
+    click.echo("presets (--preset NAME, or preset = NAME in an election file):")
+    for p in PRESETS.values():
+        click.echo(f"  {p.name.ljust(width)}  {p.summary}")
+
+
+def _show_preset(preset: Any, fmt: str) -> None:
+    """One preset: its rule, options, ballot rules and sources (``methods PRESET``)."""
+    import textwrap
+
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "preset": preset.name,
+                    "summary": preset.summary,
+                    **preset.as_table(),
+                    "source": preset.source,
+                    "reproduces": preset.reproduces,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    out = [f"{preset.name} (preset)"]
+    out += textwrap.wrap(preset.summary, 84, initial_indent="  ", subsequent_indent="  ")
+    out.append(f'  rule = "{preset.rule}"')
+    for table in ("options", "ballot_rules"):
+        values = getattr(preset, table)
+        if values:
+            out.append(f"  [{table}]")
+            for k, v in values.items():
+                shown = str(v).lower() if isinstance(v, bool) else json.dumps(v)
+                out.append(f"    {k} = {shown}")
+    for label, text in (("Source", preset.source), ("Reproduces", preset.reproduces)):
+        out += textwrap.wrap(
+            f"{label}: {text}",
+            84,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    click.echo("\n".join(out))
 
 
 def _show_rule(rule: Any, fmt: str) -> None:
@@ -709,11 +896,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _register_extra_commands() -> None:
-    """Commands that live beside the modules they drive (analysis: compare, simulate, demo;
-    the sealed box: trustee, verify)."""
-    from tallyroom.analysis import commands
+    """The analysis commands (compare, simulate, demo: :mod:`tallyroom.cli.analysis`), and
+    those that live beside the modules they drive (the sealed box: trustee, verify)."""
+    from tallyroom.cli import analysis
 
-    for command in commands.COMMANDS:
+    for command in analysis.COMMANDS:
         cli.add_command(command)
     # the sealed box's commands; their cryptography (PyNaCl, tallyroom[sealed]) is imported
     # only when one of them runs
@@ -735,9 +922,3 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
-
-
-# last, once every command is registered (``python -m tallyroom.cli`` ran main() before
-# compare, simulate and demo were added)
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,5 @@
-"""BLT, the ballot format of ERS, OpenSTV, Droop and most STV software.
+"""The careful BLT reader (line by line, any dialect, every error with its line and column),
+and the BLT writer.
 
 The layout::
 
@@ -36,7 +37,6 @@ from tallyroom.ballots.formats.textio import (
     lines,
     open_binary,
     shown,
-    with_file_digest,
 )
 from tallyroom.ballots.model import (
     MAX_CANDIDATES,
@@ -55,17 +55,6 @@ _TOKEN = re.compile(r"\S+")
 _ALT_NAME = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
-
-#: files at least this big go from :func:`read_blt` to the numpy reader
-#: (:func:`~tallyroom.ballots.formats.fastblt.read_blt_fast`); smaller ones are read here
-#: and counted without numpy.  Measured on a whole ``tallyroom count`` (Scottish STV, ward-like
-#: ballots, one paper a line or merged with weights): reading here and counting in plain Python
-#: costs what importing numpy (~0.1 s), the fast reader and the numpy count cost together at
-#: about 700-750 KB (35,000-60,000 papers); below it this reader is quicker (10,000 papers,
-#: 150 KB: 30 ms against 120 ms).  Set below that crossover, as a process that has numpy
-#: loaded already gains nothing from this reader.  Never above textio.MAX_LINE: the whole-file
-#: line split (:func:`_small_file_lines`) is for files no line of which can be too long.
-FAST_BYTES = 512 << 10
 
 
 def _strip_comment(text: str) -> tuple[str, str]:
@@ -221,34 +210,6 @@ def _parse_weight(tok: str, name: str, lineno: int, col: int) -> Weight:
     return w
 
 
-def read_blt(
-    path: str | os.PathLike[str] | BinaryIO,
-    rules: BallotRules = BallotRules(),
-    *,
-    source: str | None = None,
-) -> Profile:
-    """Read a BLT file into a profile, merging identical ballots as they are read.
-
-    A big file on disk (:data:`FAST_BYTES` or more) takes the numpy fast path, which
-    gives the same profile and hands anything unusual back to the careful reader.
-    """
-    if hasattr(path, "read"):
-        return read_blt_careful(path, rules, source=source)
-    if big_enough_for_fast_reader(path):
-        from tallyroom.ballots.formats.fastblt import read_blt_fast
-
-        return with_file_digest(read_blt_fast(path, rules, source=source), path)
-    return with_file_digest(read_blt_careful(path, rules, source=source), path)
-
-
-def big_enough_for_fast_reader(path: str | os.PathLike[str]) -> bool:
-    """Whether a file on disk is big enough (:data:`FAST_BYTES`) for the fast reader."""
-    try:
-        return os.path.getsize(path) >= FAST_BYTES
-    except OSError:
-        return False
-
-
 def read_blt_careful(
     path: str | os.PathLike[str] | BinaryIO,
     rules: BallotRules = BallotRules(),
@@ -258,13 +219,14 @@ def read_blt_careful(
     """Read a BLT file line by line (any dialect; errors with line and column)."""
     stream, name = open_binary(path)
     try:
-        return _read(stream, source or name, rules)
+        return parse_stream(stream, source or name, rules)
     finally:
         if not hasattr(path, "read"):
             stream.close()
 
 
-def _read(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
+def parse_stream(stream: BinaryIO, name: str, rules: BallotRules) -> Profile:
+    """Read a BLT file from a binary stream, naming it ``name`` in errors and as the source."""
     src = _Lines(stream, name)
     first = src.next()
     if first is None:

@@ -1,4 +1,5 @@
-"""``tallyroom compare``, ``tallyroom simulate`` and ``tallyroom demo``.
+"""``tallyroom compare``, ``tallyroom simulate`` and ``tallyroom demo``: the command-line
+front of :mod:`tallyroom.analysis` (which is library only).
 
 Heavy imports live inside the commands so that ``tallyroom --help`` stays fast.
 """
@@ -10,6 +11,8 @@ import sys
 from typing import Any
 
 import click
+
+from tallyroom.cli import _emit  # the package is loaded first: it registers these
 
 DEFAULT = "block-vote,ers97-stv,meek-stv,scottish-stv,irv,fptp,snv"
 
@@ -39,14 +42,6 @@ def _aliases(items: tuple[str, ...]) -> dict[str, str]:
 
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        click.echo(text, nl=False)
 
 
 _format_option = click.option(

@@ -1,0 +1,5 @@
+"""``python -m tallyroom.cli``: the ``tallyroom`` command, with every command registered."""
+
+from tallyroom.cli import main
+
+main()
