@@ -196,3 +196,33 @@ def test_a_dead_worker_costs_time_never_work(two_workers: None) -> None:
         monkeypatch.undo()
         parallel._drop_pool()
         parallel._broken = False
+
+
+def test_a_threaded_process_gets_its_workers_from_a_server_process(two_workers: None) -> None:
+    # the web service runs the mix job in a thread: its workers must not be forked from
+    # a process with other threads running (forkserver); the result is the same
+    import threading
+
+    parallel._drop_pool()
+    parallel._broken = False
+    out: dict[str, Any] = {}
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)  # another thread alive, as in the service
+    busy.start()
+    try:
+
+        def work() -> None:
+            out["record"] = run(G, NAMES, VOTES[:3], method="irv")
+
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        assert parallel._pool is not None
+        method = parallel._pool._mp_context.get_start_method()  # type: ignore[attr-defined]
+        assert method in ("forkserver", "spawn")
+        verify_record(dumps(out["record"]))
+    finally:
+        stop.set()
+        busy.join()
+        parallel._drop_pool()
+        parallel._broken = False
