@@ -6,6 +6,7 @@ refuse it, and the part is named as a strict parse names it."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -173,3 +174,55 @@ def test_a_mixer_refuses_an_input_outside_the_subgroup_and_names_it() -> None:
     with pytest.raises(SealedError, match="prime-order subgroup") as e:
         box.mix(G, election, inp, index=0, mixer="service", mixer_seed=board.encode().hex())
     assert e.value.part == "ciphertexts[3].beta"
+
+
+def _sum_unless_in_a_worker(parent: int, xs: list[int]) -> int:
+    if os.getpid() != parent:
+        os._exit(1)  # a worker that dies (killed, out of memory)
+    return sum(xs)
+
+
+def test_a_dead_worker_costs_time_never_work(two_workers: None) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(parallel, "_broken", False)
+    try:
+        xs = list(range(100))
+        with pytest.warns(RuntimeWarning, match="working in one process"):
+            parts = parallel.run(
+                _sum_unless_in_a_worker, len(xs), lambda r: (os.getpid(), xs[r.start : r.stop])
+            )
+        assert sum(parts) == sum(xs)
+    finally:
+        monkeypatch.undo()
+        parallel._drop_pool()
+        parallel._broken = False
+
+
+def test_a_threaded_process_gets_its_workers_from_a_server_process(two_workers: None) -> None:
+    # the web service runs the mix job in a thread: its workers must not be forked from
+    # a process with other threads running (forkserver); the result is the same
+    import threading
+
+    parallel._drop_pool()
+    parallel._broken = False
+    out: dict[str, Any] = {}
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)  # another thread alive, as in the service
+    busy.start()
+    try:
+
+        def work() -> None:
+            out["record"] = run(G, NAMES, VOTES[:3], method="irv")
+
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        assert parallel._pool is not None
+        method = parallel._pool._mp_context.get_start_method()  # type: ignore[attr-defined]
+        assert method in ("forkserver", "spawn")
+        verify_record(dumps(out["record"]))
+    finally:
+        stop.set()
+        busy.join()
+        parallel._drop_pool()
+        parallel._broken = False

@@ -8,8 +8,10 @@ chunks and hands them to a pool of processes (libsodium holds the GIL for each c
 threads would not help); the results are put back in order, and since the group is exact
 the answer is the same whatever the number of workers or chunks.
 
-The pool is made on first use (``forkserver`` where the system has it: the service's
-threads are never forked) and lives as long as the process.  Its size is
+The pool is made on first use and lives as long as the process: forked from a process
+running no other thread, else started from a clean server process (``forkserver``: the
+service's threads are never forked).  Should the workers fail to start or die, the work is
+done in this process instead (with a warning), never lost.  Its size is
 ``TALLYROOM_SEALED_WORKERS`` if set (``1`` runs everything in this process), else the
 number of CPUs this process may use, at most 8.  Work too small to repay the hand-over
 (fewer than :data:`MIN_PARALLEL` items) runs here.
@@ -19,8 +21,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -30,6 +35,7 @@ MIN_PARALLEL = 2000
 
 _pool: Executor | None = None
 _pool_size = 0
+_broken = False
 
 
 def worker_count() -> int:
@@ -54,10 +60,25 @@ def _executor(size: int) -> Executor:
         if _pool is not None:
             _pool.shutdown(wait=True)
         methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        _pool = ProcessPoolExecutor(max_workers=size, mp_context=ctx)
+        # fork a process that runs no other thread (a command, the benchmark): cheap, and
+        # no main module to import again; a threaded one (the web service) forks a clean
+        # server process instead, whose main module must be import-safe
+        if "fork" in methods and threading.active_count() == 1:
+            method = "fork"
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
+        _pool = ProcessPoolExecutor(
+            max_workers=size, mp_context=multiprocessing.get_context(method)
+        )
         _pool_size = size
     return _pool
+
+
+def _drop_pool() -> None:
+    global _pool, _broken
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+    _pool, _broken = None, True
 
 
 def chunks(n: int, parts: int) -> list[range]:
@@ -83,14 +104,25 @@ def run(
     in order; in worker processes when ``n`` is large enough and workers are allowed.
     ``fn`` must be a module-level function (it is sent to the workers by name)."""
     workers = worker_count()
-    if workers <= 1 or n < (MIN_PARALLEL if min_parallel is None else min_parallel):
+    if _broken or workers <= 1 or n < (MIN_PARALLEL if min_parallel is None else min_parallel):
         return [fn(*args_of(range(n)))]
     # a few pieces per worker, so that a worker slowed by the machine's other load does
     # not hold the others up for long
     pieces = chunks(n, workers * 4)
-    ex = _executor(workers)
-    futures = [ex.submit(fn, *args_of(r)) for r in pieces]
-    return [f.result() for f in futures]
+    try:
+        ex = _executor(workers)
+        futures = [ex.submit(fn, *args_of(r)) for r in pieces]
+        return [f.result() for f in futures]
+    except BrokenProcessPool as err:
+        # a worker could not start or died (killed, or a main module that is not
+        # import-safe): the same work, in this process, from now on
+        _drop_pool()
+        warnings.warn(
+            f"tallyroom.sealed: worker processes unavailable ({err}); working in one process",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return [fn(*args_of(range(n)))]
 
 
 def workers_cpu_seconds() -> float:
