@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from tallyroom.service import codes, schema
 from tallyroom.service.core import Service, _election, _require
+from tallyroom.service.db import reading
 
 
 def when(text: str | None, zone: str = "UTC") -> str:
@@ -70,10 +71,14 @@ def _record(
         )
 
 
-def send_code(svc: Service, job: dict[str, Any]) -> None:
+def send_code(svc: Service, job: dict[str, Any], done: list[tuple[Any, ...]] | None = None) -> None:
+    """Send one code (a mail job's work) and record its delivery. Given ``done``, the
+    delivery record is appended there instead, for the caller to write in one transaction
+    with others and with the jobs' done marks (``core.run_due_jobs``: a commit per batch,
+    not per mail; a crash before it sends the same code again, never another)."""
     import aiosmtplib
 
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         row = conn.execute(
             select(
                 schema.slot.c.issue,
@@ -125,8 +130,12 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
     elif svc.outbox is not None:
         svc.outbox.mkdir(parents=True, exist_ok=True)
         (svc.outbox / f"{job['slot']}-{job['issue']}-{job['kind']}.eml").write_bytes(bytes(msg))
+    record = (job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+    if done is not None:
+        done.append(record)
+        return
     with svc.engine.begin() as conn:
-        _record(conn, job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+        _record(conn, *record)
 
 
 def _run(coro: Any) -> Any:

@@ -29,10 +29,11 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from starlette.datastructures import MutableHeaders
 
 from tallyroom.service import schema
 from tallyroom.service.core import Service, _audit, _job
-from tallyroom.service.db import iso, now
+from tallyroom.service.db import iso, now, reading
 
 WINDOW = 600
 ADDRESS_FAILURES = 10
@@ -48,7 +49,7 @@ def code_allowed(svc: Service, election_id: str, address: str) -> bool:
     """Whether this address may try a code in this election now."""
     since = int(time.time()) - WINDOW
     f = schema.code_failure.c
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         mine = conn.execute(
             select(func.count()).where(f.address == _address(svc, address), f.at > since)
         ).scalar_one()
@@ -153,6 +154,34 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
         svc.outbox.mkdir(parents=True, exist_ok=True)
         name = f"alarm-{job['election']}-{int(time.time())}.eml"
         (svc.outbox / name).write_bytes(bytes(msg))
+
+
+# -- response headers -----------------------------------------------------------------------
+class Headers:
+    """Every answer's security headers: a strict Content-Security-Policy (unless the route
+    set its own), no framing (``SAMEORIGIN`` for a sandboxed page), no sniffing, no
+    referrer, no caching. A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` cost
+    a task group and two memory streams a request."""
+
+    def __init__(self, app: Any, csp: str) -> None:
+        self.app, self.csp = app, csp
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                csp = h.setdefault("Content-Security-Policy", self.csp)
+                h["X-Frame-Options"] = "SAMEORIGIN" if "sandbox" in csp else "DENY"
+                h["X-Content-Type-Options"] = "nosniff"
+                h["Referrer-Policy"] = "no-referrer"
+                h["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 # -- request bodies -------------------------------------------------------------------------
