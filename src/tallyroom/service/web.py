@@ -1,7 +1,9 @@
 """The web front: voter pages (Jinja2, server-rendered, no JavaScript needed), a small
 admin area, and a JSON API (FastAPI, with its OpenAPI schema at ``/api/openapi.json``).
 
-Security: sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous); every
+Security: sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous); an
+admin's holds a sign-in token that the database also knows, so signing out ends it
+everywhere (security.py), and failed sign-ins are limited per address and account; every
 form carries a CSRF token tied to the session, and JSON calls that change anything send it
 in ``X-CSRF-Token``; every answer has a strict Content-Security-Policy and
 ``frame-ancestors 'none'``; code entry is rate-limited per client address. Codes travel
@@ -16,8 +18,6 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -52,25 +52,7 @@ REPORT_CSP = (
 STATUS = {core.NotFound: 404, core.Forbidden: 403, core.AlreadyVoted: 409, core.NotOpen: 409}
 
 
-class RateLimit:
-    """At most ``limit`` tries per ``window`` seconds per key (in this process)."""
-
-    def __init__(self, limit: int = 10, window: float = 60.0):
-        self.limit, self.window = limit, window
-        self.tries: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        t = time.monotonic()
-        q = self.tries[key]
-        while q and q[0] < t - self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return False
-        q.append(t)
-        return True
-
-
-def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> FastAPI:
+def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_drain(svc)) if run_jobs else None
@@ -87,7 +69,6 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["when"] = mail.when
-    limiter = RateLimit(code_limit)
 
     app.add_middleware(security.Headers, csp=CSP)  # CSP, no framing, no caching
     app.add_middleware(
@@ -129,7 +110,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         return page(request, "message.html", status, title="Not possible", message=str(err))
 
     def admin(request: Request) -> dict[str, Any]:
-        found = core.admin_by_id(svc, str(request.session.get("admin", "")))
+        found = security.session_admin(svc, str(request.session.get("admin", "")))
         if found is None:
             raise core.Forbidden("sign in first")
         return found
@@ -158,7 +139,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
             svc, token, f.get("email", ""), f.get("password", ""), f.get("organisation", "")
         )
         request.session.clear()
-        request.session["admin"] = a["id"]
+        request.session["admin"] = await asyncio.to_thread(security.start_session, svc, a["id"])
         return RedirectResponse("/admin", 303)
 
     @app.get("/login", response_class=HTMLResponse)
@@ -168,10 +149,19 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/login", response_class=HTMLResponse)
     async def login_post(request: Request) -> Response:
         f = await form_of(request)
-        if not limiter.allow("login:" + _client(request)):
-            raise ServiceError("too many attempts: wait a minute and try again")
-        a = core.authenticate(svc, f.get("email", ""), f.get("password", ""))
+        email, address = f.get("email", ""), _client(request)
+        # failures are counted in the database, per address and per account (security.py)
+        if not await asyncio.to_thread(security.login_allowed, svc, address, email):
+            return page(
+                request,
+                "login.html",
+                429,
+                title="Sign in",
+                error="Too many failed sign-ins: wait a few minutes and try again.",
+            )
+        a = await asyncio.to_thread(core.authenticate, svc, email, f.get("password", ""))
         if a is None:
+            await asyncio.to_thread(security.login_failed, svc, address, email)
             return page(
                 request,
                 "login.html",
@@ -180,12 +170,14 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
                 error="That email and password do not match an account.",
             )
         request.session.clear()  # a new session on sign-in: no fixation
-        request.session["admin"] = a["id"]
+        request.session["admin"] = await asyncio.to_thread(security.start_session, svc, a["id"])
         return RedirectResponse("/admin", 303)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         await form_of(request)
+        # ended in the database too: a copy of the cookie opens nothing any more
+        await asyncio.to_thread(security.end_session, svc, str(request.session.get("admin", "")))
         request.session.clear()
         return RedirectResponse("/", 303)
 
