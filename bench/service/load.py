@@ -142,10 +142,22 @@ def wait_for_mail(e, server: Server, timeout: float) -> dict:
 
 
 def cpu_seconds(pid: int) -> float:
-    """The process's CPU time so far (user + system, from /proc): what a ballot costs the
-    server whatever else the machine is doing."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The process's CPU time so far, and its children's (``serve --workers``: user +
+    system, from /proc): what a ballot costs the server whatever else the machine does."""
+
+    def of(stat: str) -> tuple[int, float]:
+        fields = stat.rsplit(")", 1)[1].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    total = of(Path(f"/proc/{pid}/stat").read_text())[1]
+    for p in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid, cpu = of(p.read_text())
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+        if ppid == pid:
+            total += cpu
+    return total
 
 
 def main() -> None:
@@ -155,6 +167,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--connections", type=int, default=200)
     ap.add_argument("--database", default=None)
+    ap.add_argument("--workers", type=int, default=1, help="tallyroom serve --workers")
     ap.add_argument("--out", default="bench/results/service-load.json")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="tallyroom-load-") as tmp:
@@ -162,7 +175,7 @@ def main() -> None:
         t0 = time.perf_counter()
         e = make_election(data, a.database, a.members)
         setup = time.perf_counter() - t0
-        server = Server(data, a.database)
+        server = Server(data, a.database, extra=("--workers", str(a.workers)))
         server.start()
         try:
             mail = wait_for_mail(e, server, timeout=max(60.0, a.members / 20))
@@ -183,6 +196,7 @@ def main() -> None:
         "database": "postgresql" if a.database else "sqlite",
         "members": a.members,
         "connections": a.connections,
+        "server_processes": a.workers,
         "setup_seconds_roll_import_and_open": round(setup, 1),
         **got,
         "books": b,

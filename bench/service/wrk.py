@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--database", default=None)
+    ap.add_argument("--workers", type=int, default=1, help="tallyroom serve --workers")
     ap.add_argument("--out", default="bench/results/service-wrk.json")
     a = ap.parse_args()
     wrk = shutil.which("wrk")
@@ -57,7 +58,7 @@ def main() -> None:
                 f"{code}\t{urlencode(paper(e, contests, rng))}\n" for _, code, contests in voters
             )
         )
-        server = Server(data, a.database)
+        server = Server(data, a.database, extra=("--workers", str(a.workers)))
         server.start()
         try:
             mail = wait_for_mail(e, server, timeout=max(60.0, a.members / 20))
@@ -103,6 +104,7 @@ def main() -> None:
         "database": "postgresql" if a.database else "sqlite",
         "members": a.members,
         "connections": a.connections,
+        "server_processes": a.workers,
         "seconds": a.seconds,
         "setup_seconds_roll_import_and_open": round(setup, 1),
         "opening_mail": mail,
