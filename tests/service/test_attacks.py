@@ -174,6 +174,113 @@ def test_a_planted_session_does_not_become_the_victims(opened: dict[str, Any]) -
         assert attacker.get(f"/admin/e/{opened['eid']}").status_code == 403
 
 
+def test_a_copied_admin_cookie_is_dead_after_signing_out(opened: dict[str, Any]) -> None:
+    """The session cookie is signed, not encrypted into a promise: signing out ends the
+    sign-in in the database, so a copy of the cookie taken before (a shared computer, a
+    stolen backup) opens nothing afterwards, in this app or any other on the database."""
+    eid = opened["eid"]
+    with _client(opened) as admin:
+        sign_in(admin, "ro@first.example", opened["passwords"]["a"])
+        copied = _cookie(admin)
+        page = admin.get(f"/admin/e/{eid}")
+        assert page.status_code == 200
+        r = admin.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+        assert r.status_code == 303
+    for app in range(2):  # the app that signed out, and another app process
+        with _client(opened, f"198.51.100.{50 + app}") as thief:
+            _plant(thief, copied)
+            assert thief.get("/api/session").status_code == 403
+            assert thief.get(f"/admin/e/{eid}").status_code == 403
+            r = thief.get("/admin", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/login"
+    with opened["svc"].engine.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.admin_session)).scalar() == 0
+
+
+def test_signing_out_ends_only_that_sign_in(opened: dict[str, Any]) -> None:
+    with _client(opened) as laptop, _client(opened, "203.0.113.20") as phone:
+        sign_in(laptop, "ro@first.example", opened["passwords"]["a"])
+        sign_in(phone, "ro@first.example", opened["passwords"]["a"])
+        page = laptop.get("/admin")
+        laptop.post("/logout", data={"csrf": csrf_of(page.text)})
+        assert laptop.get("/api/session").status_code == 403
+        assert phone.get("/api/session").status_code == 200
+
+
+def test_an_expired_sign_in_opens_nothing(opened: dict[str, Any]) -> None:
+    """The server keeps the sign-in for SESSION_SECONDS whatever the cookie says."""
+    from sqlalchemy import update
+
+    with _client(opened) as admin:
+        sign_in(admin, "ro@first.example", opened["passwords"]["a"])
+        with opened["svc"].engine.begin() as conn:
+            conn.execute(
+                update(schema.admin_session).values(
+                    at=schema.admin_session.c.at - security.SESSION_SECONDS
+                )
+            )
+        assert admin.get("/api/session").status_code == 403
+
+
+def _try_password(c: TestClient, email: str, password: str) -> Any:
+    page = c.get("/login")
+    return c.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+
+
+def test_password_guessing_is_limited_per_address_across_processes(
+    opened: dict[str, Any],
+) -> None:
+    """The limit lives in the database: a guesser who moves to another app process (a
+    second server behind the same balancer) finds it there too."""
+    svc, right = opened["svc"], opened["passwords"]["a"]
+    with _client(opened, "198.51.100.66") as guesser:
+        for i in range(security.LOGIN_ADDRESS_FAILURES):
+            assert _try_password(guesser, "ro@first.example", f"guess-{i}").status_code == 401
+        r = _try_password(guesser, "ro@first.example", right)
+        assert r.status_code == 429 and "Too many failed sign-ins" in r.text
+    with _client(opened, "198.51.100.66") as same_address_elsewhere:
+        # another app, another account: still the same address's limit
+        r = _try_password(same_address_elsewhere, "ro@second.example", opened["passwords"]["b"])
+        assert r.status_code == 429
+    with _client(opened, "203.0.113.30") as the_officer:
+        assert _try_password(the_officer, "ro@first.example", right).status_code == 303
+    # neither the address nor the account is stored in clear
+    with svc.engine.begin() as conn:
+        rows = conn.execute(select(schema.login_failure)).all()
+    assert len(rows) == security.LOGIN_ADDRESS_FAILURES
+    assert not any("198.51" in r.address or "first" in r.account for r in rows)
+
+
+def test_password_guessing_spread_over_addresses_is_limited_per_account(
+    opened: dict[str, Any],
+) -> None:
+    svc = opened["svc"]
+    for i in range(security.LOGIN_ACCOUNT_FAILURES):
+        security.login_failed(svc, f"10.1.{i // 250}.{i % 250}", "ro@first.example")
+    # the account is held (even its right password, from a clean address) ...
+    with _client(opened, "192.0.2.77") as anyone:
+        r = _try_password(anyone, "RO@first.example ", opened["passwords"]["a"])
+        assert r.status_code == 429
+        # ... and another account is not
+        assert (
+            _try_password(anyone, "ro@second.example", opened["passwords"]["b"]).status_code == 303
+        )
+    # once the window has passed, the failures no longer count
+    from sqlalchemy import update
+
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(schema.login_failure).values(
+                at=schema.login_failure.c.at - security.LOGIN_WINDOW
+            )
+        )
+    assert security.login_allowed(svc, "192.0.2.77", "ro@first.example")
+
+
 def test_a_voter_session_is_new_after_the_code(opened: dict[str, Any]) -> None:
     eid = opened["eid"]
     with _client(opened) as attacker:

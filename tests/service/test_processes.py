@@ -21,7 +21,7 @@ import pytest
 from tallyroom.service import security
 
 from .conftest import DATABASES, _postgres_database
-from .harness import Server, books, cast_over_http, make_election, paper, unbalanced
+from .harness import Server, books, cast_over_http, make_election, paper, roll_csv, unbalanced
 
 
 @pytest.fixture(params=DATABASES)
@@ -109,6 +109,55 @@ def test_two_app_processes_share_one_database(tmp_path: Path, database: str | No
     finally:
         one.stop()
         two.stop()
+
+
+def test_serve_with_workers(tmp_path: Path, database: str | None) -> None:
+    """``tallyroom serve --workers 2``: two app processes behind one port (uvicorn's), each
+    building its app from the same settings; voters cast through either, the books balance
+    and every email voter's code goes out once."""
+    e = make_election(tmp_path, database, members=30, seed=11)
+    server = Server(tmp_path, database, extra=("--workers", "2"))
+    try:
+        server.start()
+        assert server.proc is not None
+        children = [
+            p
+            for p in Path("/proc").glob("[0-9]*/stat")
+            if _ppid(p) == server.proc.pid and b"spawn_main" in _cmdline(p)
+        ]
+        assert len(children) == 2
+        rng = random.Random(11)
+        acknowledged = []
+        with httpx.Client(timeout=30, follow_redirects=True) as c:
+            for _slot, code, contests in e.codes[:12]:
+                kind, tracker = cast_over_http(c, server.base, e.eid, code, paper(e, contests, rng))
+                assert kind == "cast", tracker
+                acknowledged.append(tracker)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            b = books(e, acknowledged)
+            if b["mail_files"] == len([r for r in roll_csv(30, 11).splitlines()[1:] if "@" in r]):
+                break
+            time.sleep(0.5)
+        assert not unbalanced(b), (unbalanced(b), b)
+        assert b["slots_voted"] == 12 and b["papers"] == 12
+        assert b["mail_files"] == len([r for r in roll_csv(30, 11).splitlines()[1:] if "@" in r])
+    finally:
+        server.stop()
+
+
+def _ppid(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _cmdline(stat: Path) -> bytes:
+    try:
+        return (stat.parent / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _roll_emails(e: Any) -> list[str]:

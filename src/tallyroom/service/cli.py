@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,14 @@ BOARD_KEY = click.option(
     "--demo", is_flag=True, help="Start with a demonstration organisation and an NEC-like election."
 )
 @BOARD_KEY
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="App processes sharing the port (the app keeps no state of its own: limits, "
+    "sessions and jobs live in the database). One Python process uses one core.",
+)
 def serve(
     data: str,
     database: str | None,
@@ -68,6 +77,7 @@ def serve(
     smtp: str | None,
     demo: bool,
     board_key: str | None,
+    workers: int,
 ) -> None:
     """Run the ballot service: roll, codes, voting, count, scrutineer's report."""
     import secrets
@@ -115,7 +125,49 @@ def serve(
     link = first_run_link(svc)
     if link:
         click.echo(f"first run: create the first administrator at {link} (the link works once)")
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info", access_log=True)
+    if workers == 1:
+        uvicorn.run(create_app(svc), host=host, port=port, log_level="info", access_log=True)
+        return
+    svc.engine.dispose()
+    # each worker is a fresh interpreter (uvicorn spawns them): it builds its own app from
+    # the same settings, passed in the environment
+    os.environ[_WORKER_SETTINGS] = json.dumps(
+        {
+            "data": data,
+            "database": database,
+            "base": base,
+            "smtp": smtp_at,
+            "secret": str(secret_file),
+        }
+    )
+    uvicorn.run(
+        "tallyroom.service.cli:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=True,
+    )
+
+
+_WORKER_SETTINGS = "TALLYROOM_SERVE_WORKER"
+
+
+def worker_app() -> Any:
+    """The app of one ``serve --workers N`` process (uvicorn's factory)."""
+    from tallyroom.service.web import create_app
+
+    c = json.loads(os.environ[_WORKER_SETTINGS])
+    svc = _service(
+        c["data"],
+        c["database"],
+        c["base"],
+        outbox=Path(c["data"]) / "outbox",
+        smtp=tuple(c["smtp"]) if c["smtp"] else None,
+        secret=Path(c["secret"]).read_text().strip(),
+    )
+    return create_app(svc)
 
 
 @click.group()

@@ -32,7 +32,7 @@ from tallyroom import BallotRules, Candidate, Election, Profile, TallyroomError
 from tallyroom.service import codes, schema
 from tallyroom.service import eligibility as rules
 from tallyroom.service.box import BallotBox
-from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time
+from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time, reading
 from tallyroom.service.sealed import SealingBox
 
 ROLES = ("administrator", "returning_officer", "scrutineer", "observer")
@@ -261,7 +261,7 @@ def authenticate(svc: Service, email: str, password: str) -> dict[str, Any] | No
 
 
 def admin_by_id(svc: Service, admin_id: str) -> dict[str, Any] | None:
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         row = conn.execute(select(schema.admin).where(schema.admin.c.id == admin_id)).first()
     return dict(row._mapping) if row else None
 
@@ -896,9 +896,11 @@ def _check_weights(
 
 
 # -- voters ---------------------------------------------------------------------------------------
-def public_election(svc: Service, election_id: str) -> dict[str, Any]:
-    """What a voter may see of an election (no key, no roll)."""
-    with svc.engine.begin() as conn:
+def public_election(svc: Service, election_id: str, turnout: bool = True) -> dict[str, Any]:
+    """What a voter may see of an election (no key, no roll). ``turnout=False`` leaves out
+    the turnout, a count over the whole roll that the pages of the voter's journey do not
+    show (with a large roll it cost more than the rest of the cast)."""
+    with reading(svc.engine) as conn:
         e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
         if e is None:
             raise NotFound("no such election")
@@ -909,7 +911,7 @@ def public_election(svc: Service, election_id: str) -> dict[str, Any]:
         info["organisation"] = conn.execute(
             select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
         ).scalar_one()
-        if e.state == "open":
+        if e.state == "open" and turnout:
             info["turnout"] = _turnout(conn, election_id)
     return info
 
@@ -941,7 +943,7 @@ def enter_code(svc: Service, election_id: str, typed: str) -> dict[str, Any]:
     code = codes.normalise(typed)
     if code is None:
         raise ServiceError("that is not a voting code: check each character and try again")
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         e = conn.execute(select(schema.election).where(schema.election.c.id == election_id)).first()
         if e is None:
             raise NotFound("no such election")
@@ -1702,12 +1704,18 @@ def _job(conn: Connection, key: str, kind: str, payload: Mapping[str, Any], when
 JOB_LEASE = timedelta(seconds=120)
 
 
-def run_due_jobs(svc: Service, limit: int = 200) -> int:
-    """Run the jobs that are due; each is marked done in its own transaction after it ran,
-    so a crash in between runs it again (mail then sends the same code again)."""
-    from tallyroom.service import mail
+#: mail jobs whose delivery records and done marks are written in one commit
+JOB_BATCH = 50
 
-    with svc.engine.begin() as conn:
+
+def run_due_jobs(svc: Service, limit: int = 200) -> int:
+    """Run the jobs that are due. They are claimed a batch per transaction, and each is marked
+    done after it ran, so a crash in between runs it again (mail then sends the same code
+    again, never another). Mail is sent at a rate the disk would not allow with three
+    commits a message: the done marks and delivery records of up to :data:`JOB_BATCH`
+    mails are written in one transaction (a crash sends those again); every other job is
+    marked done in its own."""
+    with reading(svc.engine) as conn:
         due = conn.execute(
             select(schema.job)
             .where(
@@ -1719,57 +1727,86 @@ def run_due_jobs(svc: Service, limit: int = 200) -> int:
             .limit(limit)
         ).all()
     ran = 0
-    for j in due:
-        # claim the job before running it, so that two app processes draining the same
-        # table do not both run it: the conditional update succeeds in one of them only,
-        # and moves run_after on by a lease, after which a claimant that died is replaced
-        with svc.engine.begin() as conn:
-            claimed = conn.execute(
+    for start in range(0, len(due), JOB_BATCH):
+        ran += _run_jobs(svc, due[start : start + JOB_BATCH])
+    return ran
+
+
+def _run_jobs(svc: Service, due: Sequence[Any]) -> int:
+    from tallyroom.service import mail
+
+    # claim the jobs before running them, so that two app processes draining the same
+    # table do not both run one: the conditional update succeeds in one of them only, and
+    # moves run_after on by a lease, after which a claimant that died is replaced (a batch
+    # is claimed only when its turn comes, so its lease is not spent waiting)
+    claimed = []
+    with svc.engine.begin() as conn:
+        lease = iso(now() + JOB_LEASE)
+        for j in due:
+            if conn.execute(
                 update(schema.job)
                 .where(
                     schema.job.c.id == j.id,
                     schema.job.c.done.is_(False),
                     schema.job.c.attempts == j.attempts,
                 )
-                .values(attempts=j.attempts + 1, run_after=iso(now() + JOB_LEASE))
-            ).rowcount
-        if claimed != 1:
-            continue
-        try:
-            if j.kind == "open":
-                with svc.engine.begin() as conn:
-                    e = conn.execute(
-                        select(schema.election).where(schema.election.c.id == j.payload["election"])
-                    ).one()
-                    has_roll = conn.execute(
-                        select(schema.member.c.id)
-                        .where(schema.member.c.election_id == e.id)
-                        .limit(1)
-                    ).first()
-                    if e.state == "draft" and has_roll:
-                        _open(conn, e, "the clock")
-            elif j.kind == "close":
-                close_election(svc, None, j.payload["election"])
-            elif j.kind == "count":
-                _count(svc, j.payload["election"])
-            elif j.kind == "purge":
-                purge(svc, j.payload["election"])
-            elif j.kind == "mail":
-                mail.send_code(svc, j.payload)
-            elif j.kind == "alarm":
-                from tallyroom.service import security
+                .values(attempts=j.attempts + 1, run_after=lease)
+            ).rowcount:
+                claimed.append(j)
+    ran = 0
+    sent: list[int] = []
+    records: list[tuple[Any, ...]] = []
 
-                security.send_alarm(svc, j.payload)
-            elif j.kind.startswith("box:"):  # the ballot box's own (the sealed box's mix)
-                svc.box.run_job(svc, j)
-            with svc.engine.begin() as conn:
-                conn.execute(update(schema.job).where(schema.job.c.id == j.id).values(done=True))
-            ran += 1
-        except Exception as err:  # a failed job is retried, and its error kept for the admin
-            with svc.engine.begin() as conn:
-                conn.execute(
-                    update(schema.job)
-                    .where(schema.job.c.id == j.id)
-                    .values(error=f"{type(err).__name__}: {err}"[:500])
-                )
+    def mark_done(ids: list[int], deliveries: list[tuple[Any, ...]]) -> None:
+        with svc.engine.begin() as conn:
+            for r in deliveries:
+                mail._record(conn, *r)
+            conn.execute(update(schema.job).where(schema.job.c.id.in_(ids)).values(done=True))
+
+    try:
+        for j in claimed:
+            try:
+                if j.kind == "mail":
+                    mail.send_code(svc, j.payload, records)
+                    sent.append(j.id)
+                    continue
+                if j.kind == "open":
+                    with svc.engine.begin() as conn:
+                        e = conn.execute(
+                            select(schema.election).where(
+                                schema.election.c.id == j.payload["election"]
+                            )
+                        ).one()
+                        has_roll = conn.execute(
+                            select(schema.member.c.id)
+                            .where(schema.member.c.election_id == e.id)
+                            .limit(1)
+                        ).first()
+                        if e.state == "draft" and has_roll:
+                            _open(conn, e, "the clock")
+                elif j.kind == "close":
+                    close_election(svc, None, j.payload["election"])
+                elif j.kind == "count":
+                    _count(svc, j.payload["election"])
+                elif j.kind == "purge":
+                    purge(svc, j.payload["election"])
+                elif j.kind == "alarm":
+                    from tallyroom.service import security
+
+                    security.send_alarm(svc, j.payload)
+                elif j.kind.startswith("box:"):  # the ballot box's own (the sealed box's mix)
+                    svc.box.run_job(svc, j)
+                mark_done([j.id], [])
+                ran += 1
+            except Exception as err:  # a failed job is retried, and its error kept
+                with svc.engine.begin() as conn:
+                    conn.execute(
+                        update(schema.job)
+                        .where(schema.job.c.id == j.id)
+                        .values(error=f"{type(err).__name__}: {err}"[:500])
+                    )
+    finally:
+        if sent:  # the mails sent are marked done even when a later job failed
+            mark_done(sent, records)
+            ran += len(sent)
     return ran

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from tallyroom.service import codes, schema
 from tallyroom.service.core import Service, _election, _require
+from tallyroom.service.db import reading
 
 
 def when(text: str | None, zone: str = "UTC") -> str:
@@ -92,10 +93,14 @@ def _record(
         )
 
 
-def send_code(svc: Service, job: dict[str, Any]) -> None:
+def send_code(svc: Service, job: dict[str, Any], done: list[tuple[Any, ...]] | None = None) -> None:
+    """Send one code (a mail job's work) and record its delivery. Given ``done``, the
+    delivery record is appended there instead, for the caller to write in one transaction
+    with others and with the jobs' done marks (``core.run_due_jobs``: a commit per batch,
+    not per mail; a crash before it sends the same code again, never another)."""
     import aiosmtplib
 
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         row = conn.execute(
             select(
                 schema.slot.c.issue,
@@ -146,8 +151,12 @@ def send_code(svc: Service, job: dict[str, Any]) -> None:
             outcome = "bounced"  # recorded; the member's code can go by post on re-issue
     elif svc.outbox is not None:
         to_outbox(svc.outbox, f"{job['slot']}-{job['issue']}-{job['kind']}.eml", msg)
+    record = (job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+    if done is not None:
+        done.append(record)
+        return
     with svc.engine.begin() as conn:
-        _record(conn, job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
+        _record(conn, *record)
 
 
 def _run(coro: Any) -> Any:
@@ -170,7 +179,9 @@ def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     _require(actor, ("administrator", "returning_officer"))
-    with svc.engine.begin() as conn:
+    # read, then make the PDF, then record the letters in one short write: the write lock
+    # is not held while thousands of pages are drawn (on SQLite it would stop all casting)
+    with reading(svc.engine) as conn:
         e = _election(conn, actor, election_id)
         rows = conn.execute(
             select(
@@ -188,39 +199,39 @@ def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
             )
             .order_by(schema.member.c.number)
         ).all()
-        buf = io.BytesIO()
-        pdf = Canvas(buf, pagesize=A4)
-        pdf.setTitle(f"Voting letters: {e.title}")
+    buf = io.BytesIO()
+    pdf = Canvas(buf, pagesize=A4)
+    pdf.setTitle(f"Voting letters: {e.title}")
+    for r in rows:
+        code = codes.derive(e.key, r.id, r.issue)
+        url = f"{vote_url(svc, election_id)}#{code}"
+        y = 270 * mm
+        pdf.setFont("Helvetica", 11)
+        for line in [r.name, *(r.address or "").split(";")]:
+            pdf.drawString(25 * mm, y, line.strip())
+            y -= 5 * mm
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(25 * mm, 215 * mm, e.title)
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(25 * mm, 205 * mm, f"Vote at {vote_url(svc, election_id)}")
+        pdf.drawString(25 * mm, 199 * mm, f"by {when(e.closes_at, e.time_zone)}, with this code:")
+        pdf.setFont("Courier-Bold", 14)
+        pdf.drawString(25 * mm, 189 * mm, codes.display(code))
+        qr = io.BytesIO()
+        segno.make(url, error="m").save(qr, kind="png", scale=4, border=2)
+        qr.seek(0)
+        pdf.drawImage(ImageReader(qr), 140 * mm, 180 * mm, 45 * mm, 45 * mm)
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(
+            25 * mm,
+            175 * mm,
+            "Or scan the square: it opens the ballot with the code filled in.",
+        )
+        pdf.showPage()
+    pdf.save()
+    with svc.engine.begin() as conn:
         for r in rows:
-            code = codes.derive(e.key, r.id, r.issue)
-            url = f"{vote_url(svc, election_id)}#{code}"
-            y = 270 * mm
-            pdf.setFont("Helvetica", 11)
-            for line in [r.name, *(r.address or "").split(";")]:
-                pdf.drawString(25 * mm, y, line.strip())
-                y -= 5 * mm
-            pdf.setFont("Helvetica-Bold", 14)
-            pdf.drawString(25 * mm, 215 * mm, e.title)
-            pdf.setFont("Helvetica", 11)
-            pdf.drawString(25 * mm, 205 * mm, f"Vote at {vote_url(svc, election_id)}")
-            pdf.drawString(
-                25 * mm, 199 * mm, f"by {when(e.closes_at, e.time_zone)}, with this code:"
-            )
-            pdf.setFont("Courier-Bold", 14)
-            pdf.drawString(25 * mm, 189 * mm, codes.display(code))
-            qr = io.BytesIO()
-            segno.make(url, error="m").save(qr, kind="png", scale=4, border=2)
-            qr.seek(0)
-            pdf.drawImage(ImageReader(qr), 140 * mm, 180 * mm, 45 * mm, 45 * mm)
-            pdf.setFont("Helvetica", 9)
-            pdf.drawString(
-                25 * mm,
-                175 * mm,
-                "Or scan the square: it opens the ballot with the code filled in.",
-            )
-            pdf.showPage()
             _record(conn, election_id, r.id, r.issue, "code", "post", "printed")
-        pdf.save()
     return buf.getvalue()
 
 

@@ -229,3 +229,25 @@ code_failure = Table(
     Column("address", String(64), nullable=False, index=True),
     Column("at", Integer, nullable=False),  # seconds since the epoch
 )
+
+# failed sign-ins, for the limits on password guessing shared by every app process (the
+# address and the account as HMACs under the service's secret; rows deleted once their
+# window has passed)
+login_failure = Table(
+    "login_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False, index=True),
+    Column("account", String(64), nullable=False, index=True),
+    Column("at", Integer, nullable=False),  # seconds since the epoch
+)
+
+# the signed-in admins' sessions: the cookie holds a random token, this table its SHA-256;
+# signing out deletes the row, so a copy of the cookie no longer opens anything
+admin_session = Table(
+    "admin_session",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("admin_id", String(32), ForeignKey("admin.id"), nullable=False, index=True),
+    Column("at", Integer, nullable=False),  # seconds since the epoch, when signed in
+)

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from starlette.datastructures import MutableHeaders
 
 from tallyroom.service import schema
 from tallyroom.service.core import Service, _audit, _job
-from tallyroom.service.db import iso, now
+from tallyroom.service.db import iso, now, reading
 
 WINDOW = 600
 ADDRESS_FAILURES = 10
@@ -48,7 +50,7 @@ def code_allowed(svc: Service, election_id: str, address: str) -> bool:
     """Whether this address may try a code in this election now."""
     since = int(time.time()) - WINDOW
     f = schema.code_failure.c
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:
         mine = conn.execute(
             select(func.count()).where(f.address == _address(svc, address), f.at > since)
         ).scalar_one()
@@ -153,6 +155,128 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
         from tallyroom.service.mail import to_outbox
 
         to_outbox(svc.outbox, f"alarm-{job['election']}-{int(time.time())}.eml", msg)
+
+
+# -- signing in ---------------------------------------------------------------------------------
+#: failed sign-ins allowed per address, and per account (from anywhere), in LOGIN_WINDOW
+#: seconds; the account's limit is higher, so that a guesser cannot lock the returning
+#: officer out on the night with a few tries
+LOGIN_WINDOW = 600
+LOGIN_ADDRESS_FAILURES = 10
+LOGIN_ACCOUNT_FAILURES = 50
+#: how long a sign-in lasts, server-side, whatever the cookie says (the cookie's own max-age)
+SESSION_SECONDS = 4 * 3600
+
+
+def _account(svc: Service, email: str) -> str:
+    return hmac.new(
+        svc.secret.encode(), f"account|{email.strip().lower()}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def login_allowed(svc: Service, address: str, email: str) -> bool:
+    """Whether this address may try to sign in to this account now (limits shared by every
+    app process: the failures are counted in the database)."""
+    since = int(time.time()) - LOGIN_WINDOW
+    f = schema.login_failure.c
+    with reading(svc.engine) as conn:
+        mine = conn.execute(
+            select(func.count()).where(f.address == _address(svc, address), f.at > since)
+        ).scalar_one()
+        if mine >= LOGIN_ADDRESS_FAILURES:
+            return False
+        theirs = conn.execute(
+            select(func.count()).where(f.account == _account(svc, email), f.at > since)
+        ).scalar_one()
+    return bool(theirs < LOGIN_ACCOUNT_FAILURES)
+
+
+def login_failed(svc: Service, address: str, email: str) -> None:
+    t = int(time.time())
+    with svc.engine.begin() as conn:
+        conn.execute(
+            schema.login_failure.insert().values(
+                address=_address(svc, address), account=_account(svc, email), at=t
+            )
+        )
+        conn.execute(
+            delete(schema.login_failure).where(schema.login_failure.c.at <= t - LOGIN_WINDOW)
+        )
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(svc: Service, admin_id: str) -> str:
+    """A new sign-in: a random token for the cookie; the database keeps its SHA-256."""
+    token = secrets.token_urlsafe(32)
+    t = int(time.time())
+    s = schema.admin_session.c
+    with svc.engine.begin() as conn:
+        conn.execute(
+            schema.admin_session.insert().values(
+                token_sha256=_token_sha256(token), admin_id=admin_id, at=t
+            )
+        )
+        conn.execute(delete(schema.admin_session).where(s.at <= t - SESSION_SECONDS))
+    return token
+
+
+def session_admin(svc: Service, token: str) -> dict[str, Any] | None:
+    """The admin signed in with this token, or None: signed out, expired, or never."""
+    if not token:
+        return None
+    s = schema.admin_session.c
+    with reading(svc.engine) as conn:
+        row = conn.execute(
+            select(schema.admin)
+            .join(schema.admin_session, s.admin_id == schema.admin.c.id)
+            .where(
+                s.token_sha256 == _token_sha256(token),
+                s.at > int(time.time()) - SESSION_SECONDS,
+            )
+        ).first()
+    return dict(row._mapping) if row else None
+
+
+def end_session(svc: Service, token: str) -> None:
+    """Sign out: the token opens nothing from now on, in any app process."""
+    if token:
+        with svc.engine.begin() as conn:
+            conn.execute(
+                delete(schema.admin_session).where(
+                    schema.admin_session.c.token_sha256 == _token_sha256(token)
+                )
+            )
+
+
+# -- response headers -----------------------------------------------------------------------
+class Headers:
+    """Every answer's security headers: a strict Content-Security-Policy (unless the route
+    set its own), no framing (``SAMEORIGIN`` for a sandboxed page), no sniffing, no
+    referrer, no caching. A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` cost
+    a task group and two memory streams a request."""
+
+    def __init__(self, app: Any, csp: str) -> None:
+        self.app, self.csp = app, csp
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                csp = h.setdefault("Content-Security-Policy", self.csp)
+                h["X-Frame-Options"] = "SAMEORIGIN" if "sandbox" in csp else "DENY"
+                h["X-Content-Type-Options"] = "nosniff"
+                h["Referrer-Policy"] = "no-referrer"
+                h["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 # -- request bodies -------------------------------------------------------------------------

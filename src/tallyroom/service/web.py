@@ -1,7 +1,9 @@
 """The web front: voter pages (Jinja2, server-rendered, no JavaScript needed), a small
 admin area, and a JSON API (FastAPI, with its OpenAPI schema at ``/api/openapi.json``).
 
-Security: sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous); every
+Security: sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous); an
+admin's holds a sign-in token that the database also knows, so signing out ends it
+everywhere (security.py), and failed sign-ins are limited per address and account; every
 form carries a CSRF token tied to the session, and JSON calls that change anything send it
 in ``X-CSRF-Token``; every answer has a strict Content-Security-Policy and
 ``frame-ancestors 'none'``; code entry is rate-limited per client address. Codes travel
@@ -16,9 +18,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -52,25 +52,7 @@ REPORT_CSP = (
 STATUS = {core.NotFound: 404, core.Forbidden: 403, core.AlreadyVoted: 409, core.NotOpen: 409}
 
 
-class RateLimit:
-    """At most ``limit`` tries per ``window`` seconds per key (in this process)."""
-
-    def __init__(self, limit: int = 10, window: float = 60.0):
-        self.limit, self.window = limit, window
-        self.tries: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        t = time.monotonic()
-        q = self.tries[key]
-        while q and q[0] < t - self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return False
-        q.append(t)
-        return True
-
-
-def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> FastAPI:
+def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_drain(svc)) if run_jobs else None
@@ -87,22 +69,8 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["when"] = mail.when
-    limiter = RateLimit(code_limit)
 
-    @app.middleware("http")
-    async def headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Frame-Options"] = (
-            "DENY" if "sandbox" not in response.headers["Content-Security-Policy"] else "SAMEORIGIN"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
+    app.add_middleware(security.Headers, csp=CSP)  # CSP, no framing, no caching
     app.add_middleware(
         SessionMiddleware,
         secret_key=svc.secret,
@@ -142,7 +110,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         return page(request, "message.html", status, title="Not possible", message=str(err))
 
     def admin(request: Request) -> dict[str, Any]:
-        found = core.admin_by_id(svc, str(request.session.get("admin", "")))
+        found = security.session_admin(svc, str(request.session.get("admin", "")))
         if found is None:
             raise core.Forbidden("sign in first")
         return found
@@ -171,7 +139,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
             svc, token, f.get("email", ""), f.get("password", ""), f.get("organisation", "")
         )
         request.session.clear()
-        request.session["admin"] = a["id"]
+        request.session["admin"] = await asyncio.to_thread(security.start_session, svc, a["id"])
         return RedirectResponse("/admin", 303)
 
     @app.get("/login", response_class=HTMLResponse)
@@ -181,10 +149,19 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/login", response_class=HTMLResponse)
     async def login_post(request: Request) -> Response:
         f = await form_of(request)
-        if not limiter.allow("login:" + _client(request)):
-            raise ServiceError("too many attempts: wait a minute and try again")
-        a = core.authenticate(svc, f.get("email", ""), f.get("password", ""))
+        email, address = f.get("email", ""), _client(request)
+        # failures are counted in the database, per address and per account (security.py)
+        if not await asyncio.to_thread(security.login_allowed, svc, address, email):
+            return page(
+                request,
+                "login.html",
+                429,
+                title="Sign in",
+                error="Too many failed sign-ins: wait a few minutes and try again.",
+            )
+        a = await asyncio.to_thread(core.authenticate, svc, email, f.get("password", ""))
         if a is None:
+            await asyncio.to_thread(security.login_failed, svc, address, email)
             return page(
                 request,
                 "login.html",
@@ -193,12 +170,14 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
                 error="That email and password do not match an account.",
             )
         request.session.clear()  # a new session on sign-in: no fixation
-        request.session["admin"] = a["id"]
+        request.session["admin"] = await asyncio.to_thread(security.start_session, svc, a["id"])
         return RedirectResponse("/admin", 303)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         await form_of(request)
+        # ended in the database too: a copy of the cookie opens nothing any more
+        await asyncio.to_thread(security.end_session, svc, str(request.session.get("admin", "")))
         request.session.clear()
         return RedirectResponse("/", 303)
 
@@ -214,13 +193,13 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
 
     @app.get("/e/{eid}/vote", response_class=HTMLResponse)
     async def vote(request: Request, eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await _voters_view(svc, eid)
         return page(request, "code.html", title=f"Vote: {e['title']}", e=e)
 
     @app.post("/e/{eid}/vote", response_class=HTMLResponse)
     async def vote_post(request: Request, eid: str) -> Response:
         f = await form_of(request)
-        e = core.public_election(svc, eid)
+        e = await _voters_view(svc, eid)
         # failures are counted in the database, per address and per election (security.py)
         if not await asyncio.to_thread(security.code_allowed, svc, eid, _client(request)):
             return page(
@@ -232,7 +211,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
                 error="Too many codes tried from here: wait a minute and try again.",
             )
         try:
-            slot = core.enter_code(svc, eid, f.get("code", ""))
+            slot = await asyncio.to_thread(core.enter_code, svc, eid, f.get("code", ""))
         except (core.NotOpen, core.NotFound):
             raise
         except ServiceError as err:
@@ -246,13 +225,13 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
         request.session.update(voter={"election": eid, **slot})
         return RedirectResponse(f"/e/{eid}/ballot", 303)
 
-    def voter(
+    async def voter(
         request: Request, eid: str
     ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
         v = request.session.get("voter")
         if not v or v.get("election") != eid:
             raise core.Forbidden("enter your voting code first")
-        e = core.public_election(svc, eid)
+        e = await _voters_view(svc, eid)
         contests = [c for c in e["contests"] if c["id"] in v["contests"]]
         for c in contests:
             order = list(range(len(c["candidates"])))
@@ -267,7 +246,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
 
     @app.get("/e/{eid}/ballot", response_class=HTMLResponse)
     async def ballot(request: Request, eid: str) -> Response:
-        _v, e, contests = voter(request, eid)
+        _v, e, contests = await voter(request, eid)
         return page(
             request, "ballot.html", title=f"Ballot: {e['title']}", e=e, contests=contests, values={}
         )
@@ -275,7 +254,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/e/{eid}/review", response_class=HTMLResponse)
     async def review(request: Request, eid: str) -> Response:
         f = await form_of(request)
-        _v, e, contests = voter(request, eid)
+        _v, e, contests = await voter(request, eid)
         problems, papers = [], {}
         for c in contests:
             marks, bad = core.validate_paper(c, f)
@@ -305,7 +284,7 @@ def create_app(svc: Service, *, run_jobs: bool = True, code_limit: int = 10) -> 
     @app.post("/e/{eid}/cast", response_class=HTMLResponse)
     async def cast(request: Request, eid: str) -> Response:
         f = await form_of(request)
-        v, e, contests = voter(request, eid)
+        v, e, contests = await voter(request, eid)
         papers = {}
         for c in contests:
             marks, bad = core.validate_paper(c, f)
@@ -602,6 +581,12 @@ async def _json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ServiceError("the request's body must be a JSON object")
     return body
+
+
+async def _voters_view(svc: Service, eid: str) -> dict[str, Any]:
+    """The election as the voter's journey shows it (no turnout), read in a worker thread:
+    a database call on the event loop would hold up every other request meanwhile."""
+    return await asyncio.to_thread(core.public_election, svc, eid, False)
 
 
 def _client(request: Request) -> str:
