@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tallyroom.errors import TallyroomError
-from tallyroom.rctab import RctabConfigError, count_config, load_config
+from tallyroom.rctab import RctabConfigError, count_config, load_config, tabulate_parts
 
 RCTAB = Path(__file__).parent / "data" / "rctab"
 DATA = RCTAB / "test_data"
@@ -188,6 +188,31 @@ def run(number: int, name: str, folder: str, kind: str) -> None:
             _compare(one, _expected(folder, f"_{k}"), contest.profile.ballots_read, shift)
         return
     _compare(record, _expected(folder), contest.profile.ballots_read, shift)
+    _compare_parts(contest, record, folder, shift)
+
+
+#: RCTab's folders of per-precinct and per-batch reports (outputSettings.tabulateByPrecinct,
+#: tabulateByBatch), and the config's name of the part in each report
+PART_FOLDERS = {"precinct": "Tabulate by Precinct", "batch": "Tabulate by Batch"}
+
+
+def _compare_parts(contest, record, folder: str, shift: int) -> None:  # noqa: ANN001
+    """RCTab's per-precinct and per-batch JSON reports (those of the corpus: RCTab writes
+    one per part, the suite keeps a few), compared as the contest's report is: every
+    round's tally of the part's papers, the contest's threshold, eliminated and elected,
+    the part's ballots.  Every paper is in exactly one part."""
+    parts = tabulate_parts(contest, record)
+    for kind, sub in PART_FOLDERS.items():
+        on = bool(contest.config["outputSettings"].get(f"tabulateBy{kind.title()}"))
+        mine = {name: r for (k, name), r in parts.items() if k == kind}
+        assert bool(mine) == on, f"tabulateBy{kind.title()}"
+        if on:
+            assert sum(r.ballots_read for r in mine.values()) == contest.profile.ballots_read
+        for path in sorted((DATA / folder / sub).glob("*.json")):
+            want = json.loads(path.read_text())
+            name = want["config"][kind]
+            assert name in mine, f"{path.name}: no {kind} {name!r} read"
+            _compare(mine[name], want, mine[name].ballots_read, shift)
 
 
 def test_suite_lists_82_tests() -> None:
@@ -276,6 +301,10 @@ def test_rctab_detailed_csv(folder: str) -> None:
         )
     )
     path = DATA / folder / f"{folder}_expected_detailed_report.csv"
+    _same_rows(got, path)
+
+
+def _same_rows(got: list[list[str]], path: Path) -> None:
     want = [
         r
         for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8")))
@@ -291,3 +320,34 @@ def test_rctab_detailed_csv(folder: str) -> None:
             if x != y:
                 assert re.fullmatch(r"-?\d+(\.\d+)?", y), f"row {i} ({b[0]}): {x!r} != {y!r}"
                 assert Fraction(x) == Fraction(y), f"row {i} ({b[0]}): {x} != {y}"
+
+
+def _part_csv_cases() -> list[tuple[str, str, str]]:
+    out = []
+    for _, name, folder, kind, _ in SUITE:
+        if kind != "tabulation" or name in KNOWN_FAILURES:
+            continue
+        cfg = json.loads((DATA / folder / f"{folder}_config.json").read_text())
+        if cfg["rules"]["winnerElectionMode"] not in CSV_MODES:
+            continue
+        for part, sub in PART_FOLDERS.items():
+            for path in sorted((DATA / folder / sub).glob("*.csv")):
+                out.append((folder, part, path.name))
+    return out
+
+
+@pytest.mark.parametrize("folder, part, file", _part_csv_cases())
+def test_rctab_part_csv(folder: str, part: str, file: str) -> None:
+    """RCTab's per-precinct and per-batch CSV reports, row by row as the contest's CSV is
+    compared (:func:`test_rctab_detailed_csv`), the part named by the report's own
+    "Precinct" ("Batch") row."""
+    from tallyroom.reports.rctab import detailed_csv
+
+    path = DATA / folder / PART_FOLDERS[part] / file
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    name = next(r[1] for r in rows if r[:1] == [part.title()])
+    contest = load_config(DATA / folder / f"{folder}_config.json")
+    record = count_config(contest)
+    mine = tabulate_parts(contest, record)[(part, name)]
+    got = detailed_csv(mine, part=(part, name), contest=record)
+    _same_rows(list(csv.reader(io.StringIO(got))), path)

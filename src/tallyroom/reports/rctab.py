@@ -49,8 +49,17 @@ def _num(x: Any) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
-def detailed_report(record: CountRecord, *, generated_by: str = "tallyroom") -> dict[str, Any]:
-    """The record in RCTab's detailed-report JSON layout (``jsonFormatVersion`` 1)."""
+def detailed_report(
+    record: CountRecord,
+    *,
+    generated_by: str = "tallyroom",
+    part: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The record in RCTab's detailed-report JSON layout (``jsonFormatVersion`` 1).
+
+    ``part``: ("precinct" or "batch", its name) for a record of one precinct's or batch's
+    papers through the contest's rounds (``tallyroom.rctab.tabulate_part``): RCTab's
+    per-precinct and per-batch report, its ``config`` naming the part."""
     shift = 0 if record.method in DECIDED_AT else 1
     stages = record.stages
     results = []
@@ -78,14 +87,17 @@ def detailed_report(record: CountRecord, *, generated_by: str = "tallyroom") -> 
             }
         )
     final = next((s.quota for s in reversed(stages) if s.quota is not None), None)
+    config = {
+        "contest": record.election_title,
+        "date": record.date,
+        "generatedBy": generated_by,
+        "jurisdiction": record.organisation,
+        "office": record.office,
+    }
+    if part is not None:
+        config[part[0]] = part[1]
     return {
-        "config": {
-            "contest": record.election_title,
-            "date": record.date,
-            "generatedBy": generated_by,
-            "jurisdiction": record.organisation,
-            "office": record.office,
-        },
+        "config": dict(sorted(config.items())),
         "jsonFormatVersion": "1",
         "results": results,
         "summary": {
@@ -144,11 +156,22 @@ def _pct(votes: Fraction, total: Fraction) -> str:
     return f"{hundredths / 100.0!r}%"
 
 
-def detailed_csv(record: CountRecord) -> str:
+def detailed_csv(
+    record: CountRecord,
+    *,
+    part: tuple[str, str] | None = None,
+    contest: CountRecord | None = None,
+) -> str:
     """The record in RCTab's detailed-report CSV layout (``CSV Format Version`` 1), for the
     single-winner (``irv``) and bottoms-up counts.  The four rows of inactive ballots by
     reason (overvotes, skipped rankings, exhausted choices, repeated rankings) are left
-    out: tallyroom does not record why a paper became inactive; their total is written."""
+    out: tallyroom does not record why a paper became inactive; their total is written.
+
+    ``part`` ("precinct" or "batch", its name) and ``contest`` (the whole count): a record of
+    one precinct's or batch's papers (``tallyroom.rctab.tabulate_part``) laid out as RCTab's
+    per-precinct (per-batch) CSV: the part named where the final threshold stands, the
+    decisions marked "†" as the whole contest's (with its tie-break marks), the
+    candidates in the contest's order, no threshold row."""
     import csv
     import io
 
@@ -174,7 +197,10 @@ def detailed_csv(record: CountRecord) -> str:
     w.writerow(["Office", record.office])
     w.writerow(["Date", record.date])
     w.writerow(["Winner(s)", ", ".join(winners)])
-    w.writerow(["Final Threshold", _num(final) if final is not None else ""])
+    if part is not None:
+        w.writerow([part[0].title(), part[1]])
+    else:
+        w.writerow(["Final Threshold", _num(final) if final is not None else ""])
     w.writerow([])
     blank = Fraction(record.invalid.get("blank", 0))
     w.writerow(["Contest Summary"])
@@ -199,20 +225,25 @@ def detailed_csv(record: CountRecord) -> str:
     # of a tie of the last two (RCTab's "selecting a winner")
     out_by_tie = {(t.stage, t.chosen) for t in record.ties}
     in_tie = {(t.stage, x) for t in record.ties for x in t.tied}
+    dagger = "" if part is None else "\u2020"
 
     def action(names: Sequence[str], k: int, marked: set[tuple[int, str]]) -> str:
         return "; ".join(x + ("*" if (k, x) in marked else "") for x in sorted(names))
 
     w.writerow(
         [
-            "Eliminated",
+            "Eliminated" + dagger,
             *(c for st in stages for c in (action(st.excluded, st.number, out_by_tie), "", "")),
         ]
     )
     w.writerow(
-        ["Elected", *(c for st in stages for c in (action(st.elected, st.number, in_tie), "", ""))]
+        [
+            "Elected" + dagger,
+            *(c for st in stages for c in (action(st.elected, st.number, in_tie), "", "")),
+        ]
     )
-    first = stages[0].totals if stages else {}
+    whole = contest if contest is not None else record
+    first = whole.stages[0].totals if whole.stages else {}
     # RCTab's order: by round 1's votes, most first, the write-ins last; candidates with
     # equal votes as a Java HashMap of their names iterates them
     order = sorted(
@@ -234,17 +265,30 @@ def detailed_csv(record: CountRecord) -> str:
             row += [_num(v), _pct(v, total) if total else "", _num(nxt - v)]
         w.writerow(row)
     w.writerow(["Active Ballots", *(c for a in active for c in (_num(a), "", ""))])
-    w.writerow(
-        [
-            "Current Round Threshold",
-            *(c for st in stages for c in (_num(st.quota) if st.quota is not None else "", "", "")),
-        ]
-    )
+    if part is None:
+        w.writerow(
+            [
+                "Current Round Threshold",
+                *(
+                    c
+                    for st in stages
+                    for c in (_num(st.quota) if st.quota is not None else "", "", "")
+                ),
+            ]
+        )
     inactive = [Fraction(record.ballots_read) - blank - a for a in active]
     row = ["Inactive Ballots Total"]
     for k, x in enumerate(inactive):
         row += [_num(x), "", _num(inactive[k + 1] - x) if k + 1 < n else "0"]
     w.writerow(row)
+    if part is not None:
+        w.writerow([])
+        w.writerow(
+            [
+                "\u2020Elect/Eliminate decisions are from the full contest. All other results "
+                f"on this report are at the {part[0]} level."
+            ]
+        )
     if record.ties:
         w.writerow([])
         w.writerow(["*Tie resolved in accordance with election law"])

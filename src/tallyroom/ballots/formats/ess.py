@@ -39,6 +39,10 @@ EXCEL_ROWS = 1_048_576
 #: MAX_INFLATED bytes only
 MAX_RATIO = 100
 MAX_INFLATED = 64 << 20
+#: RCTab's name for the papers of an ES&S CVR with no precinct (its precinct reports:
+#: missing_precinct_example) and, by the same pattern, with no batch
+MISSING_PRECINCT = "missing_precinct_id"
+MISSING_BATCH = "missing_batch_id"
 
 
 def _check_zip(name: str, path: str) -> None:
@@ -88,6 +92,10 @@ def read_ess(
     source: str | None = None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    precinct_column: int | None = None,
+    batch_column: int | None = None,
+    precincts: dict[str, dict[tuple, Weight]] | None = None,
+    batches: dict[str, dict[tuple, Weight]] | None = None,
 ) -> Profile:
     """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does.
 
@@ -102,8 +110,17 @@ def read_ess(
     ``records``: a list filled with each row as read (:class:`CvrRecord`, RCTab's id
     ``<file name>-<n>`` for the n-th paper), for RCTab's conversions; ``record_source`` is
     the file path the records name (the configuration's).
+
+    ``precincts`` and ``batches``, when given, are filled with each precinct's (batch's)
+    papers as read, marks as the profile's ballots before the ballot rules, keyed by the
+    cell of ``precinct_column`` (``batch_column``); a paper with no precinct is under
+    :data:`MISSING_PRECINCT` (RCTab's name for it, as its precinct reports show), one with
+    no batch under :data:`MISSING_BATCH`.
     """
     name = source or os.fspath(path)
+    for label, col in (("precinct column", precinct_column), ("batch column", batch_column)):
+        if col is not None and (isinstance(col, bool) or not isinstance(col, int) or col < 1):
+            raise BallotFileError(name, None, None, f"{label} {col!r}", f"a {label} of 1 or more")
     for label, value in (
         ("first vote column", first_vote_column),
         ("first vote row", first_vote_row),
@@ -141,6 +158,10 @@ def read_ess(
             overvote_delimiter,
             records,
             record_source or name,
+            (
+                (precinct_column, precincts, MISSING_PRECINCT),
+                (batch_column, batches, MISSING_BATCH),
+            ),
         )
 
 
@@ -163,6 +184,7 @@ def _open_and_read(
     overvote_delimiter: str | None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    parts: Sequence[tuple[int | None, dict[str, dict[tuple, Weight]] | None, str]] = (),
 ) -> Profile:
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
@@ -197,6 +219,7 @@ def _open_and_read(
             overvote_delimiter,
             records,
             record_source,
+            parts,
         )
     except BallotFileError:
         raise
@@ -230,6 +253,7 @@ def _read_sheet(
     overvote_delimiter: str | None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    parts: Sequence[tuple[int | None, dict[str, dict[tuple, Weight]] | None, str]] = (),
 ) -> Profile:
     if not wb.worksheets:
         raise BallotFileError(name, None, None, "a workbook with no sheet", "one worksheet")
@@ -331,6 +355,13 @@ def _read_sheet(
             marks.pop()
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
+        for col_number, into, missing in parts:
+            if col_number is None or into is None:
+                continue
+            value = row[col_number - 1] if col_number - 1 < len(row) else None
+            where = "" if value is None else str(value).strip()
+            tally = into.setdefault(where or missing, {})
+            tally[key] = tally.get(key, 0) + weight
         seen += 1
         if records is not None:
             if weight != 1:

@@ -132,6 +132,7 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
         decisions: Sequence[str] = (),
         constraints: Any = None,
         constraint_method: str = "guard-doom",
+        parts: Any = None,
         **changes: Any,
     ) -> CountRecord:
         opts = options.with_options(**changes) if changes else options
@@ -154,6 +155,7 @@ def _counter(options: STVOptions, rule_id: str, title: str, rule_text: str):
             tie_breaker=ties,
             constraints=_constraints(constraints),
             constraint_method=constraint_method,
+            parts=parts,
         ).count()
 
     return count
