@@ -351,3 +351,40 @@ def test_rctab_part_csv(folder: str, part: str, file: str) -> None:
     mine = tabulate_parts(contest, record)[(part, name)]
     got = detailed_csv(mine, part=(part, name), contest=record)
     _same_rows(list(csv.reader(io.StringIO(got))), path)
+
+
+def test_count_rctab_parts_cli(tmp_path: Path) -> None:
+    """``tallyroom count --rctab-config C --format rctab-csv --rctab-parts DIR`` writes each
+    precinct's and batch's report where RCTab does, named as RCTab names it (less its
+    prefix): the six of generic_csv_test, each as RCTab's (rows compared as above)."""
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    folder = "generic_csv_test"
+    out = tmp_path / "parts"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "count",
+            "--rctab-config",
+            str(DATA / folder / f"{folder}_config.json"),
+            "--format",
+            "rctab-csv",
+            "--rctab-parts",
+            str(out),
+            "-o",
+            str(tmp_path / "contest.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv"))
+    theirs = sorted(
+        p.relative_to(DATA / folder).as_posix().replace(f"{folder}_expected_", "")
+        for p in (DATA / folder).glob("Tabulate by */*.csv")
+    )
+    assert written == theirs
+    for name in written:
+        sub, file = name.split("/")
+        got = list(csv.reader(io.StringIO((out / name).read_text(encoding="utf-8"))))
+        _same_rows(got, DATA / folder / sub / f"{folder}_expected_{file}")
