@@ -31,7 +31,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.formats.rctab_cvr import CvrRecord, cdf_cvr_report, write_rctab_cvr_csv
+from tallyroom.ballots.formats.rctab_cvr import (
+    OVERVOTE_NAME,
+    CvrRecord,
+    cdf_cvr_report,
+    write_rctab_cvr_csv,
+)
 from tallyroom.ballots.model import (
     NEVER_ELECTED,
     BallotRules,
@@ -40,6 +45,7 @@ from tallyroom.ballots.model import (
     Profile,
     Weight,
 )
+from tallyroom.ballots.model import OVERVOTE as OVERVOTE_MARK
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
 from tallyroom.reports.rctab import (  # noqa: F401 - java_string_hash re-exported
@@ -466,7 +472,7 @@ def load_config(
                 "an ess, Dominion or NIST CDF JSON source to convert",
             )
         if records is not None and provider == "ess":
-            for key in ("idColumnIndex", "batchColumnIndex", "precinctColumnIndex"):
+            for key in ("idColumnIndex",):
                 if str(src.get(key) or "").strip():
                     raise RctabConfigError(
                         path,
@@ -525,6 +531,9 @@ def load_config(
                     "the column of the precinct (batch) of each CVR",
                 )
             return _int(path, f"{where}.{key}", raw, lo=1)
+
+        def given(key: str, src: dict[str, Any] = src) -> bool:
+            return bool(str(src.get(key) or "").strip())
 
         if provider in ("ess", "genericCsv") and (by_precinct_on or by_batch_on):
             parts.append((len(profiles), part_p, part_b))
@@ -590,9 +599,16 @@ def load_config(
                 overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
                 records=records,
                 record_source=record_source,
-                precinct_column=column("precinctColumnIndex", by_precinct_on),
+                # read for the parts, and for the records (RCTab's converted CVRs name them)
+                precinct_column=column(
+                    "precinctColumnIndex",
+                    by_precinct_on or (records is not None and given("precinctColumnIndex")),
+                ),
                 precincts=part_p if by_precinct_on else None,
-                batch_column=column("batchColumnIndex", by_batch_on),
+                batch_column=column(
+                    "batchColumnIndex",
+                    by_batch_on or (records is not None and given("batchColumnIndex")),
+                ),
                 batches=part_b if by_batch_on else None,
             )
         else:
@@ -644,8 +660,8 @@ def load_config(
             profile.election.names.index(n) if n in profile.election.names else -1
             for n in profiles[k].election.names
         ]
-        for into, given in ((precincts, by_p), (batches, by_b)):
-            for part, marks_of in given.items():
+        for into, source_parts in ((precincts, by_p), (batches, by_b)):
+            for part, marks_of in source_parts.items():
                 tally = into.setdefault(part, {})
                 for marks, w in marks_of.items():
                     m = _remap_marks(marks, remap)
@@ -880,10 +896,18 @@ def rctab_cvr_csv(contest: RctabContest, records: Sequence[CvrRecord]) -> str:
 
 
 def cdf_cvr_json(
-    contest: RctabContest, records: Sequence[CvrRecord], *, generated: str = ""
+    contest: RctabContest,
+    records: Sequence[CvrRecord],
+    *,
+    generated: str = "",
+    record: CountRecord | None = None,
 ) -> dict[str, Any]:
     """The records as a NIST CDF JSON cast-vote-record report, RCTab's layout (see
-    :mod:`tallyroom.ballots.formats.rctab_cvr` for the one place it differs on purpose)."""
+    :mod:`tallyroom.ballots.formats.rctab_cvr` for the one place it differs on purpose).
+
+    ``record``: the contest's count (:func:`count_config`): each record then carries a
+    snapshot per round of where its paper counts (RCTab's ``generateCdfJson`` with a
+    tabulation), worked out as for a precinct of one paper (:func:`tabulate_parts`)."""
     cfg = contest.config
     names = [str(c["name"]) for c in cfg["candidates"]]
     sources = cfg["cvrFileSources"]
@@ -897,7 +921,46 @@ def cdf_cvr_json(
         jurisdiction=str(output.get("contestJurisdiction") or ""),
         explicit_overvote=any(str(s.get("overvoteLabel") or "") for s in sources),
         generated=generated,
+        rounds=None if record is None else _record_rounds(contest, record, records),
+        places=int(contest.options.get("places", 4)),
+        # RCTab keeps its precincts in a HashMap: its GpUnits come in that map's order
+        precinct_order=java_hash_set_order(list(dict.fromkeys(r.precinct for r in records)))
+        if output.get("tabulateByPrecinct")
+        else None,
     )
+
+
+def _record_rounds(
+    contest: RctabContest, record: CountRecord, records: Sequence[CvrRecord]
+) -> list[list[dict[str, Fraction]]]:
+    """For each record, for each round, the part of its paper each candidate holds."""
+    e = contest.profile.election
+    at = {n: i for i, n in enumerate(e.names)}
+    keys: list[tuple] = []
+    for r in records:
+        top = max(r.ranks, default=0)
+        marks: list[Any] = []
+        for k in range(1, top + 1):
+            got = r.ranks.get(k, ())
+            if not got:
+                marks.append(None)
+            elif got == (OVERVOTE_NAME,):
+                marks.append(OVERVOTE_MARK)
+            elif len(got) == 1:
+                marks.append(at[got[0]])
+            else:
+                marks.append(tuple(at[n] for n in got))
+        keys.append(tuple(marks))
+    unique = {k: ("paper", str(i)) for i, k in enumerate(dict.fromkeys(keys))}
+    named = {
+        name: Profile.from_marks(e, {k: 1}, contest.profile.rules) for k, name in unique.items()
+    }
+    parts = _tally_parts(contest, record, named)
+    rounds = {
+        name: [{c: v for c, v in st.totals.items() if v} for st in parts[name].stages]
+        for name in named
+    }
+    return [rounds[unique[k]] for k in keys]
 
 
 # -- tabulation by precinct and by batch ---------------------------------------------------
@@ -974,6 +1037,12 @@ def tabulate_parts(
     moved on), and must come out as ``record`` did."""
     named = {("precinct", n): p for n, p in contest.precincts.items()}
     named.update({("batch", n): p for n, p in contest.batches.items()})
+    return _tally_parts(contest, record, named)
+
+
+def _tally_parts(
+    contest: RctabContest, record: CountRecord, named: Mapping[tuple[str, str], Profile]
+) -> dict[tuple[str, str], CountRecord]:
     if not named:
         return {}
     if record.method in PART_RULES:
@@ -1000,6 +1069,11 @@ def tabulate_parts(
                     st,
                     totals=mine.extra["parts"][s],
                     transfers={},
+                    # the part's papers not held by a candidate (its share of the rounding
+                    # loss among them: the engine keeps the loss for the count only)
+                    exhausted=Fraction(part.valid) - sum(mine.extra["parts"][s].values()),
+                    exhausted_papers=Fraction(0),
+                    loss=Fraction(0),
                     extra={x: v for x, v in st.extra.items() if x != "parts"},
                 )
                 for st, mine in zip(record.stages, stages)

@@ -266,7 +266,8 @@ def _read_sheet(
     for i, n in enumerate(names):
         index[n] = i
     raw: dict[tuple, Weight] = {}
-    pending: list[tuple[int, tuple]] = []  # (paper number, marks) for ``records``
+    # (paper number, marks, precinct, batch) for ``records``
+    pending: list[tuple[int, tuple, str, str]] = []
 
     def _index(text: str, r: int, col: int) -> int:
         text = aliases.get(text, text)
@@ -355,20 +356,24 @@ def _read_sheet(
             marks.pop()
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
+        found: list[str] = []
         for col_number, into, missing in parts:
-            if col_number is None or into is None:
+            if col_number is None:
+                found.append("")
                 continue
             value = row[col_number - 1] if col_number - 1 < len(row) else None
-            where = "" if value is None else str(value).strip()
-            tally = into.setdefault(where or missing, {})
-            tally[key] = tally.get(key, 0) + weight
+            where = ("" if value is None else str(value).strip()) or missing
+            found.append(where)
+            if into is not None:
+                tally = into.setdefault(where, {})
+                tally[key] = tally.get(key, 0) + weight
         seen += 1
         if records is not None:
             if weight != 1:
                 raise BallotFileError(
                     name, r, (count_at or 0) + 1, f"{weight} papers in one row", "one paper a row"
                 )
-            pending.append((seen, key))
+            pending.append((seen, key, (found + [""])[0], (found + ["", ""])[1]))
     if seen + header_rows != _row_elements(ws):
         raise BallotFileError(
             name,
@@ -380,12 +385,14 @@ def _read_sheet(
         )
     if records is not None:
         file_name = os.path.basename(name)
-        for number, key in pending:
+        for number, key, precinct, batch in pending:
             records.append(
                 CvrRecord(
                     source=record_source,
                     provider="ess",
                     record_id=f"{file_name}-{number}",
+                    precinct=precinct,
+                    batch_id=batch,
                     ranks=_record_ranks(key, names),
                     uwi_label="" if uwi_label.startswith("\0") else uwi_label,
                 )
