@@ -319,7 +319,7 @@ def count(
             click.echo(f"note: {note}", err=True)
         record = count_config(contest_config, decisions)
         if rctab_parts is not None:
-            _write_rctab_parts(contest_config, record, fmt, rctab_parts)
+            _write_rctab_parts(contest_config, record, fmt, rctab_parts, decisions)
         _emit(render([record], fmt), output)
         return
     if rctab_parts is not None:
@@ -620,7 +620,9 @@ def convert(
     )
 
 
-def _write_rctab_parts(contest: Any, record: Any, fmt: str, folder: str) -> None:
+def _write_rctab_parts(
+    contest: Any, record: Any, fmt: str, folder: str, decisions: Sequence[str]
+) -> None:
     """RCTab's per-precinct and per-batch reports (``count --rctab-parts DIR``)."""
     import json
     from pathlib import Path
@@ -631,7 +633,7 @@ def _write_rctab_parts(contest: Any, record: Any, fmt: str, folder: str) -> None
 
     if fmt not in ("rctab-json", "rctab-csv"):
         raise click.UsageError("--rctab-parts writes --format rctab-json or rctab-csv")
-    parts = tabulate_parts(contest, record)
+    parts = tabulate_parts(contest, record, decisions)
     if not parts:
         raise click.UsageError(
             "--rctab-parts: the config tabulates by no precinct or batch "

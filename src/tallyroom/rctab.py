@@ -1026,7 +1026,7 @@ PART_STV_RULES = ("minneapolis-stv",)
 
 
 def tabulate_parts(
-    contest: RctabContest, record: CountRecord
+    contest: RctabContest, record: CountRecord, decisions: Sequence[str] = ()
 ) -> dict[tuple[str, str], CountRecord]:
     """Every precinct and batch of the contest (``contest.precincts``, ``contest.batches``)
     through the contest's rounds, keyed ("precinct" or "batch", its name): RCTab's
@@ -1034,14 +1034,18 @@ def tabulate_parts(
     (:func:`count_config`).  irv and bottoms-up rounds are tallied from each part's papers
     (:func:`tabulate_part`); an STV count is run again with the parts riding along, each
     paper's value in the part as in the count (what a surplus left with the winner, what it
-    moved on), and must come out as ``record`` did."""
+    moved on), and must come out as ``record`` did (``decisions``: the operator's answers
+    the count was given, :func:`count_config`)."""
     named = {("precinct", n): p for n, p in contest.precincts.items()}
     named.update({("batch", n): p for n, p in contest.batches.items()})
-    return _tally_parts(contest, record, named)
+    return _tally_parts(contest, record, named, decisions)
 
 
 def _tally_parts(
-    contest: RctabContest, record: CountRecord, named: Mapping[tuple[str, str], Profile]
+    contest: RctabContest,
+    record: CountRecord,
+    named: Mapping[tuple[str, str], Profile],
+    decisions: Sequence[str] = (),
 ) -> dict[tuple[str, str], CountRecord]:
     if not named:
         return {}
@@ -1054,7 +1058,11 @@ def _tally_parts(
         )
     keys = {f"{k[0]}:{k[1]}": k for k in named}
     again = _count_one(
-        contest, contest.profile, contest.rule, (), parts={s: named[k] for s, k in keys.items()}
+        contest,
+        contest.profile,
+        contest.rule,
+        decisions,
+        parts={s: named[k] for s, k in keys.items()},
     )
     stages = again.stages[: len(record.stages)]
     if [s.totals for s in stages] != [s.totals for s in record.stages]:
