@@ -262,15 +262,23 @@ def test_cli_convert_rctab_config(tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "rctab-cvr" in bad.output
 
 
-def test_cli_count_rctab_csv_refuses_stv(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_count_rctab_csv_stv_and_multi_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    # an STV count is laid out (tests/test_rctab_suite.py compares it with RCTab's CSV); a
+    # multi-pass count is refused clearly: RCTab writes a report per pass
     from tallyroom.cli import main
 
     folder = "test_set_multi_winner_whole_threshold"
     config = RCTAB / folder / f"{folder}_config.json"
     with pytest.raises(SystemExit) as exit_:
         main(["count", "--rctab-config", str(config), "--format", "rctab-csv"])
+    assert exit_.value.code == 0
+    assert "Type of Election,Multi-Winner" in capsys.readouterr().out
+    folder = "sequential_with_batch"
+    config = RCTAB / folder / f"{folder}_config.json"
+    with pytest.raises(SystemExit) as exit_:
+        main(["count", "--rctab-config", str(config), "--format", "rctab-csv"])
     err = capsys.readouterr().err
-    assert exit_.value.code != 0 and "rctab-csv lays out irv, bottoms-up" in err
+    assert exit_.value.code != 0 and "one pass at a time" in err
     assert "Traceback" not in err
 
 

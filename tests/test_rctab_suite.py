@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tallyroom.errors import TallyroomError
-from tallyroom.rctab import RctabConfigError, count_config, load_config
+from tallyroom.rctab import RctabConfigError, count_config, load_config, tabulate_parts
 
 RCTAB = Path(__file__).parent / "data" / "rctab"
 DATA = RCTAB / "test_data"
@@ -72,7 +72,9 @@ def _conversion(folder: str, kind: str) -> None:
     """RCTab's conversion of every record of the config's sources: to its CSV CVR (the
     published CSV, compared as rows and as text), or to NIST CDF JSON (compared as data, as
     RCTab's own test does: GeneratedDate left out; the ReportingDevice names its writer;
-    the selection ids as :func:`_rctab_selection_ids` says, every other value as it is)."""
+    the selection ids as :func:`_rctab_selection_ids` says, every other value as it is).
+    The 14 tabulation tests with ``generateCdfJson`` are compared the same way, with a
+    snapshot per round of each record (``run``)."""
     from tallyroom.rctab import cdf_cvr_json, rctab_cvr_csv
 
     records: list = []
@@ -84,8 +86,13 @@ def _conversion(folder: str, kind: str) -> None:
         assert got == want
         return
     assert kind.endswith("CDF"), kind
+    _compare_cdf(folder, cdf_cvr_json(contest, records))
+
+
+def _compare_cdf(folder: str, got: dict) -> None:
+    """A CDF JSON report against RCTab's ``<folder>_expected_cdf_cvr.json``, as data (see
+    :func:`_conversion`)."""
     want = json.loads((DATA / folder / f"{folder}_expected_cdf_cvr.json").read_text())
-    got = cdf_cvr_json(contest, records)
     want.pop("GeneratedDate")
     device = want["ReportingDevice"][0]
     assert (device["Application"], device["Manufacturer"]) == ("RCTab", "Bright Spots")
@@ -98,6 +105,7 @@ def _conversion(folder: str, kind: str) -> None:
         for cs in election["Contest"][0]["ContestSelection"]
     }
     fix = _rctab_selection_ids(folder)
+    aliased: set[tuple[str, str]] = set()
     for cvr in want["CVR"]:
         for snap in cvr["CVRSnapshot"]:
             selections = snap["CVRContest"][0]["CVRContestSelection"]
@@ -107,6 +115,13 @@ def _conversion(folder: str, kind: str) -> None:
                 if sid not in name_of:
                     assert fix.get(sid) in name_of, f"{cvr['BallotPrePrintedId']}: {sid}"
                     sel["ContestSelectionId"], moved = fix[sid], True
+                    if snap["Type"] == "interpreted":
+                        # set aside: RCTab marks a selection it names by the CVR's alias
+                        # "no" in every round, though the paper counts for that candidate
+                        # (its own detailed report credits them: aliases_cdf_json, round 1,
+                        # "Unused Display Name Candidate A"); where each paper counts is
+                        # checked instead against RCTab's round tallies (_cdf_round_tallies)
+                        aliased.add((snap["@id"], fix[sid]))
             if moved:
                 # RCTab orders a record's selections by best rank, then by the candidate's
                 # spelling it sorted on (the code: "11" < "7" < "9"); the same rule on the
@@ -117,7 +132,49 @@ def _conversion(folder: str, kind: str) -> None:
                         name_of[x["ContestSelectionId"]],
                     )
                 )
+    if aliased:
+        got = json.loads(json.dumps(got))
+        for report in (got, want):
+            for cvr in report["CVR"]:
+                for snap in cvr["CVRSnapshot"]:
+                    for sel in snap["CVRContest"][0]["CVRContestSelection"]:
+                        if (snap["@id"], sel["ContestSelectionId"]) in aliased:
+                            for pos in sel["SelectionPosition"]:
+                                for key in ("IsAllocable", "FractionalVotes", "NumberVotes"):
+                                    pos.pop(key, None)
     assert got == want
+
+
+def _cdf_round_tallies(report: dict, expected: dict) -> None:
+    """Where each record's paper counts, round by round (its "yes" marks, whole or
+    FractionalVotes), summed over the records: RCTab's round tallies.  Left out: a
+    candidate elected with a surplus moved on, whose tally RCTab holds at the threshold
+    while the shares its papers keep, each at the count's places, come to a little more
+    (multi_winner_whole_threshold round 2: 8.0001 kept for a threshold of 8)."""
+    done: set[str] = set()
+    name_of = {
+        cs["@id"]: c["Name"]
+        for cs in report["Election"][0]["Contest"][0]["ContestSelection"]
+        for c in report["Election"][0]["Candidate"]
+        if c["@id"] == cs["CandidateIds"][0]
+    }
+    for want in expected["results"]:
+        n = want["round"]
+        got: dict[str, Fraction] = {}
+        for cvr in report["CVR"]:
+            for snap in cvr["CVRSnapshot"]:
+                if not snap["@id"].endswith(f"-round-{n}"):
+                    continue
+                for sel in snap["CVRContest"][0]["CVRContestSelection"]:
+                    for pos in sel["SelectionPosition"]:
+                        if pos["IsAllocable"] == "yes":
+                            v = Fraction(pos.get("FractionalVotes") or pos["NumberVotes"])
+                            c = name_of[sel["ContestSelectionId"]]
+                            got[c] = got.get(c, Fraction(0)) + v
+        tally = {k: Fraction(v) for k, v in want["tally"].items() if Fraction(v)}
+        held = {k: v for k, v in got.items() if k not in done}
+        assert held == {k: v for k, v in tally.items() if k not in done}, f"CDF round {n}"
+        done |= {t["elected"] for t in want["tallyResults"] if "elected" in t}
 
 
 def _expected(folder: str, part: str = "") -> dict:
@@ -174,8 +231,17 @@ def run(number: int, name: str, folder: str, kind: str) -> None:
         }[name]
         assert reason in str(refused.value).lower() and "provider" not in str(refused.value)
         return
-    contest = load_config(config)
+    cfg = json.loads(config.read_text())
+    # RCTab's generateCdfJson: the CVRs as NIST CDF JSON, a snapshot per round of each
+    records: list | None = [] if cfg["outputSettings"].get("generateCdfJson") else None
+    contest = load_config(config, records=records)
     record = count_config(contest)
+    if records is not None:
+        from tallyroom.rctab import cdf_cvr_json
+
+        report = cdf_cvr_json(contest, records, record=record)
+        _compare_cdf(folder, report)
+        _cdf_round_tallies(report, _expected(folder))
     shift = 0 if contest.rule in ("irv", "bottoms-up", "multi-pass-irv") else 1
     if contest.rule == "multi-pass-irv":
         # RCTab writes a report per pass: <folder>_<k>_expected_detailed_report.json
@@ -188,6 +254,31 @@ def run(number: int, name: str, folder: str, kind: str) -> None:
             _compare(one, _expected(folder, f"_{k}"), contest.profile.ballots_read, shift)
         return
     _compare(record, _expected(folder), contest.profile.ballots_read, shift)
+    _compare_parts(contest, record, folder, shift)
+
+
+#: RCTab's folders of per-precinct and per-batch reports (outputSettings.tabulateByPrecinct,
+#: tabulateByBatch), and the config's name of the part in each report
+PART_FOLDERS = {"precinct": "Tabulate by Precinct", "batch": "Tabulate by Batch"}
+
+
+def _compare_parts(contest, record, folder: str, shift: int) -> None:  # noqa: ANN001
+    """RCTab's per-precinct and per-batch JSON reports (those of the corpus: RCTab writes
+    one per part, the suite keeps a few), compared as the contest's report is: every
+    round's tally of the part's papers, the contest's threshold, eliminated and elected,
+    the part's ballots.  Every paper is in exactly one part."""
+    parts = tabulate_parts(contest, record)
+    for kind, sub in PART_FOLDERS.items():
+        on = bool(contest.config["outputSettings"].get(f"tabulateBy{kind.title()}"))
+        mine = {name: r for (k, name), r in parts.items() if k == kind}
+        assert bool(mine) == on, f"tabulateBy{kind.title()}"
+        if on:
+            assert sum(r.ballots_read for r in mine.values()) == contest.profile.ballots_read
+        for path in sorted((DATA / folder / sub).glob("*.json")):
+            want = json.loads(path.read_text())
+            name = want["config"][kind]
+            assert name in mine, f"{path.name}: no {kind} {name!r} read"
+            _compare(mine[name], want, mine[name].ballots_read, shift)
 
 
 def test_suite_lists_82_tests() -> None:
@@ -236,7 +327,13 @@ def test_hare_quota_reading() -> None:
 
 
 #: RCTab's modes whose detailed CSV tallyroom writes (``--format rctab-csv``)
-CSV_MODES = ("singleWinnerMajority", "bottomsUp", "bottomsUpUsingPercentageThreshold")
+CSV_MODES = (
+    "singleWinnerMajority",
+    "bottomsUp",
+    "bottomsUpUsingPercentageThreshold",
+    "multiWinnerAllowMultipleWinnersPerRound",
+    "multiWinnerAllowOnlyOneWinnerPerRound",
+)
 #: rows of RCTab's CSV tallyroom does not write: why a paper became inactive is not recorded
 #: (their total, "Inactive Ballots Total", is written and compared)
 NOT_WRITTEN = (
@@ -276,6 +373,10 @@ def test_rctab_detailed_csv(folder: str) -> None:
         )
     )
     path = DATA / folder / f"{folder}_expected_detailed_report.csv"
+    _same_rows(got, path)
+
+
+def _same_rows(got: list[list[str]], path: Path) -> None:
     want = [
         r
         for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8")))
@@ -291,3 +392,95 @@ def test_rctab_detailed_csv(folder: str) -> None:
             if x != y:
                 assert re.fullmatch(r"-?\d+(\.\d+)?", y), f"row {i} ({b[0]}): {x!r} != {y!r}"
                 assert Fraction(x) == Fraction(y), f"row {i} ({b[0]}): {x} != {y}"
+
+
+def _part_csv_cases() -> list[tuple[str, str, str]]:
+    out = []
+    for _, name, folder, kind, _ in SUITE:
+        if kind != "tabulation" or name in KNOWN_FAILURES:
+            continue
+        cfg = json.loads((DATA / folder / f"{folder}_config.json").read_text())
+        if cfg["rules"]["winnerElectionMode"] not in CSV_MODES:
+            continue
+        for part, sub in PART_FOLDERS.items():
+            for path in sorted((DATA / folder / sub).glob("*.csv")):
+                out.append((folder, part, path.name))
+    return out
+
+
+@pytest.mark.parametrize("folder, part, file", _part_csv_cases())
+def test_rctab_part_csv(folder: str, part: str, file: str) -> None:
+    """RCTab's per-precinct and per-batch CSV reports, row by row as the contest's CSV is
+    compared (:func:`test_rctab_detailed_csv`), the part named by the report's own
+    "Precinct" ("Batch") row."""
+    from tallyroom.reports.rctab import detailed_csv
+
+    path = DATA / folder / PART_FOLDERS[part] / file
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    name = next(r[1] for r in rows if r[:1] == [part.title()])
+    contest = load_config(DATA / folder / f"{folder}_config.json")
+    record = count_config(contest)
+    mine = tabulate_parts(contest, record)[(part, name)]
+    got = detailed_csv(mine, part=(part, name), contest=record)
+    _same_rows(list(csv.reader(io.StringIO(got))), path)
+
+
+def test_count_rctab_parts_cli(tmp_path: Path) -> None:
+    """``tallyroom count --rctab-config C --format rctab-csv --rctab-parts DIR`` writes each
+    precinct's and batch's report where RCTab does, named as RCTab names it (less its
+    prefix): the six of generic_csv_test, each as RCTab's (rows compared as above)."""
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    folder = "generic_csv_test"
+    out = tmp_path / "parts"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "count",
+            "--rctab-config",
+            str(DATA / folder / f"{folder}_config.json"),
+            "--format",
+            "rctab-csv",
+            "--rctab-parts",
+            str(out),
+            "-o",
+            str(tmp_path / "contest.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv"))
+    theirs = sorted(
+        p.relative_to(DATA / folder).as_posix().replace(f"{folder}_expected_", "")
+        for p in (DATA / folder).glob("Tabulate by */*.csv")
+    )
+    assert written == theirs
+    for name in written:
+        sub, file = name.split("/")
+        got = list(csv.reader(io.StringIO((out / name).read_text(encoding="utf-8"))))
+        _same_rows(got, DATA / folder / sub / f"{folder}_expected_{file}")
+
+
+def _pass_csv_cases() -> list[tuple[str, int]]:
+    out = []
+    for _, name, folder, kind, _ in SUITE:
+        if kind != "tabulation" or name in KNOWN_FAILURES:
+            continue
+        cfg = json.loads((DATA / folder / f"{folder}_config.json").read_text())
+        if cfg["rules"]["winnerElectionMode"] == "multiPassIrv":
+            for k in range(1, int(cfg["rules"]["numberOfWinners"]) + 1):
+                out.append((folder, k))
+    return out
+
+
+@pytest.mark.parametrize("folder, k", _pass_csv_cases())
+def test_rctab_pass_csv(folder: str, k: int) -> None:
+    """A multi-pass count's pass k in RCTab's detailed CSV (its ``<folder>_<k>_`` report),
+    row by row as :func:`test_rctab_detailed_csv` compares."""
+    from tallyroom.reports.rctab import detailed_csv, pass_record
+
+    record = count_config(load_config(DATA / folder / f"{folder}_config.json"))
+    got = detailed_csv(pass_record(record, k))
+    path = DATA / folder / f"{folder}_{k}_expected_detailed_report.csv"
+    _same_rows(list(csv.reader(io.StringIO(got))), path)

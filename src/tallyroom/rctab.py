@@ -26,12 +26,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tallyroom.ballots.formats.rctab_cvr import CvrRecord, cdf_cvr_report, write_rctab_cvr_csv
+from tallyroom.ballots.formats.rctab_cvr import (
+    OVERVOTE_NAME,
+    CvrRecord,
+    cdf_cvr_report,
+    write_rctab_cvr_csv,
+)
 from tallyroom.ballots.model import (
     NEVER_ELECTED,
     BallotRules,
@@ -40,6 +45,7 @@ from tallyroom.ballots.model import (
     Profile,
     Weight,
 )
+from tallyroom.ballots.model import OVERVOTE as OVERVOTE_MARK
 from tallyroom.errors import BallotFileError, RuleError
 from tallyroom.record import CountRecord
 from tallyroom.reports.rctab import (  # noqa: F401 - java_string_hash re-exported
@@ -146,6 +152,11 @@ class RctabContest:
     config: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: RCTab's stopTabulationEarlyAfterRound: the count's record ends after that round
     stop_after: int | None = None
+    #: with outputSettings.tabulateByPrecinct (tabulateByBatch): each precinct's (batch's)
+    #: papers, a profile over the contest's candidates; :func:`tabulate_part` counts them
+    #: through the contest's rounds
+    precincts: Mapping[str, Profile] = field(default_factory=dict, repr=False)
+    batches: Mapping[str, Profile] = field(default_factory=dict, repr=False)
 
 
 # -- java.util.Random ---------------------------------------------------------------------
@@ -430,6 +441,11 @@ def load_config(
     base = Path(path).parent
     profiles: list[Profile] = []
     uwi_declared = False
+    by_precinct_on = bool(output.get("tabulateByPrecinct"))
+    by_batch_on = bool(output.get("tabulateByBatch"))
+    # per source: (its profile's index, precinct -> raw marks, batch -> raw marks)
+    parts: list[tuple[int, Mapping[str, Mapping[tuple, Any]], Mapping[str, Mapping[tuple, Any]]]]
+    parts = []
     for i, src in enumerate(cfg["cvrFileSources"]):
         where = f"cvrFileSources[{i}]"
         if not isinstance(src, dict):
@@ -456,7 +472,7 @@ def load_config(
                 "an ess, Dominion or NIST CDF JSON source to convert",
             )
         if records is not None and provider == "ess":
-            for key in ("idColumnIndex", "batchColumnIndex", "precinctColumnIndex"):
+            for key in ("idColumnIndex",):
                 if str(src.get(key) or "").strip():
                     raise RctabConfigError(
                         path,
@@ -468,6 +484,7 @@ def load_config(
             from tallyroom.ballots.formats.dominion import read_dominion
 
             by_precinct: dict[str, dict[tuple, int]] = {}
+            by_batch: dict[str, dict[tuple, int]] = {}
             p = read_dominion(
                 file_path,
                 ballot_rules,
@@ -477,9 +494,11 @@ def load_config(
                 uwi_label=uwi_label or None,
                 overvote_label=str(src.get("overvoteLabel") or "") or None,
                 precincts=by_precinct,
+                batches=by_batch if by_batch_on else None,
                 records=records,
                 record_source=record_source,
             )
+            parts.append((len(profiles), by_precinct if by_precinct_on else {}, by_batch))
             if output.get("tabulateByPrecinct") and not by_precinct:
                 raise RctabConfigError(
                     path,
@@ -489,6 +508,35 @@ def load_config(
                 )
             profiles.append(p)
             continue
+        if (by_precinct_on or by_batch_on) and provider not in ("ess", "genericCsv"):
+            raise RctabConfigError(
+                path,
+                "outputSettings.tabulateByPrecinct/tabulateByBatch",
+                f"true, with a {provider!r} source (its precincts and batches are not read yet)",
+                "an ess, genericCsv or Dominion source, or both false",
+            )
+        part_p: dict[str, dict[tuple, Any]] = {}
+        part_b: dict[str, dict[tuple, Any]] = {}
+
+        def column(key: str, on: bool, src: dict[str, Any] = src, where: str = where) -> int | None:
+            raw = str(src.get(key) or "").strip()
+            if not on:
+                return None
+            if not raw:
+                raise RctabConfigError(
+                    path,
+                    f"{where}.{key}",
+                    "empty, with outputSettings.tabulateBy"
+                    + ("Precinct" if key.startswith("precinct") else "Batch"),
+                    "the column of the precinct (batch) of each CVR",
+                )
+            return _int(path, f"{where}.{key}", raw, lo=1)
+
+        def given(key: str, src: dict[str, Any] = src) -> bool:
+            return bool(str(src.get(key) or "").strip())
+
+        if provider in ("ess", "genericCsv") and (by_precinct_on or by_batch_on):
+            parts.append((len(profiles), part_p, part_b))
         if provider in ("clearBallot", "hart"):
             if provider == "hart":
                 from tallyroom.ballots.formats.hart import read_hart as reader
@@ -520,6 +568,10 @@ def load_config(
                 max_rankings=max_rankings,
                 aliases=alias,
                 uwi_label=uwi_label or None,
+                precinct_column=column("precinctColumnIndex", by_precinct_on),
+                precincts=part_p if by_precinct_on else None,
+                batch_column=column("batchColumnIndex", by_batch_on),
+                batches=part_b if by_batch_on else None,
             )
             profiles.append(p)
             continue
@@ -547,6 +599,17 @@ def load_config(
                 overvote_delimiter=str(src.get("overvoteDelimiter") or "") or None,
                 records=records,
                 record_source=record_source,
+                # read for the parts, and for the records (RCTab's converted CVRs name them)
+                precinct_column=column(
+                    "precinctColumnIndex",
+                    by_precinct_on or (records is not None and given("precinctColumnIndex")),
+                ),
+                precincts=part_p if by_precinct_on else None,
+                batch_column=column(
+                    "batchColumnIndex",
+                    by_batch_on or (records is not None and given("batchColumnIndex")),
+                ),
+                batches=part_b if by_batch_on else None,
             )
         else:
             if file_path.suffix.lower() == ".xml":
@@ -589,12 +652,58 @@ def load_config(
             order = list(options["tie_order"])
             options["tie_order"] = [UWI, *order] if rule in SINGLE_EXCLUSION else [*order, UWI]
     profile = _merge(path, profiles, names, excluded, max(seats, 1), ballot_rules, output)
+    precincts: dict[str, dict[tuple, Weight]] = {}
+    batches: dict[str, dict[tuple, Weight]] = {}
+    for k, by_p, by_b in parts:
+        # each part's marks in the merged profile's candidates (as _merge maps the papers)
+        remap = [
+            profile.election.names.index(n) if n in profile.election.names else -1
+            for n in profiles[k].election.names
+        ]
+        for into, source_parts in ((precincts, by_p), (batches, by_b)):
+            for part, marks_of in source_parts.items():
+                tally = into.setdefault(part, {})
+                for marks, w in marks_of.items():
+                    m = _remap_marks(marks, remap)
+                    tally[m] = tally.get(m, 0) + w
     notes = tuple(
         f"outputSettings.{k} is an output setting; the count does not use it"
-        for k in ("tabulateByPrecinct", "tabulateByBatch", "generateCdfJson")
+        for k in ("generateCdfJson",)
         if output.get(k)
     )
-    return RctabContest(path, profile, rule, options, str(tie), seed, notes, cfg, stop_after)
+    return RctabContest(
+        path,
+        profile,
+        rule,
+        options,
+        str(tie),
+        seed,
+        notes,
+        cfg,
+        stop_after,
+        precincts={
+            n: Profile.from_marks(profile.election, raw, ballot_rules, source=f"{path}: {n}")
+            for n, raw in precincts.items()
+        },
+        batches={
+            n: Profile.from_marks(profile.election, raw, ballot_rules, source=f"{path}: {n}")
+            for n, raw in batches.items()
+        },
+    )
+
+
+def _remap_marks(key: tuple, remap: Sequence[int]) -> tuple:
+    """Raw marks (a reader's: a candidate's index, None for a skipped rank, OVERVOTE, a
+    tuple for an overvote's candidates) with the candidates' indices mapped."""
+    out: list[Any] = []
+    for m in key:
+        if isinstance(m, tuple):
+            out.append(tuple(remap[c] for c in m))
+        elif isinstance(m, int) and not isinstance(m, bool) and m >= 0:
+            out.append(remap[m])
+        else:
+            out.append(m)
+    return tuple(out)
 
 
 def _merge(
@@ -695,9 +804,23 @@ def count_config(contest: RctabContest, decisions: Sequence[str] = ()) -> CountR
 
 
 def _count_one(
-    contest: RctabContest, profile: Profile, rule: str, decisions: Sequence[str]
+    contest: RctabContest,
+    profile: Profile,
+    rule: str,
+    decisions: Sequence[str],
+    parts: Mapping[str, Profile] | None = None,
 ) -> CountRecord:
-    from tallyroom.rules import count
+    from tallyroom.rules import count as count_rule
+    from tallyroom.rules import get, with_election_details
+    from tallyroom.rules.ties import TIE_KEYS
+
+    def count(profile: Profile, rule: str, **opts: Any) -> CountRecord:
+        if parts is None:
+            return count_rule(profile, rule, **opts)
+        # the parts ride along the count (not a rule option a user gives: no schema entry)
+        r = get(rule)
+        r.check_options({k: v for k, v in opts.items() if k not in TIE_KEYS})
+        return with_election_details(r.count(profile, **opts, parts=parts), profile)
 
     opts = dict(contest.options)
     if contest.tiebreak not in ("random", "previousRoundCountsThenRandom"):
@@ -773,10 +896,18 @@ def rctab_cvr_csv(contest: RctabContest, records: Sequence[CvrRecord]) -> str:
 
 
 def cdf_cvr_json(
-    contest: RctabContest, records: Sequence[CvrRecord], *, generated: str = ""
+    contest: RctabContest,
+    records: Sequence[CvrRecord],
+    *,
+    generated: str = "",
+    record: CountRecord | None = None,
 ) -> dict[str, Any]:
     """The records as a NIST CDF JSON cast-vote-record report, RCTab's layout (see
-    :mod:`tallyroom.ballots.formats.rctab_cvr` for the one place it differs on purpose)."""
+    :mod:`tallyroom.ballots.formats.rctab_cvr` for the one place it differs on purpose).
+
+    ``record``: the contest's count (:func:`count_config`): each record then carries a
+    snapshot per round of where its paper counts (RCTab's ``generateCdfJson`` with a
+    tabulation), worked out as for a precinct of one paper (:func:`tabulate_parts`)."""
     cfg = contest.config
     names = [str(c["name"]) for c in cfg["candidates"]]
     sources = cfg["cvrFileSources"]
@@ -790,4 +921,174 @@ def cdf_cvr_json(
         jurisdiction=str(output.get("contestJurisdiction") or ""),
         explicit_overvote=any(str(s.get("overvoteLabel") or "") for s in sources),
         generated=generated,
+        rounds=None if record is None else _record_rounds(contest, record, records),
+        places=int(contest.options.get("places", 4)),
+        # RCTab keeps its precincts in a HashMap: its GpUnits come in that map's order
+        precinct_order=java_hash_set_order(list(dict.fromkeys(r.precinct for r in records)))
+        if output.get("tabulateByPrecinct")
+        else None,
     )
+
+
+def _record_rounds(
+    contest: RctabContest, record: CountRecord, records: Sequence[CvrRecord]
+) -> list[list[dict[str, Fraction]]]:
+    """For each record, for each round, the part of its paper each candidate holds."""
+    e = contest.profile.election
+    at = {n: i for i, n in enumerate(e.names)}
+    keys: list[tuple] = []
+    for r in records:
+        top = max(r.ranks, default=0)
+        marks: list[Any] = []
+        for k in range(1, top + 1):
+            got = r.ranks.get(k, ())
+            if not got:
+                marks.append(None)
+            elif got == (OVERVOTE_NAME,):
+                marks.append(OVERVOTE_MARK)
+            elif len(got) == 1:
+                marks.append(at[got[0]])
+            else:
+                marks.append(tuple(at[n] for n in got))
+        keys.append(tuple(marks))
+    unique = {k: ("paper", str(i)) for i, k in enumerate(dict.fromkeys(keys))}
+    named = {
+        name: Profile.from_marks(e, {k: 1}, contest.profile.rules) for k, name in unique.items()
+    }
+    parts = _tally_parts(contest, record, named)
+    rounds = {
+        name: [{c: v for c, v in st.totals.items() if v} for st in parts[name].stages]
+        for name in named
+    }
+    return [rounds[unique[k]] for k in keys]
+
+
+# -- tabulation by precinct and by batch ---------------------------------------------------
+#: the rules whose rounds a part of the papers is tallied through (RCTab's per-precinct and
+#: per-batch reports): each paper counts whole for its first continuing candidate
+PART_RULES = ("irv", "bottoms-up")
+
+
+def tabulate_part(record: CountRecord, part: Profile) -> CountRecord:
+    """The contest's rounds as ``record`` holds them, tallied from ``part``'s papers only
+    (RCTab's tabulateByPrecinct and tabulateByBatch): in each round every candidate still
+    continuing in the contest, with the votes of the part's papers; who is eliminated and
+    elected, and the threshold, are the contest's (RCTab: "Elect/Eliminate decisions are
+    from the full contest").  The papers are read as the count reads them (the same ballot
+    rules, an overvote that exhausted a paper keeps it exhausted, for irv)."""
+    from tallyroom.rules._support import fractions
+    from tallyroom.rules._tally import ranked
+
+    if record.method not in PART_RULES:
+        raise RuleError(
+            f"tabulating a precinct or batch through {record.method} rounds is not "
+            f"supported yet ({', '.join(PART_RULES)} counts are)"
+        )
+    if tuple(part.election.names) != tuple(record.candidates):
+        raise RuleError("the part's candidates are not the count's")
+    used, ballots = ranked(part, record.method)
+    at = {n: i for i, n in enumerate(used.election.names)}
+    dead: set[int] | None = set() if record.method == "irv" else None
+    stages = []
+    previous: dict[str, Fraction] | None = None
+    for st in record.stages:
+        continuing = {at[n] for n in st.totals}
+        totals, exhausted = ballots.tally(continuing, dead)
+        current = fractions({n: totals[at[n]] for n in st.totals})
+        moved = (
+            {k: current.get(k, Fraction(0)) - v for k, v in previous.items()}
+            if previous is not None
+            else {}
+        )
+        stages.append(
+            replace(
+                st,
+                totals=current,
+                transfers=moved,
+                exhausted=Fraction(exhausted),
+                exhausted_papers=Fraction(exhausted),
+                extra={**st.extra, "continuing_votes": sum(current.values(), Fraction(0))},
+            )
+        )
+        previous = current
+    return replace(
+        record,
+        stages=tuple(stages),
+        ballots_read=Fraction(part.ballots_read),
+        valid=Fraction(part.valid),
+        invalid={k: Fraction(v) for k, v in part.invalid.items()},
+        source=part.source,
+    )
+
+
+#: the rules that tally parts of the papers inside the count (the STV engine's ``parts``)
+PART_STV_RULES = ("minneapolis-stv",)
+
+
+def tabulate_parts(
+    contest: RctabContest, record: CountRecord, decisions: Sequence[str] = ()
+) -> dict[tuple[str, str], CountRecord]:
+    """Every precinct and batch of the contest (``contest.precincts``, ``contest.batches``)
+    through the contest's rounds, keyed ("precinct" or "batch", its name): RCTab's
+    tabulateByPrecinct and tabulateByBatch.  ``record`` is the contest's count
+    (:func:`count_config`).  irv and bottoms-up rounds are tallied from each part's papers
+    (:func:`tabulate_part`); an STV count is run again with the parts riding along, each
+    paper's value in the part as in the count (what a surplus left with the winner, what it
+    moved on), and must come out as ``record`` did (``decisions``: the operator's answers
+    the count was given, :func:`count_config`)."""
+    named = {("precinct", n): p for n, p in contest.precincts.items()}
+    named.update({("batch", n): p for n, p in contest.batches.items()})
+    return _tally_parts(contest, record, named, decisions)
+
+
+def _tally_parts(
+    contest: RctabContest,
+    record: CountRecord,
+    named: Mapping[tuple[str, str], Profile],
+    decisions: Sequence[str] = (),
+) -> dict[tuple[str, str], CountRecord]:
+    if not named:
+        return {}
+    if record.method in PART_RULES:
+        return {k: tabulate_part(record, p) for k, p in named.items()}
+    if record.method not in PART_STV_RULES or contest.rule != record.method:
+        raise RuleError(
+            f"tabulating a precinct or batch through {record.method} rounds is not supported "
+            f"yet ({', '.join(PART_RULES + PART_STV_RULES)} counts are)"
+        )
+    keys = {f"{k[0]}:{k[1]}": k for k in named}
+    again = _count_one(
+        contest,
+        contest.profile,
+        contest.rule,
+        decisions,
+        parts={s: named[k] for s, k in keys.items()},
+    )
+    stages = again.stages[: len(record.stages)]
+    if [s.totals for s in stages] != [s.totals for s in record.stages]:
+        raise RuleError("the count with its parts tallied did not come out as the count")
+    out = {}
+    for s, k in keys.items():
+        part = named[k]
+        out[k] = replace(
+            record,
+            stages=tuple(
+                replace(
+                    st,
+                    totals=mine.extra["parts"][s],
+                    transfers={},
+                    # the part's papers not held by a candidate (its share of the rounding
+                    # loss among them: the engine keeps the loss for the count only)
+                    exhausted=Fraction(part.valid) - sum(mine.extra["parts"][s].values()),
+                    exhausted_papers=Fraction(0),
+                    loss=Fraction(0),
+                    extra={x: v for x, v in st.extra.items() if x != "parts"},
+                )
+                for st, mine in zip(record.stages, stages)
+            ),
+            ballots_read=Fraction(part.ballots_read),
+            valid=Fraction(part.valid),
+            invalid={x: Fraction(v) for x, v in part.invalid.items()},
+            source=part.source,
+        )
+    return out

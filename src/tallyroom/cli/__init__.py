@@ -170,6 +170,16 @@ def inspect(
     "rules; RCTab's tie-break draws replayed); no FILES or --method with it.",
 )
 @click.option(
+    "--rctab-parts",
+    "rctab_parts",
+    default=None,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="With --rctab-config and --format rctab-json or rctab-csv, and a config that "
+    "tabulates by precinct or batch: write RCTab's report of each precinct (batch) in "
+    "DIR/Tabulate by Precinct (Batch)/NAME_precinct_detailed_report.json (.csv).",
+)
+@click.option(
     "--seed",
     type=int,
     default=1,
@@ -311,6 +321,7 @@ def count(
     dask_address: str | None = None,
     rctab_config: str | None = None,
     preset_name: str | None = None,
+    rctab_parts: str | None = None,
 ) -> None:
     """Count one or more ballot files under a rule; one result per file.
 
@@ -331,8 +342,13 @@ def count(
         contest_config = load_config(rctab_config)
         for note in contest_config.notes:
             click.echo(f"note: {note}", err=True)
-        _emit(render([count_config(contest_config, decisions)], fmt), output)
+        record = count_config(contest_config, decisions)
+        if rctab_parts is not None:
+            _write_rctab_parts(contest_config, record, fmt, rctab_parts, decisions)
+        _emit(render([record], fmt), output)
         return
+    if rctab_parts is not None:
+        raise click.UsageError("--rctab-parts goes with --rctab-config")
     elections = _election_files(files)
     if elections:
         _refuse_beside_election_files()
@@ -642,6 +658,40 @@ def convert(
     click.echo(
         f"wrote {target}: {profile.unique} unique ballots, {profile.valid} valid papers", err=True
     )
+
+
+def _write_rctab_parts(
+    contest: Any, record: Any, fmt: str, folder: str, decisions: Sequence[str]
+) -> None:
+    """RCTab's per-precinct and per-batch reports (``count --rctab-parts DIR``)."""
+    import json
+    from pathlib import Path
+
+    from tallyroom.ballots.formats.rctab_cvr import sanitize
+    from tallyroom.rctab import tabulate_parts
+    from tallyroom.reports.rctab import detailed_csv, detailed_report
+
+    if fmt not in ("rctab-json", "rctab-csv"):
+        raise click.UsageError("--rctab-parts writes --format rctab-json or rctab-csv")
+    parts = tabulate_parts(contest, record, decisions)
+    if not parts:
+        raise click.UsageError(
+            "--rctab-parts: the config tabulates by no precinct or batch "
+            "(outputSettings.tabulateByPrecinct, tabulateByBatch)"
+        )
+    for (kind, name), mine in sorted(parts.items()):
+        sub = Path(folder) / f"Tabulate by {kind.title()}"
+        sub.mkdir(parents=True, exist_ok=True)
+        stem = f"{sanitize(name)}_{kind}_detailed_report"
+        if fmt == "rctab-json":
+            text = json.dumps(
+                detailed_report(mine, part=(kind, name)), indent=2, ensure_ascii=False
+            )
+            (sub / f"{stem}.json").write_text(text + "\n", encoding="utf-8")
+        else:
+            text = detailed_csv(mine, part=(kind, name), contest=record)
+            (sub / f"{stem}.csv").write_text(text, encoding="utf-8")
+    click.echo(f"note: {len(parts)} precinct and batch reports written in {folder}", err=True)
 
 
 def _convert_rctab(

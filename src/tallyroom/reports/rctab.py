@@ -49,8 +49,17 @@ def _num(x: Any) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
-def detailed_report(record: CountRecord, *, generated_by: str = "tallyroom") -> dict[str, Any]:
-    """The record in RCTab's detailed-report JSON layout (``jsonFormatVersion`` 1)."""
+def detailed_report(
+    record: CountRecord,
+    *,
+    generated_by: str = "tallyroom",
+    part: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The record in RCTab's detailed-report JSON layout (``jsonFormatVersion`` 1).
+
+    ``part``: ("precinct" or "batch", its name) for a record of one precinct's or batch's
+    papers through the contest's rounds (``tallyroom.rctab.tabulate_part``): RCTab's
+    per-precinct and per-batch report, its ``config`` naming the part."""
     shift = 0 if record.method in DECIDED_AT else 1
     stages = record.stages
     results = []
@@ -78,14 +87,17 @@ def detailed_report(record: CountRecord, *, generated_by: str = "tallyroom") -> 
             }
         )
     final = next((s.quota for s in reversed(stages) if s.quota is not None), None)
+    config = {
+        "contest": record.election_title,
+        "date": record.date,
+        "generatedBy": generated_by,
+        "jurisdiction": record.organisation,
+        "office": record.office,
+    }
+    if part is not None:
+        config[part[0]] = part[1]
     return {
-        "config": {
-            "contest": record.election_title,
-            "date": record.date,
-            "generatedBy": generated_by,
-            "jurisdiction": record.organisation,
-            "office": record.office,
-        },
+        "config": dict(sorted(config.items())),
         "jsonFormatVersion": "1",
         "results": results,
         "summary": {
@@ -127,7 +139,7 @@ def java_hash_set_order(names: Sequence[str]) -> list[str]:
 
 
 #: the rules whose rounds RCTab's detailed CSV lays out as tallyroom records them
-CSV_RULES = ("irv", "bottoms-up")
+CSV_RULES = ("irv", "bottoms-up", "minneapolis-stv")
 
 
 def _pct(votes: Fraction, total: Fraction) -> str:
@@ -144,15 +156,60 @@ def _pct(votes: Fraction, total: Fraction) -> str:
     return f"{hundredths / 100.0!r}%"
 
 
-def detailed_csv(record: CountRecord) -> str:
+def pass_record(record: CountRecord, k: int) -> CountRecord:
+    """Pass ``k`` (1, 2 ...) of a multi-pass-irv record as a record of its own: its rounds
+    numbered from 1, its winner, its ties, one seat, the earlier passes' winners left out
+    (RCTab writes a report per pass: ``<name>_<k>_expected_detailed_report``)."""
+    from dataclasses import replace
+
+    if record.method != "multi-pass-irv":
+        raise RuleError(f"{record.method} is not a multi-pass count")
+    mine = [st for st in record.stages if st.extra.get("pass") == k]
+    if not mine:
+        raise RuleError(f"the count has no pass {k}")
+    before = mine[0].number - 1
+    earlier = [w for st in record.stages if st.extra.get("pass", k) < k for w in st.elected]
+    return replace(
+        record,
+        seats=1,
+        stages=tuple(replace(st, number=st.number - before) for st in mine),
+        elected=tuple(w for st in mine for w in st.elected),
+        ties=tuple(
+            replace(t, stage=t.stage - before)
+            for t in record.ties
+            if mine[0].number <= t.stage <= mine[-1].number
+        ),
+        withdrawn=(*record.withdrawn, *earlier),
+        extra={**dict(record.extra), "pass": k},
+    )
+
+
+def detailed_csv(
+    record: CountRecord,
+    *,
+    part: tuple[str, str] | None = None,
+    contest: CountRecord | None = None,
+) -> str:
     """The record in RCTab's detailed-report CSV layout (``CSV Format Version`` 1), for the
     single-winner (``irv``) and bottoms-up counts.  The four rows of inactive ballots by
     reason (overvotes, skipped rankings, exhausted choices, repeated rankings) are left
-    out: tallyroom does not record why a paper became inactive; their total is written."""
+    out: tallyroom does not record why a paper became inactive; their total is written.
+
+    ``part`` ("precinct" or "batch", its name) and ``contest`` (the whole count): a record of
+    one precinct's or batch's papers (``tallyroom.rctab.tabulate_part``) laid out as RCTab's
+    per-precinct (per-batch) CSV: the part named where the final threshold stands, the
+    decisions marked "†" as the whole contest's (with its tie-break marks), the
+    candidates in the contest's order, no threshold row."""
     import csv
     import io
 
-    if record.method not in CSV_RULES:
+    multi_pass = record.method == "multi-pass-irv"
+    if multi_pass and "pass" not in record.extra:
+        raise RuleError(
+            "rctab-csv lays out a multi-pass count one pass at a time, as RCTab writes a "
+            "report per pass (tallyroom.reports.rctab.pass_record)"
+        )
+    if record.method not in CSV_RULES and not multi_pass:
         raise RuleError(
             f"rctab-csv lays out {', '.join(CSV_RULES)} counts; {record.method} is not one "
             "(rctab-json lays out every count)"
@@ -165,6 +222,7 @@ def detailed_csv(record: CountRecord) -> str:
     final = stages[-1].quota if stages else None
     pct_mode = record.options.get("percentage") not in (None, "")
     single = record.method == "irv"
+    stv = record.method == "minneapolis-stv"
     w.writerow(["Contest Information"])
     w.writerow(["Generated By", "tallyroom"])
     w.writerow(["CSV Format Version", "1"])
@@ -174,7 +232,10 @@ def detailed_csv(record: CountRecord) -> str:
     w.writerow(["Office", record.office])
     w.writerow(["Date", record.date])
     w.writerow(["Winner(s)", ", ".join(winners)])
-    w.writerow(["Final Threshold", _num(final) if final is not None else ""])
+    if part is not None:
+        w.writerow([part[0].title(), part[1]])
+    else:
+        w.writerow(["Final Threshold", _num(final) if final is not None else ""])
     w.writerow([])
     blank = Fraction(record.invalid.get("blank", 0))
     w.writerow(["Contest Summary"])
@@ -197,22 +258,49 @@ def detailed_csv(record: CountRecord) -> str:
     w.writerow(head)
     # a decision a tie-break made is marked "*": the candidate it excluded, or the winner
     # of a tie of the last two (RCTab's "selecting a winner")
-    out_by_tie = {(t.stage, t.chosen) for t in record.ties}
-    in_tie = {(t.stage, x) for t in record.ties for x in t.tied}
+    # (STV: the ties for exclusion, and for election when one is elected a round; the
+    # order in which candidates elected together are recorded, or their surpluses moved,
+    # is no decision of RCTab's)
+    one = record.options.get("elect_per_stage") == "one"
+    ties = [
+        t
+        for t in record.ties
+        if not stv or t.purpose == "exclusion" or (one and t.purpose == "order of election")
+    ]
+    out_by_tie = {(t.stage, t.chosen) for t in ties}
+    in_tie = {(t.stage, x) for t in ties for x in t.tied}
+    dagger = "" if part is None else "\u2020"
 
     def action(names: Sequence[str], k: int, marked: set[tuple[int, str]]) -> str:
-        return "; ".join(x + ("*" if (k, x) in marked else "") for x in sorted(names))
+        return "; ".join(
+            x + ("*" if (k, x) in marked or (stv and (k + 1, x) in marked) else "")
+            for x in sorted(names)
+        )
 
+    # RCTab names a candidate eliminated in the round it decides so; tallyroom's STV
+    # stages, at the stage their papers move (the next)
+    out_at = [
+        (stages[k + 1].excluded if k + 1 < n else ()) if stv else st.excluded
+        for k, st in enumerate(stages)
+    ]
     w.writerow(
         [
-            "Eliminated",
-            *(c for st in stages for c in (action(st.excluded, st.number, out_by_tie), "", "")),
+            "Eliminated" + dagger,
+            *(
+                c
+                for st, out_k in zip(stages, out_at)
+                for c in (action(out_k, st.number, out_by_tie), "", "")
+            ),
         ]
     )
     w.writerow(
-        ["Elected", *(c for st in stages for c in (action(st.elected, st.number, in_tie), "", ""))]
+        [
+            "Elected" + dagger,
+            *(c for st in stages for c in (action(st.elected, st.number, in_tie), "", "")),
+        ]
     )
-    first = stages[0].totals if stages else {}
+    whole = contest if contest is not None else record
+    first = whole.stages[0].totals if whole.stages else {}
     # RCTab's order: by round 1's votes, most first, the write-ins last; candidates with
     # equal votes as a Java HashMap of their names iterates them
     order = sorted(
@@ -220,10 +308,20 @@ def detailed_csv(record: CountRecord) -> str:
         key=lambda c: (c == UWI, -Fraction(first[c])),
     )
     active = [sum((Fraction(v) for v in st.totals.values()), Fraction(0)) for st in stages]
-    # the "% of vote" divisor: round 1's votes for bottoms-up to a number of seats and with
-    # doesFirstRoundDetermineThreshold, else the round's own
-    fixed = bool(record.options.get("first_round_threshold")) or (
-        record.method == "bottoms-up" and not pct_mode
+    loss = [Fraction(st.loss) for st in stages] if stv else [Fraction(0)] * n
+    # STV: a surplus moved in the last round, when no candidate continues to take it, is
+    # RCTab's "Final Round Surplus", still counted among the active ballots
+    final_surplus: Fraction | None = None
+    if stv and n >= 2 and stages[-1].action == "surplus":
+        final_surplus = Fraction(stages[-1].exhausted) - Fraction(stages[-2].exhausted)
+        active[-1] += final_surplus
+    # the "% of vote" divisor: round 1's votes for bottoms-up to a number of seats, STV and
+    # with doesFirstRoundDetermineThreshold, else the round's own
+    fixed = (
+        stv
+        or multi_pass
+        or bool(record.options.get("first_round_threshold"))
+        or (record.method == "bottoms-up" and not pct_mode)
     )
     for c in order:
         row = [c]
@@ -234,18 +332,39 @@ def detailed_csv(record: CountRecord) -> str:
             row += [_num(v), _pct(v, total) if total else "", _num(nxt - v)]
         w.writerow(row)
     w.writerow(["Active Ballots", *(c for a in active for c in (_num(a), "", ""))])
-    w.writerow(
-        [
-            "Current Round Threshold",
-            *(c for st in stages for c in (_num(st.quota) if st.quota is not None else "", "", "")),
-        ]
-    )
-    inactive = [Fraction(record.ballots_read) - blank - a for a in active]
+    if part is None:
+        w.writerow(
+            [
+                "Current Round Threshold",
+                *(
+                    c
+                    for st in stages
+                    for c in (_num(st.quota) if st.quota is not None else "", "", "")
+                ),
+            ]
+        )
+    inactive = [Fraction(record.ballots_read) - blank - a - x for a, x in zip(active, loss)]
     row = ["Inactive Ballots Total"]
     for k, x in enumerate(inactive):
         row += [_num(x), "", _num(inactive[k + 1] - x) if k + 1 < n else "0"]
     w.writerow(row)
-    if record.ties:
+    if stv:
+        if any(loss):
+            # what the surplus fractions' rounding left with no candidate (tallyroom's loss)
+            w.writerow(["Residual surplus", *(c for x in loss for c in (_num(x), "", ""))])
+        cells = [""] * (3 * n)
+        if final_surplus is not None:
+            cells[-3] = _num(final_surplus)
+        w.writerow(["Final Round Surplus", *cells])
+    if part is not None:
+        w.writerow([])
+        w.writerow(
+            [
+                "\u2020Elect/Eliminate decisions are from the full contest. All other results "
+                f"on this report are at the {part[0]} level."
+            ]
+        )
+    if ties:
         w.writerow([])
         w.writerow(["*Tie resolved in accordance with election law"])
     return out.getvalue()

@@ -203,7 +203,10 @@ def combine_passes(profile: Profile, passes: list[CountRecord]) -> CountRecord:
     """The passes of a multi-pass count as one record (stages numbered on, each marked with
     its pass in ``extra["pass"]``)."""
     stages: list[Stage] = []
+    ties = []
     for k, r in enumerate(passes, 1):
+        # a pass's ties numbered as its stages are, in the one record
+        ties += [replace(t, stage=t.stage + len(stages)) for t in r.ties]
         for s in r.stages:
             stages.append(replace(s, number=len(stages) + 1, extra={**dict(s.extra), "pass": k}))
     first = passes[0]
@@ -215,7 +218,7 @@ def combine_passes(profile: Profile, passes: list[CountRecord]) -> CountRecord:
         seats=profile.election.seats,
         elected=tuple(w for r in passes for w in r.elected),
         stages=tuple(stages),
-        ties=tuple(t for r in passes for t in r.ties),
+        ties=tuple(ties),
     )
 
 

@@ -42,6 +42,10 @@ EXCEL_ROWS = 1_048_576
 #: MAX_INFLATED bytes only
 MAX_RATIO = 100
 MAX_INFLATED = 64 << 20
+#: RCTab's name for the papers of an ES&S CVR with no precinct (its precinct reports:
+#: missing_precinct_example) and, by the same pattern, with no batch
+MISSING_PRECINCT = "missing_precinct_id"
+MISSING_BATCH = "missing_batch_id"
 
 
 def _check_zip(name: str, path: str) -> None:
@@ -91,6 +95,10 @@ def read_ess(
     source: str | None = None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    precinct_column: int | None = None,
+    batch_column: int | None = None,
+    precincts: dict[str, dict[tuple, Weight]] | None = None,
+    batches: dict[str, dict[tuple, Weight]] | None = None,
 ) -> Profile:
     """Read an ES&S ``.xlsx`` CVR.  Columns and rows are numbered from 1, as RCTab does.
 
@@ -105,8 +113,17 @@ def read_ess(
     ``records``: a list filled with each row as read (:class:`CvrRecord`, RCTab's id
     ``<file name>-<n>`` for the n-th paper), for RCTab's conversions; ``record_source`` is
     the file path the records name (the configuration's).
+
+    ``precincts`` and ``batches``, when given, are filled with each precinct's (batch's)
+    papers as read, marks as the profile's ballots before the ballot rules, keyed by the
+    cell of ``precinct_column`` (``batch_column``); a paper with no precinct is under
+    :data:`MISSING_PRECINCT` (RCTab's name for it, as its precinct reports show), one with
+    no batch under :data:`MISSING_BATCH`.
     """
     name = source or os.fspath(path)
+    for label, col in (("precinct column", precinct_column), ("batch column", batch_column)):
+        if col is not None and (isinstance(col, bool) or not isinstance(col, int) or col < 1):
+            raise BallotFileError(name, None, None, f"{label} {col!r}", f"a {label} of 1 or more")
     for label, value in (
         ("first vote column", first_vote_column),
         ("first vote row", first_vote_row),
@@ -144,6 +161,10 @@ def read_ess(
             overvote_delimiter,
             records,
             record_source or name,
+            (
+                (precinct_column, precincts, MISSING_PRECINCT),
+                (batch_column, batches, MISSING_BATCH),
+            ),
         )
 
 
@@ -166,6 +187,7 @@ def _open_and_read(
     overvote_delimiter: str | None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    parts: Sequence[tuple[int | None, dict[str, dict[tuple, Weight]] | None, str]] = (),
 ) -> Profile:
     try:
         wb = openpyxl.load_workbook(os.fspath(path), read_only=True, data_only=True)
@@ -200,6 +222,7 @@ def _open_and_read(
             overvote_delimiter,
             records,
             record_source,
+            parts,
         )
     except BallotFileError:
         raise
@@ -233,6 +256,7 @@ def _read_sheet(
     overvote_delimiter: str | None,
     records: list[CvrRecord] | None = None,
     record_source: str = "",
+    parts: Sequence[tuple[int | None, dict[str, dict[tuple, Weight]] | None, str]] = (),
 ) -> Profile:
     if not wb.worksheets:
         raise BallotFileError(name, None, None, "a workbook with no sheet", "one worksheet")
@@ -245,7 +269,8 @@ def _read_sheet(
     for i, n in enumerate(names):
         index[n] = i
     raw: dict[tuple, Weight] = {}
-    pending: list[tuple[int, tuple]] = []  # (paper number, marks) for ``records``
+    # (paper number, marks, precinct, batch) for ``records``
+    pending: list[tuple[int, tuple, str, str]] = []
 
     def _index(text: str, r: int, col: int) -> int:
         text = aliases.get(text, text)
@@ -334,13 +359,24 @@ def _read_sheet(
             marks.pop()
         key = tuple(marks)
         raw[key] = raw.get(key, 0) + weight
+        found: list[str] = []
+        for col_number, into, missing in parts:
+            if col_number is None:
+                found.append("")
+                continue
+            value = row[col_number - 1] if col_number - 1 < len(row) else None
+            where = ("" if value is None else str(value).strip()) or missing
+            found.append(where)
+            if into is not None:
+                tally = into.setdefault(where, {})
+                tally[key] = tally.get(key, 0) + weight
         seen += 1
         if records is not None:
             if weight != 1:
                 raise BallotFileError(
                     name, r, (count_at or 0) + 1, f"{weight} papers in one row", "one paper a row"
                 )
-            pending.append((seen, key))
+            pending.append((seen, key, (found + [""])[0], (found + ["", ""])[1]))
     if seen + header_rows != _row_elements(ws):
         raise BallotFileError(
             name,
@@ -352,12 +388,14 @@ def _read_sheet(
         )
     if records is not None:
         file_name = os.path.basename(name)
-        for number, key in pending:
+        for number, key, precinct, batch in pending:
             records.append(
                 CvrRecord(
                     source=record_source,
                     provider="ess",
                     record_id=f"{file_name}-{number}",
+                    precinct=precinct,
+                    batch_id=batch,
                     ranks=_record_ranks(key, names),
                     uwi_label="" if uwi_label.startswith("\0") else uwi_label,
                 )

@@ -44,8 +44,14 @@ def read_rctab_csv(
     uwi_label: str | None = None,
     precinct_column: int | None = None,
     precincts: dict[str, dict[tuple, int]] | None = None,
+    batch_column: int | None = None,
+    batches: dict[str, dict[tuple, int]] | None = None,
 ) -> Profile:
-    """Read an RCTab generic CSV (see the module's description)."""
+    """Read an RCTab generic CSV (see the module's description).
+
+    ``precincts`` and ``batches``, when given, are filled with each precinct's (batch's)
+    papers, keyed by the cell of ``precinct_column`` (``batch_column``); an empty cell is
+    RCTab's "no precinct id" ("no batch id"), as its reports name it (generic_csv_test)."""
     name = display(path)
     for label, value in (
         ("first vote column", first_vote_column),
@@ -121,11 +127,14 @@ def read_rctab_csv(
                     by_rank.setdefault(r, []).append(k)
                 key = marks_by_rank(by_rank, None)
                 count(raw, key)
-                if precincts is not None and precinct_column is not None:
-                    where = (
-                        row[precinct_column - 1].strip() if precinct_column - 1 < len(row) else ""
-                    )
-                    count(precincts.setdefault(where, {}), key)
+                for col_number, into, missing in (
+                    (precinct_column, precincts, "no precinct id"),
+                    (batch_column, batches, "no batch id"),
+                ):
+                    if into is None or col_number is None:
+                        continue
+                    where = row[col_number - 1].strip() if col_number - 1 < len(row) else ""
+                    count(into.setdefault(where or missing, {}), key)
         except csv.Error as e:
             raise BallotFileError(name, reader.line_num, None, str(e)[:100], "a CSV row") from None
         except UnicodeDecodeError:

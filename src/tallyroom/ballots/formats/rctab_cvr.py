@@ -117,17 +117,31 @@ def cdf_cvr_report(
     jurisdiction: str,
     explicit_overvote: bool = False,
     generated: str = "",
+    rounds: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+    places: int = 4,
+    precinct_order: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The records as a NIST CDF JSON cast-vote-record report (RCTab's layout).
 
     ``candidates``: the declared candidates (with "Undeclared Write-ins" when a source
     declares a label for them); ``explicit_overvote``: a source names an overvote label, so
     "overvote" is a selection too (as RCTab declares it); ``generated``: the report's
-    ``GeneratedDate`` (ISO 8601), left out when empty."""
+    ``GeneratedDate`` (ISO 8601), left out when empty.
+
+    ``rounds``: for each record, for each round of the count, the part of the paper each
+    candidate holds (a Fraction; none when exhausted): RCTab's tabulation writes, after the
+    ``original`` snapshot, an ``interpreted`` one per round ("...-round-k", the record's
+    current snapshot the last), each mark ``IsAllocable`` "yes" where the paper (or a part
+    of it: ``FractionalVotes``, at ``places`` decimals, ``NumberVotes`` 0) counts that
+    round, "no" elsewhere.
+
+    ``precinct_order``: with RCTab's tabulateByPrecinct, the precincts as its GpUnits list
+    them (``gpu-1`` ...); each record then names its precinct (``BallotStyleUnitId``)."""
+    unit_of = {p: f"gpu-{i}" for i, p in enumerate(precinct_order or (), 1)}
     names = sorted({*candidates, *([OVERVOTE_NAME] if explicit_overvote else [])})
     declared = set(names)
     cvrs = []
-    for r in records:
+    for j, r in enumerate(records):
         first: dict[str, int] = {}
         ranks_of: dict[str, list[int]] = {}
         for k in sorted(r.ranks):
@@ -155,25 +169,35 @@ def cdf_cvr_report(
             for n in sorted(ranks_of, key=lambda n: (first[n], n))
         ]
         rid = sanitize(r.record_id)
+
+        def snapshot(sid: str, kind: str, sel: list[dict[str, Any]]) -> dict[str, Any]:
+            return {
+                "@id": sid,
+                "@type": "CVR.CVRSnapshot",
+                "CVRContest": [
+                    {
+                        "@type": "CVR.CVRContest",
+                        "CVRContestSelection": sel,
+                        "ContestId": "contest-001",
+                    }
+                ],
+                "Type": kind,
+            }
+
+        snaps = [snapshot(f"ballot-{rid}", "original", selections)]
+        for k, held in enumerate(rounds[j] if rounds is not None else (), 1):
+            snaps.append(
+                snapshot(
+                    f"ballot-{rid}-round-{k}", "interpreted", _interpreted(selections, held, places)
+                )
+            )
         cvrs.append(
             {
                 "@type": "CVR",
                 "BallotPrePrintedId": rid,
-                "CVRSnapshot": [
-                    {
-                        "@id": f"ballot-{rid}",
-                        "@type": "CVR.CVRSnapshot",
-                        "CVRContest": [
-                            {
-                                "@type": "CVR.CVRContest",
-                                "CVRContestSelection": selections,
-                                "ContestId": "contest-001",
-                            }
-                        ],
-                        "Type": "original",
-                    }
-                ],
-                "CurrentSnapshotId": f"ballot-{rid}",
+                **({"BallotStyleUnitId": unit_of[r.precinct]} if unit_of else {}),
+                "CVRSnapshot": snaps,
+                "CurrentSnapshotId": snaps[-1]["@id"],
                 "ElectionId": "election-001",
             }
         )
@@ -210,7 +234,11 @@ def cdf_cvr_report(
                 "Name": jurisdiction,
                 "OtherType": "Election Scope Jurisdiction",
                 "Type": "other",
-            }
+            },
+            *(
+                {"@id": unit, "@type": "GpUnit", "Name": p, "Type": "precinct"}
+                for p, unit in unit_of.items()
+            ),
         ],
         "ReportGeneratingDeviceIds": ["rd-001"],
         "ReportingDevice": [
@@ -253,3 +281,38 @@ def write_cdf_json(profile: Any, out: Any) -> None:
         records, names, contest_name=e.title or "contest", jurisdiction=e.organisation
     )
     out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def _interpreted(
+    selections: list[dict[str, Any]], held: Mapping[str, Any], places: int
+) -> list[dict[str, Any]]:
+    """A round's snapshot of a record's marks: where the paper counts, and how much."""
+    by_id = {_selection_id(n): v for n, v in held.items() if v}
+    out = []
+    for sel in selections:
+        value = by_id.get(sel["ContestSelectionId"])
+        positions = []
+        for i, pos in enumerate(sel["SelectionPosition"]):
+            q = dict(pos)
+            # a candidate ranked again counts at the best rank only (RCTab: "no" at the rest)
+            q["IsAllocable"] = "yes" if value is not None and i == 0 else "no"
+            if value is not None and i == 0 and value != 1:
+                q["FractionalVotes"] = _fractional(value, places)
+                q["NumberVotes"] = 0
+            positions.append(dict(sorted(q.items())))
+        out.append({**sel, "SelectionPosition": positions})
+    return out
+
+
+def _fractional(value: Any, places: int) -> str:
+    """A part of a paper as RCTab writes it (BigDecimal at the count's places, no leading
+    zero: ".9063")."""
+    from fractions import Fraction
+
+    v = Fraction(value)
+    scaled = v * 10**places
+    if scaled.denominator != 1:
+        raise ValueError(f"{v} is not a number of {places} decimals")
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    whole = digits[:-places].lstrip("0")
+    return ("-" if v < 0 else "") + f"{whole}.{digits[-places:]}"

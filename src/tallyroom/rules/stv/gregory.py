@@ -15,7 +15,7 @@ stage: candidate totals + exhausted + loss = valid poll.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,7 @@ class GregorySTV:
         tie_breaker: TieBreaker | None = None,
         constraints: ConstraintSet | None = None,
         constraint_method: str = "guard-doom",
+        parts: Mapping[str, Profile] | None = None,
     ) -> None:
         self.profile = stv_profile(profile, method)
         self.options = options
@@ -123,6 +124,26 @@ class GregorySTV:
         self._noted: set[tuple[str, int]] = set()  # guard/doom events already recorded
         self._held_events: list[Event] = []  # events for the stage being worked on
         self._why: dict[int, str] = {}  # the test each elected candidate met (Event.reason)
+        #: tallies of parts of the papers through the count (RCTab's tabulation by precinct):
+        #: each part's papers per unique ballot, and the value its papers left with each
+        #: elected candidate whose surplus moved them on
+        self._parts: dict[str, list[Weight]] = {}
+        self._retained: dict[str, list[Any]] = {}
+        for name, part in (parts or {}).items():
+            if options.surplus != "wigm":
+                raise RuleError(
+                    f"{method}: tallying parts of the papers through a count needs the "
+                    f"wigm surplus, not {options.surplus!r}"
+                )
+            strict = part.strict()
+            at = {b: i for i, b in enumerate(self.profile.ballots)}
+            w: list[Weight] = [0] * len(self.profile.ballots)
+            for b, x in zip(strict.ballots, strict.weights):
+                if b not in at:
+                    raise RuleError(f"{method}: part {name!r} holds a paper the count does not")
+                w[at[b]] += x
+            self._parts[name] = w
+            self._retained[name] = [self.arith.of(0)] * ncand
 
     # -- helpers -----------------------------------------------------------------------
     def _fr(self, v: Any) -> Fraction:
@@ -192,6 +213,27 @@ class GregorySTV:
     def _totals(self, st: _State) -> dict[str, Any]:
         return {n: st.votes[i] for i, n in enumerate(st.names)}
 
+    def _part_papers(self, part: str, parcel: Parcel) -> Weight:
+        if parcel.w is not None:
+            raise RuleError(f"{self.method}: a part of the papers through a sampled parcel")
+        w = self._parts[part]
+        return sum((w[int(i)] for i in parcel.idx), 0)
+
+    def _part_totals(self, st: _State) -> dict[str, dict[str, Fraction]]:
+        out = {}
+        for part in self._parts:
+            kept = self._retained[part]
+            out[part] = {
+                n: self._fr(
+                    sum(
+                        (self._times(self._part_papers(part, p), p.value) for p in st.parcels[i]),
+                        kept[i],
+                    )
+                )
+                for i, n in enumerate(st.names)
+            }
+        return out
+
     def _close_stage(
         self,
         st: _State,
@@ -208,6 +250,8 @@ class GregorySTV:
     ) -> None:
         if self.constraints is not None:
             events = [*events, *self._constraint_events(st)]
+        if self._parts:
+            extra = {**(extra or {}), "parts": self._part_totals(st)}
         totals = self._totals(st)
         prev = st.history[-1] if st.history else {n: self.arith.of(0) for n in st.names}
         st.history.append(totals)
@@ -649,6 +693,10 @@ class GregorySTV:
                 for p in parcels:
                     moving.append((p, a.mul_div(p.value, fraction, a.of(1), o.tv_rounding)))
                 tv_shown = fraction
+            for part, kept_by in self._retained.items():
+                # what each paper keeps with c: its value less the value it moves on with
+                for p, nv in moving:
+                    kept_by[c] += self._times(self._part_papers(part, p), p.value - nv)
             credited, ex_v, ex_p = self._distribute(st, moving, number)
             transferred = sum(credited.values(), a.of(0))
             loss = surplus - transferred - ex_v

@@ -151,6 +151,9 @@ def _counter(
             limits = {
                 "constraints": changes.pop("constraints", None),
                 "constraint_method": changes.pop("constraint_method", "guard-doom"),
+                # RCTab's tabulation by precinct or batch (tallyroom.rctab.tabulate_parts):
+                # internal, not a rule option, so not in the schema
+                "parts": changes.pop("parts", None),
             }
         opts = options.with_options(**changes) if changes else options
         ties = tiebreaker(
