@@ -482,6 +482,18 @@ def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
     assert page.status_code == 200
     assert f"{len(PAPERS)} ballots on the board" in page.text
     assert "Shuffles: service." in page.text and "(2 needed)" in page.text
+    # not signed in: the page shows, but its uploads are refused
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    (st,) = sealed.opening_status(svc, eid)
+    anon = http.post(
+        f"/e/{eid}/sealed/{st['contest']}/upload",
+        data={"csrf": token.group(1)},
+        files={"file": ("it.json", b"{}", "application/json")},
+    )
+    assert anon.status_code == 403 and "sign in first" in anon.text
+    _sign_in(http, "ro@example.org", "correct horse battery")
+    page = http.get(f"/e/{eid}/opening")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token
     (st,) = sealed.opening_status(svc, eid)
@@ -522,3 +534,109 @@ def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
     assert "opened and counted" in r.text
     assert "Opened:" in http.get(f"/e/{eid}/opening").text
     assert core.result(svc, eid)
+
+
+def _sign_in(http: Any, email: str, password: str) -> str:
+    """Sign in over HTTP as staff do; the session's CSRF token for JSON posts."""
+    page = http.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    r = http.post(
+        "/login",
+        data={"csrf": token.group(1), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return str(http.get("/api/session").json()["csrf"])
+
+
+def _staff(svc: Any, a: Any, role: str, email: str) -> None:
+    link = core.invite(svc, a, role)
+    core.accept_invitation(svc, link.rstrip("/").rsplit("/", 1)[1], email, "a long passphrase 1")
+
+
+def test_uploads_are_refused_before_their_body_is_read(election: dict[str, Any]) -> None:
+    """The opening's posts take up to 512 MiB: nobody but signed-in staff of the election's
+    organisation (an administrator, returning officer or scrutineer) gets that far. The
+    app is driven as an ASGI server drives it, with a body that says it is 500 MiB and a
+    ``receive`` that records whether anything asked for it."""
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service import security
+    from tallyroom.service.web import create_app
+
+    svc, eid, a = election["svc"], election["id"], election["admin"]
+    app = create_app(svc, run_jobs=False)
+    (cid,) = election["slots"][0].contests
+    big = 500 * 1024 * 1024
+
+    def post(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
+        read = False
+        sent: list[Any] = []
+
+        async def receive() -> Any:
+            nonlocal read
+            read = True
+            return {"type": "http.request", "body": b"{" * 65536, "more_body": True}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"content-length", str(big).encode())]
+            + headers,
+            "client": ("198.51.100.7", 4000),
+            "server": ("testserver", 80),
+        }
+        asyncio.run(app(scope, receive, send))
+        return sent[0]["status"], read
+
+    json_type = [(b"content-type", b"application/json")]
+    form_type = [(b"content-type", b"multipart/form-data; boundary=x")]
+    for tail, kind in (("shuffle", json_type), ("decryption", json_type), ("upload", form_type)):
+        # no session at all
+        assert post(f"/e/{eid}/sealed/{cid}/{tail}", kind) == (403, False)
+    # any other address under /sealed/ keeps a form's limit: 413 by the Content-Length
+    assert post(f"/e/{eid}/sealed/{cid}/shuffle/x", json_type) == (413, False)
+    assert post(f"/e/{eid}/sealed/{cid}/mix.json", json_type) == (413, False)
+    assert security.body_limit(f"/e/{eid}/sealed/{cid}/anything") == security.FORM_LIMIT
+
+    # a signed-in observer, and staff of another organisation, are refused the same way
+    _staff(svc, a, "observer", "obs@example.org")
+    _staff(svc, a, "scrutineer", "scr@example.org")
+    other = core.create_organisation(svc, "Other Society", "ro@other.example", "another passphrase")
+    assert other
+    for email, password, status in (
+        ("obs@example.org", "a long passphrase 1", 403),
+        ("ro@other.example", "another passphrase", 404),
+        ("scr@example.org", "a long passphrase 1", 200),
+    ):
+        http = TestClient(app)
+        csrf = _sign_in(http, email, password)
+        cookie = [(b"cookie", f"tallyroom={http.cookies['tallyroom']}".encode())]
+        with_token = cookie + [(b"x-csrf-token", csrf.encode())]
+        if status != 200:
+            assert post(f"/e/{eid}/sealed/{cid}/shuffle", json_type + with_token) == (
+                status,
+                False,
+            )
+            assert post(f"/e/{eid}/sealed/{cid}/upload", form_type + cookie) == (status, False)
+        else:
+            # the scrutineer's session: a JSON post without its CSRF token is refused
+            # unread; with it, the body is read (and this one is junk: 400)
+            assert post(f"/e/{eid}/sealed/{cid}/shuffle", json_type + cookie) == (403, False)
+            r = http.post(
+                f"/e/{eid}/sealed/{cid}/shuffle", json={"x": 1}, headers={"x-csrf-token": csrf}
+            )
+            assert r.status_code == 400
