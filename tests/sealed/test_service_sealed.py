@@ -594,8 +594,7 @@ def test_uploads_are_refused_before_their_body_is_read(election: dict[str, Any])
             "raw_path": path.encode(),
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"content-length", str(big).encode())]
-            + headers,
+            "headers": [(b"host", b"testserver"), (b"content-length", str(big).encode())] + headers,
             "client": ("198.51.100.7", 4000),
             "server": ("testserver", 80),
         }

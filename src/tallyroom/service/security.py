@@ -22,8 +22,8 @@ is deleted once its window has passed.
 from __future__ import annotations
 
 import hashlib
-import re
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
