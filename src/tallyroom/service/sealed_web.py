@@ -5,7 +5,8 @@ Public, as the board must be: ``/e/{id}/board`` (every contest's trackers, for a
 find theirs) and ``/e/{id}/board.json`` (entries and signed checkpoints, for observers to
 keep). At the close: ``GET /e/{id}/sealed/{contest}/mix.json`` (what the scrutineer and the
 trustees fetch), ``POST .../shuffle`` (the scrutineer's) and ``POST .../decryption`` (each
-trustee's), and ``GET .../record.json`` once opened; ``/e/{id}/opening`` shows where each
+trustee's; it answers the decryptions still ``needed``, and at 0 the opening is a job of
+the service's job runner), and ``GET .../record.json`` once opened; ``/e/{id}/opening`` shows where each
 contest's opening stands, with a form to upload the file a mixer or trustee made (no
 JavaScript: it posts as those routes do, and is checked the same way).
 
@@ -90,8 +91,10 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
     async def post_decryption(request: Request, eid: str, cid: str) -> Any:
         await asyncio.to_thread(uploader, svc, request, eid, json_post=True)
         body = await _json_object(request)
-        opened = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
-        return {"accepted": "decryption", "opened": opened}
+        needed = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
+        # at 0 needed the opening is a job (box:sealed-open): record.json follows it
+        opened = await asyncio.to_thread(sealed.opened, svc, eid, cid)
+        return {"accepted": "decryption", "needed": needed, "opened": opened}
 
     @app.get("/e/{eid}/opening", response_class=HTMLResponse)
     async def opening_page(request: Request, eid: str) -> Response:
