@@ -123,6 +123,7 @@ def election(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
         "dir": tmp_path,
         "database": request.param,
         "key_file": key_file,
+        "url": url,
     }
 
 
@@ -667,3 +668,37 @@ def test_uploads_are_refused_before_their_body_is_read(election: dict[str, Any])
                 f"/e/{eid}/sealed/{cid}/shuffle", json={"x": 1}, headers={"x-csrf-token": csrf}
             )
             assert r.status_code == 400
+
+
+def test_ballot_close_says_what_happened_to_a_sealed_election(election: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    args = ["--data", str(election["dir"]), "--board-key", str(election["key_file"])]
+    if election["database"] != "sqlite":
+        args += ["--database", election["url"]]
+    run = CliRunner().invoke(cli, ["ballot", "close", *args, "--as", "ro@example.org", eid])
+    assert run.exit_code == 0, run.output
+    # closed, not counted: the shuffle is only queued, and the trustees have work to do
+    assert "closed and counted" not in run.output
+    assert run.output.startswith("closed: the board is frozen")
+    assert f"Council 2026: Council: {len(PAPERS)} ballots; the service's shuffle is queued" in (
+        run.output
+    )
+    assert "tallyroom trustee mix --index 1" in run.output
+    assert "tallyroom trustee decrypt" in run.output
+    assert sealed.mix_input(svc, eid, election["slots"][0].contests[0])["shuffles"] == []
+    # a second close does nothing, and says so
+    again = CliRunner().invoke(cli, ["ballot", "close", *args, "--as", "ro@example.org", eid])
+    assert again.exit_code == 1 and "is closed, not open: nothing done" in again.output
+    _run_jobs(svc)
+    assert "the scrutineer's is awaited" in sealed_close_message(svc, eid)
+
+
+def sealed_close_message(svc: Any, eid: str) -> str:
+    from tallyroom.service.cli import close_message
+
+    return close_message(svc, eid, "closed")
