@@ -3,8 +3,8 @@ it, the board's trackers = the receipts, the close waiting for the scrutineer's 
 k trustees (each checked on arrival; a doctored one refused), the count = the plaintext
 count of the same papers, and the published record verifying with ``tallyroom verify``.
 
-And the dump test: given the whole database file and its WAL (SQLite), but no trustee
-share, nothing in it is a plaintext choice, nothing links a slot to a ballot, and the
+And the dump test: given the whole database file and its WAL (SQLite) or a ``pg_dump`` of
+the whole database (PostgreSQL), but no trustee share, nothing in it is a plaintext choice, nothing links a slot to a ballot, and the
 ballot rows are group elements only."""
 
 from __future__ import annotations
@@ -263,8 +263,6 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
 
 def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> None:
     svc, eid, a = election["svc"], election["id"], election["admin"]
-    if election["database"] != "sqlite":
-        pytest.skip("the dump reads SQLite's files (the database and its WAL)")
     # a control: one paper in a plaintext election of the same database, whose marks the
     # dump must find (so that not finding the sealed ones means something)
     plain = core.create_election(svc, a, _spec())
@@ -276,10 +274,7 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     core.cast(svc, plain, s.id, s.issue, {s.contests[0]: control})
     assert control not in PAPERS
     receipts = _cast_all(election)
-    # the files as a thief would copy them: the database and its write-ahead log
-    files = sorted(election["dir"].glob("tallyroom.sqlite3*"))
-    assert files[0].name == "tallyroom.sqlite3"
-    raw = b"".join(f.read_bytes() for f in files)
+    raw = _stolen(election)
     assert json.dumps(control, separators=(",", ":")).encode() in raw
     # the board's signing key is not in the database (a thief could sign false checkpoints):
     # its verification key is, in every spelling the key file's seed could take
@@ -334,6 +329,34 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     n, kappa = len(NAMES), el["embedding"]["bits_per_int"]
     opened = [box.marks_of(el, box.group_decode(G, kappa, n, m)) for m in guesses]
     assert sum(o in PAPERS for o in opened) == 0
+
+
+def _stolen(election: dict[str, Any]) -> bytes:
+    """The database as a thief would take it. SQLite: the files, the database and its
+    write-ahead log. PostgreSQL: a dump of the whole database with Debian's ``pg_dump``
+    (every table, every row, as a backup holds them; the cluster's own WAL is shared with
+    the other tests' databases and is not read here)."""
+    if election["database"] == "sqlite":
+        files = sorted(election["dir"].glob("tallyroom.sqlite3*"))
+        assert files[0].name == "tallyroom.sqlite3"
+        return b"".join(f.read_bytes() for f in files)
+    import shutil
+    import subprocess
+
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        pytest.skip("pg_dump is not installed (Debian: postgresql-client)")
+    done = subprocess.run(
+        [pg_dump, "--no-owner", "--dbname", election["url"]],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    dump = done.stdout
+    # the dump holds the rows (a control that it is a dump of this database at all)
+    assert b"COPY public.sealed_ballot " in dump and b"COPY public.ballot " in dump
+    return dump
 
 
 def test_sealing_needs_a_draft_and_a_checking_ceremony(election: dict[str, Any]) -> None:
