@@ -3,8 +3,8 @@ it, the board's trackers = the receipts, the close waiting for the scrutineer's 
 k trustees (each checked on arrival; a doctored one refused), the count = the plaintext
 count of the same papers, and the published record verifying with ``tallyroom verify``.
 
-And the dump test: given the whole database file and its WAL (SQLite), but no trustee
-share, nothing in it is a plaintext choice, nothing links a slot to a ballot, and the
+And the dump test: given the whole database file and its WAL (SQLite) or a ``pg_dump`` of
+the whole database (PostgreSQL), but no trustee share, nothing in it is a plaintext choice, nothing links a slot to a ballot, and the
 ballot rows are group elements only."""
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ def election(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
         "dir": tmp_path,
         "database": request.param,
         "key_file": key_file,
+        "url": url,
     }
 
 
@@ -215,10 +216,36 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
     bad["decryption_factors"][0] = bad["decryption_factors"][1]
     with pytest.raises(core.ServiceError, match="Chaum-Pedersen"):
         sealed.submit_decryption(svc, eid, cid, bad)
-    assert sealed.submit_decryption(svc, eid, cid, pd2) is False
-    assert sealed.submit_decryption(
-        svc, eid, cid, box.partial_decrypt(G, el, election["secrets"][2], last)
+    assert sealed.submit_decryption(svc, eid, cid, pd2) == 1  # one more needed
+    assert (
+        sealed.submit_decryption(
+            svc, eid, cid, box.partial_decrypt(G, el, election["secrets"][2], last)
+        )
+        == 0
     )
+    # the k-th decryption queued the opening (a durable job), not run in its request
+    assert not sealed.opened(svc, eid, cid)
+    with pytest.raises(core.NotFound):
+        core.result(svc, eid)
+    (job,) = _jobs(svc, sealed.OPEN_JOB)
+    assert job.payload == {"election": eid, "contest": cid} and not job.done
+    _run_jobs(svc)
+    (job,) = _jobs(svc, sealed.OPEN_JOB)
+    assert job.done and job.error is None and sealed.opened(svc, eid, cid)
+    data = sealed.record(svc, eid, cid)
+    (r,) = core.result(svc, eid)
+    # run again (a restart before the job was marked done): the record and the result stand
+    sealed._open_job(svc.box, svc, job)
+    assert sealed.record(svc, eid, cid) == data
+    assert core.result(svc, eid) == [r]
+    # a late trustee's decryption changes nothing
+    assert (
+        sealed.submit_decryption(
+            svc, eid, cid, box.partial_decrypt(G, el, election["secrets"][0], last)
+        )
+        == 0
+    )
+    assert len(_jobs(svc, sealed.OPEN_JOB)) == 1
     # counted: the service's result equals the plaintext count of the same papers
     (r,) = core.result(svc, eid)
     rec = json.loads(r["record_json"])
@@ -236,8 +263,6 @@ def test_a_sealed_election_from_casting_to_a_verified_count(election: dict[str, 
 
 def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> None:
     svc, eid, a = election["svc"], election["id"], election["admin"]
-    if election["database"] != "sqlite":
-        pytest.skip("the dump reads SQLite's files (the database and its WAL)")
     # a control: one paper in a plaintext election of the same database, whose marks the
     # dump must find (so that not finding the sealed ones means something)
     plain = core.create_election(svc, a, _spec())
@@ -249,10 +274,7 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     core.cast(svc, plain, s.id, s.issue, {s.contests[0]: control})
     assert control not in PAPERS
     receipts = _cast_all(election)
-    # the files as a thief would copy them: the database and its write-ahead log
-    files = sorted(election["dir"].glob("tallyroom.sqlite3*"))
-    assert files[0].name == "tallyroom.sqlite3"
-    raw = b"".join(f.read_bytes() for f in files)
+    raw = _stolen(election)
     assert json.dumps(control, separators=(",", ":")).encode() in raw
     # the board's signing key is not in the database (a thief could sign false checkpoints):
     # its verification key is, in every spelling the key file's seed could take
@@ -307,6 +329,34 @@ def test_the_database_holds_no_plaintext_choice(election: dict[str, Any]) -> Non
     n, kappa = len(NAMES), el["embedding"]["bits_per_int"]
     opened = [box.marks_of(el, box.group_decode(G, kappa, n, m)) for m in guesses]
     assert sum(o in PAPERS for o in opened) == 0
+
+
+def _stolen(election: dict[str, Any]) -> bytes:
+    """The database as a thief would take it. SQLite: the files, the database and its
+    write-ahead log. PostgreSQL: a dump of the whole database with Debian's ``pg_dump``
+    (every table, every row, as a backup holds them; the cluster's own WAL is shared with
+    the other tests' databases and is not read here)."""
+    if election["database"] == "sqlite":
+        files = sorted(election["dir"].glob("tallyroom.sqlite3*"))
+        assert files[0].name == "tallyroom.sqlite3"
+        return b"".join(f.read_bytes() for f in files)
+    import shutil
+    import subprocess
+
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        pytest.skip("pg_dump is not installed (Debian: postgresql-client)")
+    done = subprocess.run(
+        [pg_dump, "--no-owner", "--dbname", election["url"]],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    dump = done.stdout
+    # the dump holds the rows (a control that it is a dump of this database at all)
+    assert b"COPY public.sealed_ballot " in dump and b"COPY public.ballot " in dump
+    return dump
 
 
 def test_sealing_needs_a_draft_and_a_checking_ceremony(election: dict[str, Any]) -> None:
@@ -482,6 +532,18 @@ def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
     assert page.status_code == 200
     assert f"{len(PAPERS)} ballots on the board" in page.text
     assert "Shuffles: service." in page.text and "(2 needed)" in page.text
+    # not signed in: the page shows, but its uploads are refused
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    (st,) = sealed.opening_status(svc, eid)
+    anon = http.post(
+        f"/e/{eid}/sealed/{st['contest']}/upload",
+        data={"csrf": token.group(1)},
+        files={"file": ("it.json", b"{}", "application/json")},
+    )
+    assert anon.status_code == 403 and "sign in first" in anon.text
+    _sign_in(http, "ro@example.org", "correct horse battery")
+    page = http.get(f"/e/{eid}/opening")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token
     (st,) = sealed.opening_status(svc, eid)
@@ -519,6 +581,147 @@ def test_the_opening_page_takes_the_scrutineer_and_trustees_files(
     for j in (0, 2):
         r = upload(box.partial_decrypt(G, el, election["secrets"][j], last))
         assert r.status_code == 200, r.text
-    assert "opened and counted" in r.text
+    assert "the contest is being opened" in r.text
+    assert "Being opened:" in http.get(f"/e/{eid}/opening").text
+    _run_jobs(svc)  # the opening job, as the app's drain runs it
     assert "Opened:" in http.get(f"/e/{eid}/opening").text
     assert core.result(svc, eid)
+
+
+def _sign_in(http: Any, email: str, password: str) -> str:
+    """Sign in over HTTP as staff do; the session's CSRF token for JSON posts."""
+    page = http.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    r = http.post(
+        "/login",
+        data={"csrf": token.group(1), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return str(http.get("/api/session").json()["csrf"])
+
+
+def _staff(svc: Any, a: Any, role: str, email: str) -> None:
+    link = core.invite(svc, a, role)
+    core.accept_invitation(svc, link.rstrip("/").rsplit("/", 1)[1], email, "a long passphrase 1")
+
+
+def test_uploads_are_refused_before_their_body_is_read(election: dict[str, Any]) -> None:
+    """The opening's posts take up to 512 MiB: nobody but signed-in staff of the election's
+    organisation (an administrator, returning officer or scrutineer) gets that far. The
+    app is driven as an ASGI server drives it, with a body that says it is 500 MiB and a
+    ``receive`` that records whether anything asked for it."""
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    from tallyroom.service import security
+    from tallyroom.service.web import create_app
+
+    svc, eid, a = election["svc"], election["id"], election["admin"]
+    app = create_app(svc, run_jobs=False)
+    (cid,) = election["slots"][0].contests
+    big = 500 * 1024 * 1024
+
+    def post(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
+        read = False
+        sent: list[Any] = []
+
+        async def receive() -> Any:
+            nonlocal read
+            read = True
+            return {"type": "http.request", "body": b"{" * 65536, "more_body": True}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"content-length", str(big).encode())] + headers,
+            "client": ("198.51.100.7", 4000),
+            "server": ("testserver", 80),
+        }
+        asyncio.run(app(scope, receive, send))
+        return sent[0]["status"], read
+
+    json_type = [(b"content-type", b"application/json")]
+    form_type = [(b"content-type", b"multipart/form-data; boundary=x")]
+    for tail, kind in (("shuffle", json_type), ("decryption", json_type), ("upload", form_type)):
+        # no session at all
+        assert post(f"/e/{eid}/sealed/{cid}/{tail}", kind) == (403, False)
+    # any other address under /sealed/ keeps a form's limit: 413 by the Content-Length
+    assert post(f"/e/{eid}/sealed/{cid}/shuffle/x", json_type) == (413, False)
+    assert post(f"/e/{eid}/sealed/{cid}/mix.json", json_type) == (413, False)
+    assert security.body_limit(f"/e/{eid}/sealed/{cid}/anything") == security.FORM_LIMIT
+
+    # a signed-in observer, and staff of another organisation, are refused the same way
+    _staff(svc, a, "observer", "obs@example.org")
+    _staff(svc, a, "scrutineer", "scr@example.org")
+    other = core.create_organisation(svc, "Other Society", "ro@other.example", "another passphrase")
+    assert other
+    for email, password, status in (
+        ("obs@example.org", "a long passphrase 1", 403),
+        ("ro@other.example", "another passphrase", 404),
+        ("scr@example.org", "a long passphrase 1", 200),
+    ):
+        http = TestClient(app)
+        csrf = _sign_in(http, email, password)
+        cookie = [(b"cookie", f"tallyroom={http.cookies['tallyroom']}".encode())]
+        with_token = cookie + [(b"x-csrf-token", csrf.encode())]
+        if status != 200:
+            assert post(f"/e/{eid}/sealed/{cid}/shuffle", json_type + with_token) == (
+                status,
+                False,
+            )
+            assert post(f"/e/{eid}/sealed/{cid}/upload", form_type + cookie) == (status, False)
+        else:
+            # the scrutineer's session: a JSON post without its CSRF token is refused
+            # unread; with it, the body is read (and this one is junk: 400)
+            assert post(f"/e/{eid}/sealed/{cid}/shuffle", json_type + cookie) == (403, False)
+            r = http.post(
+                f"/e/{eid}/sealed/{cid}/shuffle", json={"x": 1}, headers={"x-csrf-token": csrf}
+            )
+            assert r.status_code == 400
+
+
+def test_ballot_close_says_what_happened_to_a_sealed_election(election: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from tallyroom.cli import cli
+
+    svc, eid = election["svc"], election["id"]
+    _cast_all(election)
+    args = ["--data", str(election["dir"]), "--board-key", str(election["key_file"])]
+    if election["database"] != "sqlite":
+        args += ["--database", election["url"]]
+    run = CliRunner().invoke(cli, ["ballot", "close", *args, "--as", "ro@example.org", eid])
+    assert run.exit_code == 0, run.output
+    # closed, not counted: the shuffle is only queued, and the trustees have work to do
+    assert "closed and counted" not in run.output
+    assert run.output.startswith("closed: the board is frozen")
+    assert f"Council 2026: Council: {len(PAPERS)} ballots; the service's shuffle is queued" in (
+        run.output
+    )
+    assert "tallyroom trustee mix --index 1" in run.output
+    assert "tallyroom trustee decrypt" in run.output
+    assert sealed.mix_input(svc, eid, election["slots"][0].contests[0])["shuffles"] == []
+    # a second close does nothing, and says so
+    again = CliRunner().invoke(cli, ["ballot", "close", *args, "--as", "ro@example.org", eid])
+    assert again.exit_code == 1 and "is closed, not open: nothing done" in again.output
+    _run_jobs(svc)
+    assert "the scrutineer's is awaited" in sealed_close_message(svc, eid)
+
+
+def sealed_close_message(svc: Any, eid: str) -> str:
+    from tallyroom.service.cli import close_message
+
+    return close_message(svc, eid, "closed")

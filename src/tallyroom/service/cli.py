@@ -239,12 +239,59 @@ def open_(data: str, database: str | None, actor: str, election: str) -> None:
 def close(
     data: str, database: str | None, actor: str, election: str, board_key: str | None
 ) -> None:
-    """Close the election now (logged as an incident if early) and count it."""
+    """Close the election now (logged as an incident if early) and count it; a sealed
+    election is closed and its board frozen, and says what happens next."""
     from tallyroom.service import core
 
     svc = _service(data, database, "", board_key)
-    core.close_election(svc, _admin(svc, actor), election)
-    click.echo("closed and counted")
+    a = _admin(svc, actor)
+    before = core.election_info(svc, a, election)["state"]
+    if before != "open":
+        raise click.ClickException(f"election {election} is {before}, not open: nothing done")
+    core.close_election(svc, a, election)
+    click.echo(close_message(svc, election, core.election_info(svc, a, election)["state"]))
+
+
+def close_message(svc: Any, election: str, state: str) -> str:
+    """What `ballot close` did, in words: counted, or (a sealed election) closed with the
+    board frozen, where each contest's opening stands and who does what next."""
+    from tallyroom.service import sealed
+
+    if state == "counted":
+        return "closed and counted: the result is published"
+    if not sealed.is_sealed(svc, election):
+        return f"closed; not counted yet (the election is {state}): the job runner counts it"
+    lines = [
+        "closed: the board is frozen (a last signed checkpoint). Not counted yet: this is "
+        "a sealed election, opened by its trustees."
+    ]
+    for c in sealed.opening_status(svc, election):
+        if c["opened"]:
+            where = "opened"
+        elif not c["ballots"]:
+            where = "no ballots: nothing to shuffle or decrypt"
+        elif not c["shuffles"]:
+            where = (
+                "the service's shuffle is queued (the job runner of `tallyroom serve` makes "
+                "it, minutes at many ballots)"
+            )
+        elif len(c["shuffles"]) < 2:
+            where = "the service's shuffle is made; the scrutineer's is awaited"
+        else:
+            where = (
+                f"both shuffles are in; decrypted by {len(c['decrypted_by'])} of "
+                f"{c['threshold']} trustees needed"
+            )
+        lines.append(f"- {c['title']}: {c['ballots']} ballots; {where}.")
+    lines += [
+        "Next: once the service's shuffle is made, the scrutineer fetches "
+        f"/e/{election}/sealed/CONTEST/mix.json, runs `tallyroom trustee mix --index 1` and "
+        f"uploads the file (signed in, on /e/{election}/opening); then at least the "
+        "threshold of trustees fetch mix.json again, run `tallyroom trustee decrypt` and "
+        "hand their files to the scrutineer or returning officer to upload. The service "
+        "then opens each contest and counts the election (the job runner again).",
+    ]
+    return "\n".join(lines)
 
 
 @ballot.command("export")

@@ -18,8 +18,9 @@ on every contest of it has its own sealed election structure, board and trackers
 * **opening waits**: at the close the board is frozen with a last checkpoint and the
   service makes the first shuffle (with its proof); then the scrutineer's shuffle
   (``tallyroom trustee mix --index 1``) and k trustees' partial decryptions
-  (``tallyroom trustee decrypt``) are posted, each checked on arrival; once k are in, the
-  record is assembled and verified, and the count runs on the opened papers.
+  (``tallyroom trustee decrypt``) are posted, each checked on arrival; once k are in, a
+  durable job (:data:`OPEN_JOB`) assembles the record (decrypts, decodes, recounts) and the
+  count runs on the opened papers -- outside the trustee's request.
 
 The tables live in their own metadata (made by migration 0002): the service's ``ballot``
 table stays empty for a sealed election.
@@ -54,6 +55,7 @@ from tallyroom.service.db import iso, now, parse_time
 
 CHECKPOINT_EVERY = timedelta(minutes=5)
 MIX_JOB = "box:sealed-mix"
+OPEN_JOB = "box:sealed-open"
 CHECKPOINT_JOB = "box:sealed-checkpoint"
 SERVICE_MIXER = "service"
 SCRUTINEER_MIXER = "scrutineer"
@@ -341,10 +343,13 @@ class SealingBox:
         return not ids
 
     def run_job(self, svc: Any, job: Any) -> None:
-        """The sealed box's durable jobs: the service's shuffle (queued by the close) and
-        the board's timed checkpoints (queued at sealing, every :data:`CHECKPOINT_EVERY`)."""
+        """The sealed box's durable jobs: the service's shuffle (queued by the close), the
+        opening (queued by the k-th trustee's decryption) and the board's timed checkpoints
+        (queued at sealing, every :data:`CHECKPOINT_EVERY`)."""
         if job.kind == MIX_JOB:
             _mix_job(self, svc, job)
+        elif job.kind == OPEN_JOB:
+            _open_job(self, svc, job)
         elif job.kind == CHECKPOINT_JOB:
             _checkpoint_job(self, svc, job)
         else:
@@ -480,6 +485,56 @@ def _mix_job(box_: SealingBox, svc: Any, job: Any) -> None:
             )
     except IntegrityError:
         pass  # another process's mix got there first: theirs stands
+
+
+def _open_job(box_: SealingBox, svc: Any, job: Any) -> None:
+    """Open a contest once k trustees' decryptions are in: assemble the record (the
+    decryption, decoding and recount: minutes at 130,000 ballots), keep it, and count the
+    election once every contest is open.  What it needs is read in one short transaction
+    and the record written in another, only where none is kept yet; run twice (a restart,
+    or two processes), the first record stands and the count is made once."""
+    from tallyroom.service import core
+    from tallyroom.service import schema as sch
+
+    eid, contest_id = job.payload["election"], job.payload["contest"]
+    with svc.engine.begin() as conn:
+        conn.execute(
+            update(sch.job).where(sch.job.c.id == job.id).values(run_after=iso(now() + MIX_LEASE))
+        )
+    with svc.engine.begin() as conn:
+        row = _contest_of(conn, eid, contest_id)
+        if row.record is None:
+            sb = box_._structure(conn, contest_id)
+            shuffles = _shuffles(conn, contest_id)
+            pds = [
+                json.loads(r.body)
+                for r in conn.execute(
+                    select(sealed_decryption.c.body)
+                    .where(sealed_decryption.c.contest_id == contest_id)
+                    .order_by(sealed_decryption.c.trustee)
+                )
+            ]
+            ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
+            entries, checkpoints = _entries(conn, contest_id), _checkpoints(conn, contest_id)
+    if row.record is None:
+        if len(pds) < sb.threshold or len(shuffles) < 2:
+            raise RuntimeError(
+                f"contest {contest_id}: {len(shuffles)} shuffles and {len(pds)} decryptions "
+                f"in, 2 and {sb.threshold} needed: nothing to open"
+            )
+        # the service's own shuffle and the scrutineer's (checked when it was posted); each
+        # share was checked on arrival: the record verifies by construction (the tests run
+        # verify_record on it; anyone can with `tallyroom verify`)
+        rec = sb.record(
+            entries, checkpoints, ballots, shuffles, pds, shuffles_checked=True, shares_checked=True
+        )
+        with svc.engine.begin() as conn:
+            conn.execute(  # only where none is kept: another run's record stands
+                update(sealed_contest)
+                .where(sealed_contest.c.contest_id == contest_id, sealed_contest.c.record.is_(None))
+                .values(record=_dump(rec))
+            )
+    core._count(svc, eid)  # counts once every contest is open (and once only)
 
 
 def _checkpoint_job(box_: SealingBox, svc: Any, job: Any) -> None:
@@ -761,9 +816,13 @@ def submit(svc: Any, election_id: str, contest_id: str, message: Any) -> str:
         submit_shuffle(svc, election_id, contest_id, message)
         return "The scrutineer's shuffle is accepted: its signature and proof check."
     if isinstance(message, dict) and {"trustee", "decryption_factors"} <= set(message):
-        opened = submit_decryption(svc, election_id, contest_id, message)
-        return f"Trustee {message['trustee']}'s decryption is accepted: every proof checks." + (
-            " The contest is opened and counted." if opened else ""
+        needed = submit_decryption(svc, election_id, contest_id, message)
+        return f"Trustee {message['trustee']}'s decryption is accepted: every proof checks. " + (
+            f"{needed} more needed."
+            if needed
+            else "Enough trustees have decrypted: the contest is being opened (decrypted, "
+            "decoded and counted by the service's job runner; at many ballots this takes "
+            "minutes). This page shows its record once made."
         )
     raise core.ServiceError(
         "this file is neither a shuffle (`tallyroom trustee mix`) nor a decryption "
@@ -809,19 +868,26 @@ def submit_shuffle(svc: Any, election_id: str, contest_id: str, shuffle: Any) ->
         )
 
 
-def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any) -> bool:
+def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any) -> int:
     """A trustee's partial decryption of the last shuffle, checked (every Chaum--Pedersen
-    proof) before it is kept; once k are in, the record is assembled, verified and kept,
-    and when every contest is open the election is counted.  True once this contest is
-    opened."""
+    proof) before it is kept.  The decryptions still needed: at 0 (the k-th is in) the
+    opening is queued as a durable job (:data:`OPEN_JOB`: the record is assembled, and
+    the election counted once every contest is open), not run in the caller's request."""
     from tallyroom import TallyroomError
     from tallyroom.service import core
 
     box_ = _box(svc)
     with svc.engine.begin() as conn:
         row = _contest_of(conn, election_id, contest_id)
+        # two trustees posting at once: the contest row is locked (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE serialises writers), so the last of the k sees all k and queues
+        conn.execute(
+            select(sealed_contest.c.contest_id)
+            .where(sealed_contest.c.contest_id == contest_id)
+            .with_for_update()
+        )
         if row.record is not None:
-            return True
+            return 0
         shuffles = _shuffles(conn, contest_id)
         if len(shuffles) < 2:
             raise core.ServiceError("the two shuffles are not in yet: nothing to decrypt")
@@ -839,36 +905,29 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
         conn.execute(
             sealed_decryption.insert().values(contest_id=contest_id, trustee=j, body=_dump(partial))
         )
-        pds = [
-            json.loads(r.body)
-            for r in conn.execute(
-                select(sealed_decryption.c.body)
-                .where(sealed_decryption.c.contest_id == contest_id)
-                .order_by(sealed_decryption.c.trustee)
+        n = len(
+            conn.execute(
+                select(sealed_decryption.c.trustee).where(
+                    sealed_decryption.c.contest_id == contest_id
+                )
+            ).all()
+        )
+        needed = max(sb.threshold - n, 0)
+        if needed == 0:  # one job a contest, whichever decryptions came last
+            core._job(
+                conn,
+                f"sealed-open:{contest_id}",
+                OPEN_JOB,
+                {"election": election_id, "contest": contest_id},
+                now(),
             )
-        ]
-        if len(pds) < sb.threshold:
-            return False
-        ballots = [json.loads(r.ballot) for r in _ballot_rows(conn, contest_id)]
-        # the service's own shuffle and the scrutineer's (checked when it was posted); each
-        # share was checked on arrival: the record verifies by construction (the tests run
-        # verify_record on it; anyone can with `tallyroom verify`)
-        rec = sb.record(
-            _entries(conn, contest_id),
-            _checkpoints(conn, contest_id),
-            ballots,
-            shuffles,
-            pds,
-            shuffles_checked=True,
-            shares_checked=True,
-        )
-        conn.execute(
-            update(sealed_contest)
-            .where(sealed_contest.c.contest_id == contest_id)
-            .values(record=_dump(rec))
-        )
-    core._count(svc, election_id)
-    return True
+    return needed
+
+
+def opened(svc: Any, election_id: str, contest_id: str) -> bool:
+    """Whether this contest's record is assembled and kept."""
+    with svc.engine.begin() as conn:
+        return _contest_of(conn, election_id, contest_id).record is not None
 
 
 def record(svc: Any, election_id: str, contest_id: str) -> bytes:

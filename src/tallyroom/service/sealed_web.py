@@ -5,11 +5,20 @@ Public, as the board must be: ``/e/{id}/board`` (every contest's trackers, for a
 find theirs) and ``/e/{id}/board.json`` (entries and signed checkpoints, for observers to
 keep). At the close: ``GET /e/{id}/sealed/{contest}/mix.json`` (what the scrutineer and the
 trustees fetch), ``POST .../shuffle`` (the scrutineer's) and ``POST .../decryption`` (each
-trustee's), and ``GET .../record.json`` once opened; ``/e/{id}/opening`` shows where each
+trustee's; it answers the decryptions still ``needed``, and at 0 the opening is a job of
+the service's job runner), and ``GET .../record.json`` once opened; ``/e/{id}/opening`` shows where each
 contest's opening stands, with a form to upload the file a mixer or trustee made (no
-JavaScript: it posts as those routes do, and is checked the same way). The posts need no session: a shuffle
-is signed by its mixer and proved, a decryption is proved against its trustee's key, and
-anything that does not check is refused.
+JavaScript: it posts as those routes do, and is checked the same way).
+
+The posts take large bodies (a shuffle is about 500 bytes a ballot), so they are for
+signed-in staff only (:data:`UPLOADERS`, of the election's organisation): the session is
+checked before a byte of the body is read, and anyone else is refused with 403 (the large
+body limit, tallyroom.service.security.body_limit, is for these three addresses only).  A
+JSON post sends the session's ``X-CSRF-Token`` as the API's do.  What is posted is then
+checked on its own: a shuffle is signed by its mixer and proved, a decryption is proved
+against its trustee's key, and anything that does not check is refused.  A trustee has no
+account of their own: they hand their file to the scrutineer or the returning officer, who
+uploads it (the file's proofs, not the uploader, say whose it is).
 """
 
 from __future__ import annotations
@@ -23,7 +32,29 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tallyroom.service import core, sealed
+from tallyroom.service import core, sealed, security
+
+#: who may post a shuffle or a decryption: staff of the election's organisation who may
+#: handle the opening (an observer may not)
+UPLOADERS = ("administrator", "returning_officer", "scrutineer")
+
+
+def uploader(svc: core.Service, request: Request, eid: str, *, json_post: bool) -> None:
+    """Refuse (403, or 404 for another organisation's election) unless the request comes
+    from a signed-in uploader: read from the session cookie only, before the body."""
+    found = security.session_admin(svc, str(request.session.get("admin", "")))
+    if found is None:
+        raise core.Forbidden(
+            "sign in first: the scrutineer or the returning officer uploads the opening's files"
+        )
+    if found["role"] not in UPLOADERS:
+        raise core.Forbidden(f"a {found['role']} does not upload the opening's files")
+    if json_post and not hmac.compare_digest(
+        request.headers.get("x-csrf-token", ""), str(request.session.get("csrf", "-"))
+    ):
+        raise core.Forbidden("missing or wrong X-CSRF-Token")
+    with svc.engine.begin() as conn:
+        core._election(conn, found, eid)  # this organisation's election, or 404
 
 
 def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse]) -> None:
@@ -51,15 +82,19 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
 
     @app.post("/e/{eid}/sealed/{cid}/shuffle")
     async def post_shuffle(request: Request, eid: str, cid: str) -> Any:
+        await asyncio.to_thread(uploader, svc, request, eid, json_post=True)
         body = await _json_object(request)
         await asyncio.to_thread(_checked, sealed.submit_shuffle, svc, eid, cid, body)
         return {"accepted": "shuffle"}
 
     @app.post("/e/{eid}/sealed/{cid}/decryption")
     async def post_decryption(request: Request, eid: str, cid: str) -> Any:
+        await asyncio.to_thread(uploader, svc, request, eid, json_post=True)
         body = await _json_object(request)
-        opened = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
-        return {"accepted": "decryption", "opened": opened}
+        needed = await asyncio.to_thread(_checked, sealed.submit_decryption, svc, eid, cid, body)
+        # at 0 needed the opening is a job (box:sealed-open): record.json follows it
+        opened = await asyncio.to_thread(sealed.opened, svc, eid, cid)
+        return {"accepted": "decryption", "needed": needed, "opened": opened}
 
     @app.get("/e/{eid}/opening", response_class=HTMLResponse)
     async def opening_page(request: Request, eid: str) -> Response:
@@ -72,7 +107,9 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
     @app.post("/e/{eid}/sealed/{cid}/upload", response_class=HTMLResponse)
     async def upload(request: Request, eid: str, cid: str) -> Response:
         # no JavaScript: a form posting the file made by `tallyroom trustee mix` or
-        # `tallyroom trustee decrypt`; what it holds is checked as its own POST checks it
+        # `tallyroom trustee decrypt`; what it holds is checked as its own POST checks it.
+        # The sender is checked before the form is read: the form may be large
+        await asyncio.to_thread(uploader, svc, request, eid, json_post=False)
         form = await request.form()
         sent = str(form.get("csrf", ""))
         if not sent or not hmac.compare_digest(sent, str(request.session.get("csrf", ""))):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -288,10 +289,15 @@ ROLL_LIMIT = 512 * 1024 * 1024
 SEALED_LIMIT = 512 * 1024 * 1024
 
 
+#: the sealed box's uploads (a mixer's shuffle or a trustee's decryption: ~500 B a ballot);
+#: their routes refuse anyone but signed-in staff before the body is read (sealed_web)
+SEALED_UPLOAD = re.compile(r"/e/[^/]+/sealed/[^/]+/(?:shuffle|decryption|upload)")
+
+
 def body_limit(path: str) -> int:
     if path.endswith("/roll/upload") or path.endswith("/roll"):
         return ROLL_LIMIT
-    if "/sealed/" in path:  # a mixer's shuffle or a trustee's decryption: ~500 B a ballot
+    if SEALED_UPLOAD.fullmatch(path):
         return SEALED_LIMIT
     if path.startswith("/api/") or path.startswith("/admin/"):
         return API_LIMIT
