@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tallyroom.analysis.html.figures import ordered_groups, pct
+from tallyroom.analysis.compare import ordered_groups
+from tallyroom.analysis.html.figures import pct
 from tallyroom.analysis.indices import shares
 from tallyroom.reports.html.kit import chart_text, colours
 

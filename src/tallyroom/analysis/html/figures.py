@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from tallyroom.analysis.compare import ordered_groups
 from tallyroom.analysis.indices import Proportionality, Represented, shares
 from tallyroom.reports.html.kit import document, escape, scroll_region
 
@@ -54,13 +55,6 @@ def table(
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
-
-
-def ordered_groups(first: Mapping[str, float], seats_by: Mapping[str, Mapping[str, int]]) -> list:
-    """Every group, most first preferences first."""
-    return sorted(
-        set(first) | {g for s in seats_by.values() for g in s}, key=lambda g: -first.get(g, 0.0)
-    )
 
 
 def group_table(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tallyroom.analysis.compare import ordered_groups
 from tallyroom.analysis.html.charts import PALETTE
 from tallyroom.analysis.html.compare import aggregate_article
-from tallyroom.analysis.html.figures import ordered_groups, page, table, two
+from tallyroom.analysis.html.figures import page, table, two
 from tallyroom.analysis.simulate import Simulation
 from tallyroom.reports.html.kit import Charts, chart_text, charted_article, escape, section
 
