@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -12,6 +15,7 @@ from tallyroom.analysis.compare import (
     aggregate,
     compare,
     group_candidates,
+    ordered_groups,
     render_aggregate_text,
     render_text,
 )
@@ -112,3 +116,30 @@ def test_cli_compare_text_and_json() -> None:
     assert data["total"]["methods"]["fptp"]["seats_filled"] == 13
     r = CliRunner().invoke(cli, ["compare", str(WARD1), "-m", "no-such-rule"])
     assert r.exit_code != 0 and "unknown counting rule" in r.output
+
+
+def test_groups_tied_on_first_preferences_keep_the_order_they_are_met() -> None:
+    """Worked by hand: C has the most first preferences; B and A tie on 3 and stay in the
+    order ``first`` gives them; D (seats, no first preferences) comes last.  Before, ties
+    came out in the order of a set, which changes from run to run (hash randomisation)."""
+    first = {"B": 3.0, "A": 3.0, "C": 5.0}
+    assert ordered_groups(first, {"irv": {"D": 1, "A": 1}}) == ["C", "B", "A", "D"]
+
+
+def test_compare_pages_are_the_same_on_every_run(tmp_path: Path) -> None:
+    """Three candidates with one first preference each: the same text under two hash seeds."""
+    ballots = tmp_path / "tie.csv"
+    ballots.write_text("Rank 1,Rank 2\nAmy,Bob\nBob,Chuck\nChuck,Amy\n", encoding="utf-8")
+    code = (
+        "import sys; from tallyroom.cli import cli; "
+        "cli(['compare', sys.argv[1], '-m', 'irv,block-vote'])"
+    )
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(ballots)], capture_output=True, text=True, env=env
+        )
+        assert run.returncode == 0, run.stderr
+        outs.add(run.stdout)
+    assert len(outs) == 1

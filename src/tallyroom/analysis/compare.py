@@ -78,6 +78,15 @@ def by_group(values: Mapping[str, Any], groups: Mapping[str, str]) -> dict[str, 
     return out
 
 
+def ordered_groups(
+    first: Mapping[str, float], seats_by: Mapping[str, Mapping[str, int]]
+) -> list[str]:
+    """Every group, most first preferences first; groups with as many in the order they are
+    first met (``first``, then each rule's seats) -- the same order on every run."""
+    met = dict.fromkeys([*first, *(g for s in seats_by.values() for g in s)])
+    return sorted(met, key=lambda g: -first.get(g, 0.0))
+
+
 def seats_by_group(elected: Iterable[str], groups: Mapping[str, str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for name in elected:
@@ -333,9 +342,7 @@ def _group_table(
 ) -> list[str]:
     fp = shares(first)
     methods = list(seats_by)
-    groups = sorted(
-        set(first) | {g for s in seats_by.values() for g in s}, key=lambda g: -first.get(g, 0.0)
-    )
+    groups = ordered_groups(first, seats_by)
     rows = []
     for g in groups:
         cells = [g, f"{fp.get(g, 0.0):.1f}%"]

@@ -3,7 +3,8 @@ Content Security Policy, the stylesheet and script, plotly.js embedded once, esc
 markup and for chart text, scrolling regions for wide tables, and the collector of charts.
 
 The report of a count (:mod:`tallyroom.reports.html.article`) and the analysis pages
-(:mod:`tallyroom.analysis.html`) are both built from it.
+(:mod:`tallyroom.analysis.html`) are both built from it; the analysis pages' articles and
+sections are the kit's (:func:`charted_article`, :func:`section`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import colorsys
 import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from importlib import resources
 from typing import Any
@@ -139,6 +140,28 @@ class Charts:
             f'aria-label="{escape(label)}"></div><figcaption>{escape(caption)}</figcaption>'
             "</figure>"
         )
+
+
+def section(sid: str, heading: str, body: Iterable[str]) -> str:
+    """A section of an article: ``heading`` as its ``h3`` (id ``sid``), then ``body``."""
+    return (
+        f'<section aria-labelledby="{sid}"><h3 id="{sid}">{escape(heading)}</h3>'
+        + "\n".join(body)
+        + "</section>"
+    )
+
+
+def charted_article(prefix: str, heading: str, body: Sequence[str], charts: Charts) -> str:
+    """An article of a page that is not a count's (the analysis pages): ``heading`` as its
+    ``h2``, ``body``, and the data of the ``charts`` it draws for the page's script."""
+    data: dict[str, Any] = {"stages": [], "charts": charts.items}
+    return (
+        f'<article class="count" id="{prefix}" aria-labelledby="{prefix}-h">'
+        f'<h2 id="{prefix}-h">{escape(heading)}</h2>\n'
+        + "\n".join(body)
+        + f'\n<script type="application/json" class="tallyroom-data">{script_json(data)}'
+        "</script></article>"
+    )
 
 
 def document(
