@@ -132,7 +132,9 @@ class Election:
     contests: dict[str, str]  # title -> id
 
 
-def make_election(data: Path, database: str | None, members: int, seed: int = 1) -> Election:
+def make_election(
+    data: Path, database: str | None, members: int, seed: int = 1, with_email: float = 0.5
+) -> Election:
     """An organisation and an open election on ``members`` members (their mail queued),
     and every slot's code worked out from the election key, as a mail house would."""
     data.mkdir(parents=True, exist_ok=True)
@@ -141,7 +143,7 @@ def make_election(data: Path, database: str | None, members: int, seed: int = 1)
     svc = core.Service.open(url, outbox=data / "outbox")
     a = core.create_organisation(svc, "Harness Union", "ro@harness.example", "harness-password")
     eid = core.create_election(svc, a, spec())
-    core.import_roll(svc, a, eid, roll_csv(members, seed))
+    core.import_roll(svc, a, eid, roll_csv(members, seed, with_email))
     core.open_election(svc, a, eid)
     with svc.engine.begin() as conn:
         key = conn.execute(
