@@ -60,7 +60,7 @@ def uploader(svc: core.Service, request: Request, eid: str, *, json_post: bool) 
 def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse]) -> None:
     @app.get("/e/{eid}/board", response_class=HTMLResponse)
     async def board_page(request: Request, eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await asyncio.to_thread(core.public_election, svc, eid, False)
         boards = await asyncio.to_thread(sealed.board, svc, eid)
         titles = {c["id"]: c["title"] for c in e["contests"]}
         return page(
@@ -73,7 +73,7 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
 
     @app.get("/e/{eid}/board.json")
     async def board_json(eid: str) -> Any:
-        core.public_election(svc, eid)
+        await asyncio.to_thread(core.public_election, svc, eid, False)
         return await asyncio.to_thread(sealed.board, svc, eid)
 
     @app.get("/e/{eid}/sealed/{cid}/mix.json")
@@ -98,7 +98,7 @@ def add_routes(app: FastAPI, svc: core.Service, page: Callable[..., HTMLResponse
 
     @app.get("/e/{eid}/opening", response_class=HTMLResponse)
     async def opening_page(request: Request, eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await asyncio.to_thread(core.public_election, svc, eid, False)
         status = await asyncio.to_thread(sealed.opening_status, svc, eid)
         return page(
             request, "opening.html", title=f"Opening the box: {e['title']}", e=e, contests=status

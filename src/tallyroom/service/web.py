@@ -183,12 +183,12 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
 
     @app.get("/e/{eid}", response_class=HTMLResponse)
     async def notice(request: Request, eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await _public_view(svc, eid)
         return page(request, "election.html", title=e["title"], e=e)
 
     @app.get("/e/{eid}/turnout.json")
     async def turnout(eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await _public_view(svc, eid)
         return JSONResponse({"state": e["state"], **e.get("turnout", {})})
 
     @app.get("/e/{eid}/vote", response_class=HTMLResponse)
@@ -297,25 +297,25 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
 
     @app.get("/e/{eid}/tracker", response_class=HTMLResponse)
     async def check_tracker(request: Request, eid: str, t: str = "") -> Response:
-        e = core.public_election(svc, eid)
-        with svc.engine.begin() as conn:
-            found = t.strip().lower() in svc.box.trackers(conn, [c["id"] for c in e["contests"]])
+        e = await _voters_view(svc, eid)
+        found = await asyncio.to_thread(_tracker_found, svc, e, t)
         return page(request, "tracker.html", title="Check a tracking code", e=e, t=t, found=found)
 
     @app.get("/e/{eid}/result", response_class=HTMLResponse)
     async def result(request: Request, eid: str) -> Response:
-        e = core.public_election(svc, eid)
+        e = await _voters_view(svc, eid)
         return page(
             request,
             "result.html",
             title=f"Result: {e['title']}",
             e=e,
-            results=core.result(svc, eid),
+            results=await asyncio.to_thread(core.result, svc, eid),
         )
 
     @app.get("/e/{eid}/result/{cid}-candidates.csv")
     async def result_candidates(eid: str, cid: str) -> Response:
-        r = next((r for r in core.result(svc, eid) if r["id"] == cid), None)
+        results = await asyncio.to_thread(core.result, svc, eid)
+        r = next((r for r in results if r["id"] == cid), None)
         if r is None:
             raise core.NotFound("no such result")
         return Response(
@@ -326,7 +326,8 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
 
     @app.get("/e/{eid}/result/{cid}.{fmt}")
     async def result_file(eid: str, cid: str, fmt: str) -> Response:
-        r = next((r for r in core.result(svc, eid) if r["id"] == cid), None)
+        results = await asyncio.to_thread(core.result, svc, eid)
+        r = next((r for r in results if r["id"] == cid), None)
         if r is None or fmt not in ("html", "json", "blt", "csv"):
             raise core.NotFound("no such result")
         if fmt == "html":
@@ -587,6 +588,20 @@ async def _voters_view(svc: Service, eid: str) -> dict[str, Any]:
     """The election as the voter's journey shows it (no turnout), read in a worker thread:
     a database call on the event loop would hold up every other request meanwhile."""
     return await asyncio.to_thread(core.public_election, svc, eid, False)
+
+
+def _tracker_found(svc: Service, e: dict[str, Any], t: str) -> bool:
+    with svc.engine.begin() as conn:
+        return t.strip().lower() in svc.box.trackers(conn, [c["id"] for c in e["contests"]])
+
+
+async def _public_view(svc: Service, eid: str) -> dict[str, Any]:
+    """The election with its turnout as the public pages show it: the turnout counted at
+    most once every ``svc.turnout_max_age`` seconds (`core.public_turnout`), both in a
+    worker thread."""
+    e = await _voters_view(svc, eid)
+    t = await asyncio.to_thread(core.public_turnout, svc, eid)
+    return e | ({"turnout": t} if t is not None and e["state"] == "open" else {})
 
 
 def _client(request: Request) -> str:
