@@ -88,6 +88,12 @@ class Service:
         default_factory=dict, repr=False, compare=False
     )
     _turnout_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: an election's contests and organisation name, which never change once written (the
+    #: contests are inserted with the election and never updated): read once per process
+    #: instead of twice on every page of the voter's journey
+    _fixed: dict[str, tuple[list[dict[str, Any]], str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> Service:
@@ -913,12 +919,22 @@ def public_election(svc: Service, election_id: str, turnout: bool = True) -> dic
         if e is None:
             raise NotFound("no such election")
         info = _public_election(e)
-        info["contests"] = [
-            c | {"options_shown": options_in_words(c)} for c in _contests(conn, election_id)
-        ]
-        info["organisation"] = conn.execute(
-            select(schema.organisation.c.name).where(schema.organisation.c.id == e.organisation_id)
-        ).scalar_one()
+        fixed = svc._fixed.get(election_id)
+        if fixed is None:
+            fixed = (
+                [c | {"options_shown": options_in_words(c)} for c in _contests(conn, election_id)],
+                conn.execute(
+                    select(schema.organisation.c.name).where(
+                        schema.organisation.c.id == e.organisation_id
+                    )
+                ).scalar_one(),
+            )
+            if len(svc._fixed) >= 1024:  # a bound, not a policy: any entry may go
+                svc._fixed.pop(next(iter(svc._fixed)), None)
+            svc._fixed[election_id] = fixed
+        # a copy of each contest: a page may add to it (the voter's candidate order)
+        info["contests"] = [dict(c) for c in fixed[0]]
+        info["organisation"] = fixed[1]
         if e.state == "open" and turnout:
             info["turnout"] = _turnout(conn, election_id)
     return info

@@ -69,6 +69,8 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["when"] = mail.when
+    # the templates are package data: no stat() of each file on every page
+    templates.env.auto_reload = False
 
     app.add_middleware(security.Headers, csp=CSP)  # CSP, no framing, no caching
     app.add_middleware(
@@ -199,9 +201,13 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     @app.post("/e/{eid}/vote", response_class=HTMLResponse)
     async def vote_post(request: Request, eid: str) -> Response:
         f = await form_of(request)
-        e = await _voters_view(svc, eid)
+        # one worker thread for the request's reads: each hand-over to a thread and back
+        # costs the event loop as much as a query
+        e, allowed, slot, err = await asyncio.to_thread(
+            _code_step, svc, eid, _client(request), f.get("code", "")
+        )
         # failures are counted in the database, per address and per election (security.py)
-        if not await asyncio.to_thread(security.code_allowed, svc, eid, _client(request)):
+        if not allowed:
             return page(
                 request,
                 "code.html",
@@ -210,11 +216,9 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
                 e=e,
                 error="Too many codes tried from here: wait a minute and try again.",
             )
-        try:
-            slot = await asyncio.to_thread(core.enter_code, svc, eid, f.get("code", ""))
-        except (core.NotOpen, core.NotFound):
-            raise
-        except ServiceError as err:
+        if isinstance(err, (core.NotOpen, core.NotFound)):
+            raise err
+        if err is not None:
             if not isinstance(err, core.AlreadyVoted):  # a real code, used: not a guess
                 await asyncio.to_thread(security.code_failed, svc, eid, _client(request))
             status = 409 if isinstance(err, core.AlreadyVoted) else 400
@@ -228,9 +232,7 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     async def voter(
         request: Request, eid: str
     ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-        v = request.session.get("voter")
-        if not v or v.get("election") != eid:
-            raise core.Forbidden("enter your voting code first")
+        v = _voter_of(request, eid)
         e = await _voters_view(svc, eid)
         contests = [c for c in e["contests"] if c["id"] in v["contests"]]
         for c in contests:
@@ -284,14 +286,8 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     @app.post("/e/{eid}/cast", response_class=HTMLResponse)
     async def cast(request: Request, eid: str) -> Response:
         f = await form_of(request)
-        v, e, contests = await voter(request, eid)
-        papers = {}
-        for c in contests:
-            marks, bad = core.validate_paper(c, f)
-            if bad:
-                raise ServiceError("this paper has fields that are not valid: go back")
-            papers[c["id"]] = marks
-        tracker = await asyncio.to_thread(core.cast, svc, eid, v["slot"], v["issue"], papers)
+        v = _voter_of(request, eid)
+        e, tracker = await asyncio.to_thread(_cast_step, svc, eid, v, f)
         request.session.clear()
         return page(request, "receipt.html", title="Your vote has been cast", e=e, tracker=tracker)
 
@@ -588,6 +584,45 @@ async def _voters_view(svc: Service, eid: str) -> dict[str, Any]:
     """The election as the voter's journey shows it (no turnout), read in a worker thread:
     a database call on the event loop would hold up every other request meanwhile."""
     return await asyncio.to_thread(core.public_election, svc, eid, False)
+
+
+def _voter_of(request: Request, eid: str) -> dict[str, Any]:
+    """The slot this session's code opened, or a refusal."""
+    v = request.session.get("voter")
+    if not v or v.get("election") != eid:
+        raise core.Forbidden("enter your voting code first")
+    return dict(v)
+
+
+def _code_step(
+    svc: Service, eid: str, address: str, code: str
+) -> tuple[dict[str, Any], bool, dict[str, Any] | None, ServiceError | None]:
+    """A code typed in: the election, whether this address may try one now, and the slot
+    the code opens or the reason it opens none. In one worker thread."""
+    e = core.public_election(svc, eid, False)
+    if not security.code_allowed(svc, eid, address):
+        return e, False, None, None
+    try:
+        return e, True, core.enter_code(svc, eid, code), None
+    except ServiceError as err:
+        return e, True, None, err
+
+
+def _cast_step(
+    svc: Service, eid: str, v: dict[str, Any], f: dict[str, str]
+) -> tuple[dict[str, Any], str]:
+    """The paper checked and cast: the election and the tracking code. In one worker
+    thread."""
+    e = core.public_election(svc, eid, False)
+    papers = {}
+    for c in e["contests"]:
+        if c["id"] not in v["contests"]:
+            continue
+        marks, bad = core.validate_paper(c, f)
+        if bad:
+            raise ServiceError("this paper has fields that are not valid: go back")
+        papers[c["id"]] = marks
+    return e, core.cast(svc, eid, v["slot"], v["issue"], papers)
 
 
 def _tracker_found(svc: Service, e: dict[str, Any], t: str) -> bool:
