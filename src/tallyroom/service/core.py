@@ -10,7 +10,9 @@ reports are the library's (``tallyroom.reports.render``) and the ballot files it
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import inspect
 import io
 import json
 import re
@@ -18,12 +20,12 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -36,6 +38,8 @@ from tallyroom.service import eligibility as rules
 from tallyroom.service.box import BallotBox
 from tallyroom.service.db import engine_for, iso, migrate, new_id, now, parse_time, reading
 from tallyroom.service.sealed import SealingBox
+
+T = TypeVar("T")
 
 ROLES = ("administrator", "returning_officer", "scrutineer", "observer")
 #: who may change an election (scrutineers and observers only read)
@@ -88,6 +92,11 @@ class Service:
         default_factory=dict, repr=False, compare=False
     )
     _turnout_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: how old the voter's view of an election may be, in seconds (`voters_view`)
+    view_max_age: float = 1.0
+    _views: dict[str, tuple[float, dict[str, Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     #: an election's contests and organisation name, which never change once written (the
     #: contests are inserted with the election and never updated): read once per process
     #: instead of twice on every page of the voter's journey
@@ -100,6 +109,32 @@ class Service:
         engine = engine_for(url)
         migrate(engine)
         return cls(engine=engine, **kwargs)
+
+
+# -- what a process keeps of an election ------------------------------------------------------
+def _forget(svc: Service, election_id: str) -> None:
+    """Drop what this process keeps of an election's state (the voter's view, the public
+    turnout): called when the election changes here. Another process's copy lives out its
+    age (``svc.view_max_age``, ``svc.turnout_max_age``); a cast, a code and every admin
+    action read the database itself."""
+    svc._views.pop(election_id, None)
+    svc._turnout.pop(election_id, None)
+
+
+def _changes_election(f: Callable[..., T]) -> Callable[..., T]:
+    """For a function ``f(svc, ..., election_id, ...)`` that changes the election's row."""
+
+    signature = inspect.signature(f)
+
+    @functools.wraps(f)
+    def changing(svc: Service, *args: Any, **kwargs: Any) -> T:
+        election_id = signature.bind(svc, *args, **kwargs).arguments["election_id"]
+        try:
+            return f(svc, *args, **kwargs)
+        finally:
+            _forget(svc, election_id)
+
+    return changing
 
 
 # -- audit log --------------------------------------------------------------------------------
@@ -780,6 +815,7 @@ def _roll_sha256(members: Sequence[Mapping[str, Any]]) -> str:
 
 
 # -- opening: freeze the roll, make the slots and the codes ------------------------------------------
+@_changes_election
 def open_election(svc: Service, actor: Mapping[str, Any], election_id: str) -> dict[str, Any]:
     _require(actor, MANAGERS)
     with svc.engine.begin() as conn:
@@ -910,6 +946,33 @@ def _check_weights(
 
 
 # -- voters ---------------------------------------------------------------------------------------
+def voters_view(svc: Service, election_id: str) -> dict[str, Any]:
+    """`public_election` without the turnout, as the voter's journey shows it: read at most
+    once every ``svc.view_max_age`` seconds in this process (and again at once after a
+    change made here). A page shown from it may be that old; what it leads to is not: the
+    code, the ballot and the cast each check the election in the database."""
+    hit = fresh_voters_view(svc, election_id)
+    if hit is not None:
+        return hit
+    info = public_election(svc, election_id, turnout=False)
+    svc._views[election_id] = (time.monotonic(), info)
+    return _copy(info)
+
+
+def fresh_voters_view(svc: Service, election_id: str) -> dict[str, Any] | None:
+    """The voter's view if this process has a fresh one, without touching the database
+    (so an async page can skip a worker thread); else ``None``."""
+    hit = svc._views.get(election_id)
+    if hit is None or time.monotonic() - hit[0] >= svc.view_max_age:
+        return None
+    return _copy(hit[1])
+
+
+def _copy(info: dict[str, Any]) -> dict[str, Any]:
+    # a copy of each contest: a page may add to it (the voter's candidate order)
+    return info | {"contests": [dict(c) for c in info["contests"]]}
+
+
 def public_election(svc: Service, election_id: str, turnout: bool = True) -> dict[str, Any]:
     """What a voter may see of an election (no key, no roll). ``turnout=False`` leaves out
     the turnout, a count over the whole roll that the pages of the voter's journey do not
@@ -1329,6 +1392,7 @@ def remind(svc: Service, actor: Mapping[str, Any], election_id: str) -> int:
     return n
 
 
+@_changes_election
 def extend(
     svc: Service, actor: Mapping[str, Any], election_id: str, closes_at: str, reason: str
 ) -> None:
@@ -1365,6 +1429,7 @@ def extend(
 
 
 # -- closing and counting -----------------------------------------------------------------------------
+@_changes_election
 def close_election(svc: Service, actor: Mapping[str, Any] | None, election_id: str) -> None:
     """Close (by the clock when ``actor`` is None, or by hand: an early close is logged as
     an incident) and count."""
@@ -1403,6 +1468,7 @@ def close_election(svc: Service, actor: Mapping[str, Any] | None, election_id: s
     _count(svc, election_id)
 
 
+@_changes_election
 def _count(svc: Service, election_id: str) -> None:
     from tallyroom.ballots.formats import write
     from tallyroom.reports import render
@@ -1706,6 +1772,7 @@ def sign_off(
 
 
 # -- retention ----------------------------------------------------------------------------------------------
+@_changes_election
 def purge(svc: Service, election_id: str, actor: str = "the retention clock") -> None:
     """Delete the roll's personal data; slots lose their member link; results, ballots
     and the audit log stay."""
@@ -1830,6 +1897,7 @@ def _run_jobs(svc: Service, due: Sequence[Any]) -> int:
                         ).first()
                         if e.state == "draft" and has_roll:
                             _open(conn, e, "the clock")
+                    _forget(svc, j.payload["election"])
                 elif j.kind == "close":
                     close_election(svc, None, j.payload["election"])
                 elif j.kind == "count":

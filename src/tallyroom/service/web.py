@@ -581,9 +581,11 @@ async def _json_object(request: Request) -> dict[str, Any]:
 
 
 async def _voters_view(svc: Service, eid: str) -> dict[str, Any]:
-    """The election as the voter's journey shows it (no turnout), read in a worker thread:
-    a database call on the event loop would hold up every other request meanwhile."""
-    return await asyncio.to_thread(core.public_election, svc, eid, False)
+    """The election as the voter's journey shows it (no turnout): this process's copy if
+    it is fresh (`core.voters_view`), else read in a worker thread, since a database call
+    on the event loop would hold up every other request meanwhile."""
+    e = core.fresh_voters_view(svc, eid)
+    return e if e is not None else await asyncio.to_thread(core.voters_view, svc, eid)
 
 
 def _voter_of(request: Request, eid: str) -> dict[str, Any]:
@@ -599,7 +601,7 @@ def _code_step(
 ) -> tuple[dict[str, Any], bool, dict[str, Any] | None, ServiceError | None]:
     """A code typed in: the election, whether this address may try one now, and the slot
     the code opens or the reason it opens none. In one worker thread."""
-    e = core.public_election(svc, eid, False)
+    e = core.voters_view(svc, eid)
     if not security.code_allowed(svc, eid, address):
         return e, False, None, None
     try:
@@ -613,7 +615,7 @@ def _cast_step(
 ) -> tuple[dict[str, Any], str]:
     """The paper checked and cast: the election and the tracking code. In one worker
     thread."""
-    e = core.public_election(svc, eid, False)
+    e = core.voters_view(svc, eid)
     papers = {}
     for c in e["contests"]:
         if c["id"] not in v["contests"]:
