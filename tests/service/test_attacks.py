@@ -612,3 +612,16 @@ def test_malformed_json_to_the_api(opened: dict[str, Any]) -> None:
             assert r.status_code in (400, 422), (body, r.status_code, r.text[:300])
             r = c.post(f"/api/elections/{opened['eid']}/roll", content=body, headers=h)
             assert r.status_code in (400, 409, 422), (body, r.status_code, r.text[:300])
+
+
+def test_no_telemetry_whatever_the_environment_says(svc, monkeypatch):
+    """FastAPI's own OpenTelemetry instrumentation would add an OTLP exporter when
+    FASTAPI_OTEL_AUTO_CONFIGURE=true and record exception messages; the service turns
+    every part of it off (nothing leaves the machine, no form reaches a log)."""
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/")
+    app = create_app(svc, run_jobs=False)
+    config = app._telemetry
+    assert not any(config[k] for k in ("tracing", "metrics", "logs", "operation_spans"))
+    assert config["auto_configure"] is False
+    assert not app._native_telemetry.enabled()

@@ -52,6 +52,15 @@ REPORT_CSP = (
 STATUS = {core.NotFound: 404, core.Forbidden: 403, core.AlreadyVoted: 409, core.NotOpen: 409}
 
 
+TELEMETRY_OFF: Any = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +70,10 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
             task.cancel()
 
     app = FastAPI(
+        # FastAPI's OpenTelemetry instrumentation, off whatever the environment says
+        # (FASTAPI_OTEL_AUTO_CONFIGURE would add an OTLP exporter): nothing leaves the
+        # machine, and its "logs" would carry exception messages, which may quote a form
+        telemetry=TELEMETRY_OFF,
         title="tallyroom ballot service",
         lifespan=lifespan,
         docs_url=None,
