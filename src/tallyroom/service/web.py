@@ -238,6 +238,7 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
             return page(
                 request, "code.html", status, title=f"Vote: {e['title']}", e=e, error=str(err)
             )
+        assert slot is not None  # allowed, and no error: the code opened a slot
         request.session.clear()  # the voter's own, fresh session
         request.session.update(voter={"election": eid, **slot})
         return RedirectResponse(f"/e/{eid}/ballot", 303)
