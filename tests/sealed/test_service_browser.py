@@ -200,7 +200,9 @@ def test_a_sealed_election_in_the_browser(
         # board was first read); the close signs one covering the whole board (in the record)
         assert [cp["count"] for cp in b["checkpoints"]] == [1]
         # a tracker nobody got is not in the box
-        page = http.get(f"/e/{eid}/tracker", params={"t": "0" * 64})
+        form = http.get(f"/e/{eid}/tracker")
+        token = form.text.split('name="csrf" value="')[1].split('"')[0]
+        page = http.post(f"/e/{eid}/tracker", data={"csrf": token, "t": "0" * 64})
         assert "No ballot with this tracking code is in the box." in page.text
 
         core.close_election(svc, server["admin"], eid)

@@ -307,7 +307,7 @@ def _pages(opened: dict[str, Any], c: TestClient) -> dict[str, Any]:
             "/setup/not-a-token",
             f"/e/{eid}",
             f"/e/{eid}/vote",
-            f"/e/{eid}/tracker?t=abc",
+            f"/e/{eid}/tracker",
             f"/e/{eid}/result",
             f"/e/{eid}/turnout.json",
             "/e/no-such-election",

@@ -253,7 +253,12 @@ def test_a_whole_election_in_the_browser(server: dict[str, Any], browser: Any) -
         vp.keyboard.press("Enter")
     tracker = vp.inner_text(".tracker")
     check_page(vp, "receipt")
-    vp.goto(f"{base}/e/{eid}/tracker?t={tracker}")
+    vp.goto(f"{base}/e/{eid}/tracker")
+    vp.fill("#t", tracker)
+    tab_to(vp, "form[action$='/tracker'] button")
+    with vp.expect_navigation():
+        vp.keyboard.press("Enter")
+    assert "/tracker?" not in vp.url  # the tracker went in the body, not the address
     assert "This ballot is in the box." in vp.inner_text("main")
     check_page(vp, "tracker")
 

@@ -54,6 +54,14 @@ def test_two_app_processes_share_one_database(tmp_path: Path, database: str | No
                 )
                 assert r.status_code == 200, r.text
                 acknowledged.append(r.text.split('class="tracker">')[1].split("<")[0])
+        # a voter checks a tracker (in the form's body), and a client puts one in an
+        # address anyway: neither reaches the access log (checked when the servers stop)
+        with httpx.Client(timeout=30) as c:
+            r = c.get(f"{one.base}/e/{e.eid}/tracker")
+            token = r.text.split('name="csrf" value="')[1].split('"')[0]
+            r = c.post(f"{one.base}/e/{e.eid}/tracker", data={"csrf": token, "t": acknowledged[0]})
+            assert "This ballot is in the box." in r.text
+            c.get(f"{two.base}/e/{e.eid}/tracker?t={acknowledged[1]}")
         # one paper cast at both processes at once: one ballot
         _slot, code, contests = e.codes[20]
         with httpx.Client(timeout=30, follow_redirects=True) as c:
@@ -109,6 +117,11 @@ def test_two_app_processes_share_one_database(tmp_path: Path, database: str | No
     finally:
         one.stop()
         two.stop()
+    # the servers' own logs (uvicorn's access log is on): no tracker and no code in them
+    logs = "".join((tmp_path / f"server-{s.port}.log").read_text() for s in (one, two))
+    assert f"/e/{e.eid}/tracker" in logs and f"/e/{e.eid}/cast" in logs
+    assert not [t for t in acknowledged if t in logs]
+    assert not [code for _slot, code, _c in e.codes if code in logs]
 
 
 def test_serve_with_workers(tmp_path: Path, database: str | None) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,6 +32,29 @@ def _service(
     except BoardKeyError as e:
         raise click.ClickException(str(e)) from None
     return Service.open(url, base_url=base_url, box=SealingBox(seed), **kw)
+
+
+class QuerylessAccessLog(logging.Filter):
+    """Drops the query string from uvicorn's access-log lines: whatever a page or a client
+    puts in an address (a tracker, a search) never reaches the log beside an IP address.
+    The service's own pages send codes and trackers only in POST bodies (web.py); this is
+    the second line. uvicorn logs ``(client, method, path with query, version, status)``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the access log's query strings removed."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    c = copy.deepcopy(LOGGING_CONFIG)
+    c.setdefault("filters", {})["queryless"] = {"()": f"{__name__}.QuerylessAccessLog"}
+    c["handlers"]["access"]["filters"] = ["queryless"]
+    return c
 
 
 BOARD_KEY = click.option(
@@ -126,7 +151,14 @@ def serve(
     if link:
         click.echo(f"first run: create the first administrator at {link} (the link works once)")
     if workers == 1:
-        uvicorn.run(create_app(svc), host=host, port=port, log_level="info", access_log=True)
+        uvicorn.run(
+            create_app(svc),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=True,
+            log_config=log_config(),
+        )
         return
     svc.engine.dispose()
     # each worker is a fresh interpreter (uvicorn spawns them): it builds its own app from
@@ -148,6 +180,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=True,
+        log_config=log_config(),
     )
 
 

@@ -6,9 +6,9 @@ admin's holds a sign-in token that the database also knows, so signing out ends 
 everywhere (security.py), and failed sign-ins are limited per address and account; every
 form carries a CSRF token tied to the session, and JSON calls that change anything send it
 in ``X-CSRF-Token``; every answer has a strict Content-Security-Policy and
-``frame-ancestors 'none'``; code entry is rate-limited per client address. Codes travel
-only in POST bodies or URL fragments, so the access log never holds one; trackers and
-choices only in response bodies.
+``frame-ancestors 'none'``; code entry is rate-limited per client address. Codes and
+trackers travel only in POST bodies or URL fragments, so the access log never holds one
+(and ``serve`` strips query strings from it besides); choices only in response bodies.
 """
 
 from __future__ import annotations
@@ -306,8 +306,17 @@ def create_app(svc: Service, *, run_jobs: bool = True) -> FastAPI:
         return page(request, "receipt.html", title="Your vote has been cast", e=e, tracker=tracker)
 
     @app.get("/e/{eid}/tracker", response_class=HTMLResponse)
-    async def check_tracker(request: Request, eid: str, t: str = "") -> Response:
+    async def tracker_form(request: Request, eid: str) -> Response:
         e = await _voters_view(svc, eid)
+        return page(request, "tracker.html", title="Check a tracking code", e=e, t="")
+
+    # the tracker travels in the POST body, never in the address: an address with it would
+    # put it, beside the checker's IP address, in every access log and proxy on the way
+    @app.post("/e/{eid}/tracker", response_class=HTMLResponse)
+    async def check_tracker(request: Request, eid: str) -> Response:
+        f = await form_of(request)
+        e = await _voters_view(svc, eid)
+        t = f.get("t", "")
         found = await asyncio.to_thread(_tracker_found, svc, e, t)
         return page(request, "tracker.html", title="Check a tracking code", e=e, t=t, found=found)
 
