@@ -39,6 +39,7 @@ class Sink:
         from harness import free_port
 
         self.got: list[tuple[str, str, float]] = []
+        self.connections: set[tuple[Any, ...]] = set()  # each SMTP connection's peer
         self.lock = threading.Lock()
         sink = self
 
@@ -48,6 +49,7 @@ class Sink:
                 body = m.get_payload(decode=True).decode().replace("\r\n", "\n")
                 found = CODE_LINE.search(body)
                 with sink.lock:
+                    sink.connections.add(tuple(session.peer))
                     sink.got.append(
                         (str(m["To"]), found.group(1) if found else "", time.perf_counter())
                     )
@@ -180,6 +182,7 @@ def run(
             round(len(after) / max(1e-9, max(after) - t_back), 1) if after else None
         ),
         "messages_after_the_lease_wait": len(leased),
+        "smtp_connections": len(sink.connections),
         "last_message_seconds_after_kill": round(max(leased or after or [t_kill]) - t_kill, 1),
         "whole_run_messages_per_s": round(len(got) / max(1e-9, last - first), 1),
         "whole_run_seconds": round(t_end - t0, 1),

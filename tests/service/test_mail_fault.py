@@ -7,6 +7,7 @@ The long run, with its rate, is ``bench/service/mail.py``.
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -38,3 +39,37 @@ def test_sigkill_mid_mail_never_sends_two_codes(tmp_path: Path, db: str) -> None
     assert f["messages_with_a_wrong_code"] == 0, f
     assert f["members_never_sent_a_code"] == 0, f
     assert f["members_mailed"] == 300, f
+
+
+def test_one_smtp_connection_carries_a_batch(tmp_path: Path) -> None:
+    """The mail drain's Mailer: one connection for many messages, and a connection the
+    server dropped in between is opened again (the message is not lost)."""
+    pytest.importorskip("aiosmtpd")
+    from email.message import EmailMessage
+
+    from tallyroom.service.mail import Mailer
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        import mail as bench_mail  # bench/service/mail.py
+    finally:
+        sys.path.remove(str(BENCH))
+    sink = bench_mail.Sink()
+    sink.controller.start()
+    try:
+        mailer = Mailer(("127.0.0.1", sink.port))
+        for i in range(5):
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = "ro@example.org", f"m{i}@example.org", "x"
+            msg.set_content(f"Your code:\n\n    CODE-{i}\n")
+            if i == 3:
+                assert mailer._conn is not None
+                mailer._conn.sock.shutdown(socket.SHUT_RDWR)  # it drops between two messages
+            assert mailer.send(msg) == "sent"
+        mailer.close()
+    finally:
+        sink.controller.stop()
+    assert [(to, code) for to, code, _t in sink.got] == [
+        (f"m{i}@example.org", f"CODE-{i}") for i in range(5)
+    ]
+    assert len(sink.connections) == 2

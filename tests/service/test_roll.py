@@ -5,7 +5,12 @@ from the rows written here."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tallyroom.service import core, schema
@@ -240,3 +245,18 @@ def test_a_contest_that_cannot_be_counted_is_refused_when_made(svc, contest, mes
     with pytest.raises(core.ServiceError, match=message):
         core.create_election(svc, a, spec([contest]))
     assert core.elections(svc, a) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab,"\n\r '), max_size=40))
+def test_the_roll_is_read_as_a_file_would_be(text: str) -> None:
+    """The import reads the roll's text line by line without copying it whole
+    (`core._lines`): the lines, and so the CSV rows, are those of ``io.StringIO``."""
+    assert list(core._lines(text)) == list(io.StringIO(text))
+    try:
+        expected = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        with pytest.raises(csv.Error):
+            list(csv.reader(core._lines(text)))
+    else:
+        assert list(csv.reader(core._lines(text))) == expected

@@ -1,4 +1,4 @@
-"""Codes by email (aiosmtplib) and by letter (reportlab, with a segno QR code).
+"""Codes by email (the standard library's smtplib) and by letter (reportlab, with a segno QR code).
 
 The code is derived from the slot and issue (``codes.derive``), so a mail job run twice
 (after a crash between sending and marking the job done) sends the same code again, never a
@@ -8,10 +8,9 @@ different one. The letter's QR code carries the code in the URL *fragment*
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import io
 import os
+import smtplib
 import tempfile
 from email.message import EmailMessage
 from pathlib import Path
@@ -93,13 +92,55 @@ def _record(
         )
 
 
-def send_code(svc: Service, job: dict[str, Any], done: list[tuple[Any, ...]] | None = None) -> None:
+class Mailer:
+    """One SMTP connection for a batch of messages: opened at the first, reused, closed by
+    :meth:`close` (``core.run_due_jobs`` keeps one per batch of mail jobs; a connection per
+    message cost a TCP and SMTP handshake each). A connection the server dropped between
+    two messages is opened again once; any other failure is the caller's (the job is
+    retried, with the same code)."""
+
+    def __init__(self, smtp: tuple[str, int]) -> None:
+        self.smtp = smtp
+        self._conn: smtplib.SMTP | None = None
+
+    def send(self, msg: EmailMessage) -> str:
+        """``"sent"``, or ``"bounced"`` when the server refused the recipient."""
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = smtplib.SMTP(self.smtp[0], self.smtp[1], timeout=30)
+            try:
+                self._conn.send_message(msg)
+            except smtplib.SMTPRecipientsRefused:
+                return "bounced"  # recorded; the member's code can go by post on re-issue
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+            else:
+                return "sent"
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (smtplib.SMTPException, OSError):
+                self._conn.close()
+            self._conn = None
+
+
+def send_code(
+    svc: Service,
+    job: dict[str, Any],
+    done: list[tuple[Any, ...]] | None = None,
+    mailer: Mailer | None = None,
+) -> None:
     """Send one code (a mail job's work) and record its delivery. Given ``done``, the
     delivery record is appended there instead, for the caller to write in one transaction
     with others and with the jobs' done marks (``core.run_due_jobs``: a commit per batch,
-    not per mail; a crash before it sends the same code again, never another)."""
-    import aiosmtplib
-
+    not per mail; a crash before it sends the same code again, never another). Given
+    ``mailer``, the message goes over its connection."""
     with reading(svc.engine) as conn:
         row = conn.execute(
             select(
@@ -136,19 +177,14 @@ def send_code(svc: Service, job: dict[str, Any], done: list[tuple[Any, ...]] | N
     )
     outcome = "sent"
     if svc.smtp is not None:
-        try:
-            _run(
-                aiosmtplib.send(
-                    msg,
-                    hostname=svc.smtp[0],
-                    port=svc.smtp[1],
-                    start_tls=False,
-                    use_tls=False,
-                    timeout=30,
-                )
-            )
-        except aiosmtplib.SMTPRecipientsRefused:
-            outcome = "bounced"  # recorded; the member's code can go by post on re-issue
+        if mailer is not None:
+            outcome = mailer.send(msg)
+        else:
+            one = Mailer(svc.smtp)
+            try:
+                outcome = one.send(msg)
+            finally:
+                one.close()
     elif svc.outbox is not None:
         to_outbox(svc.outbox, f"{job['slot']}-{job['issue']}-{job['kind']}.eml", msg)
     record = (job["election"], job["slot"], job["issue"], job["kind"], "email", outcome)
@@ -157,17 +193,6 @@ def send_code(svc: Service, job: dict[str, Any], done: list[tuple[Any, ...]] | N
         return
     with svc.engine.begin() as conn:
         _record(conn, *record)
-
-
-def _run(coro: Any) -> Any:
-    """Run a coroutine to its end from synchronous code: here, or in a worker thread when
-    this thread already runs an event loop (the job drain runs in a thread of its own)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:

@@ -116,10 +116,6 @@ def code_failed(svc: Service, election_id: str, address: str) -> None:
 
 def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
     """Mail the alarm to the organisation's returning officers (the alarm job's work)."""
-    import asyncio
-
-    import aiosmtplib
-
     with svc.engine.begin() as conn:
         e = conn.execute(
             select(schema.election.c.title, schema.election.c.organisation_id).where(
@@ -147,11 +143,13 @@ def send_alarm(svc: Service, job: Mapping[str, Any]) -> None:
         "affected. The incident is recorded for the scrutineer's report.\n"
     )
     if svc.smtp is not None:
-        asyncio.run(
-            aiosmtplib.send(
-                msg, hostname=svc.smtp[0], port=svc.smtp[1], start_tls=False, timeout=30
-            )
-        )
+        from tallyroom.service.mail import Mailer
+
+        mailer = Mailer(svc.smtp)
+        try:
+            mailer.send(msg)
+        finally:
+            mailer.close()
     elif svc.outbox is not None:
         from tallyroom.service.mail import to_outbox
 
