@@ -14,7 +14,9 @@ import io
 import json
 from datetime import timedelta
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from fastapi.testclient import TestClient
 
 from tallyroom.cli import main as cli_main
@@ -79,6 +81,15 @@ def test_codes_go_by_email_and_by_post(election):
     # one page per postal voter (9, 10, 11)
     assert letters.startswith(b"%PDF")
     assert letters.count(b"/Type /Page") - letters.count(b"/Type /Pages") == 3
+    # each letter's QR code, read by an independent decoder (zxing-cpp) from the page
+    # rendered at 150 dpi (pdfium), is the member's address with their code in the fragment
+    doc = pdfium.PdfDocument(letters)
+    scanned = []
+    for page in doc:
+        (found,) = zxingcpp.read_barcodes(page.render(scale=150 / 72).to_pil())
+        scanned.append(found.text)
+        assert core.codes.display(found.text.split("#")[1]) in page.get_textpage().get_text_range()
+    assert scanned == [r["url"] for r in house]
     # a restart runs the mail jobs again: nobody is sent a second, different code
     core.run_due_jobs(svc)
     assert emailed_codes(svc.outbox) == emailed

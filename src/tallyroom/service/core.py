@@ -1919,8 +1919,7 @@ def _run_jobs(svc: Service, due: Sequence[Any]) -> int:
 
     def mark_done(ids: list[int], deliveries: list[tuple[Any, ...]]) -> None:
         with svc.engine.begin() as conn:
-            for r in deliveries:
-                mail._record(conn, *r)
+            mail._record_many(conn, deliveries)
             conn.execute(update(schema.job).where(schema.job.c.id.in_(ids)).values(done=True))
 
     mailer = mail.Mailer(svc.smtp) if svc.smtp is not None else None
