@@ -6,6 +6,15 @@ recorded, then the books are checked from the database. Figures go to a JSON fil
 
     uv run python bench/service/load.py --members 20000 --rate 200 --seconds 60 \\
         --connections 200 [--database postgresql://...] --out bench/results/service-load.json
+
+``--kills N`` (target 6) kills the server with SIGKILL at N random moments of the run:
+new casts wait, the casts in flight fail (counted apart: not acknowledged, so not owed),
+the server is restarted, the time until it answers again is recorded, and the books are
+checked before casting goes on. After the run (target 8) the server's own log is searched
+for every code and every tracker, and, on SQLite, a dump of the database (``iterdump``) is
+searched for a link between the voters' side and the box: a slot's or member's id in the
+box, a ballot's tracker or id outside it, a time of day beside a ballot or a slot, and the
+correlation of the box's stored order with the order the ballots were cast.
 """
 
 from __future__ import annotations
@@ -24,7 +33,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "service"))
-from harness import Server, books, books_balance, dump, make_election, paper  # noqa: E402
+from harness import (  # noqa: E402
+    Server,
+    books,
+    books_balance,
+    dump,
+    make_election,
+    paper,
+    unbalanced,
+)
 
 CSRF = re.compile(rb'name="csrf" value="([^"]+)"')
 TRACKER = re.compile(rb'class="tracker">([0-9a-f]+)<')
@@ -43,8 +60,17 @@ async def cast(client: httpx.AsyncClient, base: str, eid: str, code: str, form: 
     return m.group(1).decode()
 
 
-async def drive(base: str, e, rate: float, seconds: float, connections: int) -> dict:
+async def drive(
+    base: str, e, rate: float, seconds: float, connections: int, server=None, kills: int = 0
+) -> dict:
     rng = random.Random(4)
+    gate = asyncio.Event()
+    gate.set()
+    epoch = [0]  # kills so far: a cast that fails across one was interrupted, not refused
+    in_flight = [0]
+    interrupted: list[str] = []
+    restarts: list[float] = []
+    after_restart: list[list[str]] = []
     voters = list(e.codes)
     rng.shuffle(voters)
     limit = min(len(voters), int(rate * seconds))
@@ -61,18 +87,37 @@ async def drive(base: str, e, rate: float, seconds: float, connections: int) -> 
 
     async def one(v) -> None:
         async with sem:
+            await gate.wait()
             i = free.pop()
-            t0 = time.perf_counter()
+            t0, seen = time.perf_counter(), epoch[0]
+            in_flight[0] += 1
             try:
                 trackers.append(await cast(clients[i], base, e.eid, v[1], paper(e, v[2], rng)))
                 latencies.append(time.perf_counter() - t0)
             except Exception as err:  # counted, never hidden
-                errors.append(f"{type(err).__name__}: {err}"[:200])
+                what = f"{type(err).__name__}: {err}"[:200]
+                (interrupted if epoch[0] != seen or not gate.is_set() else errors).append(what)
             finally:
+                in_flight[0] -= 1
                 free.append(i)
+
+    async def killer() -> None:
+        moments = sorted(rng.uniform(0.05, 0.95) * seconds for _ in range(kills))
+        for m in moments:
+            await asyncio.sleep(max(0.0, start + m - time.perf_counter()))
+            gate.clear()
+            epoch[0] += 1
+            server.kill()
+            while in_flight[0]:
+                await asyncio.sleep(0.01)
+            restarts.append(await asyncio.to_thread(server.start))
+            b = await asyncio.to_thread(books, e, list(trackers))
+            after_restart.append(unbalanced(b))
+            gate.set()
 
     start = time.perf_counter()
     tasks = []
+    killing = asyncio.create_task(killer()) if kills else None
     for n, v in enumerate(voters[:limit]):
         # open-loop arrivals at the target rate, bounded by the connections in flight
         delay = start + n / rate - time.perf_counter()
@@ -82,6 +127,8 @@ async def drive(base: str, e, rate: float, seconds: float, connections: int) -> 
             break
         tasks.append(asyncio.create_task(one(v)))
     await asyncio.gather(*tasks)
+    if killing is not None:
+        await killing
     wall = time.perf_counter() - start
     for c in clients:
         await c.aclose()
@@ -102,7 +149,71 @@ async def drive(base: str, e, rate: float, seconds: float, connections: int) -> 
             "mean": round(statistics.mean(lat) * 1000, 1) if lat else None,
         },
         "trackers": trackers,
+        **(
+            {
+                "kills": {
+                    "kills": len(restarts),
+                    "casts_interrupted_by_a_kill": len(interrupted),
+                    "restart_seconds_max": round(max(restarts), 2),
+                    "restart_seconds_median": round(statistics.median(restarts), 2),
+                    "books_checks_failed_after_restarts": [x for x in after_restart if x],
+                }
+            }
+            if kills
+            else {}
+        ),
     }
+
+
+def secrecy(e, server: Server, trackers: list[str], database: str | None) -> dict:
+    """Target 8 after the load: the server's log, and on SQLite a dump of the database."""
+    import sqlite3
+
+    log = (e.data / f"server-{server.port}.log").read_text(errors="replace")
+    found = {
+        "log_lines": log.count("\n"),
+        "codes_in_the_log": sum(1 for _s, code, _c in e.codes if code in log),
+        "trackers_in_the_log": sum(1 for t in trackers if t in log),
+    }
+    if database:
+        found["dump"] = "not run: PostgreSQL keeps insertion order and xmin (docs/service.md)"
+        return found
+    db = sqlite3.connect(e.data / "tallyroom.sqlite3")
+    try:
+        dump = list(db.iterdump())
+        box = "\n".join(x for x in dump if x.startswith('INSERT INTO "ballot"'))
+        rest = "\n".join(x for x in dump if not x.startswith('INSERT INTO "ballot"'))
+        voters = [r[0] for r in db.execute("SELECT id FROM slot")]
+        voters += [r[0] for r in db.execute("SELECT id FROM member")]
+        ballot_ids = [r[0] for r in db.execute("SELECT id FROM ballot")]
+        stored = [r[0] for r in db.execute("SELECT tracker FROM ballot")]
+        slot_rows = [x for x in dump if x.startswith('INSERT INTO "slot"')]
+    finally:
+        db.close()
+    cast_at = {t: i for i, t in enumerate(trackers)}
+    # a paper's ballots (one a contest) share its tracker: each paper at its first place
+    order = [cast_at[t] for t in dict.fromkeys(stored) if t in cast_at]
+    found |= {
+        "voter_ids_in_the_box": sum(1 for v in voters if v in box),
+        "trackers_or_ballot_ids_outside_the_box": sum(1 for t in stored + ballot_ids if t in rest),
+        "times_of_day_in_the_box_or_slots": len(re.findall(r"\d\d:\d\d:\d\d", box))
+        + sum(1 for x in slot_rows if re.search(r"\d\d:\d\d:\d\d", x)),
+        "papers_compared": len(order),
+        # Spearman's rho of stored order against casting order: about 0 (standard
+        # deviation 1/sqrt(n-1)) for unrelated orders, 1 for a box that kept the order
+        "stored_vs_cast_order_rho": round(_spearman(list(range(len(order))), order), 4)
+        if len(order) > 2
+        else None,
+    }
+    return found
+
+
+def _spearman(xs: list[int], ys: list[int]) -> float:
+    n = len(xs)
+    rx = {v: i for i, v in enumerate(sorted(xs))}
+    ry = {v: i for i, v in enumerate(sorted(ys))}
+    d2 = sum((rx[x] - ry[y]) ** 2 for x, y in zip(xs, ys))
+    return 1 - 6 * d2 / (n * (n * n - 1))
 
 
 def wait_for_mail(e, server: Server, timeout: float) -> dict:
@@ -168,30 +279,41 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=200)
     ap.add_argument("--database", default=None)
     ap.add_argument("--workers", type=int, default=1, help="tallyroom serve --workers")
+    ap.add_argument(
+        "--with-email",
+        type=float,
+        default=0.5,
+        help="share of members with an email (their opening mail is sent before casting)",
+    )
+    ap.add_argument("--kills", type=int, default=0, help="SIGKILLs during the run (target 6)")
     ap.add_argument("--out", default="bench/results/service-load.json")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="tallyroom-load-") as tmp:
         data = Path(tmp)
         t0 = time.perf_counter()
-        e = make_election(data, a.database, a.members)
+        e = make_election(data, a.database, a.members, with_email=a.with_email)
         setup = time.perf_counter() - t0
         server = Server(data, a.database, extra=("--workers", str(a.workers)))
         server.start()
         try:
             mail = wait_for_mail(e, server, timeout=max(60.0, a.members / 20))
             cpu0, mine0 = cpu_seconds(server.proc.pid), time.process_time()  # type: ignore[union-attr]
-            got = asyncio.run(drive(server.base, e, a.rate, a.seconds, a.connections))
+            got = asyncio.run(
+                drive(server.base, e, a.rate, a.seconds, a.connections, server, a.kills)
+            )
             cpu1, mine1 = cpu_seconds(server.proc.pid), time.process_time()  # type: ignore[union-attr]
         finally:
             server.stop()
         n = max(1, got["ballots_cast"])
         got["cpu_ms_per_ballot"] = {
-            "server": round((cpu1 - cpu0) / n * 1000, 2),
+            # a killed server's CPU time is gone with it: stated only for a run without kills
+            "server": round((cpu1 - cpu0) / n * 1000, 2) if not a.kills else None,
             "client": round((mine1 - mine0) / n * 1000, 2),
         }
         got["opening_mail"] = mail
         trackers = got.pop("trackers")
         b = books(e, trackers)
+        got["secrecy"] = secrecy(e, server, trackers, a.database)
     figures = {
         "database": "postgresql" if a.database else "sqlite",
         "members": a.members,
