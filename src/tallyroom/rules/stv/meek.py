@@ -19,7 +19,7 @@ exclusion it led to.  Totals are the votes when the round ended; keep factors ar
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
@@ -113,6 +113,47 @@ def _check_int64(profile: Profile, method: str, places: int) -> None:
             f"{limit:,} papers in all (64-bit integers); this profile has {total:,} "
             "(count it exactly: options arithmetic=exact and quota_form=exact)"
         )
+
+
+@dataclass
+class _Count:
+    """What a Meek count holds between its steps."""
+
+    seats: int
+    zero: Any
+    omega: Any
+    status: list[str]
+    kf: list[Any]  # keep factors, in the count's arithmetic
+    votes: list[Any]
+    exhausted: Any
+    quota: Any
+    prev_totals: dict[str, Any]
+    elected: list[int] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    history: History = field(default_factory=History)
+    number: int = 0  # the round
+
+    def seats_left(self) -> int:
+        return self.seats - len(self.elected)
+
+    def hopeful(self) -> list[int]:
+        return [i for i, s in enumerate(self.status) if s == CONTINUING]
+
+    def surplus(self, floor: bool = True) -> Any:
+        """The elected candidates' votes over the quota (below zero: zero, unless not
+        ``floor``, as the stage records it)."""
+        s = sum((self.votes[i] - self.quota for i in self.elected), self.zero)
+        return self.zero if floor and s < 0 else s
+
+
+@dataclass(frozen=True)
+class _Round:
+    """How a round's iteration ended, and after how many iterations."""
+
+    outcome: Literal["elected", "omega", "stable", "batch"]
+    iterations: int
+    new: list[int] = field(default_factory=list)  # elected by it
+    batch: list[int] = field(default_factory=list)  # sure losers to exclude
 
 
 class MeekSTV:
@@ -406,191 +447,194 @@ class MeekSTV:
 
     # -- the count ---------------------------------------------------------------------------
     def count(self) -> CountRecord:
-        o = self.o
+        """Round after round, until the seats are filled or as many hopefuls are left as
+        seats: iterate the keep factors (`_converge`), then elect or exclude
+        (`_end_round`); the last hopefuls fill the last seats (`_fill_last`)."""
         if not self.exact:
-            _check_int64(self.profile, self.method, o.places)
-        e = self.profile.election
-        n = len(self.names)
-        one = Fraction(1) if self.exact else self.scale
-        zero = Fraction(0) if self.exact else 0
-        status = [WITHDRAWN if i in e.withdrawn else CONTINUING for i in range(n)]
-        kf: list[Any] = [zero if s == WITHDRAWN else one for s in status]
-        valid = Fraction(self.profile.valid) if self.exact else int(self.profile.valid) * self.scale
-        omega = (
-            Fraction(1, 10**o.omega_places)
-            if self.exact
-            else max(self.scale // 10**o.omega_places, 1)
-        )
-        elected: list[int] = []
-        stages: list[Stage] = []
-        history = History()
-        prev_totals = {nm: zero for nm in self.names}
-        number = 0
-        quota = self._quota(valid)
-
-        def seats_left() -> int:
-            return self.seats - len(elected)
-
-        def hopeful() -> list[int]:
-            return [i for i in range(n) if status[i] == CONTINUING]
-
-        votes, exhausted = self._distribute(kf)
-        while seats_left() > 0 and len(hopeful()) > seats_left():
-            number += 1
-            iterations = 0
-            last_surplus = None
-            outcome = ""
-            batch: list[int] = []
-            new: list[int] = []
-            while True:
-                iterations += 1
-                if iterations > o.max_iterations:
-                    raise CountError(
-                        f"{self.method}: no convergence after {o.max_iterations} iterations"
-                    )
-                if iterations > 1:
-                    votes, exhausted = self._distribute(kf)
-                total = sum(
-                    (votes[i] for i in range(n) if status[i] in (CONTINUING, ELECTED)), zero
-                )
-                quota = self._quota(total)
-                reached = [i for i in hopeful() if self._elected_by(votes[i], quota)]
-                if reached:
-                    ordered = sorted(reached, key=lambda i: (-votes[i], i))
-                    ordered = ordered[: seats_left()]
-                    for i in ordered:
-                        status[i] = ELECTED
-                        elected.append(i)
-                    new = ordered
-                    outcome = "elected"
-                    break
-                surplus = sum((votes[i] - quota for i in elected), zero)
-                if surplus < 0:
-                    surplus = zero
-                if (surplus < omega) if o.omega_test == "<" else (surplus <= omega):
-                    outcome = "omega"
-                    break
-                if last_surplus is not None and surplus >= last_surplus:
-                    outcome = "stable"
-                    break
-                if o.defeat_batch == "safe":
-                    batch = self._sure_losers(hopeful(), votes, surplus, seats_left())
-                    if batch:
-                        outcome = "batch"
-                        break
-                last_surplus = surplus
-                for i in elected:
-                    kf[i] = self._update_kf(kf[i], quota, votes[i])
-
-            surplus = sum((votes[i] - quota for i in elected), zero)
-            totals = {self.names[i]: votes[i] if status[i] != WITHDRAWN else zero for i in range(n)}
-            excluded: list[int] = []
-            events: list[Event] = []
-            if outcome == "elected":
-                events = [Event("elected", self.names[i], "reached the quota") for i in new]
-            else:
-                if outcome == "batch":
-                    excluded = batch
-                else:
-                    hop = hopeful()
-                    low = min(votes[i] for i in hop)
-                    margin = surplus if o.tie_within_surplus else zero
-                    tied = [i for i in hop if votes[i] <= low + margin]
-                    excluded = [
-                        self._choose(
-                            tied, history, want="lowest", purpose="exclusion", stage=number
-                        )
-                    ]
-                for i in excluded:
-                    status[i] = EXCLUDED
-                    kf[i] = zero
-                why = {
-                    "omega": "surplus below omega",
-                    "stable": "surplus no longer falling",
-                    "batch": "sure loser",
-                }[outcome]
-                events = [
-                    Event("excluded", self.names[i], f"lowest votes ({why})") for i in excluded
-                ]
-            history.append(dict(totals))
-            fr_tot = {k: self._fr(v) for k, v in totals.items()}
-            ex_fr = self._fr(exhausted)
-            loss = Fraction(self.profile.valid) - sum(fr_tot.values(), Fraction(0)) - ex_fr
-            action = (
-                "first preferences"
-                if number == 1 and iterations == 1
-                else ("election" if new else "exclusion")
-            )
-            stages.append(
-                Stage(
-                    number=number,
-                    action=action,
-                    subjects=tuple(self.names[i] for i in (new or excluded)),
-                    description=(
-                        ("Elected: " if new else "Excluded: ")
-                        + ", ".join(self.names[i] for i in (new or excluded))
-                    ),
-                    totals=fr_tot,
-                    transfers={k: fr_tot[k] - self._fr(prev_totals[k]) for k in fr_tot},
-                    exhausted=ex_fr,
-                    loss=loss,
-                    quota=self._fr(quota),
-                    elected=tuple(self.names[i] for i in new),
-                    excluded=tuple(self.names[i] for i in excluded),
-                    events=tuple(events),
-                    extra={
-                        "keep_factors": {
-                            self.names[i]: self._fr(kf[i]) for i in range(n) if status[i] == ELECTED
-                        },
-                        "iterations": iterations,
-                        "surplus": self._fr(surplus),
-                        "ended_by": outcome,
-                    },
-                )
-            )
-            prev_totals = totals
-            if outcome != "elected":
-                votes, exhausted = self._distribute(kf)
-
-        # the last vacancies: hopefuls fill them (NZ cl.3; PRF C.1)
-        rest = hopeful()
-        if rest and seats_left() > 0:
-            ordered = sorted(rest, key=lambda i: (-votes[i], i))[: seats_left()]
-            for i in ordered:
-                status[i] = ELECTED
-                elected.append(i)
-            if stages:
-                last = stages[-1]
-                from dataclasses import replace
-
-                stages[-1] = replace(
-                    last,
-                    elected=last.elected + tuple(self.names[i] for i in ordered),
-                    events=last.events
-                    + tuple(
-                        Event(
-                            "elected", self.names[i], "hopeful candidates equal the vacancies left"
-                        )
-                        for i in ordered
-                    ),
-                )
+            _check_int64(self.profile, self.method, self.o.places)
+        st = self._start()
+        while st.seats_left() > 0 and len(st.hopeful()) > st.seats_left():
+            st.number += 1
+            r = self._converge(st)
+            self._end_round(st, r)
+        self._fill_last(st)
         notes = []
-        if len(elected) < self.seats:
-            notes.append(f"only {len(elected)} of {self.seats} seats filled: candidates ran out")
+        if len(st.elected) < self.seats:
+            notes.append(f"only {len(st.elected)} of {self.seats} seats filled: candidates ran out")
         return record(
             self.profile,
             method=self.method,
             title=self.title,
             rule_text=self.rule_text,
             seats=self.seats,
-            elected=[self.names[i] for i in elected],
-            stages=stages,
+            elected=[self.names[i] for i in st.elected],
+            stages=st.stages,
             ties=self.ties,
-            quota=self._fr(quota),
-            places=None if self.exact else o.places,
-            options=o.describe() | {"seed": self.ties.seed, "tie_fallback": self.ties.fallback},
+            quota=self._fr(st.quota),
+            places=None if self.exact else self.o.places,
+            options=self.o.describe()
+            | {"seed": self.ties.seed, "tie_fallback": self.ties.fallback},
             notes=notes,
         )
+
+    def _start(self) -> _Count:
+        e = self.profile.election
+        n = len(self.names)
+        one = Fraction(1) if self.exact else self.scale
+        zero: Any = Fraction(0) if self.exact else 0
+        status = [WITHDRAWN if i in e.withdrawn else CONTINUING for i in range(n)]
+        kf: list[Any] = [zero if s == WITHDRAWN else one for s in status]
+        valid = Fraction(self.profile.valid) if self.exact else int(self.profile.valid) * self.scale
+        omega = (
+            Fraction(1, 10**self.o.omega_places)
+            if self.exact
+            else max(self.scale // 10**self.o.omega_places, 1)
+        )
+        votes, exhausted = self._distribute(kf)
+        return _Count(
+            seats=self.seats,
+            zero=zero,
+            omega=omega,
+            status=status,
+            kf=kf,
+            votes=votes,
+            exhausted=exhausted,
+            quota=self._quota(valid),
+            prev_totals={nm: zero for nm in self.names},
+        )
+
+    def _converge(self, st: _Count) -> _Round:
+        """Iterate the keep factors until a hopeful reaches the quota (``"elected"``), the
+        surplus is under omega (``"omega"``) or stops falling (``"stable"``), or a batch of
+        sure losers is found (``"batch"``, with Droop's safe batch defeat)."""
+        o, zero, n = self.o, st.zero, len(self.names)
+        iterations = 0
+        last_surplus = None
+        while True:
+            iterations += 1
+            if iterations > o.max_iterations:
+                raise CountError(
+                    f"{self.method}: no convergence after {o.max_iterations} iterations"
+                )
+            if iterations > 1:
+                st.votes, st.exhausted = self._distribute(st.kf)
+            votes = st.votes
+            total = sum((votes[i] for i in range(n) if st.status[i] in (CONTINUING, ELECTED)), zero)
+            st.quota = self._quota(total)
+            reached = [i for i in st.hopeful() if self._elected_by(votes[i], st.quota)]
+            if reached:
+                ordered = sorted(reached, key=lambda i: (-votes[i], i))[: st.seats_left()]
+                for i in ordered:
+                    st.status[i] = ELECTED
+                    st.elected.append(i)
+                return _Round("elected", iterations, new=ordered)
+            surplus = st.surplus()
+            if (surplus < st.omega) if o.omega_test == "<" else (surplus <= st.omega):
+                return _Round("omega", iterations)
+            if last_surplus is not None and surplus >= last_surplus:
+                return _Round("stable", iterations)
+            if o.defeat_batch == "safe":
+                batch = self._sure_losers(st.hopeful(), votes, surplus, st.seats_left())
+                if batch:
+                    return _Round("batch", iterations, batch=batch)
+            last_surplus = surplus
+            for i in st.elected:
+                st.kf[i] = self._update_kf(st.kf[i], st.quota, votes[i])
+
+    def _end_round(self, st: _Count, r: _Round) -> None:
+        """Elect, or exclude (the round's batch, or the lowest hopeful), and record the
+        round as a stage."""
+        o, zero, n, votes = self.o, st.zero, len(self.names), st.votes
+        surplus = st.surplus(floor=False)
+        totals = {self.names[i]: votes[i] if st.status[i] != WITHDRAWN else zero for i in range(n)}
+        excluded: list[int] = []
+        if r.outcome == "elected":
+            events = [Event("elected", self.names[i], "reached the quota") for i in r.new]
+        else:
+            if r.outcome == "batch":
+                excluded = r.batch
+            else:
+                hop = st.hopeful()
+                low = min(votes[i] for i in hop)
+                margin = surplus if o.tie_within_surplus else zero
+                tied = [i for i in hop if votes[i] <= low + margin]
+                excluded = [
+                    self._choose(
+                        tied, st.history, want="lowest", purpose="exclusion", stage=st.number
+                    )
+                ]
+            for i in excluded:
+                st.status[i] = EXCLUDED
+                st.kf[i] = zero
+            why = {
+                "omega": "surplus below omega",
+                "stable": "surplus no longer falling",
+                "batch": "sure loser",
+            }[r.outcome]
+            events = [Event("excluded", self.names[i], f"lowest votes ({why})") for i in excluded]
+        st.history.append(dict(totals))
+        fr_tot = {k: self._fr(v) for k, v in totals.items()}
+        ex_fr = self._fr(st.exhausted)
+        loss = Fraction(self.profile.valid) - sum(fr_tot.values(), Fraction(0)) - ex_fr
+        new = r.new
+        action = (
+            "first preferences"
+            if st.number == 1 and r.iterations == 1
+            else ("election" if new else "exclusion")
+        )
+        st.stages.append(
+            Stage(
+                number=st.number,
+                action=action,
+                subjects=tuple(self.names[i] for i in (new or excluded)),
+                description=(
+                    ("Elected: " if new else "Excluded: ")
+                    + ", ".join(self.names[i] for i in (new or excluded))
+                ),
+                totals=fr_tot,
+                transfers={k: fr_tot[k] - self._fr(st.prev_totals[k]) for k in fr_tot},
+                exhausted=ex_fr,
+                loss=loss,
+                quota=self._fr(st.quota),
+                elected=tuple(self.names[i] for i in new),
+                excluded=tuple(self.names[i] for i in excluded),
+                events=tuple(events),
+                extra={
+                    "keep_factors": {
+                        self.names[i]: self._fr(st.kf[i])
+                        for i in range(n)
+                        if st.status[i] == ELECTED
+                    },
+                    "iterations": r.iterations,
+                    "surplus": self._fr(surplus),
+                    "ended_by": r.outcome,
+                },
+            )
+        )
+        st.prev_totals = totals
+        if r.outcome != "elected":
+            st.votes, st.exhausted = self._distribute(st.kf)
+
+    def _fill_last(self, st: _Count) -> None:
+        """The last vacancies: hopefuls fill them (NZ cl.3; PRF C.1)."""
+        rest = st.hopeful()
+        if not rest or st.seats_left() <= 0:
+            return
+        ordered = sorted(rest, key=lambda i: (-st.votes[i], i))[: st.seats_left()]
+        for i in ordered:
+            st.status[i] = ELECTED
+            st.elected.append(i)
+        if st.stages:
+            last = st.stages[-1]
+            st.stages[-1] = replace(
+                last,
+                elected=last.elected + tuple(self.names[i] for i in ordered),
+                events=last.events
+                + tuple(
+                    Event("elected", self.names[i], "hopeful candidates equal the vacancies left")
+                    for i in ordered
+                ),
+            )
 
     def _sure_losers(self, hop: list[int], votes: list[Any], surplus: Any, left: int) -> list[int]:
         """The largest group of lowest hopefuls who cannot catch the next one up even with the
