@@ -27,11 +27,12 @@ from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules._support import record, stv_profile
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
 from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
+from tallyroom.rules.stv.guard import ConstraintGuard
 from tallyroom.rules.stv.options import STVOptions
 from tallyroom.rules.ties import History, TieBreaker, resolve
 
 if TYPE_CHECKING:
-    from tallyroom.rules.constraints import BoundConstraints, ConstraintSet
+    from tallyroom.rules.constraints import ConstraintSet
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "continuing", "elected", "excluded", "withdrawn"
 
@@ -117,12 +118,17 @@ class GregorySTV:
                 raise RuleError(
                     f"unknown constraint method {constraint_method!r}; use one of {', '.join(STV_METHODS)}"
                 )
-        self.constraint_method = constraint_method
-        self.constraints: BoundConstraints | None = (
-            constraints.bind(self.election) if constraints is not None else None
+        #: the constraint guard (guard.py); None: no constraints, the rule as written
+        self.guard: ConstraintGuard | None = (
+            ConstraintGuard(
+                constraints.bind(self.election),
+                constraint_method,
+                self.seats,
+                self.election.names,
+            )
+            if constraints is not None
+            else None
         )
-        self._noted: set[tuple[str, int]] = set()  # guard/doom events already recorded
-        self._held_events: list[Event] = []  # events for the stage being worked on
         self._why: dict[int, str] = {}  # the test each elected candidate met (Event.reason)
         #: tallies of parts of the papers through the count (RCTab's tabulation by precinct):
         #: each part's papers per unique ballot, and the value its papers left with each
@@ -248,8 +254,8 @@ class GregorySTV:
         excluded: Sequence[int] = (),
         extra: dict[str, Any] | None = None,
     ) -> None:
-        if self.constraints is not None:
-            events = [*events, *self._constraint_events(st)]
+        if self.guard is not None:
+            events = [*events, *self.guard.stage_events(st.elected, self._hopeful(st))]
         if self._parts:
             extra = {**(extra or {}), "parts": self._part_totals(st)}
         totals = self._totals(st)
@@ -361,7 +367,7 @@ class GregorySTV:
                         st.status[i] = EXCLUDED
                 number = self._final_surpluses(st, number)
                 break
-            doomed = self._doomed(st)
+            doomed = self.guard.doomed(st.elected, self._hopeful(st)) if self.guard else []
             if doomed:
                 # Grey-Fitzgerald: a doomed candidate is excluded at the next opportunity
                 number += 1
@@ -433,14 +439,7 @@ class GregorySTV:
                 "tie_fallback": self.ties.fallback,
                 "arithmetic_description": self.arith.describe(),
             }
-            | (
-                {
-                    "constraints": self.constraints.spec.describe(),
-                    "constraint_method": self.constraint_method,
-                }
-                if self.constraints is not None
-                else {}
-            ),
+            | (self.guard.describe() if self.guard is not None else {}),
             notes=self._notes(st),
         )
 
@@ -543,8 +542,8 @@ class GregorySTV:
             if s == CONTINUING and i not in self._never and self._meets(st, i) is not None
         ]
         ordered = self._order_by_votes(st, reached, stage, "order of election")
-        if self.constraints is not None:
-            ordered = self._conformant(st, ordered)
+        if self.guard is not None:
+            ordered = self.guard.conformant(st.elected, self._hopeful(st), ordered)
         room = self.seats - len(st.elected)
         if self.options.elect_per_stage == "one":
             room = min(room, 1)
@@ -577,7 +576,7 @@ class GregorySTV:
             st.elected.append(i)
         if ordered and self.stages:
             last = self.stages[-1]
-            held, self._held_events = self._held_events, []
+            held = self.guard.held() if self.guard is not None else []
             self.stages[-1] = replace(
                 last,
                 elected=last.elected + tuple(st.names[i] for i in ordered),
@@ -817,10 +816,12 @@ class GregorySTV:
             return [self._choose(st, first, want="lowest", purpose="exclusion", stage=number)]
         if o.exclusion == "bulk" and not single:
             group = self._bulk_group(st, sorted(cont, key=lambda i: st.votes[i]))
-            if len(group) > 1 and self._can_exclude(st, group):
+            if len(group) > 1 and (
+                self.guard is None or self.guard.can_exclude(st.elected, self._hopeful(st), group)
+            ):
                 return group
-        if self.constraints is not None:
-            cont = self._excludable(st, cont)
+        if self.guard is not None:
+            cont = self.guard.excludable(st.elected, self._hopeful(st), st.votes, cont)
         low = min(st.votes[i] for i in cont)
         tied = [i for i in cont if st.votes[i] == low]
         return [self._choose(st, tied, want="lowest", purpose="exclusion", stage=number)]
@@ -855,7 +856,7 @@ class GregorySTV:
         group = self._lowest(st, number) if group is None else group
         if reason == "lowest votes" and all(i in self._never for i in group):
             reason = "can never be elected: excluded first (RCTab, undeclared write-ins)"
-        if self.constraints is not None and reason == "lowest votes":
+        if self.guard is not None and reason == "lowest votes":
             floor = min(st.votes[i] for i in group)
             if any(st.votes[j] < floor for j in self._hopeful(st) if j not in group):
                 reason = "lowest votes of the candidates who may be excluded under the constraints"
@@ -911,69 +912,8 @@ class GregorySTV:
                 raise CountError(f"{st.names[i]} kept votes after exclusion")
         return number
 
-    # -- group minima and maxima (constraints.py) ------------------------------------------
     def _hopeful(self, st: _State) -> list[int]:
         return [i for i, s in enumerate(st.status) if s == CONTINUING]
-
-    def _can_exclude(self, st: _State, group: Sequence[int]) -> bool:
-        if self.constraints is None:
-            return True
-        rest = [i for i in self._hopeful(st) if i not in group]
-        return self.constraints.feasible(st.elected, rest)
-
-    def _excludable(self, st: _State, cont: list[int]) -> list[int]:
-        """The continuing candidates whose exclusion leaves a conformant result possible.
-        Under "exclude-lowest" those passed over are recorded as guarded here; under
-        guard-doom they were recorded when they became guarded."""
-        assert self.constraints is not None
-        ok = [i for i in cont if self._can_exclude(st, [i])]
-        if self.constraint_method == "exclude-lowest" and ok:
-            floor = min(st.votes[i] for i in ok)
-            hopeful = self._hopeful(st)
-            for i in cont:
-                if i not in ok and st.votes[i] <= floor:
-                    self._note("guarded", i, self.constraints.why_guarded(i, st.elected, hopeful))
-        return ok
-
-    def _conformant(self, st: _State, ordered: list[int]) -> list[int]:
-        """Of the candidates reaching the quota, highest first, those whose election leaves
-        a conformant result possible; the others are not elected (they are doomed)."""
-        assert self.constraints is not None
-        accepted: list[int] = []
-        hopeful = self._hopeful(st)
-        for i in ordered:
-            chosen = [*st.elected, *accepted]
-            rest = [j for j in hopeful if j != i and j not in accepted]
-            if self.constraints.feasible([*chosen, i], rest):
-                accepted.append(i)
-            elif self.constraint_method == "exclude-lowest":
-                self._note("doomed", i, self.constraints.why_doomed(i, chosen, [i, *rest]))
-        return accepted
-
-    def _doomed(self, st: _State) -> list[int]:
-        if self.constraints is None or self.constraint_method != "guard-doom":
-            return []
-        if len(st.elected) >= self.seats:
-            return []
-        return self.constraints.doomed(st.elected, self._hopeful(st))
-
-    def _note(self, kind: str, i: int, reason: str) -> None:
-        if (kind, i) not in self._noted:
-            self._noted.add((kind, i))
-            self._held_events.append(Event(kind, self.election.names[i], reason))
-
-    def _constraint_events(self, st: _State) -> list[Event]:
-        """Guard and doom events for the stage being closed (Grey-Fitzgerald: "each time a
-        candidate is declared elected or excluded")."""
-        assert self.constraints is not None
-        if self.constraint_method == "guard-doom" and len(st.elected) < self.seats:
-            hopeful = self._hopeful(st)
-            for i in self.constraints.guarded(st.elected, hopeful):
-                self._note("guarded", i, self.constraints.why_guarded(i, st.elected, hopeful))
-            for i in self.constraints.doomed(st.elected, hopeful):
-                self._note("doomed", i, self.constraints.why_doomed(i, st.elected, hopeful))
-        held, self._held_events = self._held_events, []
-        return held
 
 
 def _weight_text(w: Fraction) -> str:
