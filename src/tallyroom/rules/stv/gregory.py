@@ -26,29 +26,16 @@ from tallyroom.numbers import Exact, Fixed, Rounding, format_decimal
 from tallyroom.record import CountRecord, Event, Stage
 from tallyroom.rules._support import record, stv_profile
 from tallyroom.rules.stv._arrays import BallotArrays as BallotArrays  # re-exported (meek.py)
-from tallyroom.rules.stv._arrays import Ballots, Group, ballots_for
+from tallyroom.rules.stv._arrays import Ballots, ballots_for
 from tallyroom.rules.stv.guard import ConstraintGuard
 from tallyroom.rules.stv.options import STVOptions
+from tallyroom.rules.stv.surplus import Parcel, surplus_method
 from tallyroom.rules.ties import History, TieBreaker, resolve
 
 if TYPE_CHECKING:
     from tallyroom.rules.constraints import ConstraintSet
 
 CONTINUING, ELECTED, EXCLUDED, WITHDRAWN = "continuing", "elected", "excluded", "withdrawn"
-
-
-@dataclass
-class Parcel:
-    """Papers that arrived together and carry the same value."""
-
-    idx: Any  # ballot indices (an array or a list, as the engine's Ballots hold them)
-    pos: Any  # position on each ballot of the preference now counting
-    papers: Weight  # number of papers (sum of ballot weights)
-    value: Any  # value of each paper, in the count's arithmetic
-    stage: int  # the stage at which they arrived
-    #: papers per ballot when only part of a ballot's weight is here (a Dáil sample);
-    #: None: the ballot's whole weight
-    w: Any = None
 
 
 @dataclass
@@ -108,6 +95,10 @@ class GregorySTV:
                 f"{self.seats} seats but only {ncand - len(self.election.withdrawn)} candidates standing"
             )
         self.ballots: Ballots = ballots_for(self.profile)
+        #: how a surplus moves (surplus.py), as the options name it
+        self.surplus = surplus_method(
+            options, self.arith, self.ballots, self.election.names, self.ties.seed
+        )
         self.stages: list[Stage] = []
         # group minima/maxima (constraints.py); None: the rule as written, untouched
         if constraint_method != "guard-doom":
@@ -669,143 +660,36 @@ class GregorySTV:
         return number
 
     def _move_surplus(self, st: _State, c: int, number: int) -> tuple[Any, dict[str, Any]]:
-        """Transfer candidate ``c``'s surplus; returns the transfer value shown and details."""
-        o = self.options
+        """Transfer candidate ``c``'s surplus as the rule's surplus method plans it (what
+        moves at what value: surplus.py); returns the transfer value shown and details."""
         a = self.arith
         total = st.votes[c]
         surplus = total - self.quota
-        parcels = st.parcels[c]
-        kept: list[Parcel] = []
-        tv_shown: Any = None
-        extra: dict[str, Any] = {"surplus": self._fr(surplus)}
-        if o.surplus == "wigm":
-            moving: list[tuple[Parcel, Any]] = []
-            if o.tv_compose == "direct":
-                # Scottish r.48(3): each paper at (surplus x its value) / total, rounded once
-                for p in parcels:
-                    moving.append((p, a.mul_div(surplus, p.value, total, o.tv_rounding)))
-                tv_shown = a.div(surplus, total, o.tv_rounding)
-            else:
-                # Minneapolis 167.70 / RCTab: fraction = surplus / total, rounded; each paper's
-                # new value = its value x fraction, rounded
-                fraction = a.div(surplus, total, o.tv_rounding) if total else a.of(0)
-                for p in parcels:
-                    moving.append((p, a.mul_div(p.value, fraction, a.of(1), o.tv_rounding)))
-                tv_shown = fraction
-            for part, kept_by in self._retained.items():
-                # what each paper keeps with c: its value less the value it moves on with
-                for p, nv in moving:
-                    kept_by[c] += self._times(self._part_papers(part, p), p.value - nv)
-            credited, ex_v, ex_p = self._distribute(st, moving, number)
-            transferred = sum(credited.values(), a.of(0))
-            loss = surplus - transferred - ex_v
-        elif o.surplus in ("uigm", "last-parcel"):
-            chosen, kept = self._examined(parcels, o.surplus == "last-parcel")
-            cont = self._cont_mask(st)
-            papers: Weight = 0
-            transferable: Weight = 0
-            transferable_value = a.of(0)
-            received = max((p.value for p in chosen), default=a.of(1))
-            for p in chosen:
-                papers += p.papers
-                t = self.ballots.transferable(p.idx, p.pos, p.w, cont)
-                transferable += t
-                transferable_value += self._times(t, p.value)
-            if o.tv_divisor == "votes":
-                divisor = sum((self._times(p.papers, p.value) for p in chosen), a.of(0))
-            elif o.tv_divisor == "papers":
-                divisor = a.of(papers if isinstance(papers, int) else Fraction(papers))
-            else:
-                divisor = a.of(
-                    transferable if isinstance(transferable, int) else Fraction(transferable)
-                )
-            if o.tv_cap and transferable_value <= surplus:
-                # ERS97 5.3.7: when the transferable papers are worth no more than the surplus,
-                # each goes at its present value
-                tv = received
-            elif divisor == 0:
-                tv = a.of(0)
-            else:
-                tv = a.div(surplus, divisor, o.tv_rounding)
-            tv_shown = tv
-            credited, ex_v, ex_p = self._distribute(st, [(p, tv) for p in chosen], number)
-            transferred = sum(credited.values(), a.of(0))
-            if o.tv_divisor == "transferable-papers":
-                # ERS97 5.3.9: what is not transferred (papers with no next preference, and the
-                # remainder dropped from the transfer value) is non-transferable
-                ex_v = surplus - transferred
-                loss = a.of(0)
-            else:
-                loss = surplus - transferred - ex_v
-        elif o.surplus == "sample":
-            transferred, ex_v, ex_p, kept, sample = self._sample_surplus(st, c, surplus, number)
+        plan = self.surplus.plan(surplus, total, st.parcels[c], self._cont_mask(st), number)
+        extra: dict[str, Any] = {"surplus": self._fr(surplus), **plan.extra}
+        for part, kept_by in self._retained.items():
+            # what each paper keeps with c: its value less the value it moves on with
+            for p, nv in plan.moving:
+                kept_by[c] += self._times(self._part_papers(part, p), p.value - nv)
+        credited, ex_v, ex_p = self._distribute(st, plan.moving, number)
+        transferred = sum(credited.values(), a.of(0))
+        for r, parcel in plan.drawn:
+            st.parcels[r].append(parcel)
+            st.votes[r] += a.of(parcel.papers)
+            transferred += a.of(parcel.papers)
+        if plan.residue == "exhausted":
+            ex_v = surplus - transferred
             loss = a.of(0)
-            extra["sample"] = sample
         else:
-            raise RuleError(f"unknown surplus method {o.surplus!r}")
+            loss = surplus - transferred - ex_v
         st.exhausted += ex_v
         st.exhausted_papers += ex_p
         st.loss += loss
         st.votes[c] = self.quota
-        st.parcels[c] = kept
-        if tv_shown is not None:
-            extra["transfer_value"] = self._fr(tv_shown)
-        return tv_shown, extra
-
-    @staticmethod
-    def _examined(parcels: list[Parcel], last_only: bool) -> tuple[list[Parcel], list[Parcel]]:
-        """The papers examined for a surplus: all, or the last received (ERS97 5.3.1-2)."""
-        if not last_only or not parcels:
-            return list(parcels), []
-        last = max(p.stage for p in parcels)
-        return [p for p in parcels if p.stage == last], [p for p in parcels if p.stage != last]
-
-    def _sample_surplus(
-        self, st: _State, c: int, surplus: Any, number: int
-    ) -> tuple[Any, Any, Weight, list[Parcel], dict[str, Any]]:
-        """Dáil s.121: whole papers.  From the last parcel, each sub-parcel (by next preference)
-        gives floor(size x surplus / transferable) papers, the shortfall going one each to the
-        largest remainders; which papers go is drawn at random with the count's seed."""
-        a = self.arith
-        if not self.ballots.integral:
-            raise RuleError(
-                "a Dáil count transfers whole papers: ballot weights must be whole numbers"
-            )
-        chosen, kept = self._examined(st.parcels[c], True)
-        cont = self._cont_mask(st)
-        groups: dict[int, list[Group]] = {}
-        for p in chosen:
-            for g in self.ballots.split(p.idx, p.pos, p.w, cont):
-                groups.setdefault(g.cand, []).append(g)
-        size = {r: sum(int(g.papers) for g in gs) for r, gs in groups.items() if r >= 0}
-        transferable = sum(size.values())
-        whole = int(a.fraction(surplus))
-        if transferable <= whole:
-            take = dict(size)
-        else:
-            take = {r: n * whole // transferable for r, n in size.items()}
-            short = whole - sum(take.values())
-            rema = {r: Fraction(n * whole, transferable) - take[r] for r, n in size.items()}
-            order = sorted(size, key=lambda r: (-rema[r], -size[r], st.names[r]))
-            for r in order[:short]:
-                take[r] += 1
-        draw = self.ballots.draw(self.ties.seed + 1000003 * number)
-        credited = a.of(0)
-        for r, k in take.items():
-            if k == 0:
-                continue
-            idx, pos, picked = draw(groups[r], k)
-            st.parcels[r].append(Parcel(idx, pos, k, a.of(1), number, picked))
-            st.votes[r] += a.of(k)
-            credited += a.of(k)
-        ex_papers = 0
-        ex_v = surplus - credited  # the part of the surplus no paper carries on
-        sample = {
-            "seed": self.ties.seed,
-            "transferable_papers": transferable,
-            "papers_drawn": {st.names[r]: k for r, k in take.items() if k},
-        }
-        return credited, ex_v, ex_papers, kept, sample
+        st.parcels[c] = plan.kept
+        if plan.shown is not None:
+            extra["transfer_value"] = self._fr(plan.shown)
+        return plan.shown, extra
 
     # -- exclusions ----------------------------------------------------------------------
     def _lowest(self, st: _State, number: int, single: bool = False) -> list[int]:
