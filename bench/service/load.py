@@ -40,6 +40,7 @@ from harness import (  # noqa: E402
     dump,
     make_election,
     paper,
+    spearman,
     unbalanced,
 )
 
@@ -201,19 +202,11 @@ def secrecy(e, server: Server, trackers: list[str], database: str | None) -> dic
         "papers_compared": len(order),
         # Spearman's rho of stored order against casting order: about 0 (standard
         # deviation 1/sqrt(n-1)) for unrelated orders, 1 for a box that kept the order
-        "stored_vs_cast_order_rho": round(_spearman(list(range(len(order))), order), 4)
+        "stored_vs_cast_order_rho": round(spearman(list(range(len(order))), order), 4)
         if len(order) > 2
         else None,
     }
     return found
-
-
-def _spearman(xs: list[int], ys: list[int]) -> float:
-    n = len(xs)
-    rx = {v: i for i, v in enumerate(sorted(xs))}
-    ry = {v: i for i, v in enumerate(sorted(ys))}
-    d2 = sum((rx[x] - ry[y]) ** 2 for x, y in zip(xs, ys))
-    return 1 - 6 * d2 / (n * (n * n - 1))
 
 
 def wait_for_mail(e, server: Server, timeout: float) -> dict:

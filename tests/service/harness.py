@@ -279,3 +279,14 @@ def books_balance(b: dict[str, Any]) -> bool:
 
 def dump(path: Path, figures: dict[str, Any]) -> None:
     path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+
+def spearman(xs: Sequence[int], ys: Sequence[int]) -> float:
+    """Spearman's rho of two orders of distinct values (the secrecy checks: the box's
+    stored order against the casting order; about 0, with standard deviation
+    1/sqrt(n - 1), for unrelated orders, and 1 for a box that kept the order)."""
+    n = len(xs)
+    rx = {v: i for i, v in enumerate(sorted(xs))}
+    ry = {v: i for i, v in enumerate(sorted(ys))}
+    d2 = sum((rx[x] - ry[y]) ** 2 for x, y in zip(xs, ys))
+    return 1 - 6 * d2 / (n * (n * n - 1))

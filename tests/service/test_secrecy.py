@@ -21,17 +21,10 @@ from tallyroom.service import core
 from tallyroom.service.db import sqlite_url
 
 from .conftest import admin_of, roll_text, spec
+from .harness import spearman
 
 N = 1000
 CANDIDATES = [f"Candidate {c}" for c in "ABCDEFGH"]
-
-
-def _spearman(xs: list[int], ys: list[int]) -> float:
-    n = len(xs)
-    rx = {v: i for i, v in enumerate(sorted(xs))}
-    ry = {v: i for i, v in enumerate(sorted(ys))}
-    d2 = sum((rx[x] - ry[y]) ** 2 for x, y in zip(xs, ys))
-    return 1 - 6 * d2 / (n * (n * n - 1))
 
 
 def test_a_dump_links_no_voter_to_any_ballot(tmp_path: Path):
@@ -91,7 +84,7 @@ def test_a_dump_links_no_voter_to_any_ballot(tmp_path: Path):
         marks = json.loads(content)
         stored.append(known[tuple(int(c) for c, _ in sorted(marks.items(), key=lambda x: x[1]))])
     assert sorted(stored) == list(range(N))
-    rho = _spearman(list(range(N)), stored)
+    rho = spearman(list(range(N)), stored)
     # for 1,000 unrelated orders rho has standard deviation 1/sqrt(999) = 0.032; a box that
     # kept the casting order would give 1.0
     assert abs(rho) < 0.15, rho
