@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,21 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its lowest cost in the tests that run the ballot service in this process:
+    the same code and the same hash format, at a fraction of a millisecond instead of about
+    100 ms a password (as Django's test settings use a fast hasher). The served processes of
+    ``tests/service/harness.Server`` keep the real cost."""
+    from argon2 import PasswordHasher
+
+    from tallyroom.service import core
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
 
 
 # -- the quick loop -------------------------------------------------------------------------
