@@ -79,7 +79,13 @@ async def drive(
     latencies: list[float] = []
     errors: list[str] = []
     trackers: list[str] = []
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # an idle connection is dropped by the client before the server's keep-alive timeout
+    # (uvicorn's 5 s) can close it: a request sent on a connection the server is closing at
+    # that moment fails without an answer (RFC 9112 9.3.1: a client may retry such a
+    # request; a browser does, httpx does not)
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
     clients = [
         httpx.AsyncClient(timeout=30, follow_redirects=True, limits=limits)
         for _ in range(connections)

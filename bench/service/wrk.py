@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -40,15 +41,22 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--database", default=None)
     ap.add_argument("--workers", type=int, default=1, help="tallyroom serve --workers")
+    ap.add_argument(
+        "--with-email",
+        type=float,
+        default=0.5,
+        help="share of members with an email (their opening mail is sent before casting)",
+    )
     ap.add_argument("--out", default="bench/results/service-wrk.json")
     a = ap.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="tallyroom-wrk-") as tmp:
         data = Path(tmp)
         t0 = time.perf_counter()
-        e = make_election(data, a.database, a.members)
+        e = make_election(data, a.database, a.members, with_email=a.with_email)
         setup = time.perf_counter() - t0
         rng = random.Random(4)
         voters = list(e.codes)
@@ -113,7 +121,8 @@ def main() -> None:
         "books": b,
         "books_balance": books_balance(b),
         "wrk_output": run.stdout.splitlines(),
-        "note": "one machine of 2 cores shared with other sessions; wrk and server on it",
+        "note": f"wrk and server on one machine of {os.cpu_count()} cores; load average "
+        f"(1 min) {load0:.2f} before the run, {os.getloadavg()[0]:.2f} after",
     }
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     dump(Path(a.out), figures)
