@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from tallyroom.service import codes, schema
 from tallyroom.service.core import Service, _election, _require
@@ -206,6 +206,27 @@ def send_code(
         _record(conn, *record)
 
 
+def _postal_voters(election_id: str) -> Select[Any]:
+    """The postal voters who have not voted, with their slot's current issue, by number:
+    whom the letters and the mail house's file are for."""
+    return (
+        select(
+            schema.slot.c.id,
+            schema.slot.c.issue,
+            schema.member.c.name,
+            schema.member.c.address,
+            schema.member.c.number,
+        )
+        .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
+        .where(
+            schema.slot.c.election_id == election_id,
+            schema.slot.c.channel == "post",
+            schema.slot.c.voted.is_(False),
+        )
+        .order_by(schema.member.c.number)
+    )
+
+
 def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
     """A PDF with one letter per postal voter who has not voted (current codes)."""
     import segno
@@ -218,22 +239,7 @@ def letters(svc: Service, actor: dict[str, Any], election_id: str) -> bytes:
     # is not held while thousands of pages are drawn (on SQLite it would stop all casting)
     with reading(svc.engine) as conn:
         e = _election(conn, actor, election_id)
-        rows = conn.execute(
-            select(
-                schema.slot.c.id,
-                schema.slot.c.issue,
-                schema.member.c.name,
-                schema.member.c.address,
-                schema.member.c.number,
-            )
-            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
-            .where(
-                schema.slot.c.election_id == election_id,
-                schema.slot.c.channel == "post",
-                schema.slot.c.voted.is_(False),
-            )
-            .order_by(schema.member.c.number)
-        ).all()
+        rows = conn.execute(_postal_voters(election_id)).all()
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=A4)
     pdf.setTitle(f"Voting letters: {e.title}")
@@ -300,24 +306,9 @@ def mail_house_csv(svc: Service, actor: dict[str, Any], election_id: str) -> str
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["member", "name", "address", "code", "url"])
-    with svc.engine.begin() as conn:
+    with reading(svc.engine) as conn:  # a read: it takes no write lock
         e = _election(conn, actor, election_id)
-        for r in conn.execute(
-            select(
-                schema.slot.c.id,
-                schema.slot.c.issue,
-                schema.member.c.name,
-                schema.member.c.address,
-                schema.member.c.number,
-            )
-            .join(schema.member, schema.member.c.id == schema.slot.c.member_id)
-            .where(
-                schema.slot.c.election_id == election_id,
-                schema.slot.c.channel == "post",
-                schema.slot.c.voted.is_(False),
-            )
-            .order_by(schema.member.c.number)
-        ):
+        for r in conn.execute(_postal_voters(election_id)):
             code = codes.derive(e.key, r.id, r.issue)
             w.writerow(
                 [
