@@ -3,7 +3,7 @@ everything (sessions, limits, jobs, the one-ballot-per-slot rule), and SIGKILL a
 moments while ballots are cast and mail is sent loses nothing and doubles nothing.
 
 On SQLite, and on PostgreSQL when ``TALLYROOM_TEST_POSTGRES_URL`` is set. Short, seeded
-versions: the long runs are ``bench/service/faults.py`` and ``bench/service/load.py``.
+versions: the long runs are ``bench/service/load.py --kills N`` and ``bench/service/mail.py``.
 """
 
 from __future__ import annotations
