@@ -271,6 +271,7 @@ def test_a_sealed_election_in_the_browser(
     assert json.loads(record)["result"]["elected"] == want
     assert json.loads(record)["board"]["checkpoints"][-1]["count"] == len(VOTES)
     # and the record verifies with the command anyone can run
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / "record.json"
     path.write_bytes(record)
     capsys.readouterr()
