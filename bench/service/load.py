@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "service"))
@@ -49,21 +50,82 @@ CSRF = re.compile(rb'name="csrf" value="([^"]+)"')
 TRACKER = re.compile(rb'class="tracker">([0-9a-f]+)<')
 
 
-async def cast(client: httpx.AsyncClient, base: str, eid: str, code: str, form: dict) -> str:
-    client.cookies.clear()
-    r = await client.get(f"{base}/e/{eid}/vote")
-    token = CSRF.search(r.content).group(1).decode()  # type: ignore[union-attr]
-    r = await client.post(f"{base}/e/{eid}/vote", data={"csrf": token, "code": code})
-    token = CSRF.search(r.content).group(1).decode()  # type: ignore[union-attr]
-    r = await client.post(f"{base}/e/{eid}/cast", data={"csrf": token, **form})
-    m = TRACKER.search(r.content)
-    if r.status_code != 200 or not m:
-        raise RuntimeError(f"cast answered {r.status_code}")
+class HttpxVoter:
+    """One connection of the driver, on httpx (the client of the tests)."""
+
+    def __init__(self) -> None:
+        # an idle connection is dropped by the client before the server's keep-alive
+        # timeout (uvicorn's 5 s) can close it: a request sent on a connection the server
+        # is closing at that moment fails without an answer (RFC 9112 9.3.1: a client may
+        # retry such a request; a browser does, httpx does not)
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=2.0)
+        self.client = httpx.AsyncClient(timeout=30, follow_redirects=True, limits=limits)
+
+    async def request(self, method: str, url: str, data: dict | None = None) -> tuple[int, bytes]:
+        r = await self.client.request(method, url, data=data)
+        return r.status_code, r.content
+
+    def forget(self) -> None:
+        self.client.cookies.clear()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class AiohttpVoter:
+    """One connection of the driver, on aiohttp: about a third of httpx's CPU a request
+    (bench/README.md, "the driver"), which on two cores is CPU the server gets back."""
+
+    def __init__(self) -> None:
+        self.client = aiohttp.ClientSession(
+            # one connection, kept alive 2 s (below uvicorn's 5 s: see HttpxVoter)
+            connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=2.0),
+            # the server is 127.0.0.1: aiohttp's jar takes no cookie from an IP address
+            # unless told to
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            timeout=aiohttp.ClientTimeout(total=30),
+        )
+
+    async def request(self, method: str, url: str, data: dict | None = None) -> tuple[int, bytes]:
+        async with self.client.request(method, url, data=data) as r:
+            return r.status, await r.read()
+
+    def forget(self) -> None:
+        self.client.cookie_jar.clear()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+CLIENTS = {"aiohttp": AiohttpVoter, "httpx": HttpxVoter}
+
+
+async def cast(client: AiohttpVoter | HttpxVoter, base: str, eid: str, code: str, form: dict) -> str:
+    client.forget()
+    _status, body = await client.request("GET", f"{base}/e/{eid}/vote")
+    token = CSRF.search(body).group(1).decode()  # type: ignore[union-attr]
+    _status, body = await client.request(
+        "POST", f"{base}/e/{eid}/vote", data={"csrf": token, "code": code}
+    )
+    token = CSRF.search(body).group(1).decode()  # type: ignore[union-attr]
+    status, body = await client.request(
+        "POST", f"{base}/e/{eid}/cast", data={"csrf": token, **form}
+    )
+    m = TRACKER.search(body)
+    if status != 200 or not m:
+        raise RuntimeError(f"cast answered {status}")
     return m.group(1).decode()
 
 
 async def drive(
-    base: str, e, rate: float, seconds: float, connections: int, server=None, kills: int = 0
+    base: str,
+    e,
+    rate: float,
+    seconds: float,
+    connections: int,
+    server=None,
+    kills: int = 0,
+    client: str = "aiohttp",
 ) -> dict:
     rng = random.Random(4)
     gate = asyncio.Event()
@@ -80,17 +142,7 @@ async def drive(
     latencies: list[float] = []
     errors: list[str] = []
     trackers: list[str] = []
-    # an idle connection is dropped by the client before the server's keep-alive timeout
-    # (uvicorn's 5 s) can close it: a request sent on a connection the server is closing at
-    # that moment fails without an answer (RFC 9112 9.3.1: a client may retry such a
-    # request; a browser does, httpx does not)
-    limits = httpx.Limits(
-        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
-    )
-    clients = [
-        httpx.AsyncClient(timeout=30, follow_redirects=True, limits=limits)
-        for _ in range(connections)
-    ]
+    clients = [CLIENTS[client]() for _ in range(connections)]
     free = list(range(connections))
 
     async def one(v) -> None:
@@ -144,7 +196,7 @@ async def drive(
         await killing
     wall = time.perf_counter() - start
     for c in clients:
-        await c.aclose()
+        await c.close()
     lat = sorted(latencies)
     q = lambda p: round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else None
     return {
@@ -309,6 +361,9 @@ def main() -> None:
         help="share of members with an email (their opening mail is sent before casting)",
     )
     ap.add_argument("--kills", type=int, default=0, help="SIGKILLs during the run (target 6)")
+    ap.add_argument(
+        "--client", choices=sorted(CLIENTS), default="aiohttp", help="the driver's HTTP client"
+    )
     ap.add_argument("--out", default="bench/results/service-load.json")
     a = ap.parse_args()
     load0 = os.getloadavg()[0]
@@ -326,7 +381,7 @@ def main() -> None:
             mail = wait_for_mail(e, server, timeout=max(60.0, a.members / 20))
             cpu0, mine0 = cpu_seconds(server.proc.pid), time.process_time()  # type: ignore[union-attr]
             got = asyncio.run(
-                drive(server.base, e, a.rate, a.seconds, a.connections, server, a.kills)
+                drive(server.base, e, a.rate, a.seconds, a.connections, server, a.kills, a.client)
             )
             cpu1, mine1 = cpu_seconds(server.proc.pid), time.process_time()  # type: ignore[union-attr]
         finally:
@@ -346,6 +401,7 @@ def main() -> None:
         "members": a.members,
         "connections": a.connections,
         "server_processes": a.workers,
+        "client": a.client,
         "setup_seconds_roll_import_and_open": round(setup, 1),
         **got,
         "books": b,

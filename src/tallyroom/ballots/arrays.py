@@ -74,7 +74,7 @@ def preference_matrix(profile: Profile) -> np.ndarray | None:
     nb = len(profile.ballots)
     if profile.arrays is not None:
         # built by a fast reader from the same ballots: strict, no repeats, whole weights
-        prefs = profile.arrays[0]
+        prefs: np.ndarray = profile.arrays[0]
         if prefs.ndim == 2 and prefs.shape[1] and len(prefs) == nb:
             if not nb or not (prefs[:, -1] != -1).any():
                 return prefs

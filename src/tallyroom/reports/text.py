@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from tallyroom.errors import printable
 from tallyroom.numbers import format_decimal
-from tallyroom.record import CountRecord, TieBreak
+from tallyroom.record import CountRecord, Stage, TieBreak
 
 WIDTH = 80
 
@@ -360,7 +360,7 @@ def _stage_table(record: CountRecord, width: int) -> list[str]:
     names = list(record.candidates)
     label_w = min(max(len(n) for n in names + ["Non-transferable", "Rounding loss"]), 32)
 
-    def cell_w(s) -> int:  # noqa: ANN001
+    def cell_w(s: Stage) -> int:
         vals = [_fmt(v, places) for v in s.totals.values()] + [
             _signed(v, places) for v in s.transfers.values()
         ]

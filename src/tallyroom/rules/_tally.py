@@ -189,7 +189,7 @@ class TupleRanked:
                 for c in unranked:
                     last[c] += Fraction(w) / len(unranked)
             elif ranked:
-                last[ranked[-1]] += w  # type: ignore[index]
+                last[ranked[-1]] += w
         return last
 
 

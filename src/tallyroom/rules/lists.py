@@ -12,7 +12,7 @@ over the national threshold).  All quotients are exact Fractions.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -30,7 +30,7 @@ from tallyroom.rules._support import (
 from tallyroom.rules.parameters import Parameter
 from tallyroom.rules.ties import TIE_KEYS, TieBreaker
 
-DIVISORS = {
+DIVISORS: dict[str, Callable[[int], Fraction]] = {
     # D'Hondt (1882): 1, 2, 3, ...
     "dhondt": lambda j: Fraction(j + 1),
     # Sainte-Laguë (1910): 1, 3, 5, ...

@@ -126,8 +126,9 @@ def passes(member: Mapping[str, Any], rule: Mapping[str, Any]) -> bool:
         if member.get("birth_date") is None:
             return False
         years = age(member["birth_date"], rule["on"])
-        return years >= rule["years"] if kind == "age_at_least" else years < rule["years"]
-    return member.get(kind) in rule["in"]
+        years_: int = rule["years"]
+        return years >= years_ if kind == "age_at_least" else years < years_
+    return bool(member.get(kind) in rule["in"])
 
 
 def failed(member: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -912,7 +912,7 @@ def submit_decryption(svc: Any, election_id: str, contest_id: str, partial: Any)
                 )
             ).all()
         )
-        needed = max(sb.threshold - n, 0)
+        needed: int = max(sb.threshold - n, 0)
         if needed == 0:  # one job a contest, whichever decryptions came last
             core._job(
                 conn,

@@ -186,7 +186,7 @@ def _declaration(record: CountRecord, prefix: str, places: int) -> str:
     return "\n".join(out)
 
 
-def article(record: CountRecord, number: int, *, heading: str = "") -> tuple[str, dict]:
+def article(record: CountRecord, number: int, *, heading: str = "") -> tuple[str, dict[str, Any]]:
     """One count's section of the page, and the data its script draws; ``heading`` (else
     the election's name) heads it.  The input's digest is the record's own."""
     places = figure_places(record)

@@ -172,7 +172,7 @@ class GregorySTV:
         raise RuleError(f"unknown quota form {o.quota_form!r}")
 
     def _reaches(self, votes: Any, quota: Any) -> bool:
-        return votes >= quota if self.options.elect_on == ">=" else votes > quota
+        return bool(votes >= quota if self.options.elect_on == ">=" else votes > quota)
 
     def _cont_mask(self, st: _State) -> Any:
         """Continuing candidates as a lookup; index -1 (no more preferences) is True so that

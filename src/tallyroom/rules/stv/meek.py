@@ -200,7 +200,7 @@ class MeekSTV:
         return int(total) // s1 + 1
 
     def _elected_by(self, votes: Any, quota: Any) -> bool:
-        return votes > quota if self.o.quota_form == "exact" else votes >= quota
+        return bool(votes > quota if self.o.quota_form == "exact" else votes >= quota)
 
     # -- one distribution of every ballot -------------------------------------------------
     def _distribute(self, kf: list[Any]) -> tuple[list[Any], Any]:
