@@ -1,3 +1,4 @@
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,12 +48,27 @@ SLOW_WORDS = (
 )
 
 
+#: tests measured over 0.2 s in the quick loop (tests/slow_tests.py adds them)
+SLOW_TESTS = {
+    line.strip()
+    for line in (Path(__file__).parent / "slow.txt").read_text().splitlines()
+    if line.strip()[:1] not in ("", "#")
+}
+#: a sweep (one test over many cases) keeps its first cases in the quick loop
+SWEEP_SAMPLE = 10
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    cases: Counter[str] = Counter()
     for item in items:
         name = item.nodeid.lower()
+        sweep = item.nodeid.split("[")[0]
+        cases[sweep] += 1
         if (
             SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or item.path.name in SLOW_MODULES
             or any(w in name for w in SLOW_WORDS)
+            or item.nodeid in SLOW_TESTS
+            or ("[" in item.nodeid and cases[sweep] > SWEEP_SAMPLE)
         ):
             item.add_marker(pytest.mark.slow)

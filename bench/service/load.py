@@ -327,6 +327,19 @@ def wait_for_mail(e, server: Server, timeout: float) -> dict:
     }
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of three), measured before the run:
+    machines lent under the same name differ (one took 3.2 ms of server CPU a ballot, a
+    later one 12 ms), and a figure says little without the speed of the machine it ran on."""
+    best = float("inf")
+    for _ in range(3):
+        t0, s = time.perf_counter(), 0
+        for i in range(5_000_000):
+            s += i
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3)
+
+
 def cpu_seconds(pid: int) -> float:
     """The process's CPU time so far, and its children's (``serve --workers``: user +
     system, from /proc): what a ballot costs the server whatever else the machine does."""
@@ -367,6 +380,7 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results/service-load.json")
     a = ap.parse_args()
     load0 = os.getloadavg()[0]
+    speed = machine_speed()
     with tempfile.TemporaryDirectory(prefix="tallyroom-load-") as tmp:
         data = Path(tmp)
         t0 = time.perf_counter()
@@ -402,6 +416,7 @@ def main() -> None:
         "connections": a.connections,
         "server_processes": a.workers,
         "client": a.client,
+        "python_loop_5m_seconds": speed,
         "setup_seconds_roll_import_and_open": round(setup, 1),
         **got,
         "books": b,
