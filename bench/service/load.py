@@ -73,8 +73,9 @@ class HttpxVoter:
 
 
 class AiohttpVoter:
-    """One connection of the driver, on aiohttp: about a third of httpx's CPU a request
-    (bench/README.md, "the driver"), which on two cores is CPU the server gets back."""
+    """One connection of the driver, on aiohttp: a quarter of httpx's CPU a ballot
+    (bench/README.md, "The slowdown, the driver and the machine"), which on two cores is
+    CPU the server gets back."""
 
     def __init__(self) -> None:
         self.client = aiohttp.ClientSession(
@@ -100,7 +101,9 @@ class AiohttpVoter:
 CLIENTS = {"aiohttp": AiohttpVoter, "httpx": HttpxVoter}
 
 
-async def cast(client: AiohttpVoter | HttpxVoter, base: str, eid: str, code: str, form: dict) -> str:
+async def cast(
+    client: AiohttpVoter | HttpxVoter, base: str, eid: str, code: str, form: dict
+) -> str:
     client.forget()
     _status, body = await client.request("GET", f"{base}/e/{eid}/vote")
     token = CSRF.search(body).group(1).decode()  # type: ignore[union-attr]
